@@ -1,0 +1,405 @@
+"""STARK-field cryptography: Pedersen, Poseidon, starknet_keccak, ECDSA — the public API.
+
+Names and signatures follow starknet-py (``starknet_py.hash.utils`` / ``hash.poseidon`` /
+``hash.selector``) so code can swap imports. Ints in, ints out. Every input is validated here,
+before it reaches a backend: a value out of range raises a typed error
+(:class:`~xsessions_core.errors.InvalidFieldElement`, ...), never a wrong hash.
+
+Two interchangeable backends compute the results, bit for bit identical:
+
+* ``"native"`` — the C core in ``csrc/`` (cffi extension ``xsessions_core._native``); signing and
+  public-key derivation are constant time; every call releases the GIL.
+* ``"python"`` — pure Python; slower and **not** constant time (it warns when it signs).
+
+``XSESSIONS_BACKEND=python|native`` chooses one (``native`` raises
+:class:`~xsessions_core.errors.NativeBackendError` if the extension is missing); unset means
+native when the extension imports, else Python. :data:`BACKEND` names the active one.
+
+Divergences from starknet.js kept on purpose (PROTOCOL §1.5, §1.6):
+
+* Poseidon rejects inputs ``>= p`` (starknet.js silently reduces them).
+* :func:`get_selector_from_name` is the starknet.js rule (plain keccak of the UTF-8 name, no
+  ``__default__`` special case); :func:`get_selector_from_name_cairo_lang` has the cairo-lang rule.
+* :func:`message_signature` with ``seed=None`` (default) equals starknet.js ``ec.starkCurve.sign``;
+  pass an int ``seed`` (starknet-py uses 32) to get starknet-py / cairo-lang signatures.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from importlib import import_module
+from types import ModuleType
+from typing import Iterable, Sequence
+
+from ..errors import (
+    InvalidFieldElement,
+    InvalidMessageHash,
+    InvalidPrivateKey,
+    InvalidSignature,
+    NativeBackendError,
+)
+from .constants import (
+    ALPHA,
+    BETA,
+    EC_GEN,
+    EC_ORDER,
+    FIELD_PRIME,
+    MASK_250,
+    MAX_ECDSA_VALUE,
+)
+
+__all__ = [
+    "BACKEND", "FIELD_PRIME", "EC_ORDER", "ALPHA", "BETA", "EC_GEN", "MAX_ECDSA_VALUE", "MASK_250",
+    "pedersen_hash", "compute_hash_on_elements", "pedersen_hash_batch",
+    "poseidon_hash", "poseidon_hash_single", "poseidon_hash_many", "poseidon_permutation",
+    "poseidon_hash_batch", "poseidon_hash_many_batch",
+    "starknet_keccak", "keccak256", "get_selector_from_name", "get_selector_from_name_cairo_lang",
+    "private_to_stark_key", "message_signature", "verify_message_signature",
+    "message_signature_batch", "verify_message_signature_batch",
+    "use_backend", "available_backends",
+]
+
+_P = FIELD_PRIME
+_N = EC_ORDER
+_M251 = MAX_ECDSA_VALUE
+
+
+# --------------------------------------------------------------------------- backend selection
+
+def _load(name: str) -> ModuleType:
+    if name == "python":
+        return import_module(".python_backend", __name__)
+    if name == "native":
+        try:
+            return import_module(".native_backend", __name__)
+        except ImportError as exc:
+            raise NativeBackendError(
+                "the native backend was requested but the extension xsessions_core._native "
+                f"cannot be loaded ({exc}); reinstall with a C compiler, or use "
+                "XSESSIONS_BACKEND=python"
+            ) from exc
+    raise NativeBackendError(f"unknown backend {name!r}: expected 'native' or 'python'")
+
+
+def _initial_backend() -> ModuleType:
+    wanted = os.environ.get("XSESSIONS_BACKEND", "").strip().lower()
+    if wanted:
+        return _load(wanted)
+    try:
+        return _load("native")
+    except NativeBackendError:
+        return _load("python")
+
+
+_b: ModuleType = _initial_backend()
+#: Name of the active backend: ``"native"`` or ``"python"``.
+BACKEND: str = _b.NAME
+
+
+def use_backend(name: str) -> str:
+    """Switch the active backend (``"native"`` or ``"python"``) for the whole process.
+
+    Meant for tests and benchmarks. Not thread safe with respect to calls in flight.
+
+    :return: the name of the previously active backend.
+    :raises NativeBackendError: if the backend cannot be loaded.
+    """
+    global _b, BACKEND
+    previous = BACKEND
+    _b = _load(name)
+    BACKEND = _b.NAME
+    return previous
+
+
+def available_backends() -> list[str]:
+    """Names of the backends that load on this installation."""
+    names = ["python"]
+    try:
+        _load("native")
+        names.insert(0, "native")
+    except NativeBackendError:
+        pass
+    return names
+
+
+def backend_module() -> ModuleType:
+    """The active backend module (internal layers use it to skip re-validation)."""
+    return _b
+
+
+# --------------------------------------------------------------------------- validation helpers
+
+def _int(value: object, name: str, err: type[Exception] = InvalidFieldElement) -> int:
+    if type(value) is int:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    raise err(f"{name} must be an int, got {type(value).__name__}")
+
+
+def felt(value: object, name: str = "value") -> int:
+    """Return ``value`` if it is an int felt (``0 <= value < p``), else raise InvalidFieldElement."""
+    if type(value) is not int:
+        value = _int(value, name)
+    if not 0 <= value < _P:  # type: ignore[operator]
+        raise InvalidFieldElement(f"{name} must satisfy 0 <= {name} < p (the Stark prime), got {value}")
+    return value  # type: ignore[return-value]
+
+
+def felts(values: Iterable[object], name: str = "values") -> list[int]:
+    """Validate a sequence of felts; returns them as a list."""
+    if isinstance(values, (str, bytes, bytearray)) or not isinstance(values, Iterable):
+        raise InvalidFieldElement(f"{name} must be a sequence of ints, got {type(values).__name__}")
+    out = list(values)
+    for i, v in enumerate(out):
+        if type(v) is not int or not 0 <= v < _P:
+            out[i] = felt(v, f"{name}[{i}]")
+    return out
+
+
+def _private_key(value: object) -> int:
+    # Never put the key's value in a message.
+    if type(value) is not int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = int(value)
+        else:
+            raise InvalidPrivateKey(f"private key must be an int, got {type(value).__name__}")
+    if not 1 <= value < _N:  # type: ignore[operator]
+        raise InvalidPrivateKey("private key must satisfy 1 <= key < n (the STARK curve order)")
+    return value  # type: ignore[return-value]
+
+
+def _msg_hash(value: object) -> int:
+    value = _int(value, "msg_hash", InvalidMessageHash)
+    if not 0 <= value < _M251:
+        raise InvalidMessageHash(f"msg_hash must satisfy 0 <= msg_hash < 2**251, got {value}")
+    return value
+
+
+# --------------------------------------------------------------------------- Pedersen
+
+def pedersen_hash(left: int, right: int) -> int:
+    """Pedersen hash of two felts (starknet-py ``pedersen_hash``)."""
+    if type(left) is not int or not 0 <= left < _P:
+        left = felt(left, "left")
+    if type(right) is not int or not 0 <= right < _P:
+        right = felt(right, "right")
+    return _b.pedersen(left, right)  # type: ignore[no-any-return]
+
+
+def compute_hash_on_elements(data: Sequence[int]) -> int:
+    """Pedersen chain with length: ``ped(...ped(ped(0, x1), x2)..., len)`` (PROTOCOL §1.4)."""
+    return _b.pedersen_chain(felts(data, "data"))  # type: ignore[no-any-return]
+
+
+def pedersen_hash_batch(pairs: Iterable[tuple[int, int]]) -> list[int]:
+    """Pedersen hashes of many ``(a, b)`` pairs in one native call."""
+    checked = []
+    for i, pair in enumerate(pairs):
+        try:
+            a, b = pair
+        except (TypeError, ValueError):
+            raise InvalidFieldElement(f"pairs[{i}] must be a pair (a, b) of felts") from None
+        if type(a) is not int or not 0 <= a < _P:
+            a = felt(a, f"pairs[{i}][0]")
+        if type(b) is not int or not 0 <= b < _P:
+            b = felt(b, f"pairs[{i}][1]")
+        checked.append((a, b))
+    return _b.pedersen_batch(checked)  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------- Poseidon
+
+def poseidon_hash(x: int, y: int) -> int:
+    """Poseidon hash of two felts: ``hades(x, y, 2)[0]`` (starknet-py ``poseidon_hash``)."""
+    if type(x) is not int or not 0 <= x < _P:
+        x = felt(x, "x")
+    if type(y) is not int or not 0 <= y < _P:
+        y = felt(y, "y")
+    return _b.poseidon(x, y)  # type: ignore[no-any-return]
+
+
+def poseidon_hash_single(x: int) -> int:
+    """Poseidon hash of one felt: ``hades(x, 0, 1)[0]``."""
+    return _b.poseidon_single(felt(x, "x"))  # type: ignore[no-any-return]
+
+
+def poseidon_hash_many(array: Sequence[int]) -> int:
+    """Poseidon sponge over a sequence of felts (Cairo's ``poseidon_hash_span``)."""
+    return _b.poseidon_many(felts(array, "array"))  # type: ignore[no-any-return]
+
+
+def poseidon_permutation(state: Sequence[int]) -> tuple[int, int, int]:
+    """The Hades permutation of width 3 (8 full + 83 partial rounds)."""
+    s = felts(state, "state")
+    if len(s) != 3:
+        raise InvalidFieldElement(f"state must have exactly 3 felts, got {len(s)}")
+    return _b.poseidon_permutation(s[0], s[1], s[2])  # type: ignore[no-any-return]
+
+
+def poseidon_hash_batch(pairs: Iterable[tuple[int, int]]) -> list[int]:
+    """2-input Poseidon hashes of many pairs in one native call."""
+    checked = []
+    for i, pair in enumerate(pairs):
+        try:
+            a, b = pair
+        except (TypeError, ValueError):
+            raise InvalidFieldElement(f"pairs[{i}] must be a pair (a, b) of felts") from None
+        if type(a) is not int or not 0 <= a < _P:
+            a = felt(a, f"pairs[{i}][0]")
+        if type(b) is not int or not 0 <= b < _P:
+            b = felt(b, f"pairs[{i}][1]")
+        checked.append((a, b))
+    return _b.poseidon_batch(checked)  # type: ignore[no-any-return]
+
+
+def poseidon_hash_many_batch(list_of_sequences: Iterable[Sequence[int]]) -> list[int]:
+    """``poseidon_hash_many`` of many sequences in one native call."""
+    seqs = [felts(seq, f"list_of_sequences[{i}]") for i, seq in enumerate(list_of_sequences)]
+    return _b.poseidon_many_batch(seqs)  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------- Keccak, selectors
+
+def _bytes(data: object) -> bytes:
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data)
+    raise InvalidFieldElement(f"data must be bytes, got {type(data).__name__}")
+
+
+def keccak256(data: bytes) -> bytes:
+    """Ethereum Keccak-256 (original padding, not SHA3-256): 32 bytes."""
+    return _b.keccak256(_bytes(data))  # type: ignore[no-any-return]
+
+
+def starknet_keccak(data: bytes) -> int:
+    """``keccak256(data) & (2**250 - 1)`` as an int."""
+    return _b.starknet_keccak(_bytes(data))  # type: ignore[no-any-return]
+
+
+def get_selector_from_name(func_name: str) -> int:
+    """Entry-point selector as starknet.js computes it: ``starknet_keccak(utf8(name))``.
+
+    No special case for ``__default__``/``__l1_default__`` (PROTOCOL §1.6); see
+    :func:`get_selector_from_name_cairo_lang` for the cairo-lang / starknet-py rule.
+    """
+    if not isinstance(func_name, str):
+        raise InvalidFieldElement(f"func_name must be a str, got {type(func_name).__name__}")
+    try:
+        data = func_name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidFieldElement("func_name is not valid Unicode (lone surrogate)") from None
+    return _b.starknet_keccak(data)  # type: ignore[no-any-return]
+
+
+def get_selector_from_name_cairo_lang(func_name: str) -> int:
+    """cairo-lang / starknet-py selector: ``__default__`` and ``__l1_default__`` map to 0, ASCII only."""
+    if func_name in ("__default__", "__l1_default__"):
+        return 0
+    if not isinstance(func_name, str) or not func_name.isascii():
+        raise InvalidFieldElement("func_name must be an ASCII str")
+    return _b.starknet_keccak(func_name.encode("ascii"))  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------- ECDSA
+
+_warned_python_signing = False
+
+
+def _warn_python_signing() -> None:
+    global _warned_python_signing
+    if not _warned_python_signing and _b.NAME == "python":
+        _warned_python_signing = True
+        warnings.warn(
+            "xsessions_core is signing with the pure-Python backend, which is NOT constant time; "
+            "build the native extension for production keys",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+
+def private_to_stark_key(priv_key: int) -> int:
+    """Public key (stark key = x coordinate of ``priv_key * G``) of a private key in ``[1, n)``."""
+    d = _private_key(priv_key)
+    _warn_python_signing()
+    return _b.public_key(d)  # type: ignore[no-any-return]
+
+
+def message_signature(msg_hash: int, priv_key: int, seed: int | None = None) -> tuple[int, int]:
+    """ECDSA signature ``(r, s)`` of ``msg_hash`` (``0 <= msg_hash < 2**251``).
+
+    ``seed=None`` (default): deterministic RFC 6979 nonce exactly as starknet.js
+    ``ec.starkCurve.sign`` (and so x-sessions). An int ``seed``: the cairo-lang nonce with that
+    extra entropy, equal to starknet-py's ``message_signature(msg_hash, key, seed)`` (whose default
+    seed is 32).
+    """
+    z = _msg_hash(msg_hash)
+    d = _private_key(priv_key)
+    if seed is not None:
+        seed = _int(seed, "seed")
+        if seed < 0:
+            raise InvalidFieldElement("seed must be a non-negative int")
+    _warn_python_signing()
+    return _b.sign(z, d, seed)  # type: ignore[no-any-return]
+
+
+def _signature_pair(signature: object) -> tuple[int, int]:
+    try:
+        r, s = signature  # type: ignore[misc]
+    except (TypeError, ValueError):
+        raise InvalidSignature("signature must be a pair (r, s) of ints") from None
+    return _int(r, "signature r", InvalidSignature), _int(s, "signature s", InvalidSignature)
+
+
+def _verify_args(msg_hash: object, signature: object, public_key: object) -> tuple[int, int, int, int] | None:
+    """Checks types (raising) and ranges (None = certainly invalid)."""
+    z = _int(msg_hash, "msg_hash", InvalidMessageHash)
+    r, s = _signature_pair(signature)
+    q = felt(public_key, "public_key")
+    # cairo-lang ranges (PROTOCOL §2.4); out of range is a well-formed but invalid signature.
+    if not (0 <= z < _M251 and 1 <= r < _M251 and 1 <= s < _N):
+        return None
+    return z, r, s, q
+
+
+def verify_message_signature(msg_hash: int, signature: Sequence[int], public_key: int) -> bool:
+    """True iff ``signature = (r, s)`` is a valid signature of ``msg_hash`` by ``public_key``.
+
+    ``public_key`` is the stark key (x only); a signature made with either y is accepted
+    (PROTOCOL §2.4). Range checks are cairo-lang's: r, w = s^-1 and msg_hash in ``[0, 2**251)``,
+    s in ``[1, n)``; outside them the answer is False. Non-int input raises.
+    """
+    args = _verify_args(msg_hash, signature, public_key)
+    if args is None:
+        return False
+    return _b.verify(*args)  # type: ignore[no-any-return]
+
+
+def message_signature_batch(msg_hashes: Iterable[int], priv_key: int) -> list[tuple[int, int]]:
+    """Sign many message hashes with one key (starknet.js nonces), in one native call."""
+    d = _private_key(priv_key)
+    zs = [_msg_hash(z) for z in msg_hashes]
+    _warn_python_signing()
+    return _b.sign_batch(zs, d)  # type: ignore[no-any-return]
+
+
+def verify_message_signature_batch(
+    items: Iterable[tuple[int, Sequence[int], int]],
+) -> list[bool]:
+    """Verify many ``(msg_hash, (r, s), public_key)`` items; one bool per item, in order."""
+    checked: list[tuple[int, int, int, int]] = []
+    slots: list[int | None] = []
+    for i, item in enumerate(items):
+        try:
+            z, sig, q = item
+        except (TypeError, ValueError):
+            raise InvalidSignature(f"items[{i}] must be (msg_hash, (r, s), public_key)") from None
+        args = _verify_args(z, sig, q)
+        if args is None:
+            slots.append(None)
+        else:
+            slots.append(len(checked))
+            checked.append(args)
+    results = _b.verify_batch(checked) if checked else []
+    return [False if k is None else results[k] for k in slots]

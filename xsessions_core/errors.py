@@ -1,0 +1,90 @@
+"""Exception hierarchy of xsessions_core.
+
+Every error this library raises on purpose derives from :class:`XSessionsError`. Errors caused by
+bad input also derive from :class:`ValueError`, so ``except ValueError`` keeps working for callers
+that do not know this library. Messages name the offending field and the allowed range; they never
+contain a private key.
+"""
+
+from __future__ import annotations
+
+
+class XSessionsError(Exception):
+    """Base class of every exception raised by xsessions_core."""
+
+
+class InvalidFieldElement(XSessionsError, ValueError):
+    """A value is not an int in the range its field requires (e.g. a felt ``0 <= v < p``)."""
+
+
+class InvalidPrivateKey(XSessionsError, ValueError):
+    """A private key is not an int in ``[1, n)`` (n = STARK curve order). The key is never shown."""
+
+
+class InvalidMessageHash(XSessionsError, ValueError):
+    """A message hash to sign is not an int in ``[0, 2**251)``."""
+
+
+class InvalidPublicKey(XSessionsError, ValueError):
+    """A public key is not the x coordinate of a point of the STARK curve."""
+
+
+class InvalidSignature(XSessionsError, ValueError):
+    """A signature is malformed (wrong shape or type); a well-formed wrong signature is just ``False``."""
+
+
+class NativeBackendError(XSessionsError, ImportError):
+    """``XSESSIONS_BACKEND=native`` was requested but the native extension is missing or broken."""
+
+
+class TypedDataError(XSessionsError, ValueError):
+    """SNIP-12 typed data is malformed, or a value does not fit its declared type."""
+
+
+class MerkleTreeError(XSessionsError, ValueError):
+    """A Merkle tree cannot be built (no leaves) or a leaf is not in the tree."""
+
+
+class PolicyViolation(XSessionsError, ValueError):
+    """A call is not covered by the session's allowed methods / policies."""
+
+
+# Alias with the "...Error" spelling used in the style guide.
+PolicyViolationError = PolicyViolation
+
+
+class SessionError(XSessionsError, ValueError):
+    """A session object is malformed or inconsistent (bad JSON shape, root mismatch, expiry...)."""
+
+
+class CosignerError(XSessionsError):
+    """The guardian / cosigner service failed (network error, timeout, non-2xx, garbage answer).
+
+    :ivar status: the HTTP status (or the status field the service returned), ``None`` if no answer.
+    """
+
+    def __init__(self, message: str, status: int | str | None = None) -> None:
+        super().__init__(message if status is None else f"{message} (status {status})")
+        self.status = status
+
+
+class TransactionError(XSessionsError, ValueError):
+    """A transaction (calls, calldata, resource bounds, version...) is malformed."""
+
+
+__all__ = [
+    "XSessionsError",
+    "InvalidFieldElement",
+    "InvalidPrivateKey",
+    "InvalidMessageHash",
+    "InvalidPublicKey",
+    "InvalidSignature",
+    "NativeBackendError",
+    "TypedDataError",
+    "MerkleTreeError",
+    "PolicyViolation",
+    "PolicyViolationError",
+    "SessionError",
+    "CosignerError",
+    "TransactionError",
+]
