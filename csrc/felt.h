@@ -27,9 +27,8 @@ static int xs_fe_is_square_var(const xs_fe *a);
 /* Conversions: 32-byte big-endian value < p <-> Montgomery form. */
 static void xs_fe_from_be32(xs_fe *r, const unsigned char *b32);
 static void xs_fe_to_be32(unsigned char *b32, const xs_fe *a);
-/* Constant-time predicates (return 0/1) and conditional move (flag 0/1). */
+/* Constant-time predicates (return 0/1). */
 static int xs_fe_is_zero(const xs_fe *a);
 static int xs_fe_equal(const xs_fe *a, const xs_fe *b);
-static void xs_fe_cmov(xs_fe *r, const xs_fe *a, int flag);
 
 #endif /* XS_FELT_H */

@@ -11,6 +11,238 @@
 
 #define XS_P3 0x0800000000000011ULL
 
+#if XS_HAVE_INT128 && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(XS_NO_ASM)
+#  define XS_FE_ASM 1
+#else
+#  define XS_FE_ASM 0
+#endif
+
+#if XS_HAVE_INT128
+/* ---- fast path: unsigned __int128 carry chains (the compiler turns them into adc/sbb). ---- */
+typedef __int128 xs_i128;
+
+/* r = t mod p for t < 2p. t - p has |value| < 2^252, so bit 255 of its top limb is its sign. */
+XS_INLINE void xs_fe_reduce_once(uint64_t r[4], const uint64_t t[4]) {
+    xs_i128 d;
+    uint64_t s0, s1, s2, s3, mask;
+    d = (xs_i128)t[0] - 1;          s0 = (uint64_t)d; d >>= 64;
+    d += t[1];                      s1 = (uint64_t)d; d >>= 64;
+    d += t[2];                      s2 = (uint64_t)d; d >>= 64;
+    d += (xs_i128)t[3] - XS_P3;     s3 = (uint64_t)d;
+    mask = (uint64_t)((int64_t)s3 >> 63);  /* all-ones if t < p: keep t */
+    r[0] = (t[0] & mask) | (s0 & ~mask);
+    r[1] = (t[1] & mask) | (s1 & ~mask);
+    r[2] = (t[2] & mask) | (s2 & ~mask);
+    r[3] = (t[3] & mask) | (s3 & ~mask);
+}
+
+#if XS_FE_ASM
+/* x86-64 (baseline ISA: mul/add/adc/cmov) Montgomery multiplication. Block 1: schoolbook
+ * 4x4 product into t[8] (operand scanning, 5-register window). Block 2: reduction in two
+ * steps, using p = 1 mod 2^192: m = -T mod 2^192, U = (T + m p)/2^192 = T_hi + [T_lo != 0]
+ * + m*P3; then one 64-bit step m' = -U0, u = (U + m' p)/2^64 < 2p; then a cmov-based
+ * conditional subtraction. Two blocks keep the register pressure compatible with
+ * frame-pointer (sanitizer) builds. Constant time (no branches, cmov only). */
+static void xs_fe_mul(xs_fe *r, const xs_fe *a, const xs_fe *b) {
+    uint64_t t[8];
+    __asm__ __volatile__(
+        "movq 0(%[b]), %%rcx\n\t"
+        "movq 0(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "movq %%rax, 0(%[t])\n\t" "movq %%rdx, %%r8\n\t"
+        "movq 8(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r8\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r9\n\t"
+        "movq 16(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r9\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r10\n\t"
+        "movq 24(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r10\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r11\n\t"
+        "movq 8(%[b]), %%rcx\n\t"
+        "movq 0(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r8\n\t" "adcq $0, %%rdx\n\t" "movq %%r8, 8(%[t])\n\t" "movq %%rdx, %%rbx\n\t"
+        "movq 8(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r9\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
+        "movq 16(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r10\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
+        "movq 24(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r12\n\t"
+        "movq 16(%[b]), %%rcx\n\t"
+        "movq 0(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r9\n\t" "adcq $0, %%rdx\n\t" "movq %%r9, 16(%[t])\n\t" "movq %%rdx, %%rbx\n\t"
+        "movq 8(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r10\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
+        "movq 16(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
+        "movq 24(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r12\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r8\n\t"
+        "movq 24(%[b]), %%rcx\n\t"
+        "movq 0(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r10\n\t" "adcq $0, %%rdx\n\t" "movq %%r10, 24(%[t])\n\t" "movq %%rdx, %%rbx\n\t"
+        "movq 8(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
+        "movq 16(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r12\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
+        "movq 24(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r8\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r9\n\t"
+        "movq %%r11, 32(%[t])\n\t" "movq %%r12, 40(%[t])\n\t" "movq %%r8, 48(%[t])\n\t" "movq %%r9, 56(%[t])\n\t"
+        :
+        : [a] "r"(a->n), [b] "r"(b->n), [t] "r"(t)
+        : "rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "cc", "memory");
+    __asm__ __volatile__(
+        "movq 0(%[t]), %%r8\n\t" "movq 8(%[t]), %%r9\n\t" "movq 16(%[t]), %%r10\n\t"
+        "xorl %%r11d, %%r11d\n\t" "xorl %%r12d, %%r12d\n\t" "xorl %%r13d, %%r13d\n\t"
+        "subq %%r8, %%r11\n\t" "sbbq %%r9, %%r12\n\t" "sbbq %%r10, %%r13\n\t"
+        "movq 24(%[t]), %%r8\n\t" "movq 32(%[t]), %%r9\n\t" "movq 40(%[t]), %%r10\n\t"
+        "movq 48(%[t]), %%r14\n\t" "movq 56(%[t]), %%r15\n\t"
+        "adcq $0, %%r8\n\t" "adcq $0, %%r9\n\t" "adcq $0, %%r10\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movabsq $0x0800000000000011, %%rcx\n\t"
+        "movq %%r11, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r8\n\t" "adcq %%rdx, %%r9\n\t" "adcq $0, %%r10\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movq %%r12, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r9\n\t" "adcq %%rdx, %%r10\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movq %%r13, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r10\n\t" "adcq %%rdx, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movq %%r8, %%r11\n\t" "negq %%r11\n\t"
+        "adcq $0, %%r9\n\t" "adcq $0, %%r10\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movq %%r11, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r14\n\t" "adcq %%rdx, %%r15\n\t"
+        "movq %%r9, %%r8\n\t" "movq %%r10, %%r11\n\t" "movq %%r14, %%r12\n\t" "movq %%r15, %%r13\n\t"
+        "subq $1, %%r8\n\t" "sbbq $0, %%r11\n\t" "sbbq $0, %%r12\n\t" "sbbq %%rcx, %%r13\n\t"
+        "cmovcq %%r9, %%r8\n\t" "cmovcq %%r10, %%r11\n\t" "cmovcq %%r14, %%r12\n\t" "cmovcq %%r15, %%r13\n\t"
+        "movq %%r8, 0(%[r])\n\t" "movq %%r11, 8(%[r])\n\t" "movq %%r12, 16(%[r])\n\t" "movq %%r13, 24(%[r])\n\t"
+        :
+        : [t] "r"(t), [r] "r"(r->n)
+        : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc", "memory");
+}
+
+static void xs_fe_sqr(xs_fe *r, const xs_fe *a) { xs_fe_mul(r, a, a); }
+#endif /* XS_FE_ASM */
+
+#if !XS_FE_ASM
+/* CIOS Montgomery multiplication specialised to p = 1 + P3*2^192 (-p^-1 = -1 mod 2^64). */
+static void xs_fe_mul(xs_fe *r, const xs_fe *a, const xs_fe *b) {
+    const uint64_t *x = a->n, *y = b->n;
+    uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5, m;
+    xs_u128 c;
+    int i;
+    for (i = 0; i < 4; i++) {
+        uint64_t yi = y[i];
+        c = (xs_u128)x[0] * yi + t0;               t0 = (uint64_t)c; c >>= 64;
+        c += (xs_u128)x[1] * yi + t1;              t1 = (uint64_t)c; c >>= 64;
+        c += (xs_u128)x[2] * yi + t2;              t2 = (uint64_t)c; c >>= 64;
+        c += (xs_u128)x[3] * yi + t3;              t3 = (uint64_t)c; c >>= 64;
+        c += t4;                                   t4 = (uint64_t)c; t5 = (uint64_t)(c >> 64);
+        m = 0 - t0;                                /* t0 + m = (t0 != 0) * 2^64 */
+        c = (xs_u128)t1 + (t0 != 0);               t0 = (uint64_t)c; c >>= 64;
+        c += t2;                                   t1 = (uint64_t)c; c >>= 64;
+        c += (xs_u128)m * XS_P3 + t3;              t2 = (uint64_t)c; c >>= 64;
+        c += t4;                                   t3 = (uint64_t)c; c >>= 64;
+        t4 = t5 + (uint64_t)c;
+    }
+    {
+        uint64_t t[4] = {t0, t1, t2, t3};
+        XS_VERIFY_CHECK(t4 == 0);
+        xs_fe_reduce_once(r->n, t);
+    }
+}
+
+#endif /* !XS_FE_ASM */
+
+/* Montgomery reduction of a 512-bit t (t < 2^256 p) into r < p. */
+XS_INLINE void xs_fe_redc(uint64_t r[4], uint64_t t[8]) {
+    int i;
+    for (i = 0; i < 4; i++) {
+        uint64_t m = 0 - t[i];
+        xs_u128 c = (xs_u128)t[i + 1] + (t[i] != 0);   t[i + 1] = (uint64_t)c; c >>= 64;
+        c += t[i + 2];                                 t[i + 2] = (uint64_t)c; c >>= 64;
+        c += (xs_u128)m * XS_P3 + t[i + 3];            t[i + 3] = (uint64_t)c; c >>= 64;
+        c += t[i + 4];                                 t[i + 4] = (uint64_t)c; c >>= 64;
+        if (i + 5 < 8) { c += t[i + 5]; t[i + 5] = (uint64_t)c; c >>= 64; }
+        if (i + 6 < 8) { c += t[i + 6]; t[i + 6] = (uint64_t)c; c >>= 64; }
+        if (i + 7 < 8) { c += t[i + 7]; t[i + 7] = (uint64_t)c; }
+    }
+    xs_fe_reduce_once(r, t + 4);
+}
+
+#if !XS_FE_ASM
+static void xs_fe_sqr(xs_fe *r, const xs_fe *a) {
+    const uint64_t *x = a->n;
+    uint64_t t[8], h1, h2, h3, h4, h5, h6;
+    xs_u128 c;
+    /* off-diagonal x_i x_j (i < j) */
+    c = (xs_u128)x[0] * x[1];                      t[1] = (uint64_t)c; c >>= 64;
+    c += (xs_u128)x[0] * x[2];                     t[2] = (uint64_t)c; c >>= 64;
+    c += (xs_u128)x[0] * x[3];                     t[3] = (uint64_t)c; t[4] = (uint64_t)(c >> 64);
+    c = (xs_u128)x[1] * x[2] + t[3];               t[3] = (uint64_t)c; c >>= 64;
+    c += (xs_u128)x[1] * x[3] + t[4];              t[4] = (uint64_t)c; t[5] = (uint64_t)(c >> 64);
+    c = (xs_u128)x[2] * x[3] + t[5];               t[5] = (uint64_t)c; t[6] = (uint64_t)(c >> 64);
+    /* double */
+    t[7] = t[6] >> 63;
+    t[6] = (t[6] << 1) | (t[5] >> 63);
+    t[5] = (t[5] << 1) | (t[4] >> 63);
+    t[4] = (t[4] << 1) | (t[3] >> 63);
+    t[3] = (t[3] << 1) | (t[2] >> 63);
+    t[2] = (t[2] << 1) | (t[1] >> 63);
+    t[1] = t[1] << 1;
+    /* add the squares */
+    c = (xs_u128)x[0] * x[0];                      t[0] = (uint64_t)c; h1 = (uint64_t)(c >> 64);
+    c = (xs_u128)x[1] * x[1];                      h2 = (uint64_t)c; h3 = (uint64_t)(c >> 64);
+    c = (xs_u128)x[2] * x[2];                      h4 = (uint64_t)c; h5 = (uint64_t)(c >> 64);
+    c = (xs_u128)x[3] * x[3];                      h6 = (uint64_t)c;
+    {
+        uint64_t h7 = (uint64_t)(c >> 64);
+        c = (xs_u128)t[1] + h1;          t[1] = (uint64_t)c; c >>= 64;
+        c += (xs_u128)t[2] + h2;         t[2] = (uint64_t)c; c >>= 64;
+        c += (xs_u128)t[3] + h3;         t[3] = (uint64_t)c; c >>= 64;
+        c += (xs_u128)t[4] + h4;         t[4] = (uint64_t)c; c >>= 64;
+        c += (xs_u128)t[5] + h5;         t[5] = (uint64_t)c; c >>= 64;
+        c += (xs_u128)t[6] + h6;         t[6] = (uint64_t)c; c >>= 64;
+        c += (xs_u128)t[7] + h7;         t[7] = (uint64_t)c;
+    }
+    xs_fe_redc(r->n, t);
+}
+#endif /* !XS_FE_ASM */
+
+#if XS_FE_ASM
+/* r = a + b mod p (inputs < p): add, subtract p, keep the sum if that borrowed (cmov). */
+static void xs_fe_add(xs_fe *r, const xs_fe *a, const xs_fe *b) {
+    __asm__ __volatile__(
+        "movq 0(%[a]), %%r8\n\t" "movq 8(%[a]), %%r9\n\t" "movq 16(%[a]), %%r10\n\t" "movq 24(%[a]), %%r11\n\t"
+        "addq 0(%[b]), %%r8\n\t" "adcq 8(%[b]), %%r9\n\t" "adcq 16(%[b]), %%r10\n\t" "adcq 24(%[b]), %%r11\n\t"
+        "movabsq $0x0800000000000011, %%r12\n\t"
+        "movq %%r8, %%rax\n\t" "movq %%r9, %%rcx\n\t" "movq %%r10, %%rdx\n\t" "movq %%r11, %%r13\n\t"
+        "subq $1, %%rax\n\t" "sbbq $0, %%rcx\n\t" "sbbq $0, %%rdx\n\t" "sbbq %%r12, %%r13\n\t"
+        "cmovcq %%r8, %%rax\n\t" "cmovcq %%r9, %%rcx\n\t" "cmovcq %%r10, %%rdx\n\t" "cmovcq %%r11, %%r13\n\t"
+        "movq %%rax, 0(%[r])\n\t" "movq %%rcx, 8(%[r])\n\t" "movq %%rdx, 16(%[r])\n\t" "movq %%r13, 24(%[r])\n\t"
+        :
+        : [a] "r"(a->n), [b] "r"(b->n), [r] "r"(r->n)
+        : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "cc", "memory");
+}
+
+/* r = a - b mod p: subtract, then add p masked by the borrow. */
+static void xs_fe_sub(xs_fe *r, const xs_fe *a, const xs_fe *b) {
+    __asm__ __volatile__(
+        "movq 0(%[a]), %%r8\n\t" "movq 8(%[a]), %%r9\n\t" "movq 16(%[a]), %%r10\n\t" "movq 24(%[a]), %%r11\n\t"
+        "subq 0(%[b]), %%r8\n\t" "sbbq 8(%[b]), %%r9\n\t" "sbbq 16(%[b]), %%r10\n\t" "sbbq 24(%[b]), %%r11\n\t"
+        "sbbq %%rax, %%rax\n\t"
+        "movq %%rax, %%rcx\n\t" "andq $1, %%rcx\n\t"
+        "movabsq $0x0800000000000011, %%rdx\n\t" "andq %%rax, %%rdx\n\t"
+        "addq %%rcx, %%r8\n\t" "adcq $0, %%r9\n\t" "adcq $0, %%r10\n\t" "adcq %%rdx, %%r11\n\t"
+        "movq %%r8, 0(%[r])\n\t" "movq %%r9, 8(%[r])\n\t" "movq %%r10, 16(%[r])\n\t" "movq %%r11, 24(%[r])\n\t"
+        :
+        : [a] "r"(a->n), [b] "r"(b->n), [r] "r"(r->n)
+        : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "cc", "memory");
+}
+#else
+
+static void xs_fe_add(xs_fe *r, const xs_fe *a, const xs_fe *b) {
+    uint64_t t[4];
+    xs_u128 c;
+    c = (xs_u128)a->n[0] + b->n[0];      t[0] = (uint64_t)c; c >>= 64;
+    c += (xs_u128)a->n[1] + b->n[1];     t[1] = (uint64_t)c; c >>= 64;
+    c += (xs_u128)a->n[2] + b->n[2];     t[2] = (uint64_t)c; c >>= 64;
+    t[3] = (uint64_t)c + a->n[3] + b->n[3];   /* < 2p < 2^253 */
+    xs_fe_reduce_once(r->n, t);
+}
+
+/* a - b, then + p if negative (sign = bit 255, |a - b| < 2^252). */
+static void xs_fe_sub(xs_fe *r, const xs_fe *a, const xs_fe *b) {
+    xs_i128 d;
+    xs_u128 c;
+    uint64_t t0, t1, t2, t3, mask;
+    d = (xs_i128)a->n[0] - b->n[0];      t0 = (uint64_t)d; d >>= 64;
+    d += (xs_i128)a->n[1] - b->n[1];     t1 = (uint64_t)d; d >>= 64;
+    d += (xs_i128)a->n[2] - b->n[2];     t2 = (uint64_t)d; d >>= 64;
+    d += (xs_i128)a->n[3] - b->n[3];     t3 = (uint64_t)d;
+    mask = (uint64_t)((int64_t)t3 >> 63);
+    c = (xs_u128)t0 + (1 & mask);        r->n[0] = (uint64_t)c; c >>= 64;
+    c += t1;                             r->n[1] = (uint64_t)c; c >>= 64;
+    c += t2;                             r->n[2] = (uint64_t)c; c >>= 64;
+    r->n[3] = t3 + (XS_P3 & mask) + (uint64_t)c;
+}
+#endif /* XS_FE_ASM */
+
+#else
+/* ---- portable path: 64-bit limbs with explicit carries. ---- */
 /* r = t mod p for t < 2p (t as 4 limbs plus nothing: 2p < 2^253). */
 XS_INLINE void xs_fe_reduce_once(uint64_t r[4], const uint64_t t[4]) {
     uint64_t s[4], b, mask;
@@ -126,6 +358,8 @@ static void xs_fe_sub(xs_fe *r, const xs_fe *a, const xs_fe *b) {
     (void)xs_addc(&r->n[3], t[3], XS_P3 & mask, c);
 }
 
+#endif /* XS_HAVE_INT128 */
+
 static void xs_fe_neg(xs_fe *r, const xs_fe *a) {
     xs_fe z = {{0, 0, 0, 0}};
     xs_fe_sub(r, &z, a);
@@ -138,10 +372,6 @@ static int xs_fe_is_zero(const xs_fe *a) {
 static int xs_fe_equal(const xs_fe *a, const xs_fe *b) {
     return (int)(1 - xs_nonzero64((a->n[0] ^ b->n[0]) | (a->n[1] ^ b->n[1]) |
                                   (a->n[2] ^ b->n[2]) | (a->n[3] ^ b->n[3])));
-}
-
-static void xs_fe_cmov(xs_fe *r, const xs_fe *a, int flag) {
-    xs_cmov64(r->n, a->n, 4, 0 - (uint64_t)(flag & 1));
 }
 
 XS_INLINE void xs_fe_sqr_n(xs_fe *r, const xs_fe *a, int n) {

@@ -17,6 +17,9 @@ from starknet_py.hash import utils as spy
 from xsessions_core import crypto
 from xsessions_core.errors import InvalidFieldElement, InvalidMessageHash, InvalidPrivateKey
 
+# The pure-Python backend warns when it signs; that warning has its own test (test_crypto_api).
+pytestmark = pytest.mark.filterwarnings("ignore:.*not constant time:RuntimeWarning")
+
 PRIM = load_vectors("primitives.json")
 ECDSA = load_vectors("ecdsa.json")
 

@@ -17,6 +17,11 @@ class InvalidFieldElement(XSessionsError, ValueError):
     """A value is not an int in the range its field requires (e.g. a felt ``0 <= v < p``)."""
 
 
+class EncodingError(InvalidFieldElement):
+    """A value cannot be encoded as felts: a short string that is too long or not ASCII, a ByteArray
+    of non-ASCII text, a malformed number."""
+
+
 class InvalidPrivateKey(XSessionsError, ValueError):
     """A private key is not an int in ``[1, n)`` (n = STARK curve order). The key is never shown."""
 
@@ -75,6 +80,7 @@ class TransactionError(XSessionsError, ValueError):
 __all__ = [
     "XSessionsError",
     "InvalidFieldElement",
+    "EncodingError",
     "InvalidPrivateKey",
     "InvalidMessageHash",
     "InvalidPublicKey",

@@ -1,0 +1,119 @@
+"""Session-signed invoke v3 throughput: native vs Python backend, 1 vs 2 threads.
+
+Per transaction (per-session work cached in a ``SessionContext``): ``__execute__`` calldata of 3
+calls, the invoke v3 hash, the token message, the local guardian's signature, the session key's
+signature and the signature array. The session has 8 allowed methods.
+
+Run as a script for a report (``python benchmarks/bench_sessions.py``), or with pytest-benchmark
+(``pytest benchmarks/bench_sessions.py``).
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from starknet_py.net.client_models import Call
+
+from xsessions_core import crypto
+from xsessions_core.sessions import (
+    LocalGuardian,
+    Session,
+    SessionContext,
+    SessionKey,
+    build_session_signature,
+    compile_session,
+    create_session,
+    create_session_request,
+    session_hash_from_onchain,
+)
+from xsessions_core.transactions import calculate_invoke_v3_hash, get_execute_calldata
+
+CHAIN = 0x534E5F5345504F4C4941
+ACCOUNT = 0x4B1D6B8F1F2C36A5A5E1D09F8C3F3C1E4A2B6D7E8F9A0B1C2D3E4F5A6B7C8D9
+OWNER_KEY = 0x3C1E2B5A9F8D7C6B5A4E3D2C1B0A9F8E7D6C5B4A39281706F5E4D3C2B1A0987
+GUARDIAN_KEY = 0x5A4B3C2D1E0F9A8B7C6D5E4F3A2B1C0D9E8F7A6B5C4D3E2F1A0B9C8D7E6F5A4
+SESSION_KEY = 0x1234567890ABCDEF1234567890ABCDEF1234567890ABCDEF1234567890ABCD
+BOUNDS = {
+    "l1_gas": {"max_amount": 0x2710, "max_price_per_unit": 0x5AF3107A4000},
+    "l2_gas": {"max_amount": 0x1E8480, "max_price_per_unit": 0x2540BE400},
+    "l1_data_gas": {"max_amount": 0x100, "max_price_per_unit": 0x3B9ACA00},
+}
+NAMES = ["transfer", "approve", "mint", "swap", "claim", "set_value", "play_move", "burn"]
+
+
+def make_session() -> tuple[Session, list[Call]]:
+    """A session with 8 allowed methods, and 3 calls it allows."""
+    methods = [{"Contract Address": hex(0x1000 + i), "selector": name} for i, name in enumerate(NAMES)]
+    req = create_session_request(CHAIN, SessionKey(SESSION_KEY), methods, 1800000000, {"projectID": "bench"})
+    session_hash = session_hash_from_onchain(compile_session(req.offchain_session), ACCOUNT, CHAIN)
+    auth = [*crypto.message_signature(session_hash, OWNER_KEY), *crypto.message_signature(session_hash, GUARDIAN_KEY)]
+    session = create_session(ACCOUNT, auth, req, CHAIN)
+    calls = [
+        Call(to_addr=0x1000, selector=crypto.get_selector_from_name("transfer"), calldata=[0x123, 1000, 0]),
+        Call(to_addr=0x1003, selector=crypto.get_selector_from_name("swap"), calldata=[1, 2, 3, 4]),
+        Call(to_addr=0x1006, selector=crypto.get_selector_from_name("play_move"), calldata=[7]),
+    ]
+    return session, calls
+
+
+def sign_one(ctx: SessionContext, guardian: LocalGuardian, calls: list[Call], nonce: int) -> list[int]:
+    """One session-signed invoke v3: tx hash, token message, guardian + session signatures, array."""
+    tx_hash = calculate_invoke_v3_hash(sender_address=ACCOUNT, calldata=get_execute_calldata(calls), chain_id=CHAIN,
+                                       nonce=nonce, resource_bounds=BOUNDS)
+    return build_session_signature(ctx, tx_hash, calls, guardian.sign_token_message)
+
+
+def sign_batch(ctx: SessionContext, guardian: LocalGuardian, calls: list[Call], nonces: range) -> int:
+    for nonce in nonces:
+        sign_one(ctx, guardian, calls, nonce)
+    return len(nonces)
+
+
+def throughput(n: int, threads: int = 1) -> float:
+    """Signatures per second for ``n`` transactions split over ``threads`` threads."""
+    session, calls = make_session()
+    ctx = SessionContext(session)
+    guardian = LocalGuardian(GUARDIAN_KEY)
+    sign_batch(ctx, guardian, calls, range(5))  # warm-up
+    start = time.perf_counter()
+    if threads == 1:
+        sign_batch(ctx, guardian, calls, range(n))
+    else:
+        per = n // threads
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(lambda t: sign_batch(ctx, guardian, calls, range(t * per, (t + 1) * per)), range(threads)))
+        n = per * threads
+    return n / (time.perf_counter() - start)
+
+
+def test_bench_session_invoke_native(benchmark) -> None:  # type: ignore[no-untyped-def]
+    previous = crypto.use_backend("native")
+    try:
+        session, calls = make_session()
+        ctx, guardian = SessionContext(session), LocalGuardian(GUARDIAN_KEY)
+        nonce = iter(range(10**9))
+        sig = benchmark(lambda: sign_one(ctx, guardian, calls, next(nonce)))
+        assert sig[0] == 0x73657373696F6E2D746F6B656E
+    finally:
+        crypto.use_backend(previous)
+
+
+def main() -> None:
+    import warnings
+
+    warnings.simplefilter("ignore", RuntimeWarning)  # "Python backend is not constant time"
+    for backend, n in (("native", 6000), ("python", 60)):
+        if backend not in crypto.available_backends():
+            print(f"{backend}: not available")
+            continue
+        crypto.use_backend(backend)
+        one = throughput(n, 1)
+        print(f"{backend:6s} 1 thread : {one:9.1f} session-signed invoke v3 / s")
+        if backend == "native":
+            two = throughput(n, 2)
+            print(f"{backend:6s} 2 threads: {two:9.1f} / s  (x{two / one:.2f})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+/* xs_core.h — public C API of the xsessions_core native crypto core.
+ *
+ * This header is also the cffi cdef source (csrc/ffi_build.py drops the preprocessor lines):
+ * keep the declarations in the subset cffi parses (no macros in prototypes).
+ *
+ * Conventions (STYLE §3):
+ *  - outputs first, then inputs; a count follows the buffer it describes;
+ *  - a felt / scalar is 32 bytes big-endian; batches are packed n*32-byte buffers;
+ *  - functions are total on their documented domain, which the Python layer checks:
+ *    felts < p; private keys in [1, n); message hashes < 2^251; for verify 1 <= r < 2^251,
+ *    1 <= s < n, pub < p;
+ *  - every function is reentrant and needs no GIL; no heap allocation;
+ *  - the fixed-base tables are built once, on first use or by xs_init() (thread safe:
+ *    C11 call_once / pthread_once). The Python wrapper calls xs_init() on import;
+ *  - xs_public_key / xs_sign* are constant time in the private key and nonce; hashing and
+ *    verification are variable time (they only see public data).
+ */
+#ifndef XS_CORE_H
+#define XS_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Build the precomputed tables (about 1.6 MB, a few ms). Idempotent; returns 0. */
+int xs_init(void);
+
+/* Pedersen hash of two felts: out32 = ped(a32, b32). */
+void xs_pedersen(unsigned char *out32, const unsigned char *a32, const unsigned char *b32);
+/* out[i] = ped(pairs[64i .. 64i+32), pairs[64i+32 .. 64i+64)), i < n; out is n*32 bytes. */
+void xs_pedersen_batch(unsigned char *out, const unsigned char *pairs, size_t n);
+/* out32 = ped(...ped(ped(0, v1), v2)..., vn), n) ("compute_hash_on_elements"). */
+void xs_pedersen_chain(unsigned char *out32, const unsigned char *values, size_t n);
+
+/* Poseidon: out32 = hades(a, b, 2)[0]. */
+void xs_poseidon(unsigned char *out32, const unsigned char *a32, const unsigned char *b32);
+/* out[i] = poseidon(pairs[i].a, pairs[i].b), pairs packed as in xs_pedersen_batch. */
+void xs_poseidon_batch(unsigned char *out, const unsigned char *pairs, size_t n);
+/* out32 = hades(x, 0, 1)[0]. */
+void xs_poseidon_single(unsigned char *out32, const unsigned char *x32);
+/* out32 = poseidon_hash_many(values[0..n)) (sponge, rate 2, pad 1 then 0). */
+void xs_poseidon_many(unsigned char *out32, const unsigned char *values, size_t n);
+/* For j < nseqs: out[j] = poseidon_hash_many of the next lens[j] felts of values
+ * (sequences packed back to back; sum(lens) == nvalues). */
+void xs_poseidon_many_batch(unsigned char *out, const unsigned char *values, size_t nvalues,
+                            const size_t *lens, size_t nseqs);
+/* out96 = hades(in96[0..32), in96[32..64), in96[64..96)). */
+void xs_poseidon_permutation(unsigned char *out96, const unsigned char *in96);
+
+/* Merkle tree of starknet.js (pair hash h(min, max), a lone last node is paired with 0):
+ * writes every level above the leaves, bottom-up, the root last; out holds
+ * xs_merkle_size(n) - n felts. n >= 1 (n == 1 writes nothing: the leaf is the root).
+ * use_poseidon: 1 = Poseidon pair hash, 0 = Pedersen. */
+void xs_merkle_levels(unsigned char *out, const unsigned char *leaves, size_t n, int use_poseidon);
+/* Total number of nodes of the tree over n leaves (leaves included). */
+size_t xs_merkle_size(size_t n);
+
+/* Ethereum Keccak-256 of data[0..len). */
+void xs_keccak256(unsigned char *out32, const unsigned char *data, size_t len);
+/* keccak256(data) & (2^250 - 1), big-endian. */
+void xs_starknet_keccak(unsigned char *out32, const unsigned char *data, size_t len);
+
+/* Stark public key: out32 = x(priv * G). Constant time. */
+void xs_public_key(unsigned char *out32, const unsigned char *priv32);
+/* Sign, RFC 6979 variant S, no extra entropy (starknet.js). Constant time. */
+void xs_sign(unsigned char *r32, unsigned char *s32, const unsigned char *msg32,
+             const unsigned char *priv32);
+/* One cairo-lang signing attempt: RFC 6979 variant R with extra entropy extra[0..extra_len).
+ * Returns 1 on success; 0 if r, s or w is unusable (then retry with the next seed). */
+int xs_sign_seeded(unsigned char *r32, unsigned char *s32, const unsigned char *msg32,
+                   const unsigned char *priv32, const unsigned char *extra, size_t extra_len);
+/* sigs[64i..] = (r, s) of msgs[32i..], variant S, one key. */
+void xs_sign_batch(unsigned char *sigs, const unsigned char *msgs, size_t n,
+                   const unsigned char *priv32);
+/* 1 if valid (cairo-lang rules, x-only key: either y), else 0. */
+int xs_verify(const unsigned char *msg32, const unsigned char *r32, const unsigned char *s32,
+              const unsigned char *pub32);
+/* results[i] = xs_verify(items[128i..]: msg, r, s, pub), i < n. */
+void xs_verify_batch(unsigned char *results, const unsigned char *items, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* XS_CORE_H */

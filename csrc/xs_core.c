@@ -1,0 +1,231 @@
+/* xs_core.c — the only translation unit of the native core: includes every *_impl.h and
+ * defines the exported xs_* functions of include/xs_core.h. Everything else is static. */
+#if defined(__has_include)
+#  if __has_include(<threads.h>) && !defined(__STDC_NO_THREADS__)
+#    define XS_USE_C11_ONCE 1
+#  endif
+#endif
+#ifdef XS_USE_C11_ONCE
+#  include <threads.h>
+#else
+#  include <pthread.h>
+#endif
+
+#include "include/xs_core.h"
+#include "util.h"
+#include "hash.h"
+#include "felt_impl.h"
+#include "scalar_impl.h"
+#include "group_impl.h"
+#include "pedersen_impl.h"
+#include "poseidon_impl.h"
+#include "keccak_impl.h"
+#include "sha256_impl.h"
+#include "rfc6979_impl.h"
+#include "ecdsa_impl.h"
+
+/* ------------------------------------------------------------------ one-time table build */
+#ifdef XS_USE_C11_ONCE
+static once_flag xs_once = ONCE_FLAG_INIT;
+#  define XS_ONCE() call_once(&xs_once, xs_group_init)
+#else
+static pthread_once_t xs_once = PTHREAD_ONCE_INIT;
+#  define XS_ONCE() (void)pthread_once(&xs_once, xs_group_init)
+#endif
+
+int xs_init(void) {
+    XS_ONCE();
+    return 0;
+}
+
+/* ------------------------------------------------------------------ Pedersen */
+void xs_pedersen(unsigned char *out32, const unsigned char *a32, const unsigned char *b32) {
+    XS_ONCE();
+    xs_pedersen_ptrs_var(&out32, &a32, &b32, 1);
+}
+
+void xs_pedersen_batch(unsigned char *out, const unsigned char *pairs, size_t n) {
+    unsigned char *o[XS_PED_CHUNK];
+    const unsigned char *a[XS_PED_CHUNK], *b[XS_PED_CHUNK];
+    size_t base, m, i;
+    XS_ONCE();
+    for (base = 0; base < n; base += m) {
+        m = n - base < XS_PED_CHUNK ? n - base : XS_PED_CHUNK;
+        for (i = 0; i < m; i++) {
+            o[i] = out + 32 * (base + i);
+            a[i] = pairs + 64 * (base + i);
+            b[i] = a[i] + 32;
+        }
+        xs_pedersen_ptrs_var(o, a, b, m);
+    }
+}
+
+void xs_pedersen_chain(unsigned char *out32, const unsigned char *values, size_t n) {
+    unsigned char h[32], len[32];
+    unsigned char *o = h;
+    const unsigned char *a = h, *b;
+    size_t i;
+    XS_ONCE();
+    memset(h, 0, 32);
+    for (i = 0; i < n; i++) {
+        b = values + 32 * i;
+        xs_pedersen_ptrs_var(&o, &a, &b, 1);
+    }
+    memset(len, 0, 32);
+    for (i = 0; i < 8; i++) len[31 - i] = (unsigned char)((uint64_t)n >> (8 * i));
+    b = len;
+    o = out32;
+    xs_pedersen_ptrs_var(&o, &a, &b, 1);
+}
+
+/* ------------------------------------------------------------------ Poseidon */
+static void xs_poseidon2(unsigned char *out32, const unsigned char *a32, const unsigned char *b32) {
+    xs_fe s[3];
+    xs_fe_from_be32(&s[0], a32);
+    xs_fe_from_be32(&s[1], b32);
+    xs_fe_set_limbs(&s[2], XS_FE_ONE_M);
+    xs_fe_add(&s[2], &s[2], &s[2]);                 /* 2 */
+    xs_hades(s);
+    xs_fe_to_be32(out32, &s[0]);
+}
+
+void xs_poseidon(unsigned char *out32, const unsigned char *a32, const unsigned char *b32) {
+    xs_poseidon2(out32, a32, b32);
+}
+
+void xs_poseidon_batch(unsigned char *out, const unsigned char *pairs, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) xs_poseidon2(out + 32 * i, pairs + 64 * i, pairs + 64 * i + 32);
+}
+
+void xs_poseidon_single(unsigned char *out32, const unsigned char *x32) {
+    xs_fe s[3];
+    xs_fe_from_be32(&s[0], x32);
+    memset(&s[1], 0, sizeof s[1]);
+    xs_fe_set_limbs(&s[2], XS_FE_ONE_M);
+    xs_hades(s);
+    xs_fe_to_be32(out32, &s[0]);
+}
+
+void xs_poseidon_many(unsigned char *out32, const unsigned char *values, size_t n) {
+    xs_fe s[3], v, one;
+    size_t i;
+    memset(s, 0, sizeof s);
+    xs_fe_set_limbs(&one, XS_FE_ONE_M);
+    for (i = 0; i + 1 < n; i += 2) {
+        xs_fe_from_be32(&v, values + 32 * i);     xs_fe_add(&s[0], &s[0], &v);
+        xs_fe_from_be32(&v, values + 32 * i + 32); xs_fe_add(&s[1], &s[1], &v);
+        xs_hades(s);
+    }
+    if (n & 1) {  /* [last, 1] */
+        xs_fe_from_be32(&v, values + 32 * (n - 1)); xs_fe_add(&s[0], &s[0], &v);
+        xs_fe_add(&s[1], &s[1], &one);
+    } else {      /* [1, 0] */
+        xs_fe_add(&s[0], &s[0], &one);
+    }
+    xs_hades(s);
+    xs_fe_to_be32(out32, &s[0]);
+}
+
+void xs_poseidon_many_batch(unsigned char *out, const unsigned char *values, size_t nvalues,
+                            const size_t *lens, size_t nseqs) {
+    size_t j, off = 0;
+    for (j = 0; j < nseqs; j++) {
+        XS_VERIFY_CHECK(off + lens[j] <= nvalues);
+        xs_poseidon_many(out + 32 * j, values + 32 * off, lens[j]);
+        off += lens[j];
+    }
+    (void)nvalues;
+}
+
+void xs_poseidon_permutation(unsigned char *out96, const unsigned char *in96) {
+    xs_fe s[3];
+    int i;
+    for (i = 0; i < 3; i++) xs_fe_from_be32(&s[i], in96 + 32 * i);
+    xs_hades(s);
+    for (i = 0; i < 3; i++) xs_fe_to_be32(out96 + 32 * i, &s[i]);
+}
+
+/* ------------------------------------------------------------------ Merkle */
+size_t xs_merkle_size(size_t n) {
+    size_t total = n;
+    while (n > 1) { n = (n + 1) / 2; total += n; }
+    return total;
+}
+
+void xs_merkle_levels(unsigned char *out, const unsigned char *leaves, size_t n, int use_poseidon) {
+    static const unsigned char zero[32] = {0};
+    const unsigned char *cur = leaves;
+    unsigned char *o[XS_PED_CHUNK];
+    const unsigned char *lo[XS_PED_CHUNK], *hi[XS_PED_CHUNK];
+    size_t cnt = n;
+    if (!use_poseidon) XS_ONCE();
+    while (cnt > 1) {
+        size_t next = (cnt + 1) / 2, i, m = 0;
+        for (i = 0; i < next; i++) {
+            const unsigned char *a = cur + 64 * i;
+            const unsigned char *b = (2 * i + 1 < cnt) ? a + 32 : zero;
+            if (memcmp(a, b, 32) > 0) { const unsigned char *tt = a; a = b; b = tt; }
+            if (use_poseidon) {
+                xs_poseidon2(out + 32 * i, a, b);
+            } else {
+                o[m] = out + 32 * i; lo[m] = a; hi[m] = b; m++;
+                if (m == XS_PED_CHUNK) { xs_pedersen_ptrs_var(o, lo, hi, m); m = 0; }
+            }
+        }
+        if (m) xs_pedersen_ptrs_var(o, lo, hi, m);
+        cur = out;
+        out += 32 * next;
+        cnt = next;
+    }
+}
+
+/* ------------------------------------------------------------------ Keccak */
+void xs_keccak256(unsigned char *out32, const unsigned char *data, size_t len) {
+    xs_keccak256_impl(out32, data, len);
+}
+
+void xs_starknet_keccak(unsigned char *out32, const unsigned char *data, size_t len) {
+    xs_keccak256_impl(out32, data, len);
+    out32[0] &= 0x03;
+}
+
+/* ------------------------------------------------------------------ ECDSA */
+void xs_public_key(unsigned char *out32, const unsigned char *priv32) {
+    XS_ONCE();
+    xs_ecdsa_pubkey(out32, priv32);
+}
+
+void xs_sign(unsigned char *r32, unsigned char *s32, const unsigned char *msg32,
+             const unsigned char *priv32) {
+    XS_ONCE();
+    xs_ecdsa_sign_s(r32, s32, msg32, priv32);
+}
+
+int xs_sign_seeded(unsigned char *r32, unsigned char *s32, const unsigned char *msg32,
+                   const unsigned char *priv32, const unsigned char *extra, size_t extra_len) {
+    XS_ONCE();
+    return xs_ecdsa_sign_r(r32, s32, msg32, priv32, extra, extra_len);
+}
+
+void xs_sign_batch(unsigned char *sigs, const unsigned char *msgs, size_t n,
+                   const unsigned char *priv32) {
+    size_t i;
+    XS_ONCE();
+    for (i = 0; i < n; i++) xs_ecdsa_sign_s(sigs + 64 * i, sigs + 64 * i + 32, msgs + 32 * i, priv32);
+}
+
+int xs_verify(const unsigned char *msg32, const unsigned char *r32, const unsigned char *s32,
+              const unsigned char *pub32) {
+    XS_ONCE();
+    return xs_ecdsa_verify_var(msg32, r32, s32, pub32);
+}
+
+void xs_verify_batch(unsigned char *results, const unsigned char *items, size_t n) {
+    size_t i;
+    XS_ONCE();
+    for (i = 0; i < n; i++) {
+        const unsigned char *it = items + 128 * i;
+        results[i] = (unsigned char)xs_ecdsa_verify_var(it, it + 32, it + 64, it + 96);
+    }
+}

@@ -1,0 +1,181 @@
+"""Bulk signing and verification for relayers, with few native calls and thread-safe caches.
+
+* :class:`SessionSigner` signs many invoke v3 transactions of one session: per-session work
+  (session hash, proofs, signature prefix) is done once; all transaction hashes are computed, then
+  all token messages in one batch call, then the session key and the guardian sign them with
+  ``sign_batch`` (two native calls for the whole batch; native calls release the GIL).
+* :func:`verify_session_transactions_batch` / :func:`verify_outside_executions_batch` give the
+  same verdicts as the one-at-a-time functions of :mod:`.verify`, verifying every ECDSA signature of
+  the batch in one ``verify_batch`` call. Owner/guardian authorisation signatures are remembered
+  (per backend, hash, key and signature), so a session seen before does not re-verify them;
+  hashes of sessions, Merkle leaves and proof checks are memoised too. Every cache is thread safe.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping, Sequence
+
+from ..crypto import backend_module
+from ..errors import SessionError, TransactionError
+from ..sessions.guardian import GuardianSignature, LocalGuardian
+from ..sessions.objects import Session, SessionKey
+from ..sessions.token import SessionContext
+from ..transactions import calculate_invoke_v3_hash, get_execute_calldata, normalize_calls, parse_execute_calldata
+from .verify import (
+    AccountInfo,
+    AccountState,
+    Verdict,
+    finish,
+    prepare_outside_execution,
+    prepare_session_transaction,
+)
+
+__all__ = ["SessionSigner", "verify_session_transactions_batch", "verify_outside_executions_batch"]
+
+_TX_DEFAULTS: dict[str, Any] = {
+    "tip": 0,
+    "paymaster_data": (),
+    "account_deployment_data": (),
+    "nonce_data_availability_mode": 0,
+    "fee_data_availability_mode": 0,
+    "version": 3,
+}
+
+
+class SessionSigner:
+    """Signs invoke v3 transactions for one session, many at a time (the relayer holds the guardian key).
+
+    :param session: the :class:`~xsessions_core.sessions.objects.Session`.
+    :param session_key: its :class:`~xsessions_core.sessions.objects.SessionKey` (``None`` = ``session.session_key``).
+    :param guardian: a :class:`~xsessions_core.sessions.guardian.LocalGuardian` or the guardian's private key.
+    :param cache_authorization: set the cache flag (PROTOCOL §6.6).
+    :param account_version: ``"0.4"`` or ``"0.5"`` (format of the cache flag).
+    :param owner_guid: the owner's GUID (0.5 accounts with ``cache_authorization=True``).
+    :raises SessionError: inconsistent session / key, bad guardian.
+
+    Thread safe: :meth:`sign_transactions` keeps no mutable state.
+    """
+
+    __slots__ = ("_ctx", "_guardian_key", "guardian_public_key")
+
+    def __init__(self, session: Session, session_key: SessionKey | None, guardian: LocalGuardian | int, *,
+                 cache_authorization: bool = False, account_version: str = "0.4",
+                 owner_guid: int | None = None) -> None:
+        self._ctx = SessionContext(session, session_key, cache_authorization=cache_authorization,
+                                   account_version=account_version, owner_guid=owner_guid)
+        if isinstance(guardian, LocalGuardian):
+            guardian = guardian._private_key  # noqa: SLF001 — same library; see the report
+        if isinstance(guardian, bool) or not isinstance(guardian, int):
+            raise SessionError("guardian must be a LocalGuardian or a private key (int)")
+        self.guardian_public_key = LocalGuardian(guardian).public_key
+        self._guardian_key = guardian
+
+    def __repr__(self) -> str:
+        return f"SessionSigner(session_hash={hex(self._ctx.session_hash)})"
+
+    @property
+    def session_hash(self) -> int:
+        """The session hash (what the owner and guardian authorised)."""
+        return self._ctx.session_hash
+
+    @property
+    def cache_flag(self) -> int:
+        """The felt at signature offset 5."""
+        return self._ctx.cache_flag
+
+    def _prepare(self, tx: object, i: int) -> tuple[dict[str, Any], list[int], list[Any]]:
+        session = self._ctx.session
+        if not isinstance(tx, Mapping):
+            raise TransactionError(f"transactions[{i}] must be a mapping of invoke v3 details")
+        details = {**_TX_DEFAULTS, **tx}
+        if "calls" in details:
+            calls = normalize_calls(details.pop("calls"))
+            calldata = get_execute_calldata(calls)
+        elif "calldata" in details:
+            calldata = list(details["calldata"])
+            calls = parse_execute_calldata(calldata)
+        else:
+            raise TransactionError(f"transactions[{i}] needs 'calls' or 'calldata'")
+        for key in ("nonce", "resource_bounds"):
+            if key not in details:
+                raise TransactionError(f"transactions[{i}] is missing {key!r}")
+        details.setdefault("sender_address", session.address)
+        details["calldata"] = calldata
+        return details, calldata, calls
+
+    def transaction_hashes(self, transactions: Sequence[object]) -> list[int]:
+        """The invoke v3 hashes of ``transactions`` (same input as :meth:`sign_transactions`)."""
+        return [self._hash(self._prepare(tx, i)[0]) for i, tx in enumerate(transactions)]
+
+    def _hash(self, d: Mapping[str, Any]) -> int:
+        return calculate_invoke_v3_hash(
+            sender_address=d["sender_address"], calldata=d["calldata"], chain_id=self._ctx.session.chain_id,
+            nonce=d["nonce"], resource_bounds=d["resource_bounds"], tip=d["tip"],
+            paymaster_data=d["paymaster_data"], account_deployment_data=d["account_deployment_data"],
+            nonce_da_mode=d["nonce_data_availability_mode"], fee_da_mode=d["fee_data_availability_mode"],
+            version=d["version"], proof_facts=d.get("proof_facts"),
+        )
+
+    def sign_transactions(self, transactions: Iterable[object]) -> list[list[int]]:
+        """Full session-token signatures of many invoke v3 transactions, in order.
+
+        Each transaction is a mapping with ``calls`` (starknet-py ``Call`` or starknet.js dicts) or
+        ``calldata`` (``__execute__`` calldata), ``nonce``, ``resource_bounds`` and optionally
+        ``tip``, ``paymaster_data``, ``account_deployment_data``, the DA modes, ``version``
+        (3 or ``2**128 + 3``) and ``sender_address`` (default: the session's account).
+
+        :raises TransactionError: malformed transaction. :raises PolicyViolation: a call the session
+            does not allow.
+        """
+        ctx = self._ctx
+        prepared = [self._prepare(tx, i) for i, tx in enumerate(transactions)]
+        if not prepared:
+            return []
+        proofs = [ctx.proofs_felts(calls) for _, _, calls in prepared]
+        hashes = [self._hash(d) for d, _, _ in prepared]
+        b = backend_module()
+        messages = b.poseidon_many_batch([[h, ctx.session_hash, ctx.cache_flag] for h in hashes])
+        session_sigs = b.sign_batch(messages, ctx._private_key)  # noqa: SLF001
+        guardian_sigs = b.sign_batch(messages, self._guardian_key)
+        pub = self.guardian_public_key
+        return [ctx.assemble(ss, GuardianSignature(pub, gr, gs), pr)
+                for ss, (gr, gs), pr in zip(session_sigs, guardian_sigs, proofs)]
+
+
+def verify_session_transactions_batch(txs: Iterable[object], *, account: AccountInfo, chain_id: int | str,
+                                      block_timestamp: int, state: AccountState | None = None) -> list[Verdict]:
+    """:func:`~.verify.verify_session_transaction` for many transactions (one ECDSA batch call).
+
+    :return: one :class:`~.verify.Verdict` per transaction, in order; identical to calling the
+        single-transaction function on each.
+    :raises TransactionError, SessionError: as the single-transaction function (on the first bad input).
+    """
+    pending = [prepare_session_transaction(tx, account=account, chain_id=chain_id,  # type: ignore[arg-type]
+                                           block_timestamp=block_timestamp, state=state) for tx in txs]
+    return finish(pending)
+
+
+def verify_outside_executions_batch(items: Iterable[Mapping[str, Any] | Sequence[Any]], *, account: AccountInfo,
+                                    chain_id: int | str, block_timestamp: int,
+                                    state: AccountState | None = None) -> list[Verdict]:
+    """:func:`~.verify.verify_outside_execution` for many outside executions.
+
+    :param items: ``{"outside_execution", "signature", "caller_address"}`` mappings or
+        ``(outside_execution, signature, caller_address)`` tuples.
+    """
+    pending = []
+    for i, item in enumerate(items):
+        if isinstance(item, Mapping):
+            try:
+                oe, sig, caller = item["outside_execution"], item["signature"], item["caller_address"]
+            except KeyError as exc:
+                raise TransactionError(f"items[{i}] is missing {exc.args[0]!r}") from None
+        else:
+            try:
+                oe, sig, caller = item
+            except (TypeError, ValueError):
+                raise TransactionError(f"items[{i}] must be (outside_execution, signature, caller_address)") from None
+        pending.append(prepare_outside_execution(oe, sig, account=account, chain_id=chain_id,  # type: ignore[arg-type]
+                                                 block_timestamp=block_timestamp, caller_address=caller,
+                                                 state=state))
+    return finish(pending)

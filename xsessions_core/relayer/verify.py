@@ -1,0 +1,899 @@
+"""Offline verifier that reproduces the Argent account's verdicts on session transactions.
+
+It runs, in the contract's order, every check ``__validate__`` / ``__execute__`` and
+``execute_from_outside_v2`` make on a session signature (PROTOCOL §6.7, §6.9), for the account
+classes **0.4.0** and **0.5.0**, and returns the exact error string the account would raise
+(``session/expired``, ``argent/no-multicall-to-self``, ``Index out of bounds``,
+``Option::unwrap failed.`` ...). The reference is the Argent source (``session.cairo``,
+``argent_account.cairo`` of both versions) and ``../vectors/contract_verdicts.json``.
+
+Copied details that are easy to miss:
+
+* ``__validate__`` sees the block timestamp rounded down to the hour, ``__execute__`` re-checks
+  ``signature[1]`` (``expires_at``) against the exact timestamp;
+* fee-estimation transactions (version ``2**128 + 3``, caller 0) make owner/guardian authorisation
+  signatures always valid on both versions, and session/backend signatures on 0.5.0 only;
+* Stark signatures are checked with Cairo's ``check_ecdsa_signature`` (scalars taken modulo the
+  curve order), slightly more lenient than cairo-lang's ``verify``;
+* the account's state (revoked sessions, cached authorisations, used outside nonces) is an input
+  (:class:`AccountState`); the verifier never mutates it.
+
+Limitation: only Stark-key (``Starknet`` variant) signatures are verified cryptographically; a
+Secp256k1/Secp256r1/Eip191/WebAuthn signature is decoded and identified (GUID) exactly, but its
+signature is treated as invalid (Argent session keys and guardians are Stark keys).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+from starknet_py.net.client_models import Call
+
+from ..crypto import EC_ORDER, FIELD_PRIME, backend_module
+from ..encoding import to_felt
+from ..errors import InvalidFieldElement, SessionError, TransactionError
+from ..transactions import (
+    QUERY_VERSION_OFFSET,
+    calculate_invoke_v3_hash,
+    parse_da_mode,
+    parse_resource_bounds,
+)
+from .token import (
+    CairoReader,
+    SessionToken,
+    SessionTokenError,
+    SignerSignature,
+    _Panic,
+    _SerdeNone,
+    decode_session_token,
+    is_session_signature,
+    read_signer_signature,
+    signer_guid,
+)
+
+__all__ = [
+    "AccountInfo",
+    "AccountState",
+    "Verdict",
+    "ANY_CALLER",
+    "verify_session_transaction",
+    "verify_outside_execution",
+    "parse_invoke_v3",
+    "parse_outside_execution",
+    "InvokeV3Data",
+    "OutsideExecutionData",
+]
+
+#: ``ss("ANY_CALLER")``: an outside execution any address may submit.
+ANY_CALLER = 0x414E595F43414C4C4552
+
+_P = FIELD_PRIME
+_N = EC_ORDER
+_M251 = 2**251
+_STARKNET_SIGNER = 0x537461726B6E6574205369676E6572
+_STARKNET_MESSAGE = 0x537461726B4E6574204D657373616765  # ss("StarkNet Message")
+_DOMAIN_TYPE_HASH_REV_1 = 0x1FF2F602E42168014D405A94F75E8A93D640751D71D16311266E140D8B0A210
+_SESSION_TYPE_HASH_REV_1 = 0x2A7D1ECDF754B100D735189F4969485656C828BFCB863A154C61199CAA02434
+_SESSION_DOMAIN_NAME = 0x53657373696F6E4163636F756E742E73657373696F6E  # ss("SessionAccount.session")
+_ALLOWED_METHOD_HASH = 0x38BB0EAADED40FFD0FFD2995E2B7603EE76746158C2F7CD494F201D4CA16A86
+_OE_TYPE_HASH_REV_1 = 0x312B56C05A7965066DDBDA31C016D8D05AFC305071C0CA3CDC2192C3C2F1F0F
+_CALL_TYPE_HASH_REV_1 = 0x3635C7F2A7BA93844C0D064E18E487F35AB90F7C39D00F186A781FC3F0C2CA9
+_OE_DOMAIN_NAME = 0x4163636F756E742E657865637574655F66726F6D5F6F757473696465  # ss("Account.execute_from_outside")
+_VALID_INVOKE_VERSIONS = (1, 3, QUERY_VERSION_OFFSET + 1, QUERY_VERSION_OFFSET + 3)
+_ESTIMATE_VERSIONS = (QUERY_VERSION_OFFSET + 1, QUERY_VERSION_OFFSET + 2, QUERY_VERSION_OFFSET + 3)
+_VERSIONS = ("0.4.0", "0.5.0")
+_VALIDATE_TIMESTAMP_ROUNDING = 3600
+
+PHASE_VALIDATE = "validate"
+PHASE_EXECUTE = "execute"
+PHASE_OUTSIDE = "execute_from_outside_v2"
+#: Error of a signature that is not a session token (the account would take its owner/guardian
+#: path, which this verifier does not model): not an account error string.
+NOT_A_SESSION = "not a session signature"
+
+
+# --------------------------------------------------------------------------- public data types
+
+def _felt_arg(value: object, name: str) -> int:
+    try:
+        return to_felt(value, name)
+    except InvalidFieldElement as exc:
+        raise SessionError(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """The account a transaction is sent to, as the verifier needs it.
+
+    :param address: the account address.
+    :param class_version: ``"0.4.0"`` or ``"0.5.0"`` (Argent account class).
+    :param owner_public_key: the owner's stark key.
+    :param guardian_public_key: the guardian's stark key, ``None`` for an account without guardian.
+    :param guardian_backup_public_key: 0.4.0 guardian backup (0.5.0: a second guardian), or ``None``.
+    """
+
+    address: int
+    class_version: str
+    owner_public_key: int
+    guardian_public_key: int | None = None
+    guardian_backup_public_key: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.class_version not in _VERSIONS:
+            raise SessionError(f"class_version must be '0.4.0' or '0.5.0', got {self.class_version!r}")
+        object.__setattr__(self, "address", _felt_arg(self.address, "address"))
+        object.__setattr__(self, "owner_public_key", _felt_arg(self.owner_public_key, "owner_public_key"))
+        for name in ("guardian_public_key", "guardian_backup_public_key"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, _felt_arg(value, name))
+        if self.guardian_backup_public_key is not None and self.guardian_public_key is None:
+            raise SessionError("guardian_backup_public_key requires a guardian_public_key")
+        b = backend_module()
+        object.__setattr__(self, "owner_guid", b.poseidon(_STARKNET_SIGNER, self.owner_public_key))
+        guardian = self.guardian_public_key
+        object.__setattr__(self, "guardian_guid", None if guardian is None else b.poseidon(_STARKNET_SIGNER, guardian))
+        object.__setattr__(self, "guardian_keys", tuple(
+            k for k in (self.guardian_public_key, self.guardian_backup_public_key) if k is not None))
+
+    #: ``poseidon(ss("Starknet Signer"), owner_public_key)``.
+    owner_guid: int = field(init=False, repr=False, compare=False)
+    #: GUID of the guardian, ``None`` without guardian.
+    guardian_guid: int | None = field(init=False, repr=False, compare=False)
+    #: The guardian stark keys (main guardian first, then the backup).
+    guardian_keys: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class AccountState:
+    """Storage of the account that changes verdicts.
+
+    :param revoked_sessions: session hashes revoked with ``revoke_session``.
+    :param session_cache: ``(owner_guid, guardian_guid, session_hash) -> authorisation length``
+        (cached authorisations, PROTOCOL §6.6).
+    :param used_outside_nonces: outside-execution nonces already used.
+    """
+
+    revoked_sessions: frozenset[int] = frozenset()
+    session_cache: Mapping[tuple[int, int, int], int] = field(default_factory=dict)
+    used_outside_nonces: frozenset[int] = frozenset()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "revoked_sessions",
+                           frozenset(_felt_arg(v, "revoked_sessions[]") for v in self.revoked_sessions))
+        object.__setattr__(self, "used_outside_nonces",
+                           frozenset(_felt_arg(v, "used_outside_nonces[]") for v in self.used_outside_nonces))
+        cache: dict[tuple[int, int, int], int] = {}
+        for key, length in dict(self.session_cache).items():
+            try:
+                owner, guardian, session_hash = key
+            except (TypeError, ValueError):
+                raise SessionError("session_cache keys must be (owner_guid, guardian_guid, session_hash)") from None
+            n = _felt_arg(length, "session_cache length")
+            if n >> 32:
+                raise SessionError(f"session_cache length must be a u32, got {n}")
+            cache[(_felt_arg(owner, "owner_guid"), _felt_arg(guardian, "guardian_guid"),
+                   _felt_arg(session_hash, "session_hash"))] = n
+        object.__setattr__(self, "session_cache", cache)
+
+
+_EMPTY_STATE = AccountState()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Outcome of a verification.
+
+    :ivar valid: True iff the account would accept (validate and execute) the transaction.
+    :ivar error: the account's error string when invalid, else ``None``.
+    :ivar phase: where it fails (``"validate"``, ``"execute"``, ``"execute_from_outside_v2"``),
+        ``None`` when valid.
+    """
+
+    valid: bool
+    error: str | None = None
+    phase: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"valid", "error", "phase"}``."""
+        return {"valid": self.valid, "error": self.error, "phase": self.phase}
+
+
+_VALID = Verdict(True)
+
+
+# --------------------------------------------------------------------------- input parsing
+
+@dataclass(frozen=True)
+class InvokeV3Data:
+    """A parsed invoke v3 transaction (felts as ints)."""
+
+    sender_address: int
+    calldata: tuple[int, ...]
+    version: int
+    signature: tuple[int, ...]
+    nonce: int
+    resource_bounds: Any
+    tip: int
+    paymaster_data: tuple[int, ...]
+    account_deployment_data: tuple[int, ...]
+    nonce_da_mode: int
+    fee_da_mode: int
+    proof_facts: tuple[int, ...] = ()
+
+
+def _get(tx: object, key: str, default: object = ...) -> object:
+    if isinstance(tx, Mapping):
+        if key in tx:
+            return tx[key]
+    elif hasattr(tx, key):
+        return getattr(tx, key)
+    if default is ...:
+        raise TransactionError(f"transaction is missing {key!r}")
+    return default
+
+
+def _tx_felt(value: object, name: str) -> int:
+    if type(value) is int and 0 <= value < _P:
+        return value
+    if type(value) is str and value[:2] == "0x":
+        try:
+            v = int(value, 16)
+        except ValueError:
+            v = -1
+        if 0 <= v < _P:
+            return v
+    try:
+        return to_felt(value, name)
+    except InvalidFieldElement as exc:
+        raise TransactionError(str(exc)) from None
+
+
+def _tx_felts(values: object, name: str) -> tuple[int, ...]:
+    if values is None:
+        return ()
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise TransactionError(f"{name} must be a list of felts, got {type(values).__name__}")
+    return tuple(_tx_felt(v, f"{name}[{i}]") for i, v in enumerate(values))
+
+
+def parse_invoke_v3(tx: object) -> InvokeV3Data:
+    """Parse an invoke v3 transaction: a JSON-RPC broadcast mapping or a starknet-py ``InvokeV3``.
+
+    :raises TransactionError: missing field, value that is not a felt, unsupported version.
+    """
+    version = _tx_felt(_get(tx, "version", 3), "version")
+    if version in (1, QUERY_VERSION_OFFSET + 1):
+        raise TransactionError("only INVOKE v3 transactions are supported (got version 1)")
+    return InvokeV3Data(
+        sender_address=_tx_felt(_get(tx, "sender_address"), "sender_address"),
+        calldata=_tx_felts(_get(tx, "calldata"), "calldata"),
+        version=version,
+        signature=_tx_felts(_get(tx, "signature"), "signature"),
+        nonce=_tx_felt(_get(tx, "nonce"), "nonce"),
+        resource_bounds=parse_resource_bounds(_get(tx, "resource_bounds")),
+        tip=_tx_felt(_get(tx, "tip", 0), "tip"),
+        paymaster_data=_tx_felts(_get(tx, "paymaster_data", ()), "paymaster_data"),
+        account_deployment_data=_tx_felts(_get(tx, "account_deployment_data", ()), "account_deployment_data"),
+        nonce_da_mode=parse_da_mode(_get(tx, "nonce_data_availability_mode", 0), "nonce_data_availability_mode"),
+        fee_da_mode=parse_da_mode(_get(tx, "fee_data_availability_mode", 0), "fee_data_availability_mode"),
+        proof_facts=_tx_felts(_get(tx, "proof_facts", None), "proof_facts"),
+    )
+
+
+def invoke_v3_hash(tx: InvokeV3Data, chain_id: int) -> int:
+    """Transaction hash of a parsed invoke v3 (version 3 or its query version)."""
+    return calculate_invoke_v3_hash(
+        sender_address=tx.sender_address, calldata=tx.calldata, chain_id=chain_id, nonce=tx.nonce,
+        resource_bounds=tx.resource_bounds, tip=tx.tip, paymaster_data=tx.paymaster_data,
+        account_deployment_data=tx.account_deployment_data, nonce_da_mode=tx.nonce_da_mode,
+        fee_da_mode=tx.fee_da_mode, version=tx.version, proof_facts=tx.proof_facts or None,
+    )
+
+
+@dataclass(frozen=True)
+class OutsideExecutionData:
+    """A parsed SNIP-9 ``OutsideExecution`` (felts as ints; calls as starknet-py ``Call``)."""
+
+    caller: int
+    nonce: int
+    execute_after: int
+    execute_before: int
+    calls: tuple[Call, ...]
+
+
+def parse_outside_execution(outside_execution: object) -> OutsideExecutionData:
+    """Parse an ``OutsideExecution`` object (attributes) or mapping ``{caller, nonce, execute_after,
+    execute_before, calls: [{to, selector, calldata}]}``; ``execute_*`` must be u64.
+
+    :raises TransactionError: missing field or value out of range.
+    """
+    if isinstance(outside_execution, OutsideExecutionData):
+        return outside_execution
+    oe = outside_execution
+    after = _tx_felt(_get(oe, "execute_after"), "execute_after")
+    before = _tx_felt(_get(oe, "execute_before"), "execute_before")
+    for name, v in (("execute_after", after), ("execute_before", before)):
+        if v >> 64:
+            raise TransactionError(f"{name} must be a u64, got {v}")
+    raw_calls = _get(oe, "calls")
+    if isinstance(raw_calls, (str, bytes, Mapping)) or not isinstance(raw_calls, Iterable):
+        raise TransactionError("calls must be a list of {to, selector, calldata}")
+    calls = []
+    for i, c in enumerate(raw_calls):
+        if isinstance(c, Call):
+            to, sel, data = c.to_addr, c.selector, c.calldata
+        else:
+            to = _get(c, "to", None)
+            to = _get(c, "to_addr") if to is None else to
+            sel, data = _get(c, "selector"), _get(c, "calldata", ())
+        calls.append(Call(to_addr=_tx_felt(to, f"calls[{i}].to"), selector=_tx_felt(sel, f"calls[{i}].selector"),
+                          calldata=list(_tx_felts(data, f"calls[{i}].calldata"))))
+    return OutsideExecutionData(
+        caller=_tx_felt(_get(oe, "caller"), "caller"),
+        nonce=_tx_felt(_get(oe, "nonce"), "nonce"),
+        execute_after=after, execute_before=before, calls=tuple(calls),
+    )
+
+
+def outside_execution_v2_hash(oe: OutsideExecutionData, account_address: int, chain_id: int) -> int:
+    """SNIP-9 v2 (SNIP-12 rev 1) message hash of an outside execution (PROTOCOL §6.9)."""
+    b = backend_module()
+    call_hashes = [
+        b.poseidon_many([_CALL_TYPE_HASH_REV_1, c.to_addr, c.selector, b.poseidon_many(list(c.calldata))])
+        for c in oe.calls
+    ]
+    struct = b.poseidon_many([_OE_TYPE_HASH_REV_1, oe.caller, oe.nonce, oe.execute_after, oe.execute_before,
+                              b.poseidon_many(call_hashes)])
+    domain = b.poseidon_many([_DOMAIN_TYPE_HASH_REV_1, _OE_DOMAIN_NAME, 2, chain_id, 1])
+    return b.poseidon_many([_STARKNET_MESSAGE, domain, account_address, struct])  # type: ignore[no-any-return]
+
+
+class _CalldataPanic(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def parse_execute_calls(calldata: Sequence[int]) -> list[Call]:
+    """``__execute__(calls: Array<Call>)`` argument decoding as the Cairo entry point does it.
+
+    :raises _CalldataPanic: with the Starknet error string (``Failed to deserialize param #1``,
+        ``Index out of bounds``, ``Input too long for arguments``).
+    """
+    r = CairoReader(calldata)
+
+    def call() -> Call:
+        to = r.felt()
+        if to >= _M251:
+            raise _SerdeNone("ContractAddress >= 2**251")
+        return Call(to_addr=to, selector=r.felt(), calldata=list(r.span_felt()))
+
+    try:
+        calls = list(r.span_of(call))
+    except _SerdeNone:
+        raise _CalldataPanic("Failed to deserialize param #1") from None
+    except _Panic as exc:
+        raise _CalldataPanic(exc.message) from None
+    if r.remaining():
+        raise _CalldataPanic("Input too long for arguments")
+    return calls
+
+
+# --------------------------------------------------------------------------- caches (thread safe)
+
+class _BoundedCache:
+    """A small thread-safe memo (dict; cleared when full)."""
+
+    __slots__ = ("_data", "_lock", "_max")
+
+    def __init__(self, max_entries: int) -> None:
+        self._data: dict[Any, Any] = {}
+        self._lock = threading.Lock()
+        self._max = max_entries
+
+    def get(self, key: Any) -> Any:
+        return self._data.get(key)
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            if len(self._data) >= self._max:
+                self._data.clear()
+            self._data[key] = value
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+_session_hashes = _BoundedCache(16384)
+_domains = _BoundedCache(64)
+_leaves = _BoundedCache(65536)
+_proofs = _BoundedCache(65536)
+#: verified authorisation signatures: (backend, hash, pubkey, r, s) -> bool
+_auth_signatures = _BoundedCache(65536)
+
+
+def clear_caches() -> None:
+    """Forget every memoised hash and verified authorisation (tests, benchmarks)."""
+    for cache in (_session_hashes, _domains, _leaves, _proofs, _auth_signatures):
+        cache.clear()
+
+
+def session_hash_of(session: Sequence[int], account_address: int, chain_id: int) -> int:
+    """``get_message_hash_rev_1`` of an on-chain session ``(expires_at, root, metadata_hash, guid)``."""
+    key = (chain_id, account_address, *session)
+    cached = _session_hashes.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    b = backend_module()
+    domain = _domains.get(chain_id)
+    if domain is None:
+        domain = b.poseidon_many([_DOMAIN_TYPE_HASH_REV_1, _SESSION_DOMAIN_NAME, 0x31, chain_id, 1])
+        _domains.put(chain_id, domain)
+    struct = b.poseidon_many([_SESSION_TYPE_HASH_REV_1, *session])
+    value = b.poseidon_many([_STARKNET_MESSAGE, domain, account_address, struct])
+    _session_hashes.put(key, value)
+    return value  # type: ignore[no-any-return]
+
+
+def _leaf(to: int, selector: int) -> int:
+    key = (to, selector)
+    leaf = _leaves.get(key)
+    if leaf is None:
+        leaf = backend_module().poseidon_many([_ALLOWED_METHOD_HASH, to, selector])
+        _leaves.put(key, leaf)
+    return leaf  # type: ignore[no-any-return]
+
+
+def _merkle_ok(root: int, leaf: int, proof: tuple[int, ...]) -> bool:
+    """Alexandria ``MerkleTree::verify`` with the 2-input Poseidon (sorted pairs)."""
+    key = (root, leaf, proof)
+    ok = _proofs.get(key)
+    if ok is None:
+        b = backend_module()
+        cur = leaf
+        for e in proof:
+            cur = b.poseidon(cur, e) if cur < e else b.poseidon(e, cur)
+        ok = cur == root
+        _proofs.put(key, ok)
+    return ok  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------- signatures
+
+def cairo_ecdsa_args(msg_hash: int, pubkey: int, r: int, s: int) -> tuple[int, int, int, int] | None:
+    """Arguments for the backend ``verify`` equivalent to Cairo ``check_ecdsa_signature``, or
+    ``None`` when the signature is certainly invalid.
+
+    Cairo multiplies points by the felts ``msg_hash`` and ``s`` (so they count modulo the curve
+    order n) and rejects only ``s ∈ {0, n}``, ``r = n`` and ``r``/``pubkey`` that are not
+    x-coordinates; the backend (cairo-lang rules) wants ``z, r < 2**251`` and ``1 <= s < n``, so
+    ``s`` and ``z`` are reduced modulo n first. ``r >= 2**251`` is treated as invalid.
+    """
+    if s >= _N:
+        s -= _N
+    if s == 0 or r == 0 or r >= _M251:
+        return None
+    if msg_hash >= _M251:
+        msg_hash -= _N
+    return (msg_hash, r, s, pubkey)
+
+
+class _SigOracle:
+    """Answers "is this signer signature valid over this hash?".
+
+    In recording mode every Stark signature is answered ``True`` and remembered; the batch is then
+    verified in one backend call and the check is re-run with the answers (the set of signatures a
+    run needs never grows when some are invalid, so the recorded set always covers the real run).
+    """
+
+    __slots__ = ("answers", "pending", "cacheable")
+
+    def __init__(self) -> None:
+        self.answers: dict[tuple[int, int, int, int], bool] | None = None
+        self.pending: list[tuple[int, int, int, int]] = []
+        self.cacheable: set[tuple[int, int, int, int]] = set()
+
+    def check(self, sig: SignerSignature, msg_hash: int, cacheable: bool = False) -> bool:
+        if not sig.is_starknet:
+            return False
+        key = (msg_hash, sig.signer[0], sig.signature[0], sig.signature[1])
+        if self.answers is not None:
+            return self.answers[key]
+        self.pending.append(key)
+        if cacheable:
+            self.cacheable.add(key)
+        return True
+
+
+def resolve_signatures(oracles: Sequence[_SigOracle]) -> None:
+    """Verify every pending signature of ``oracles`` with one backend batch call."""
+    b = backend_module()
+    name = b.NAME
+    todo: dict[tuple[int, int, int, int], None] = {}
+    known: dict[tuple[int, int, int, int], bool] = {}
+    for o in oracles:
+        for key in o.pending:
+            if key in known or key in todo:
+                continue
+            if key in o.cacheable:
+                hit = _auth_signatures.get((name, *key))
+                if hit is not None:
+                    known[key] = hit
+                    continue
+            todo[key] = None
+    keys = list(todo)
+    items = []
+    slots: list[int | None] = []
+    for key in keys:
+        args = cairo_ecdsa_args(*key)
+        if args is None:
+            slots.append(None)
+        else:
+            slots.append(len(items))
+            items.append(args)
+    results = b.verify_batch(items) if items else []
+    cacheable = set().union(*(o.cacheable for o in oracles)) if oracles else set()
+    for key, slot in zip(keys, slots):
+        ok = False if slot is None else bool(results[slot])
+        known[key] = ok
+        if key in cacheable:
+            _auth_signatures.put((name, *key), ok)
+    for o in oracles:
+        o.answers = {key: known[key] for key in o.pending}
+
+
+# --------------------------------------------------------------------------- the session check
+
+class _Fail(Exception):
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+@dataclass
+class SessionCheck:
+    """One run of ``assert_valid_session(calls, hash, signature)`` (memoises its hashes)."""
+
+    account: AccountInfo
+    state: AccountState
+    chain_id: int
+    calls: Sequence[Call]
+    tx_hash: int
+    signature: Sequence[int]
+    timestamp: int
+    estimate: bool
+    oracle: _SigOracle = field(default_factory=_SigOracle)
+    token: SessionToken | None = None
+    session_hash: int = 0
+    message: int = 0
+
+    def run(self) -> str | None:
+        """The account's error string, or ``None`` when the session signature is accepted."""
+        try:
+            self._run()
+        except _Fail as exc:
+            return exc.error
+        return None
+
+    def _decode(self) -> SessionToken:
+        if self.token is None:
+            try:
+                self.token = decode_session_token(self.signature, account_version=self.account.class_version)
+            except SessionTokenError as exc:
+                raise _Fail(exc.contract_error) from None
+            self.session_hash = session_hash_of(self.token.session.as_felts(), self.account.address, self.chain_id)
+            self.message = backend_module().poseidon_many([self.tx_hash, self.session_hash, self.token.cache_value])
+        return self.token
+
+    def _run(self) -> None:
+        acct = self.account
+        for call in self.calls:
+            if call.to_addr == acct.address:
+                raise _Fail("argent/no-multicall-to-self")
+        if not is_session_signature(self.signature):
+            raise _Fail("session/invalid-magic-value")
+        token = self._decode()
+        if self.session_hash in self.state.revoked_sessions:
+            raise _Fail("session/revoked")
+        if token.session.expires_at < self.timestamp:
+            raise _Fail("session/expired")
+        if acct.class_version == "0.4.0":
+            self._authorization_v4(token)
+        else:
+            self._authorization_v5(token)
+        v5 = acct.class_version == "0.5.0"
+        if token.session_signature.guid != token.session.session_key_guid:
+            raise _Fail("session/session-key-mismatch")
+        if not (self.oracle.check(token.session_signature, self.message) or (v5 and self.estimate)):
+            raise _Fail("session/invalid-session-sig")
+        if not v5 and token.guardian_signature.signer_key != (0, acct.guardian_public_key):
+            raise _Fail("session/guardian-key-mismatch")
+        if not (self.oracle.check(token.guardian_signature, self.message) or (v5 and self.estimate)):
+            raise _Fail("session/invalid-backend-sig")
+        if len(token.proofs) != len(self.calls):
+            raise _Fail("session/unaligned-proofs")
+        root = token.session.allowed_methods_root
+        for call, proof in zip(self.calls, token.proofs):
+            if not _merkle_ok(root, _leaf(call.to_addr, call.selector), proof):
+                raise _Fail("session/invalid-call")
+
+    # ---- helpers shared by both versions
+
+    def _valid_auth_sig(self, sig: SignerSignature) -> bool:
+        """``signer_signature.is_valid_signature(session_hash) || is_estimate_transaction()``."""
+        return self.oracle.check(sig, self.session_hash, cacheable=True) or self.estimate
+
+    def _read_signatures(self, r: CairoReader, count: int | None) -> list[SignerSignature]:
+        return [read_signer_signature(r) for _ in range(count)] if count is not None else list(
+            r.span_of(lambda: read_signer_signature(r)))
+
+    # ---- 0.4.0
+
+    def _authorization_v4(self, token: SessionToken) -> None:
+        acct = self.account
+        if acct.guardian_public_key is None:
+            raise _Fail("session/no-guardian")
+        auth = token.session_authorization
+        if token.cache_value:
+            key = (acct.owner_guid, acct.guardian_guid, self.session_hash)
+            cached = self.state.session_cache.get(key, 0)
+            if cached:
+                if len(auth) > cached:
+                    raise _Fail("session/invalid-auth-len")
+                return
+        parsed = self._parse_signature_array_v4(auth)
+        # is_valid_span_signature (the account has a guardian here)
+        if len(parsed) != 2:
+            raise _Fail("argent/invalid-signature-length")
+        owner, guardian = parsed
+        valid = (owner.signer_key == (0, acct.owner_public_key) and self._valid_auth_sig(owner)) and (
+            guardian.is_starknet and guardian.signer[0] in acct.guardian_keys and self._valid_auth_sig(guardian))
+        if not valid:
+            raise _Fail("session/invalid-account-sig")
+        if guardian.guid != acct.guardian_guid:
+            raise _Fail("session/signer-is-not-guardian")
+
+    def _parse_signature_array_v4(self, auth: tuple[int, ...]) -> list[SignerSignature]:
+        acct = self.account
+        if len(auth) not in (2, 4):
+            r = CairoReader(auth)
+            try:
+                parsed = self._read_signatures(r, None)
+            except _SerdeNone:
+                raise _Fail("argent/invalid-signature-format") from None
+            except _Panic as exc:
+                raise _Fail(exc.message) from None
+            if r.remaining():
+                raise _Fail("argent/invalid-signature-length")
+            return parsed
+        out = [SignerSignature(0, (acct.owner_public_key,), (auth[0], auth[1]))]
+        if len(auth) == 4:
+            out.append(SignerSignature(0, (acct.guardian_public_key or 0,), (auth[2], auth[3])))
+        return out
+
+    # ---- 0.5.0
+
+    def _is_guardian_v5(self, sig: SignerSignature) -> bool:
+        return sig.is_starknet and sig.signer[0] in self.account.guardian_keys
+
+    def _authorization_v5(self, token: SessionToken) -> None:
+        acct = self.account
+        auth = token.session_authorization
+        token_guardian = token.guardian_signature
+        cache_owner = token.cache_flag
+        if cache_owner != 0:
+            key = (cache_owner, token_guardian.guid, self.session_hash)
+            cached = self.state.session_cache.get(key, 0)
+            if cached:
+                if cache_owner != acct.owner_guid:
+                    raise _Fail("session/cache-invalid-owner")
+                if not self._is_guardian_v5(token_guardian):
+                    raise _Fail("session/cache-invalid-guardian")
+                if len(auth) > cached:
+                    raise _Fail("session/cache-invalid-auth-len")
+                return
+        owner, guardian = self._validate_authorization_v5(auth)
+        if cache_owner != 0 and owner.guid != cache_owner:
+            raise _Fail("session/owner-key-mismatch")
+        if guardian is None:
+            raise _Fail("Option::unwrap failed.")
+        if guardian.signer_key != token_guardian.signer_key:
+            raise _Fail("session/guardian-key-mismatch")
+
+    def _validate_authorization_v5(self, auth: tuple[int, ...]) -> tuple[SignerSignature, SignerSignature | None]:
+        acct = self.account
+        guardian: SignerSignature | None
+        if len(auth) not in (2, 4):
+            r = CairoReader(auth)
+            try:
+                count = r.felt()
+                if count not in (1, 2):
+                    raise _Fail("argent/invalid-signature-length")
+                parsed = self._read_signatures(r, count)
+            except _SerdeNone:
+                raise _Fail("argent/invalid-signature-format") from None
+            except _Panic as exc:
+                raise _Fail(exc.message) from None
+            if r.remaining():
+                raise _Fail("argent/invalid-signature-length")
+            owner, guardian = parsed[0], (parsed[1] if count == 2 else None)
+        else:
+            owner = SignerSignature(0, (acct.owner_public_key,), (auth[0], auth[1]))
+            guardian = None
+            if len(auth) == 4:
+                if len(acct.guardian_keys) != 1:
+                    raise _Fail("argent/no-single-guardian")
+                guardian = SignerSignature(0, (acct.guardian_keys[0],), (auth[2], auth[3]))
+        # assert_valid_account_signature
+        if not (owner.signer_key == (0, acct.owner_public_key) and self._valid_auth_sig(owner)):
+            raise _Fail("argent/invalid-owner-sig")
+        if guardian is not None:
+            if not (self._is_guardian_v5(guardian) and self._valid_auth_sig(guardian)):
+                raise _Fail("argent/invalid-guardian-sig")
+        elif acct.guardian_keys:
+            raise _Fail("argent/missing-guardian-sig")
+        return owner, guardian
+
+
+# --------------------------------------------------------------------------- entry points
+
+@dataclass
+class _Pending:
+    """A verification waiting for its signatures (used by the batch API too)."""
+
+    verdict: Verdict | None = None
+    check: SessionCheck | None = None
+    phase: str = PHASE_VALIDATE
+    execute_timestamp: int | None = None
+    first_error: str | None = None
+
+    def finish(self) -> Verdict:
+        if self.verdict is not None:
+            return self.verdict
+        assert self.check is not None
+        answers = self.check.oracle.answers
+        # the recording run assumed every signature valid: if so, its result stands
+        error = self.first_error if answers is not None and all(answers.values()) else self.check.run()
+        if error is not None:
+            return Verdict(False, error, self.phase)
+        if self.execute_timestamp is not None:
+            # __execute__: signature[1] (expires_at, already decoded as a u64) vs the exact time
+            if self.check.signature[1] < self.execute_timestamp:
+                return Verdict(False, "session/expired", PHASE_EXECUTE)
+        return _VALID
+
+
+def _timestamp(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**64:
+        raise SessionError(f"{name} must be a u64 int, got {value!r}")
+    return int(value)
+
+
+def _chain_id(value: object) -> int:
+    return _felt_arg(value, "chain_id")
+
+
+def _account(account: object) -> AccountInfo:
+    if not isinstance(account, AccountInfo):
+        raise SessionError(f"account must be an AccountInfo, got {type(account).__name__}")
+    return account
+
+
+def _state(state: object) -> AccountState:
+    if state is None:
+        return _EMPTY_STATE
+    if not isinstance(state, AccountState):
+        raise SessionError(f"state must be an AccountState or None, got {type(state).__name__}")
+    return state
+
+
+def prepare_session_transaction(tx: object, *, account: AccountInfo, chain_id: int, block_timestamp: int,
+                                state: AccountState | None = None, tx_hash: int | None = None) -> _Pending:
+    """First half of :func:`verify_session_transaction` (everything up to the signatures)."""
+    acct, st = _account(account), _state(state)
+    chain = _chain_id(chain_id)
+    ts = _timestamp(block_timestamp, "block_timestamp")
+    data = tx if isinstance(tx, InvokeV3Data) else parse_invoke_v3(tx)
+    if data.sender_address != acct.address:
+        raise TransactionError(
+            f"sender_address {hex(data.sender_address)} is not the account address {hex(acct.address)}")
+    if data.version not in _VALID_INVOKE_VERSIONS:
+        return _Pending(Verdict(False, "argent/invalid-tx-version", PHASE_VALIDATE))
+    if data.paymaster_data:
+        return _Pending(Verdict(False, "argent/unsupported-paymaster", PHASE_VALIDATE))
+    try:
+        calls = parse_execute_calls(data.calldata)
+    except _CalldataPanic as exc:
+        return _Pending(Verdict(False, exc.message, PHASE_VALIDATE))
+    if not is_session_signature(data.signature):
+        return _Pending(Verdict(False, NOT_A_SESSION, PHASE_VALIDATE))
+    if tx_hash is None:
+        tx_hash = invoke_v3_hash(data, chain)
+    check = SessionCheck(
+        account=acct, state=st, chain_id=chain, calls=calls, tx_hash=tx_hash, signature=data.signature,
+        timestamp=ts - ts % _VALIDATE_TIMESTAMP_ROUNDING, estimate=data.version in _ESTIMATE_VERSIONS,
+    )
+    error = check.run()  # records the signatures it needs
+    return _Pending(check=check, phase=PHASE_VALIDATE, execute_timestamp=ts, first_error=error)
+
+
+def prepare_outside_execution(outside_execution: object, signature: Sequence[object], *, account: AccountInfo,
+                              chain_id: int, block_timestamp: int, caller_address: int,
+                              state: AccountState | None = None, relayer_tx_version: int = 3,
+                              message_hash: int | None = None) -> _Pending:
+    """First half of :func:`verify_outside_execution`."""
+    acct, st = _account(account), _state(state)
+    chain = _chain_id(chain_id)
+    ts = _timestamp(block_timestamp, "block_timestamp")
+    caller = _felt_arg(caller_address, "caller_address")
+    oe = parse_outside_execution(outside_execution)
+    sig = _tx_felts(signature, "signature")
+    if oe.caller != ANY_CALLER and caller != oe.caller:
+        return _Pending(Verdict(False, "argent/invalid-caller", PHASE_OUTSIDE))
+    if not (oe.execute_after < ts < oe.execute_before):
+        return _Pending(Verdict(False, "argent/invalid-timestamp", PHASE_OUTSIDE))
+    if oe.nonce in st.used_outside_nonces:
+        return _Pending(Verdict(False, "argent/duplicated-outside-nonce", PHASE_OUTSIDE))
+    if not is_session_signature(sig):
+        return _Pending(Verdict(False, NOT_A_SESSION, PHASE_OUTSIDE))
+    if message_hash is None:
+        message_hash = outside_execution_v2_hash(oe, acct.address, chain)
+    check = SessionCheck(
+        account=acct, state=st, chain_id=chain, calls=oe.calls, tx_hash=message_hash, signature=sig,
+        timestamp=ts, estimate=caller == 0 and relayer_tx_version in _ESTIMATE_VERSIONS,
+    )
+    error = check.run()
+    return _Pending(check=check, phase=PHASE_OUTSIDE, first_error=error)
+
+
+def finish(pending: Sequence[_Pending]) -> list[Verdict]:
+    """Verify the recorded signatures of ``pending`` in one batch and compute the verdicts."""
+    resolve_signatures([p.check.oracle for p in pending if p.check is not None])
+    return [p.finish() for p in pending]
+
+
+def verify_session_transaction(tx: object, *, account: AccountInfo, chain_id: int | str, block_timestamp: int,
+                               state: AccountState | None = None) -> Verdict:
+    """Verdict of the Argent account on a session-signed INVOKE v3 transaction.
+
+    :param tx: a JSON-RPC broadcast mapping (``sender_address, calldata, version, signature, nonce,
+        resource_bounds, tip, paymaster_data, account_deployment_data,
+        nonce_data_availability_mode, fee_data_availability_mode``; ints or hex/decimal strings)
+        or a starknet-py ``InvokeV3``. The version may be 3 or the query version ``2**128 + 3``.
+    :param account: the account (:class:`AccountInfo`); ``tx.sender_address`` must be its address.
+    :param chain_id: chain id of the network.
+    :param block_timestamp: timestamp of the block (``__validate__`` sees it rounded down to the hour).
+    :param state: the account's relevant storage (:class:`AccountState`), empty by default.
+    :return: :class:`Verdict` with the account's exact error and phase.
+    :raises TransactionError: malformed transaction, or ``sender_address`` is another account.
+    :raises SessionError: bad arguments. A signature that is not a session token gives the verdict
+        error :data:`NOT_A_SESSION`.
+    """
+    return finish([prepare_session_transaction(tx, account=account, chain_id=chain_id,  # type: ignore[arg-type]
+                                               block_timestamp=block_timestamp, state=state)])[0]
+
+
+def verify_outside_execution(outside_execution: object, signature: Sequence[object], *, account: AccountInfo,
+                             chain_id: int | str, block_timestamp: int, caller_address: int | str,
+                             state: AccountState | None = None, relayer_tx_version: int = 3) -> Verdict:
+    """Verdict of the Argent account on ``execute_from_outside_v2(outside_execution, signature)``.
+
+    :param outside_execution: an ``OutsideExecution`` (attributes) or a mapping ``{caller, nonce,
+        execute_after, execute_before, calls: [{to, selector, calldata}]}``.
+    :param signature: the session-token signature (felts).
+    :param caller_address: the address that calls ``execute_from_outside_v2`` (the relayer).
+    :param relayer_tx_version: version of the relayer's transaction (fee estimation matters only
+        when the caller is 0).
+    :return: :class:`Verdict` (phase ``"execute_from_outside_v2"`` on failure).
+    """
+    return finish([prepare_outside_execution(outside_execution, signature, account=account,
+                                             chain_id=chain_id, block_timestamp=block_timestamp,  # type: ignore[arg-type]
+                                             caller_address=caller_address, state=state,  # type: ignore[arg-type]
+                                             relayer_tx_version=relayer_tx_version)])[0]

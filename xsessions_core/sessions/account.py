@@ -1,0 +1,346 @@
+"""A starknet-py ``Account`` that signs with a session key (x-sessions ``buildSessionAccount``).
+
+:func:`build_session_account` returns a :class:`SessionAccount`, a subclass of starknet-py 0.30's
+:class:`~starknet_py.net.account.account.Account`. ``await account.execute_v3(calls, ...)`` (with
+explicit resource bounds or ``auto_estimate=True``) builds the INVOKE v3 transaction as starknet-py
+does and signs it with the session token (PROTOCOL §6.4): the session key signs the token message,
+the cosigner (guardian) co-signs it over the network, and the transaction goes to any Starknet
+JSON-RPC node through the account's client.
+
+Integration with starknet-py: its ``BaseSigner.sign_transaction`` is synchronous, while the
+guardian is a network call. The account therefore signs in its *async* methods —
+:meth:`SessionAccount.sign_invoke_v3` and :meth:`SessionAccount.sign_for_fee_estimate` (fee
+estimation gets a session signature too, over the query version ``2**128 + 3``, as x-sessions
+does) — and the signer given to ``Account`` is a placeholder whose synchronous methods raise
+:class:`~xsessions_core.errors.SessionError`. The event loop is never blocked on the network.
+
+Order of checks: malformed calls (:class:`~xsessions_core.errors.TransactionError`), then a call
+outside the session's allowed methods or a call to the account itself
+(:class:`~xsessions_core.errors.PolicyViolation`) are rejected **before** anything is signed or any
+request is made to the node or the cosigner. A cosigner failure raises
+:class:`~xsessions_core.errors.CosignerError` and nothing is sent to the node.
+
+Per-session work (on-chain session, session hash, Merkle proofs, signature prefix) is done once, in
+:func:`build_session_account` (a :class:`~xsessions_core.sessions.token.SessionContext`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, List, Optional
+
+from starknet_py.constants import ANY_CALLER, QUERY_VERSION_BASE, OutsideExecutionInterfaceID
+from starknet_py.net.account.account import Account
+from starknet_py.net.client import Client
+from starknet_py.net.client_models import Call, Calls, OutsideExecutionTimeBounds, ResourceBoundsMapping
+from starknet_py.net.models import AddressRepresentation, parse_address
+from starknet_py.net.models.chains import parse_chain
+from starknet_py.net.models.transaction import AccountTransaction, InvokeV3
+from starknet_py.net.signer import BaseSigner
+from starknet_py.utils.sync import add_sync_methods
+
+from ..encoding import selector_from_name_cached, to_hex
+from ..errors import PolicyViolation, SessionError
+from ..transactions import InvokeV3Transaction, normalize_calls, parse_execute_calldata
+from .guardian import Cosigner, GuardianOutsideExecutionRequest, GuardianTransactionRequest
+from .objects import Session, SessionKey
+from .outside_execution import (
+    build_outside_execution,
+    get_outside_execution_typed_data,
+    outside_execution_calldata,
+    outside_execution_message_hash,
+)
+from .token import SessionContext, _check_guardian
+
+__all__ = ["SessionAccount", "build_session_account"]
+
+
+class _SessionSigner(BaseSigner):
+    """Placeholder signer: a session signs asynchronously in :class:`SessionAccount` only."""
+
+    def __init__(self, public_key: int) -> None:
+        self._public_key = public_key
+
+    @property
+    def public_key(self) -> int:
+        """The session key's public key."""
+        return self._public_key
+
+    def sign_transaction(self, transaction: AccountTransaction) -> List[int]:
+        raise SessionError(
+            "a session transaction is co-signed by the guardian over the network: sign it with the "
+            "SessionAccount's async methods (execute_v3, sign_invoke_v3, estimate_fee), not the signer"
+        )
+
+    def sign_message(self, typed_data: Any, account_address: int) -> List[int]:
+        raise SessionError("a session key cannot sign arbitrary messages (SNIP-12 typed data)")
+
+
+@add_sync_methods
+class SessionAccount(Account):
+    """An Argent account driven by a session key and a guardian :class:`Cosigner`.
+
+    Build it with :func:`build_session_account`. Supports INVOKE v3 (``execute_v3``,
+    ``sign_invoke_v3``, ``estimate_fee``); declaring, deploying and message signing raise
+    :class:`~xsessions_core.errors.SessionError`.
+    """
+
+    def __init__(self, *, context: SessionContext, client: Client, cosigner: Cosigner) -> None:
+        if not isinstance(context, SessionContext):
+            raise SessionError(f"context must be a SessionContext, got {type(context).__name__}")
+        if not isinstance(cosigner, Cosigner):
+            raise SessionError(
+                "cosigner must implement sign_session_transaction and sign_session_outside_execution "
+                f"(the Cosigner protocol), got {type(cosigner).__name__}"
+            )
+        session = context.session
+        super().__init__(
+            address=session.address,
+            client=client,
+            signer=_SessionSigner(context.session_public_key),
+            chain=session.chain_id,
+        )
+        self._cairo_version = 1  # Argent session accounts are Cairo 1: no get_class_at round trip
+        self._context = context
+        self._cosigner = cosigner
+        self._node_chain_checked = False
+
+    def __repr__(self) -> str:
+        return f"SessionAccount(address={to_hex(self.address)}, session_hash={to_hex(self._context.session_hash)})"
+
+    @property
+    def session(self) -> Session:
+        """The session this account signs with."""
+        return self._context.session
+
+    @property
+    def context(self) -> SessionContext:
+        """The precomputed per-session data (session hash, proofs, cache flag)."""
+        return self._context
+
+    @property
+    def cosigner(self) -> Cosigner:
+        """The guardian that co-signs every transaction."""
+        return self._cosigner
+
+    # ------------------------------------------------------------------ invoke v3
+
+    async def sign_invoke_v3(
+        self,
+        calls: Calls,
+        *,
+        nonce: Optional[int] = None,
+        resource_bounds: Optional[ResourceBoundsMapping] = None,
+        auto_estimate: bool = False,
+        tip: Optional[int] = None,
+        auto_estimate_tip: bool = False,
+        proof_facts: Optional[List[int]] = None,
+        proof: Optional[str] = None,
+    ) -> InvokeV3:
+        """Build and session-sign an INVOKE v3 transaction (starknet-py ``Account.sign_invoke_v3``).
+
+        ``calls`` are starknet-py ``Call`` objects or starknet.js dicts
+        ``{contractAddress, entrypoint, calldata}``. With ``auto_estimate=True`` the fee estimate
+        request is session-signed too (query version).
+
+        :raises TransactionError: malformed calls.
+        :raises PolicyViolation: a call the session does not allow (nothing signed or sent).
+        :raises SessionError: the node serves another chain than the session's.
+        :raises CosignerError: the guardian failed (nothing is sent).
+        """
+        # pylint: disable=too-many-arguments
+        normalized = normalize_calls(calls)
+        proofs = self._proofs(normalized)
+        await self._check_node_chain()
+        transaction = await self._prepare_invoke_v3(
+            normalized,
+            resource_bounds=resource_bounds,
+            nonce=nonce,
+            auto_estimate=auto_estimate,
+            tip=tip,
+            auto_estimate_tip=auto_estimate_tip,
+            proof_facts=proof_facts,
+            proof=proof,
+        )
+        signature = await self._session_signature(transaction, proofs)
+        return dataclasses.replace(transaction, signature=signature)
+
+    async def sign_for_fee_estimate(self, transaction: AccountTransaction) -> AccountTransaction:  # type: ignore[override]
+        """Session-sign ``transaction`` with the query version ``2**128 + 3`` for fee estimation.
+
+        :raises SessionError: not an INVOKE v3 transaction.
+        :raises PolicyViolation: its calls are not allowed by the session.
+        :raises CosignerError: the guardian failed.
+        """
+        if not isinstance(transaction, InvokeV3):
+            raise SessionError(f"a session can only sign INVOKE v3 transactions, got {type(transaction).__name__}")
+        proofs = self._proofs(parse_execute_calldata(transaction.calldata))
+        version = transaction.version
+        if version < QUERY_VERSION_BASE:
+            version += QUERY_VERSION_BASE
+        query = dataclasses.replace(transaction, version=version)
+        signature = await self._session_signature(query, proofs)
+        return dataclasses.replace(query, signature=signature)
+
+    # ------------------------------------------------------------------ outside execution (SNIP-9)
+
+    async def sign_outside_execution_call(
+        self,
+        calls: Calls,
+        execution_time_bounds: OutsideExecutionTimeBounds,
+        *,
+        caller: AddressRepresentation = ANY_CALLER,
+        nonce: Optional[int] = None,
+        interface_version: Optional[OutsideExecutionInterfaceID] = None,
+    ) -> Call:
+        """The ``execute_from_outside_v2`` call (x-sessions ``createOutsideExecutionCall``) for a
+        relayer to submit, session-signed and co-signed by the guardian (``/cosigner/signSessionEFO``).
+
+        ``interface_version`` ``None`` means V2 (what x-sessions and Argent accounts >= 0.4 use; no
+        node query); V1 signs the genuine SNIP-12 revision 0 message of ``execute_from_outside``.
+        ``nonce`` ``None`` draws a random nonce checked on chain (starknet-py behaviour).
+
+        :raises PolicyViolation: a call the session does not allow (nothing signed or sent).
+        :raises CosignerError: the guardian failed.
+        """
+        raw_calls = [calls] if isinstance(calls, (Call, Mapping)) else list(calls)
+        proofs = self._proofs(normalize_calls(raw_calls))
+        v1 = interface_version == OutsideExecutionInterfaceID.V1
+        version = "1" if v1 else "2"
+        if nonce is None:
+            nonce = await self.get_outside_execution_nonce()
+        outside_execution = build_outside_execution(  # the raw calls keep the addresses' spelling
+            raw_calls,
+            caller=parse_address(caller),
+            execute_after=execution_time_bounds.execute_after_timestamp,
+            execute_before=execution_time_bounds.execute_before_timestamp,
+            nonce=nonce,
+        )
+        ctx = self._context
+        session = ctx.session
+        message_hash = outside_execution_message_hash(outside_execution, session.address, session.chain_id, version)
+        token_message = ctx.token_message_hash(message_hash)
+        session_signature = ctx.sign(token_message)
+        request = GuardianOutsideExecutionRequest(
+            ctx.guardian_session_info(session_signature),
+            session.address,
+            session.chain_id,
+            get_outside_execution_typed_data(outside_execution, session.chain_id, version),
+            message_hash,
+            account_address_text=session.address_text,
+        )
+        guardian = _check_guardian(await self._cosigner.sign_session_outside_execution(request), token_message)
+        signature = ctx.assemble(session_signature, guardian, proofs)
+        return Call(
+            to_addr=self.address,
+            selector=selector_from_name_cached("execute_from_outside" if v1 else "execute_from_outside_v2"),
+            calldata=outside_execution_calldata(outside_execution, signature),
+        )
+
+    # ------------------------------------------------------------------ unsupported
+
+    async def sign_declare_v3(self, *args: Any, **kwargs: Any) -> Any:
+        """Not possible with a session.
+
+        :raises SessionError: always.
+        """
+        raise SessionError("a session cannot declare contract classes (only INVOKE v3 calls it allows)")
+
+    async def sign_deploy_account_v3(self, *args: Any, **kwargs: Any) -> Any:
+        """Not possible with a session.
+
+        :raises SessionError: always.
+        """
+        raise SessionError("a session cannot deploy an account (only INVOKE v3 calls it allows)")
+
+    def sign_message(self, typed_data: Any) -> List[int]:
+        """Not possible: a session key only signs session transactions.
+
+        :raises SessionError: always.
+        """
+        raise SessionError("a session key cannot sign arbitrary messages (SNIP-12 typed data)")
+
+    def verify_message(self, typed_data: Any, signature: List[int]) -> bool:
+        """Not meaningful for a session account (the account's signers are its owner and guardian).
+
+        :raises SessionError: always.
+        """
+        raise SessionError("verify a message with the account's owner key or is_valid_signature, not a session")
+
+    # ------------------------------------------------------------------ internals
+
+    def _proofs(self, calls: List[Call]) -> List[int]:
+        for call in calls:
+            if call.to_addr == self.address:
+                raise PolicyViolation(
+                    f"call to the account itself ({to_hex(self.address)}, selector {to_hex(call.selector)}): "
+                    "the Argent account rejects it in a session (argent/no-multicall-to-self)"
+                )
+        return self._context.proofs_felts(calls)
+
+    async def _check_node_chain(self) -> None:
+        """Once per account: the node must serve the session's chain (the session hash binds it)."""
+        if self._node_chain_checked:
+            return
+        node_chain = parse_chain(await self._client.get_chain_id())
+        if node_chain != self._context.session.chain_id:
+            raise SessionError(
+                f"the node serves chain {to_hex(node_chain)} but the session is for chain "
+                f"{to_hex(self._context.session.chain_id)}"
+            )
+        self._node_chain_checked = True
+
+    async def _session_signature(self, transaction: InvokeV3, proofs: List[int]) -> List[int]:
+        ctx = self._context
+        details = InvokeV3Transaction(
+            sender_address=ctx.session.address_hex,
+            calldata=transaction.calldata,
+            chain_id=ctx.session.chain_id,
+            nonce=transaction.nonce,
+            resource_bounds=transaction.resource_bounds,
+            tip=transaction.tip,
+            paymaster_data=transaction.paymaster_data,
+            account_deployment_data=transaction.account_deployment_data,
+            nonce_da_mode=transaction.nonce_data_availability_mode,
+            fee_da_mode=transaction.fee_data_availability_mode,
+            version=transaction.version,
+            proof_facts=transaction.proof_facts or (),
+        )
+        tx_hash = details.transaction_hash
+        message = ctx.token_message_hash(tx_hash)
+        session_signature = ctx.sign(message)
+        request = GuardianTransactionRequest(ctx.guardian_session_info(session_signature), tx_hash, details)
+        guardian = _check_guardian(await self._cosigner.sign_session_transaction(request), message)
+        return ctx.assemble(session_signature, guardian, proofs)
+
+
+def build_session_account(
+    session: Session,
+    session_key: SessionKey | None,
+    client: Client,
+    cosigner: Cosigner,
+    *,
+    cache_authorization: bool = False,
+    account_version: str = "0.4",
+    owner_guid: int | None = None,
+) -> SessionAccount:
+    """x-sessions ``buildSessionAccount``: a starknet-py account that signs with the session.
+
+    :param session: the authorised :class:`Session` (its hash must match its fields).
+    :param session_key: the session's signing key (``None``: ``session.session_key``).
+    :param client: a starknet-py client (``FullNodeClient``) for the session's chain.
+    :param cosigner: the guardian, e.g. :class:`~xsessions_core.sessions.argent_cosigner.ArgentCosigner`.
+    :param cache_authorization: ask the account to cache the authorisation (PROTOCOL §6.6).
+    :param account_version: ``"0.4"`` (cache flag 0/1) or ``"0.5"`` (cache flag = ``owner_guid`` or 0).
+    :param owner_guid: GUID of the owner that signed the authorisation (``"0.5"`` with caching).
+    :raises SessionError: inconsistent session, key not matching it, bad cache options, bad cosigner.
+    """
+    context = SessionContext(
+        session,
+        session_key,
+        cache_authorization=cache_authorization,
+        account_version=account_version,
+        owner_guid=owner_guid,
+    )
+    return SessionAccount(context=context, client=client, cosigner=cosigner)

@@ -1,0 +1,483 @@
+"""The objects a dapp exchanges with ``@argent/x-sessions`` 9.0.4, as frozen dataclasses (PROTOCOL §6.1).
+
+Every class converts to and from the exact x-sessions JSON shape (``to_dict`` / ``from_dict``):
+camelCase keys, ``"Contract Address"`` with its space, felts as lowercase ``0x`` hex strings.
+Inside Python, felts are ints.
+
+**Spelling of addresses.** x-sessions copies the account address and the allowed-method contract
+addresses into its objects (and into the typed data the wallet signs) exactly as the dapp wrote
+them — ``"0x049d…"``, ``"0x046Ec9…"``. The value is what gets hashed, but to give back
+byte-identical JSON these classes remember the original text (``*_text`` fields, ignored by
+``==``); objects built from ints print canonical hex.
+
+**Selectors.** :attr:`AllowedMethod.selector` is a function *name*, as in x-sessions. A hex string
+(``"0x83af…"``) is accepted too and then used as the selector *value* everywhere — in the Merkle
+leaf and in the typed data — so the root always matches what the wallet signed. x-sessions instead
+hashes a hex string like a name for the leaf (``getSelectorFromName("0x83af…")``) while the typed
+data keeps the value, so its root differs from the signed one and every proof fails (PROTOCOL §6.2
+"Selector caveat", issue 7).
+
+Malformed input raises :class:`~xsessions_core.errors.SessionError` naming the field. Private
+keys never appear in ``repr``/``str`` or in messages.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from functools import cached_property
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from ..crypto import EC_ORDER, FIELD_PRIME, private_to_stark_key
+from ..encoding import selector_from_name_cached, to_bigint, to_hex
+from ..errors import EncodingError, SessionError
+
+__all__ = [
+    "AllowedMethod",
+    "SessionKey",
+    "MetadataTxFee",
+    "SessionMetadata",
+    "OffChainSession",
+    "OnChainSession",
+    "Session",
+    "SessionRequest",
+    "SESSION_VERSION",
+]
+
+#: ``Session.version`` as x-sessions writes it: ``encodeShortString("1")``.
+SESSION_VERSION = "0x31"
+
+_HEX = re.compile(r"0[xX][0-9a-fA-F]+")
+_U64 = 2**64
+
+
+# --------------------------------------------------------------------------- field helpers
+
+def _felt(value: object, name: str) -> int:
+    """A felt from an int or a hex/decimal string (starknet.js ``BigInt``), else SessionError."""
+    if type(value) is int and 0 <= value < FIELD_PRIME:
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise SessionError(f"{name} must be an int or a hex string, got {type(value).__name__}")
+    if isinstance(value, str) and not value.strip():
+        raise SessionError(f"{name} must not be empty")
+    try:
+        v = to_bigint(value, name)
+    except EncodingError as exc:
+        raise SessionError(str(exc)) from None
+    if not 0 <= v < FIELD_PRIME:
+        raise SessionError(f"{name} must satisfy 0 <= {name} < p, got {v}")
+    return v
+
+
+def _felts(values: object, name: str) -> tuple[int, ...]:
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise SessionError(f"{name} must be a list of felts, got {type(values).__name__}")
+    return tuple(_felt(v, f"{name}[{i}]") for i, v in enumerate(values))
+
+
+def _expiry(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SessionError(f"{name} must be an int (seconds since the epoch), got {type(value).__name__}")
+    if not 0 <= value < _U64:
+        raise SessionError(f"{name} must be a u64 (0 <= {name} < 2**64), got {value}")
+    return int(value)
+
+
+def _address(obj: object, attr: str, text_attr: str, name: str) -> None:
+    """Normalise ``obj.attr`` (int or hex str) to an int, remembering a string's spelling."""
+    value = getattr(obj, attr)
+    if isinstance(value, str) and getattr(obj, text_attr) is None:
+        object.__setattr__(obj, text_attr, value)
+    object.__setattr__(obj, attr, _felt(value, name))
+
+
+def _get(d: object, key: str, where: str) -> Any:
+    if not isinstance(d, Mapping):
+        raise SessionError(f"{where} must be an object (dict), got {type(d).__name__}")
+    if key not in d:
+        raise SessionError(f"{where} is missing the field {key!r}")
+    return d[key]
+
+
+def _str(value: object, name: str) -> str:
+    if not isinstance(value, str):
+        raise SessionError(f"{name} must be a string, got {type(value).__name__}")
+    return value
+
+
+def _list(value: object, name: str) -> list[Any]:
+    if not isinstance(value, (list, tuple)):
+        raise SessionError(f"{name} must be a list, got {type(value).__name__}")
+    return list(value)
+
+
+# --------------------------------------------------------------------------- AllowedMethod
+
+@dataclass(frozen=True)
+class AllowedMethod:
+    """One allowed (contract, function) pair: ``{"Contract Address": ..., "selector": ...}``.
+
+    :param contract_address: int, or a hex string (its spelling is kept for :meth:`to_dict`).
+    :param selector: a function name (x-sessions); a ``0x`` hex string is taken as the selector value
+        (see the module note).
+    """
+
+    contract_address: int
+    selector: str
+    contract_address_text: str | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        _address(self, "contract_address", "contract_address_text", "Contract Address")
+        _str(self.selector, "selector")
+        self.selector_value  # validates a hex selector  # noqa: B018
+
+    @cached_property
+    def selector_value(self) -> int:
+        """The selector felt: ``getSelectorFromName(name)``, or the value of a hex selector."""
+        if _HEX.fullmatch(self.selector):
+            return _felt(self.selector, "selector")
+        return selector_from_name_cached(self.selector)
+
+    def to_dict(self) -> dict[str, str]:
+        """``{"Contract Address": <as given or hex>, "selector": <as given>}``."""
+        return {
+            "Contract Address": self.contract_address_text or to_hex(self.contract_address),
+            "selector": self.selector,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "AllowedMethod":
+        """From the x-sessions shape ``{"Contract Address": str, "selector": str}``."""
+        address = _get(d, "Contract Address", "allowed method")
+        return cls(_str(address, "Contract Address"), _str(_get(d, "selector", "allowed method"), "selector"))
+
+
+def _methods(values: object, name: str) -> tuple[AllowedMethod, ...]:
+    out = []
+    for i, m in enumerate(_list(values, name)):
+        if isinstance(m, AllowedMethod):
+            out.append(m)
+        elif isinstance(m, Mapping):
+            out.append(AllowedMethod.from_dict(m))
+        else:
+            raise SessionError(f"{name}[{i}] must be an AllowedMethod or a dict, got {type(m).__name__}")
+    if not out:
+        raise SessionError(f"{name} must not be empty")
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- SessionKey
+
+@dataclass(frozen=True, repr=False)
+class SessionKey:
+    """The session's key pair. Only the public key is ever shown.
+
+    :param private_key: int in ``[1, n)``.
+    """
+
+    private_key: int
+
+    def __post_init__(self) -> None:
+        k = self.private_key
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k < EC_ORDER:
+            raise SessionError("session private key must be an int in [1, n) (n = STARK curve order)")
+
+    @classmethod
+    def generate(cls) -> "SessionKey":
+        """A fresh random key (``secrets``)."""
+        return cls(secrets.randbelow(EC_ORDER - 1) + 1)
+
+    @cached_property
+    def public_key(self) -> int:
+        """The stark public key (x coordinate), computed once."""
+        return private_to_stark_key(self.private_key)
+
+    def __repr__(self) -> str:
+        return f"SessionKey(public_key={to_hex(self.public_key)})"
+
+    def to_dict(self, include_private_key: bool = True) -> dict[str, str]:
+        """``{"privateKey", "publicKey"}`` hex strings (``privateKey`` only if asked)."""
+        d = {"privateKey": to_hex(self.private_key)} if include_private_key else {}
+        d["publicKey"] = to_hex(self.public_key)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "SessionKey":
+        """From ``{"privateKey", "publicKey"?}``; a given ``publicKey`` must match the private key."""
+        raw = _get(d, "privateKey", "sessionKey")
+        try:
+            key = cls(_felt(raw, "sessionKey.privateKey"))
+        except SessionError:
+            raise SessionError("sessionKey.privateKey is not a valid private key") from None
+        if "publicKey" in d and _felt(d["publicKey"], "sessionKey.publicKey") != key.public_key:
+            raise SessionError("sessionKey.publicKey does not match sessionKey.privateKey")
+        return key
+
+
+# --------------------------------------------------------------------------- metadata
+
+@dataclass(frozen=True)
+class MetadataTxFee:
+    """``{"tokenAddress", "maxAmount"}`` — strings, kept exactly (they are part of the hashed JSON).
+
+    Ints are accepted and written as hex (address) and decimal (amount).
+    """
+
+    token_address: str
+    max_amount: str
+
+    def __post_init__(self) -> None:
+        if isinstance(self.token_address, int) and not isinstance(self.token_address, bool):
+            object.__setattr__(self, "token_address", to_hex(_felt(self.token_address, "tokenAddress")))
+        if isinstance(self.max_amount, int) and not isinstance(self.max_amount, bool):
+            if self.max_amount < 0:
+                raise SessionError(f"maxAmount must be non-negative, got {self.max_amount}")
+            object.__setattr__(self, "max_amount", str(self.max_amount))
+        _str(self.token_address, "tokenAddress")
+        _str(self.max_amount, "maxAmount")
+
+    def to_dict(self) -> dict[str, str]:
+        return {"tokenAddress": self.token_address, "maxAmount": self.max_amount}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "MetadataTxFee":
+        return cls(_get(d, "tokenAddress", "txFee"), _get(d, "maxAmount", "txFee"))
+
+
+@dataclass(frozen=True)
+class SessionMetadata:
+    """x-sessions ``SessionMetadata``: ``{"projectID", "txFees", "projectSignature"?}``.
+
+    :meth:`to_dict` keeps that key order, so ``JSON.stringify`` of the JS object and the JSON this
+    library hashes are the same bytes.
+    """
+
+    project_id: str
+    tx_fees: tuple[MetadataTxFee, ...] = ()
+    project_signature: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        _str(self.project_id, "projectID")
+        fees = tuple(f if isinstance(f, MetadataTxFee) else MetadataTxFee.from_dict(f)
+                     for f in _list(list(self.tx_fees), "txFees"))
+        object.__setattr__(self, "tx_fees", fees)
+        if self.project_signature is not None:
+            sig = tuple(to_hex(_felt(v, "projectSignature")) if not isinstance(v, str) else v
+                        for v in _list(list(self.project_signature), "projectSignature"))
+            object.__setattr__(self, "project_signature", sig)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"projectID": self.project_id, "txFees": [f.to_dict() for f in self.tx_fees]}
+        if self.project_signature is not None:
+            d["projectSignature"] = list(self.project_signature)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "SessionMetadata":
+        return cls(
+            _get(d, "projectID", "metaData"),
+            tuple(_list(d.get("txFees", []), "txFees")),
+            d.get("projectSignature"),
+        )
+
+
+# --------------------------------------------------------------------------- sessions
+
+@dataclass(frozen=True)
+class OffChainSession:
+    """x-sessions ``OffChainSession``: what the wallet sees (allowed methods in full, metadata JSON text)."""
+
+    expires_at: int
+    allowed_methods: tuple[AllowedMethod, ...]
+    metadata: str
+    session_key_guid: int
+
+    def __post_init__(self) -> None:
+        _expiry(self.expires_at, "expires_at")
+        object.__setattr__(self, "allowed_methods", _methods(self.allowed_methods, "allowed_methods"))
+        _str(self.metadata, "metadata")
+        object.__setattr__(self, "session_key_guid", _felt(self.session_key_guid, "session_key_guid"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "expires_at": self.expires_at,
+            "allowed_methods": [m.to_dict() for m in self.allowed_methods],
+            "metadata": self.metadata,
+            "session_key_guid": to_hex(self.session_key_guid),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "OffChainSession":
+        w = "offchainSession"
+        return cls(
+            _get(d, "expires_at", w),
+            _methods(_get(d, "allowed_methods", w), "allowed_methods"),
+            _get(d, "metadata", w),
+            _get(d, "session_key_guid", w),
+        )
+
+
+@dataclass(frozen=True)
+class OnChainSession:
+    """The Cairo ``Session`` struct (4 felts, in this order) the account hashes (PROTOCOL §6.2)."""
+
+    expires_at: int
+    allowed_methods_root: int
+    metadata_hash: int
+    session_key_guid: int
+
+    def __post_init__(self) -> None:
+        _expiry(self.expires_at, "expires_at")
+        for name in ("allowed_methods_root", "metadata_hash", "session_key_guid"):
+            object.__setattr__(self, name, _felt(getattr(self, name), name))
+
+    def felts(self) -> list[int]:
+        """``[expires_at, allowed_methods_root, metadata_hash, session_key_guid]``."""
+        return [self.expires_at, self.allowed_methods_root, self.metadata_hash, self.session_key_guid]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "expires_at": self.expires_at,
+            "allowed_methods_root": to_hex(self.allowed_methods_root),
+            "metadata_hash": to_hex(self.metadata_hash),
+            "session_key_guid": to_hex(self.session_key_guid),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "OnChainSession":
+        w = "onchainSession"
+        return cls(_get(d, "expires_at", w), _get(d, "allowed_methods_root", w),
+                   _get(d, "metadata_hash", w), _get(d, "session_key_guid", w))
+
+
+@dataclass(frozen=True)
+class Session:
+    """x-sessions ``Session``: what ``createSession`` returns and ``buildSessionAccount`` consumes.
+
+    ``hash`` is the SNIP-12 message hash the owner (and guardian) authorised with
+    ``authorisation_signature``. ``session_key`` may be ``None`` for a session read without its
+    private key (it cannot sign then).
+    """
+
+    authorisation_signature: tuple[int, ...]
+    address: int
+    chain_id: int
+    hash: int
+    expires_at: int
+    allowed_methods: tuple[AllowedMethod, ...]
+    metadata: str
+    session_key_guid: int
+    session_key: SessionKey | None = None
+    version: str = SESSION_VERSION
+    address_text: str | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "authorisation_signature",
+                           _felts(self.authorisation_signature, "authorisationSignature"))
+        _address(self, "address", "address_text", "address")
+        for name in ("chain_id", "hash", "session_key_guid"):
+            object.__setattr__(self, name, _felt(getattr(self, name), name))
+        _expiry(self.expires_at, "expiresAt")
+        object.__setattr__(self, "allowed_methods", _methods(self.allowed_methods, "allowedMethods"))
+        _str(self.metadata, "metadata")
+        if self.session_key is not None and not isinstance(self.session_key, SessionKey):
+            raise SessionError(f"session_key must be a SessionKey, got {type(self.session_key).__name__}")
+        if self.version != SESSION_VERSION:
+            raise SessionError(f"version must be {SESSION_VERSION!r}, got {self.version!r}")
+
+    @property
+    def address_hex(self) -> str:
+        """The account address as given (or canonical hex)."""
+        return self.address_text or to_hex(self.address)
+
+    @property
+    def offchain_session(self) -> OffChainSession:
+        """The :class:`OffChainSession` part of this session."""
+        return OffChainSession(self.expires_at, self.allowed_methods, self.metadata, self.session_key_guid)
+
+    def to_dict(self, include_private_key: bool = False) -> dict[str, Any]:
+        """The x-sessions JSON object; ``sessionKey.privateKey`` only with ``include_private_key=True``."""
+        d: dict[str, Any] = {
+            "authorisationSignature": [to_hex(v) for v in self.authorisation_signature],
+            "address": self.address_hex,
+            "chainId": to_hex(self.chain_id),
+            "hash": to_hex(self.hash),
+            "version": self.version,
+            "expiresAt": self.expires_at,
+            "allowedMethods": [m.to_dict() for m in self.allowed_methods],
+            "metadata": self.metadata,
+            "sessionKeyGuid": to_hex(self.session_key_guid),
+        }
+        if self.session_key is not None:
+            d["sessionKey"] = self.session_key.to_dict(include_private_key)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Session":
+        """From the x-sessions JSON object, including ``sessionKey.privateKey`` when present."""
+        w = "session"
+        key = None
+        raw_key = d.get("sessionKey") if isinstance(d, Mapping) else None
+        if raw_key is not None:
+            if not isinstance(raw_key, Mapping):
+                raise SessionError("session.sessionKey must be an object")
+            if "privateKey" in raw_key:
+                key = SessionKey.from_dict(raw_key)
+        return cls(
+            authorisation_signature=_list(_get(d, "authorisationSignature", w), "authorisationSignature"),
+            address=_str(_get(d, "address", w), "address"),
+            chain_id=_get(d, "chainId", w),
+            hash=_get(d, "hash", w),
+            expires_at=_get(d, "expiresAt", w),
+            allowed_methods=_methods(_get(d, "allowedMethods", w), "allowedMethods"),
+            metadata=_get(d, "metadata", w),
+            session_key_guid=_get(d, "sessionKeyGuid", w),
+            session_key=key,
+            version=d.get("version", SESSION_VERSION),
+        )
+
+
+@dataclass(frozen=True)
+class SessionRequest:
+    """x-sessions ``SessionRequest``: :attr:`typed_data` is what the wallet must sign."""
+
+    typed_data: dict[str, Any]
+    offchain_session: OffChainSession
+    session_key: SessionKey
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.typed_data, Mapping):
+            raise SessionError("sessionTypedData must be an object (dict)")
+        if not isinstance(self.offchain_session, OffChainSession):
+            raise SessionError("offchain_session must be an OffChainSession")
+        if not isinstance(self.session_key, SessionKey):
+            raise SessionError("session_key must be a SessionKey")
+
+    def to_dict(self, include_private_key: bool = True) -> dict[str, Any]:
+        return {
+            "sessionTypedData": self.typed_data,
+            "offchainSession": self.offchain_session.to_dict(),
+            "sessionKey": self.session_key.to_dict(include_private_key),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "SessionRequest":
+        w = "sessionRequest"
+        return cls(
+            dict(_get(d, "sessionTypedData", w)),
+            OffChainSession.from_dict(_get(d, "offchainSession", w)),
+            SessionKey.from_dict(_get(d, "sessionKey", w)),
+        )
+
+
+def felt_of(value: object, name: str) -> int:
+    """Public form of the felt parser used by this package (int or hex/decimal string → felt)."""
+    return _felt(value, name)
+
+
+def felts_of(values: Sequence[object], name: str) -> tuple[int, ...]:
+    """A tuple of felts from a sequence of ints / hex strings (SessionError naming the element)."""
+    return _felts(values, name)

@@ -1,0 +1,384 @@
+"""SNIP-9 outside execution signed with a session (PROTOCOL §6.9).
+
+``version="2"`` (default) is SNIP-12 revision 1 and the ``execute_from_outside_v2`` entry point;
+``version="1"`` is SNIP-12 revision 0 and ``execute_from_outside``. Message hashes are computed with
+the direct formulas of PROTOCOL §6.9 (domain hashes cached per chain); the typed-data objects are
+built for wallets, cosigners and cross-checks.
+
+Differences from x-sessions 9.0.4, on purpose:
+
+* ``createOutsideExecutionTypedData`` defaults to version ``"1"`` but then still emits the
+  revision-1 types with domain ``version: "1"`` — a hash neither entry point accepts (the
+  ``typed_data["1"]`` of ``sessions_v9.json`` is that buggy object). Here version ``"1"`` gives
+  the genuine revision-0 typed data of ``execute_from_outside``.
+* ``buildOutsideExecution`` replaces falsy ``caller``/``nonce``/``execute_after``/``execute_before``
+  by defaults (a random nonce, ``now ± minutes``), so ``0`` cannot be used; here every value is
+  explicit and ``0`` is valid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from starknet_py.net.client_models import Call
+
+from ..crypto import backend_module
+from ..encoding import selector_from_name_cached, to_hex
+from ..errors import SessionError, TransactionError
+from ..transactions import normalize_calls
+from .guardian import Cosigner, GuardianOutsideExecutionRequest
+from .objects import Session, SessionKey, felt_of
+from .session import STARKNET_DOMAIN_TYPE_HASH_REV_1, STARKNET_MESSAGE
+from .token import SessionContext, _check_guardian
+
+__all__ = [
+    "ANY_CALLER",
+    "OUTSIDE_EXECUTION_TYPE_HASH_REV_0",
+    "OUTSIDE_CALL_TYPE_HASH_REV_0",
+    "OUTSIDE_EXECUTION_TYPE_HASH_REV_1",
+    "CALL_TYPE_HASH_REV_1",
+    "OutsideCall",
+    "OutsideExecution",
+    "build_outside_execution",
+    "get_outside_execution_typed_data",
+    "outside_execution_message_hash",
+    "outside_execution_calldata",
+    "outside_execution_from_dict",
+    "outside_execution_to_dict",
+    "sign_outside_execution",
+    "create_outside_execution_call",
+]
+
+#: ``ss("ANY_CALLER")``: anyone may submit the outside execution.
+ANY_CALLER = 0x414E595F43414C4C4552
+OUTSIDE_EXECUTION_TYPE_HASH_REV_0 = 0x11FF76FE3F640FA6F3D60BBD94A3B9D47141A2C96F87FDCFBEB2AF1D03F7050
+OUTSIDE_CALL_TYPE_HASH_REV_0 = 0xF00DE1FCCBB286F9A020BA8821EE936B1DEEA42A5C485C11CCDC82C8BEBB3A
+OUTSIDE_EXECUTION_TYPE_HASH_REV_1 = 0x312B56C05A7965066DDBDA31C016D8D05AFC305071C0CA3CDC2192C3C2F1F0F
+CALL_TYPE_HASH_REV_1 = 0x3635C7F2A7BA93844C0D064E18E487F35AB90F7C39D00F186A781FC3F0C2CA9
+_STARKNET_DOMAIN_TYPE_HASH_REV_0 = 0x1BFC207425A47A5DFA1A50A4F5241203F50624CA5FDF5E18755765416B8E288
+_DOMAIN_NAME = "Account.execute_from_outside"
+_DOMAIN_NAME_FELT = 0x4163636F756E742E657865637574655F66726F6D5F6F757473696465  # ss(_DOMAIN_NAME)
+_VERSIONS = ("1", "2")
+_U64 = 2**64
+
+_TYPES_REV_0 = {
+    "StarkNetDomain": [
+        {"name": "name", "type": "felt"},
+        {"name": "version", "type": "felt"},
+        {"name": "chainId", "type": "felt"},
+    ],
+    "OutsideExecution": [
+        {"name": "caller", "type": "felt"},
+        {"name": "nonce", "type": "felt"},
+        {"name": "execute_after", "type": "felt"},
+        {"name": "execute_before", "type": "felt"},
+        {"name": "calls_len", "type": "felt"},
+        {"name": "calls", "type": "OutsideCall*"},
+    ],
+    "OutsideCall": [
+        {"name": "to", "type": "felt"},
+        {"name": "selector", "type": "felt"},
+        {"name": "calldata_len", "type": "felt"},
+        {"name": "calldata", "type": "felt*"},
+    ],
+}
+_TYPES_REV_1 = {
+    "StarknetDomain": [
+        {"name": "name", "type": "shortstring"},
+        {"name": "version", "type": "shortstring"},
+        {"name": "chainId", "type": "shortstring"},
+        {"name": "revision", "type": "shortstring"},
+    ],
+    "OutsideExecution": [
+        {"name": "Caller", "type": "ContractAddress"},
+        {"name": "Nonce", "type": "felt"},
+        {"name": "Execute After", "type": "u128"},
+        {"name": "Execute Before", "type": "u128"},
+        {"name": "Calls", "type": "Call*"},
+    ],
+    "Call": [
+        {"name": "To", "type": "ContractAddress"},
+        {"name": "Selector", "type": "selector"},
+        {"name": "Calldata", "type": "felt*"},
+    ],
+}
+
+
+def _felt(value: object, name: str) -> int:
+    try:
+        return felt_of(value, name)
+    except SessionError as exc:
+        raise TransactionError(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class OutsideCall:
+    """A call of an outside execution: ``{to, selector, calldata}`` (selector is a value).
+
+    A ``to`` given as a string keeps its spelling in ``to_text`` (x-sessions copies it into the typed
+    data it sends to the guardian).
+    """
+
+    to: int
+    selector: int
+    calldata: tuple[int, ...] = ()
+    to_text: str | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.to, str) and self.to_text is None:
+            object.__setattr__(self, "to_text", self.to)
+        object.__setattr__(self, "to", _felt(self.to, "to"))
+        object.__setattr__(self, "selector", _felt(self.selector, "selector"))
+        if isinstance(self.calldata, (str, bytes, Mapping)) or not isinstance(self.calldata, Sequence):
+            raise TransactionError(f"calldata must be a list of felts, got {type(self.calldata).__name__}")
+        object.__setattr__(self, "calldata", tuple(_felt(v, f"calldata[{i}]") for i, v in enumerate(self.calldata)))
+
+    @property
+    def to_hex(self) -> str:
+        """``to`` as given (or canonical hex)."""
+        return self.to_text or to_hex(self.to)
+
+
+@dataclass(frozen=True)
+class OutsideExecution:
+    """SNIP-9 ``OutsideExecution``: executable by ``caller`` strictly between the two timestamps."""
+
+    caller: int
+    nonce: int
+    execute_after: int
+    execute_before: int
+    calls: tuple[OutsideCall, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "caller", _felt(self.caller, "caller"))
+        object.__setattr__(self, "nonce", _felt(self.nonce, "nonce"))
+        for name in ("execute_after", "execute_before"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < _U64:
+                raise TransactionError(f"{name} must be an int timestamp in [0, 2**64), got {v!r}")
+        if self.execute_after >= self.execute_before:
+            raise TransactionError("execute_after must be smaller than execute_before")
+        calls = tuple(self.calls)
+        for i, c in enumerate(calls):
+            if not isinstance(c, OutsideCall):
+                raise TransactionError(f"calls[{i}] must be an OutsideCall, got {type(c).__name__}")
+        object.__setattr__(self, "calls", calls)
+
+    def starknet_calls(self) -> list[Call]:
+        """The calls as starknet-py ``Call`` objects."""
+        return [Call(to_addr=c.to, selector=c.selector, calldata=list(c.calldata)) for c in self.calls]
+
+
+def build_outside_execution(
+    calls: object,
+    *,
+    caller: int | str = ANY_CALLER,
+    execute_after: int,
+    execute_before: int,
+    nonce: int | str,
+) -> OutsideExecution:
+    """x-sessions ``buildOutsideExecution`` with explicit values (``0`` is valid).
+
+    ``calls``: starknet-py ``Call`` objects, starknet.js dicts (``calldata`` optional, compiled with
+    ``CallData.compile`` rules) or :class:`OutsideCall` objects.
+    """
+    raw = [calls] if isinstance(calls, (Call, Mapping, OutsideCall)) else calls
+    if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence):
+        raise TransactionError(f"calls must be a sequence of calls, got {type(calls).__name__}")
+    out = []
+    for i, c in enumerate(raw):
+        if isinstance(c, OutsideCall):
+            out.append(c)
+            continue
+        (call,) = normalize_calls([c], require_calldata=False)
+        text = c.get("contractAddress") if isinstance(c, Mapping) else None
+        out.append(OutsideCall(call.to_addr, call.selector, tuple(call.calldata),
+                               to_text=text if isinstance(text, str) else None))
+    return OutsideExecution(caller, nonce, execute_after, execute_before, tuple(out))
+
+
+def _version(version: str) -> str:
+    if version not in _VERSIONS:
+        raise TransactionError(f"outside execution version must be '1' or '2', got {version!r}")
+    return version
+
+
+def _oe(value: object) -> OutsideExecution:
+    if not isinstance(value, OutsideExecution):
+        raise TransactionError(f"expected an OutsideExecution, got {type(value).__name__}")
+    return value
+
+
+def get_outside_execution_typed_data(
+    outside_execution: OutsideExecution, chain_id: int | str, version: str = "2"
+) -> dict[str, Any]:
+    """The SNIP-9 typed data: revision 1 for ``"2"``, the genuine revision 0 for ``"1"`` (module note)."""
+    oe = _oe(outside_execution)
+    chain = to_hex(_felt(chain_id, "chain_id"))
+    if _version(version) == "2":
+        return {
+            "types": {k: [dict(f) for f in v] for k, v in _TYPES_REV_1.items()},
+            "primaryType": "OutsideExecution",
+            "domain": {"name": _DOMAIN_NAME, "version": "2", "chainId": chain, "revision": "1"},
+            "message": {
+                "Caller": to_hex(oe.caller),
+                "Nonce": to_hex(oe.nonce),
+                "Execute After": oe.execute_after,
+                "Execute Before": oe.execute_before,
+                "Calls": [{"To": c.to_hex, "Selector": to_hex(c.selector), "Calldata": [to_hex(v) for v in c.calldata]}
+                          for c in oe.calls],
+            },
+        }
+    return {
+        "types": {k: [dict(f) for f in v] for k, v in _TYPES_REV_0.items()},
+        "primaryType": "OutsideExecution",
+        "domain": {"name": _DOMAIN_NAME, "version": "1", "chainId": chain},
+        "message": {
+            "caller": to_hex(oe.caller),
+            "nonce": to_hex(oe.nonce),
+            "execute_after": oe.execute_after,
+            "execute_before": oe.execute_before,
+            "calls_len": len(oe.calls),
+            "calls": [{"to": c.to_hex, "selector": to_hex(c.selector), "calldata_len": len(c.calldata),
+                       "calldata": [to_hex(v) for v in c.calldata]} for c in oe.calls],
+        },
+    }
+
+
+@lru_cache(maxsize=64)
+def _domain_hash(chain_id: int, version: str) -> int:
+    b = backend_module()
+    if version == "2":
+        return b.poseidon_many([STARKNET_DOMAIN_TYPE_HASH_REV_1, _DOMAIN_NAME_FELT, 2, chain_id, 1])  # type: ignore[no-any-return]
+    return b.pedersen_chain([_STARKNET_DOMAIN_TYPE_HASH_REV_0, _DOMAIN_NAME_FELT, 1, chain_id])  # type: ignore[no-any-return]
+
+
+def outside_execution_message_hash(
+    outside_execution: OutsideExecution, account_address: int | str, chain_id: int | str, version: str = "2"
+) -> int:
+    """SNIP-12 message hash of the outside execution for ``account_address`` (PROTOCOL §6.9).
+
+    Equals the hash of :func:`get_outside_execution_typed_data`; this is what the session key signs
+    (in place of a transaction hash) and what the account recomputes.
+    """
+    oe = _oe(outside_execution)
+    account = _felt(account_address, "account_address")
+    domain = _domain_hash(_felt(chain_id, "chain_id"), _version(version))
+    b = backend_module()
+    if version == "2":
+        data_hashes = b.poseidon_many_batch([list(c.calldata) for c in oe.calls])
+        call_hashes = b.poseidon_many_batch(
+            [[CALL_TYPE_HASH_REV_1, c.to, c.selector, d] for c, d in zip(oe.calls, data_hashes)]
+        )
+        struct = b.poseidon_many([OUTSIDE_EXECUTION_TYPE_HASH_REV_1, oe.caller, oe.nonce, oe.execute_after,
+                                  oe.execute_before, b.poseidon_many(call_hashes)])
+        return b.poseidon_many([STARKNET_MESSAGE, domain, account, struct])  # type: ignore[no-any-return]
+    call_hashes = [
+        b.pedersen_chain([OUTSIDE_CALL_TYPE_HASH_REV_0, c.to, c.selector, len(c.calldata), b.pedersen_chain(list(c.calldata))])
+        for c in oe.calls
+    ]
+    struct = b.pedersen_chain([OUTSIDE_EXECUTION_TYPE_HASH_REV_0, oe.caller, oe.nonce, oe.execute_after,
+                               oe.execute_before, len(oe.calls), b.pedersen_chain(call_hashes)])
+    return b.pedersen_chain([STARKNET_MESSAGE, domain, account, struct])  # type: ignore[no-any-return]
+
+
+def outside_execution_calldata(outside_execution: OutsideExecution, signature: Sequence[int]) -> list[int]:
+    """Calldata of ``execute_from_outside[_v2]``: the execution, its calls, then ``[len, *signature]``."""
+    oe = _oe(outside_execution)
+    out = [oe.caller, oe.nonce, oe.execute_after, oe.execute_before, len(oe.calls)]
+    for c in oe.calls:
+        out += (c.to, c.selector, len(c.calldata), *c.calldata)
+    sig = [_felt(v, f"signature[{i}]") for i, v in enumerate(signature)]
+    return out + [len(sig), *sig]
+
+
+def outside_execution_to_dict(outside_execution: OutsideExecution) -> dict[str, Any]:
+    """The relayer / x-sessions mapping ``{caller, nonce, execute_after, execute_before, calls[{to, selector, calldata}]}``."""
+    oe = _oe(outside_execution)
+    return {
+        "caller": to_hex(oe.caller),
+        "nonce": to_hex(oe.nonce),
+        "execute_after": oe.execute_after,
+        "execute_before": oe.execute_before,
+        "calls": [{"to": c.to_hex, "selector": to_hex(c.selector), "calldata": [to_hex(v) for v in c.calldata]}
+                  for c in oe.calls],
+    }
+
+
+def outside_execution_from_dict(d: Mapping[str, Any]) -> OutsideExecution:
+    """Inverse of :func:`outside_execution_to_dict` (felts as ints or hex/decimal strings).
+
+    :raises TransactionError: a missing or malformed field.
+    """
+    if not isinstance(d, Mapping):
+        raise TransactionError(f"outside execution must be an object, got {type(d).__name__}")
+    missing = {"caller", "nonce", "execute_after", "execute_before", "calls"} - d.keys()
+    if missing:
+        raise TransactionError(f"outside execution is missing {sorted(missing)}")
+    raw_calls = d["calls"]
+    if not isinstance(raw_calls, (list, tuple)):
+        raise TransactionError("outside execution calls must be a list")
+    calls = []
+    for i, c in enumerate(raw_calls):
+        if not isinstance(c, Mapping) or not {"to", "selector"} <= c.keys():
+            raise TransactionError(f"calls[{i}] must be an object with to, selector and calldata")
+        calls.append(OutsideCall(c["to"], c["selector"], tuple(c.get("calldata", ()))))
+    return OutsideExecution(d["caller"], d["nonce"], d["execute_after"], d["execute_before"], tuple(calls))
+
+
+async def sign_outside_execution(
+    session: Session,
+    session_key: SessionKey | None,
+    outside_execution: OutsideExecution,
+    cosigner: Cosigner,
+    *,
+    version: str = "2",
+    cache_authorization: bool = False,
+    account_version: str = "0.4",
+    owner_guid: int | None = None,
+) -> list[int]:
+    """The session-token signature of an outside execution (x-sessions ``signOutsideExecution``).
+
+    :raises PolicyViolation: a call the session does not allow (before contacting the cosigner).
+    :raises CosignerError: the cosigner failed or returned an invalid signature.
+    """
+    oe = _oe(outside_execution)
+    ctx = SessionContext(session, session_key, cache_authorization=cache_authorization,
+                         account_version=account_version, owner_guid=owner_guid)
+    proofs = ctx.proofs_felts(oe.starknet_calls())
+    message_hash = outside_execution_message_hash(oe, session.address, session.chain_id, version)
+    msg = ctx.token_message_hash(message_hash)
+    signature = ctx.sign(msg)
+    request = GuardianOutsideExecutionRequest(
+        ctx.guardian_session_info(signature), session.address, session.chain_id,
+        get_outside_execution_typed_data(oe, session.chain_id, version), message_hash,
+        account_address_text=session.address_text,
+    )
+    guardian = _check_guardian(await cosigner.sign_session_outside_execution(request), msg)
+    return ctx.assemble(signature, guardian, proofs)
+
+
+async def create_outside_execution_call(
+    session: Session,
+    session_key: SessionKey | None,
+    outside_execution: OutsideExecution,
+    cosigner: Cosigner,
+    *,
+    cache_authorization: bool = False,
+    account_version: str = "0.4",
+    owner_guid: int | None = None,
+) -> Call:
+    """x-sessions ``createOutsideExecutionCall``: the ``execute_from_outside_v2`` call on the account,
+    for a relayer to submit."""
+    signature = await sign_outside_execution(
+        session, session_key, outside_execution, cosigner, version="2", cache_authorization=cache_authorization,
+        account_version=account_version, owner_guid=owner_guid,
+    )
+    return Call(
+        to_addr=session.address,
+        selector=selector_from_name_cached("execute_from_outside_v2"),
+        calldata=outside_execution_calldata(outside_execution, signature),
+    )

@@ -1,0 +1,296 @@
+"""The session-token signature of a session transaction (PROTOCOL §6.4–§6.6).
+
+``signature = [ss("session-token"), expires_at, allowed_methods_root, metadata_hash,
+session_key_guid, cache_flag, len(auth), *auth, 0, session_pubkey, r, s, 0, guardian_pubkey, gr, gs,
+n_calls, (len(proof_i), *proof_i)*]``
+
+**Cache flag (offset 5)** depends on the account class: Argent 0.4 reads a bool
+(``cache_authorization`` → 0/1, what x-sessions always writes); Argent 0.5 reads the GUID of the
+owner that signed the authorisation, or 0 for no caching. Choose with ``account_version``; with
+``"0.5"`` and ``cache_authorization=True`` pass ``owner_guid=`` (e.g.
+``starknet_signer_guid(owner_public_key)``). x-sessions' ``1`` fails on a 0.5 account
+(``session/owner-key-mismatch``).
+
+**Speed.** :class:`SessionContext` does the per-session work once (on-chain fields, session hash,
+Merkle proofs per (contract, selector), the fixed signature prefix); per transaction
+:func:`build_session_signature` costs one 3-felt Poseidon, one ECDSA signature and list assembly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from ..crypto import FIELD_PRIME, backend_module, verify_message_signature
+from ..errors import CosignerError, SessionError, TransactionError
+from ..transactions import Call, InvokeV3Transaction, get_execute_calldata, normalize_calls
+from .guardian import Cosigner, GuardianSessionInfo, GuardianSignature, GuardianTransactionRequest
+from .objects import OnChainSession, Session, SessionKey, felt_of, felts_of
+from .session import (
+    SESSION_MAGIC,
+    _not_allowed,
+    _policy_index,
+    compile_session,
+    session_hash_from_onchain,
+    session_merkle_tree,
+    session_token_message_hash,
+    starknet_signer_guid,
+)
+
+__all__ = [
+    "ACCOUNT_VERSIONS",
+    "cache_flag_for",
+    "session_token_message_hash",
+    "build_session_token",
+    "session_token_signature",
+    "SessionContext",
+    "build_session_signature",
+    "sign_session_transaction",
+]
+
+#: Argent account versions whose session-token format this module writes.
+ACCOUNT_VERSIONS = ("0.4", "0.5")
+_MAX_Z = 2**251
+
+
+def cache_flag_for(cache_authorization: bool, account_version: str = "0.4", owner_guid: int | None = None) -> int:
+    """The felt at signature offset 5.
+
+    * ``"0.4"``: ``int(cache_authorization)``;
+    * ``"0.5"``: ``owner_guid`` when caching (required), else 0.
+
+    :raises SessionError: unknown version, or ``"0.5"`` caching without ``owner_guid``.
+    """
+    if account_version not in ACCOUNT_VERSIONS:
+        raise SessionError(f"account_version must be one of {ACCOUNT_VERSIONS}, got {account_version!r}")
+    if not isinstance(cache_authorization, bool):
+        raise SessionError(f"cache_authorization must be a bool, got {type(cache_authorization).__name__}")
+    if account_version == "0.4":
+        return int(cache_authorization)
+    if not cache_authorization:
+        return 0
+    if owner_guid is None:
+        raise SessionError("account 0.5 caches the authorisation under the owner's GUID: pass owner_guid=")
+    guid = felt_of(owner_guid, "owner_guid")
+    if guid == 0:
+        raise SessionError("owner_guid must not be 0 (0 means no caching)")
+    return guid
+
+
+def _signer(sig: GuardianSignature | Sequence[int], name: str) -> list[int]:
+    if isinstance(sig, GuardianSignature):
+        return [0, sig.public_key, sig.r, sig.s]
+    values = felts_of(sig, name)
+    if len(values) != 3:
+        raise SessionError(f"{name} must be (public_key, r, s)")
+    return [0, *values]
+
+
+def build_session_token(
+    onchain: OnChainSession,
+    cache_flag: int,
+    session_authorization: Sequence[int],
+    session_signature: GuardianSignature | Sequence[int],
+    guardian_signature: GuardianSignature | Sequence[int],
+    proofs: Sequence[Sequence[int]],
+) -> list[int]:
+    """The full session-token signature array (PROTOCOL §6.4) from its parts.
+
+    :param session_signature: ``(session_public_key, r, s)``.
+    :param guardian_signature: a :class:`GuardianSignature` or ``(guardian_public_key, r, s)``.
+    :param proofs: one Merkle proof per call, in call order.
+    """
+    if not isinstance(onchain, OnChainSession):
+        raise SessionError(f"onchain must be an OnChainSession, got {type(onchain).__name__}")
+    auth = felts_of(session_authorization, "session_authorization")
+    out = [SESSION_MAGIC, *onchain.felts(), felt_of(cache_flag, "cache_flag"), len(auth), *auth]
+    out += _signer(session_signature, "session_signature")
+    out += _signer(guardian_signature, "guardian_signature")
+    out.append(len(proofs))
+    for i, proof in enumerate(proofs):
+        p = felts_of(proof, f"proofs[{i}]")
+        out.append(len(p))
+        out += p
+    return out
+
+
+#: Alias of :func:`build_session_token`.
+session_token_signature = build_session_token
+
+
+class SessionContext:
+    """Everything about one session that does not change between transactions.
+
+    :param session: the :class:`Session` (its ``hash`` must match its fields, address and chain).
+    :param session_key: the signing key; defaults to ``session.session_key``; must match
+        ``session.session_key_guid``.
+    :param cache_authorization, account_version, owner_guid: the cache flag (:func:`cache_flag_for`).
+    :raises SessionError: inconsistent session, missing key, bad cache options.
+    """
+
+    __slots__ = ("session", "onchain", "session_hash", "cache_flag", "session_public_key",
+                 "_private_key", "_prefix", "_proofs")
+
+    def __init__(
+        self,
+        session: Session,
+        session_key: SessionKey | None = None,
+        *,
+        cache_authorization: bool = False,
+        account_version: str = "0.4",
+        owner_guid: int | None = None,
+    ) -> None:
+        if not isinstance(session, Session):
+            raise SessionError(f"session must be a Session, got {type(session).__name__}")
+        key = session_key if session_key is not None else session.session_key
+        if not isinstance(key, SessionKey):
+            raise SessionError("a SessionKey is needed to sign (session.session_key is missing)")
+        if starknet_signer_guid(key.public_key) != session.session_key_guid:
+            raise SessionError("the session key does not match session.session_key_guid")
+        self.session = session
+        self.onchain = compile_session(session)
+        self.session_hash = session_hash_from_onchain(self.onchain, session.address, session.chain_id)
+        if self.session_hash != session.hash:
+            raise SessionError("session.hash is not the hash of the session fields, address and chain_id")
+        self.cache_flag = cache_flag_for(cache_authorization, account_version, owner_guid)
+        self.session_public_key = key.public_key
+        self._private_key = key.private_key
+        auth = list(session.authorisation_signature)
+        self._prefix = [SESSION_MAGIC, *self.onchain.felts(), self.cache_flag, len(auth), *auth]
+        tree = session_merkle_tree(session)
+        self._proofs: dict[tuple[int, int], list[int]] = {}
+        for k, i in _policy_index(session).items():
+            proof = tree.get_proof(tree.leaves[i])
+            self._proofs[k] = [len(proof), *proof]
+
+    def __repr__(self) -> str:
+        return f"SessionContext(session_hash={hex(self.session_hash)}, cache_flag={hex(self.cache_flag)})"
+
+    def token_message_hash(self, message_hash: int) -> int:
+        """``pos_many([message_hash, session_hash, cache_flag])``."""
+        if type(message_hash) is not int or not 0 <= message_hash < FIELD_PRIME:
+            message_hash = felt_of(message_hash, "message_hash")
+        return backend_module().poseidon_many([message_hash, self.session_hash, self.cache_flag])  # type: ignore[no-any-return]
+
+    def sign(self, token_message: int) -> tuple[int, int]:
+        """The session key's ``(r, s)`` over a token message (starknet.js nonce)."""
+        if type(token_message) is not int or not 0 <= token_message < _MAX_Z:
+            raise SessionError("token message must be an int in [0, 2**251)")
+        return backend_module().sign(token_message, self._private_key, None)  # type: ignore[no-any-return]
+
+    def proofs_felts(self, calls: object) -> list[int]:
+        """``[n_calls, (len, proof...)*]`` for the calls (starknet-py ``Call`` or starknet.js dicts).
+
+        :raises PolicyViolation: a call no allowed method covers.
+        """
+        if isinstance(calls, (Call, Mapping)):
+            calls = [calls]
+        if not isinstance(calls, (list, tuple)) or not all(type(c) is Call for c in calls):
+            calls = normalize_calls(calls, require_calldata=False)
+        # Keys of self._proofs are valid felts, so a lookup validates (to_addr, selector).
+        out = [len(calls)]
+        for call in calls:
+            proof = self._proofs.get((call.to_addr, call.selector))
+            if proof is None:
+                (call,) = normalize_calls([call], require_calldata=False)  # raises if malformed
+                raise _not_allowed(call.to_addr, call.selector)
+            out += proof
+        return out
+
+    def proofs(self, calls: object) -> list[list[int]]:
+        """One Merkle proof per call, in call order (:func:`~.session.get_session_proofs`)."""
+        flat = self.proofs_felts(calls)
+        out, pos = [], 1
+        for _ in range(flat[0]):
+            n = flat[pos]
+            out.append(flat[pos + 1:pos + 1 + n])
+            pos += 1 + n
+        return out
+
+    def guardian_session_info(self, session_signature: tuple[int, int]) -> GuardianSessionInfo:
+        """The ``session`` part of a cosigner request."""
+        return GuardianSessionInfo(self.session_hash, self.session.authorisation_signature, self.cache_flag,
+                                   self.session_public_key, session_signature)
+
+    def assemble(self, session_signature: tuple[int, int], guardian_signature: GuardianSignature,
+                 proofs_felts: list[int]) -> list[int]:
+        """The signature array from the two signatures and :meth:`proofs_felts`."""
+        if not isinstance(guardian_signature, GuardianSignature):
+            raise CosignerError(f"guardian_signature must be a GuardianSignature, got {type(guardian_signature).__name__}")
+        r, s = session_signature
+        return [*self._prefix, 0, self.session_public_key, r, s,
+                0, guardian_signature.public_key, guardian_signature.r, guardian_signature.s, *proofs_felts]
+
+
+def build_session_signature(
+    session_ctx: SessionContext,
+    transaction_hash: int,
+    calls: object,
+    guardian_signature: GuardianSignature | Callable[[int], GuardianSignature],
+) -> list[int]:
+    """Synchronous core: sign ``transaction_hash`` (or an outside-execution message hash) with the
+    session key and assemble the signature array.
+
+    ``guardian_signature`` is the guardian's signature over the same token message, or a callable
+    that produces it from the token message (e.g. ``LocalGuardian.sign_token_message``) — then the
+    token message is hashed once.
+
+    :raises PolicyViolation: a call the session does not allow.
+    """
+    proofs = session_ctx.proofs_felts(calls)
+    token_message = session_ctx.token_message_hash(transaction_hash)
+    if callable(guardian_signature):
+        guardian_signature = guardian_signature(token_message)
+    signature = session_ctx.sign(token_message)
+    return session_ctx.assemble(signature, guardian_signature, proofs)
+
+
+def _check_guardian(sig: object, token_message: int) -> GuardianSignature:
+    if not isinstance(sig, GuardianSignature):
+        raise CosignerError(f"the cosigner returned {type(sig).__name__}, not a GuardianSignature")
+    if not verify_message_signature(token_message, (sig.r, sig.s), sig.public_key):
+        raise CosignerError("the cosigner's signature does not verify over the session token message")
+    return sig
+
+
+async def sign_session_transaction(
+    session: Session,
+    session_key: SessionKey | None,
+    transaction_hash: int,
+    calls: object,
+    cosigner: Cosigner,
+    *,
+    cache_authorization: bool = False,
+    account_version: str = "0.4",
+    owner_guid: int | None = None,
+    transaction: InvokeV3Transaction | None = None,
+) -> list[int]:
+    """x-sessions ``SessionAccount.signTransaction``: the full signature of an invoke v3 transaction.
+
+    Signs the token message with the session key, asks ``cosigner`` for the guardian signature
+    (checking it verifies) and assembles the session token. ``transaction`` (the transaction's
+    fields) is passed to the cosigner; the HTTP cosigner needs it. When given, its hash must be
+    ``transaction_hash``, its calldata the ``__execute__`` calldata of ``calls``, its sender the
+    session's account and its chain the session's chain.
+
+    :raises PolicyViolation: a call the session does not allow (before any network call).
+    :raises TransactionError: ``transaction`` inconsistent with the other arguments.
+    :raises CosignerError: the cosigner failed or returned an invalid signature.
+    """
+    ctx = SessionContext(session, session_key, cache_authorization=cache_authorization,
+                         account_version=account_version, owner_guid=owner_guid)
+    tx_hash = felt_of(transaction_hash, "transaction_hash")
+    proofs = ctx.proofs_felts(calls)
+    if transaction is not None:
+        if not isinstance(transaction, InvokeV3Transaction):
+            raise TransactionError(f"transaction must be an InvokeV3Transaction, got {type(transaction).__name__}")
+        if transaction.transaction_hash != tx_hash:
+            raise TransactionError("transaction_hash is not the hash of transaction")
+        if list(transaction.calldata) != get_execute_calldata(calls):
+            raise TransactionError("transaction.calldata is not the __execute__ calldata of calls")
+        if transaction.sender_address != session.address or transaction.chain_id != session.chain_id:
+            raise TransactionError("transaction sender/chain differ from the session's account/chain")
+    msg = ctx.token_message_hash(tx_hash)
+    signature = ctx.sign(msg)
+    request = GuardianTransactionRequest(ctx.guardian_session_info(signature), tx_hash, transaction)
+    guardian = _check_guardian(await cosigner.sign_session_transaction(request), msg)
+    return ctx.assemble(signature, guardian, proofs)

@@ -1,0 +1,475 @@
+"""``__execute__`` calldata and the invoke v3 transaction hash (PROTOCOL §6.10).
+
+Calls are starknet-py :class:`~starknet_py.net.client_models.Call` objects
+(``to_addr, selector, calldata``). The starknet.js shape
+``{"contractAddress": ..., "entrypoint": ..., "calldata": [...]}`` is accepted everywhere a call is
+expected and converted by :func:`normalize_calls` with the starknet.js rules:
+
+* ``entrypoint`` → ``getSelectorFromName`` (plain ``starknet_keccak`` of the UTF-8 name, no
+  ``__default__`` special case);
+* every calldata item is compiled as ``CallData.compile`` does for raw values (:func:`compile_calldata`).
+
+Hashing runs on the active crypto backend with few native calls; every input is validated first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from starknet_py.net.client_models import Call
+
+from . import crypto
+from .crypto import FIELD_PRIME
+from .encoding import byte_array_serialize, encode_shortstring, selector_from_name_cached
+from .errors import TransactionError, XSessionsError
+
+__all__ = [
+    "Call",
+    "QUERY_VERSION_OFFSET",
+    "TRANSACTION_VERSION_3",
+    "QUERY_VERSION_3",
+    "DA_MODE_L1",
+    "DA_MODE_L2",
+    "ResourceBound",
+    "ResourceBounds",
+    "compile_calldata",
+    "normalize_calls",
+    "get_execute_calldata",
+    "get_execute_calldata_cairo0",
+    "parse_execute_calldata",
+    "parse_resource_bounds",
+    "parse_da_mode",
+    "calculate_invoke_v3_hash",
+    "InvokeV3Transaction",
+]
+
+#: Added to the version of a transaction sent for fee estimation only ("query" version).
+QUERY_VERSION_OFFSET = 2**128
+TRANSACTION_VERSION_3 = 3
+QUERY_VERSION_3 = QUERY_VERSION_OFFSET + 3
+#: Data-availability modes as hashed (starknet.js ``EDAMode``): ``"L1"`` = 0, ``"L2"`` = 1.
+DA_MODE_L1 = 0
+DA_MODE_L2 = 1
+
+_P = FIELD_PRIME
+_U64 = 2**64
+_U128 = 2**128
+_INVOKE = 0x696E766F6B65  # ss("invoke")
+_L1_GAS = 0x4C315F474153  # ss("L1_GAS")
+_L2_GAS = 0x4C325F474153  # ss("L2_GAS")
+_L1_DATA = 0x4C315F44415441  # ss("L1_DATA")
+_HEX = re.compile(r"0x[0-9a-fA-F]+")
+_DEC = re.compile(r"[0-9]+")
+
+
+# --------------------------------------------------------------------------- value coercion
+
+def _number(value: object, name: str) -> int:
+    """An int from an int or a hex / decimal string (starknet.js ``BigInt(value)``), unchecked range."""
+    if type(value) is int:
+        return value
+    if isinstance(value, bool):
+        raise TransactionError(f"{name} must be an int or a hex/decimal string, got bool")
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, str):
+        if _HEX.fullmatch(value):
+            return int(value, 16)
+        if _DEC.fullmatch(value):
+            return int(value)
+        raise TransactionError(f"{name} must be a hex (0x...) or decimal string, got {value!r}")
+    raise TransactionError(f"{name} must be an int or a hex/decimal string, got {type(value).__name__}")
+
+
+def _felt(value: object, name: str) -> int:
+    if type(value) is int and 0 <= value < _P:
+        return value
+    v = _number(value, name)
+    if not 0 <= v < _P:
+        raise TransactionError(f"{name} must satisfy 0 <= {name} < p, got {v}")
+    return v
+
+
+def _felt_list(values: object, name: str) -> list[int]:
+    if type(values) is not list and type(values) is not tuple and (
+            isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable)):
+        raise TransactionError(f"{name} must be a sequence of felts, got {type(values).__name__}")
+    out = list(values)
+    if all(type(v) is int and 0 <= v < _P for v in out):
+        return out
+    return [_felt(v, f"{name}[{i}]") for i, v in enumerate(out)]
+
+
+def _compile_into(value: object, name: str, out: list[int]) -> None:
+    if isinstance(value, bool):
+        out.append(int(value))
+    elif isinstance(value, int):
+        if not 0 <= value < _P:
+            raise TransactionError(f"{name} must satisfy 0 <= {name} < p, got {value}")
+        out.append(int(value))
+    elif isinstance(value, str):
+        if _HEX.fullmatch(value) or _DEC.fullmatch(value):
+            out.append(_felt(value, name))
+            return
+        try:
+            if len(value) > 31:
+                out.extend(byte_array_serialize(value, name))
+            else:
+                out.append(encode_shortstring(value, name))
+        except XSessionsError as exc:
+            raise TransactionError(f"{name}: {exc}") from None
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _compile_into(item, f"{name}.{key}", out)
+    elif isinstance(value, (list, tuple)):
+        out.append(len(value))
+        for i, item in enumerate(value):
+            _compile_into(item, f"{name}[{i}]", out)
+    else:
+        raise TransactionError(f"{name} cannot be compiled to felts (type {type(value).__name__})")
+
+
+def compile_calldata(values: Sequence[Any], name: str = "calldata") -> list[int]:
+    """starknet.js ``CallData.compile(values)`` for raw (ABI-less) values.
+
+    * ``int`` → the felt (``0 <= v < p``); ``bool`` → 0/1;
+    * ``"0x..."`` / decimal-digit strings → their value;
+    * other text of at most 31 characters → short string; longer text → ByteArray serialization
+      ``[n_words, words..., pending_word, pending_word_len]`` (ASCII only, as in starknet.js);
+    * a nested list/tuple → ``[len, items...]``; a mapping → its values in key order (a struct).
+
+    The top-level sequence gets **no** length prefix.
+
+    :raises TransactionError: a value that is not a felt, a non-ASCII text...
+    """
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, (list, tuple)):
+        raise TransactionError(f"{name} must be a list of values, got {type(values).__name__}")
+    out: list[int] = []
+    for i, item in enumerate(values):
+        if type(item) is int and 0 <= item < _P:
+            out.append(item)
+        else:
+            _compile_into(item, f"{name}[{i}]", out)
+    return out
+
+
+# --------------------------------------------------------------------------- calls
+
+def _selector(entrypoint: object, name: str) -> int:
+    if not isinstance(entrypoint, str):
+        raise TransactionError(f"{name} must be a function name (str), got {type(entrypoint).__name__}")
+    try:
+        return selector_from_name_cached(entrypoint)
+    except XSessionsError as exc:
+        raise TransactionError(f"{name}: {exc}") from None
+
+
+def _normalize_one(call: object, i: int, require_calldata: bool) -> Call:
+    if type(call) is Call:  # fast path: already valid
+        to, sel, data = call.to_addr, call.selector, call.calldata
+        if (type(to) is int and 0 <= to < _P and type(sel) is int and 0 <= sel < _P and type(data) is list
+                and all(type(v) is int and 0 <= v < _P for v in data)):
+            return Call(to_addr=to, selector=sel, calldata=list(data))
+    name = f"calls[{i}]"
+    if isinstance(call, Call):
+        return Call(
+            to_addr=_felt(call.to_addr, f"{name}.to_addr"),
+            selector=_felt(call.selector, f"{name}.selector"),
+            calldata=_felt_list(call.calldata, f"{name}.calldata"),
+        )
+    if isinstance(call, Mapping):
+        if "contractAddress" not in call or "entrypoint" not in call:
+            raise TransactionError(f"{name} must have 'contractAddress' and 'entrypoint' keys")
+        raw = call.get("calldata")
+        if raw is None:
+            if require_calldata:
+                raise TransactionError(f"{name}.calldata is missing (starknet.js rejects it for Cairo 1)")
+            raw = []
+        return Call(
+            to_addr=_felt(call["contractAddress"], f"{name}.contractAddress"),
+            selector=_selector(call["entrypoint"], f"{name}.entrypoint"),
+            calldata=compile_calldata(raw, f"{name}.calldata"),
+        )
+    raise TransactionError(
+        f"{name} must be a starknet_py Call or a dict {{contractAddress, entrypoint, calldata}}, "
+        f"got {type(call).__name__}"
+    )
+
+
+def normalize_calls(calls: object, *, require_calldata: bool = True) -> list[Call]:
+    """Validated starknet-py :class:`Call` objects from calls in either accepted shape.
+
+    ``calls`` is one call or a sequence of calls: starknet-py ``Call`` (felts checked) or a
+    starknet.js dict ``{contractAddress, entrypoint, calldata}``. A dict without ``calldata`` raises
+    unless ``require_calldata=False`` (then it means ``[]``, as for starknet.js Cairo 0 calldata).
+    New ``Call`` objects are returned; the inputs are not modified.
+
+    :raises TransactionError: malformed call, felt out of range, non-compilable calldata.
+    """
+    if isinstance(calls, (Call, Mapping)):
+        calls = [calls]
+    if isinstance(calls, (str, bytes)) or not isinstance(calls, Iterable):
+        raise TransactionError(f"calls must be a call or a sequence of calls, got {type(calls).__name__}")
+    return [_normalize_one(c, i, require_calldata) for i, c in enumerate(calls)]
+
+
+def get_execute_calldata(calls: object) -> list[int]:
+    """Cairo 1 ``__execute__(Array<Call>)`` calldata: ``[n, (to, selector, len, data...)*]``.
+
+    Equals starknet.js ``transaction.getExecuteCalldata(calls, "1")``.
+    """
+    out: list[int] = [0]
+    n = 0
+    for call in normalize_calls(calls):
+        out += (call.to_addr, call.selector, len(call.calldata))
+        out += call.calldata
+        n += 1
+    out[0] = n
+    return out
+
+
+def get_execute_calldata_cairo0(calls: object) -> list[int]:
+    """Cairo 0 ``__execute__`` calldata: ``[n, (to, selector, offset, len)*, total, data...]``.
+
+    Equals starknet.js ``getExecuteCalldata(calls, "0")`` (a dict call without ``calldata`` means ``[]``).
+    """
+    normalized = normalize_calls(calls, require_calldata=False)
+    head: list[int] = [len(normalized)]
+    data: list[int] = []
+    for call in normalized:
+        head += (call.to_addr, call.selector, len(data), len(call.calldata))
+        data += call.calldata
+    return head + [len(data)] + data
+
+
+def parse_execute_calldata(calldata: Sequence[int]) -> list[Call]:
+    """Inverse of :func:`get_execute_calldata`: the calls of Cairo 1 ``__execute__`` calldata.
+
+    Every felt is range-checked; the whole array must be consumed exactly.
+
+    :raises TransactionError: truncated data, a length that runs past the end, trailing felts.
+    """
+    data = _felt_list(calldata, "calldata")
+    if not data:
+        raise TransactionError("calldata is empty: expected [n_calls, ...]")
+    n, pos, end = data[0], 1, len(data)
+    calls: list[Call] = []
+    for i in range(n):
+        if pos + 3 > end:
+            raise TransactionError(f"calldata is truncated in the header of call {i} (n_calls = {n})")
+        to, sel, length = data[pos], data[pos + 1], data[pos + 2]
+        pos += 3
+        if length > end - pos:
+            raise TransactionError(
+                f"calldata length of call {i} is {length} but only {end - pos} felts remain"
+            )
+        calls.append(Call(to_addr=to, selector=sel, calldata=data[pos:pos + length]))
+        pos += length
+    if pos != end:
+        raise TransactionError(f"calldata has {end - pos} trailing felts after {n} calls")
+    return calls
+
+
+# --------------------------------------------------------------------------- resource bounds
+
+@dataclass(frozen=True)
+class ResourceBound:
+    """Max amount (u64) and max price per unit (u128) of one resource."""
+
+    max_amount: int
+    max_price_per_unit: int
+
+
+@dataclass(frozen=True)
+class ResourceBounds:
+    """Validated resource bounds of a v3 transaction (``l1_gas``, ``l2_gas``, ``l1_data_gas``)."""
+
+    l1_gas: ResourceBound
+    l2_gas: ResourceBound
+    l1_data_gas: ResourceBound
+
+
+def _field(obj: object, key: str, name: str) -> object:
+    if type(obj) is dict or isinstance(obj, Mapping):
+        if key not in obj:
+            raise TransactionError(f"{name} is missing {key!r}")
+        return obj[key]
+    if not hasattr(obj, key):
+        raise TransactionError(f"{name} has no attribute {key!r}")
+    return getattr(obj, key)
+
+
+def _bound(obj: object, name: str) -> ResourceBound:
+    amount = _number(_field(obj, "max_amount", name), f"{name}.max_amount")
+    price = _number(_field(obj, "max_price_per_unit", name), f"{name}.max_price_per_unit")
+    if not 0 <= amount < _U64:
+        raise TransactionError(f"{name}.max_amount must be a u64 (0 <= v < 2**64), got {amount}")
+    if not 0 <= price < _U128:
+        raise TransactionError(f"{name}.max_price_per_unit must be a u128 (0 <= v < 2**128), got {price}")
+    return ResourceBound(amount, price)
+
+
+def parse_resource_bounds(resource_bounds: object) -> ResourceBounds:
+    """Validate resource bounds given as :class:`ResourceBounds`, starknet-py ``ResourceBoundsMapping``
+    or a mapping ``{"l1_gas": {"max_amount", "max_price_per_unit"}, "l2_gas": ..., "l1_data_gas": ...}``
+    (ints or hex/decimal strings). A missing ``l1_data_gas`` means zeros (starknet.js default).
+
+    :raises TransactionError: missing field, max_amount not a u64, price not a u128.
+    """
+    if isinstance(resource_bounds, ResourceBounds):
+        return resource_bounds
+    name = "resource_bounds"
+    if isinstance(resource_bounds, Mapping):
+        data_gas = resource_bounds.get("l1_data_gas")
+    else:
+        data_gas = getattr(resource_bounds, "l1_data_gas", None)
+    return ResourceBounds(
+        l1_gas=_bound(_field(resource_bounds, "l1_gas", name), f"{name}.l1_gas"),
+        l2_gas=_bound(_field(resource_bounds, "l2_gas", name), f"{name}.l2_gas"),
+        l1_data_gas=ResourceBound(0, 0) if data_gas is None else _bound(data_gas, f"{name}.l1_data_gas"),
+    )
+
+
+def parse_da_mode(value: object, name: str = "da_mode") -> int:
+    """A data-availability mode as hashed: 0/1, ``"L1"``/``"L2"`` or starknet-py ``DAMode``."""
+    value = getattr(value, "value", value)  # enums
+    if value == "L1" or (type(value) is int and value == DA_MODE_L1):
+        return DA_MODE_L1
+    if value == "L2" or (type(value) is int and value == DA_MODE_L2):
+        return DA_MODE_L2
+    raise TransactionError(f"{name} must be 0/'L1' or 1/'L2', got {value!r}")
+
+
+# --------------------------------------------------------------------------- invoke v3 hash
+
+def calculate_invoke_v3_hash(
+    *,
+    sender_address: int | str,
+    calldata: Sequence[int],
+    chain_id: int | str,
+    nonce: int | str,
+    resource_bounds: object,
+    tip: int | str = 0,
+    paymaster_data: Sequence[int] = (),
+    account_deployment_data: Sequence[int] = (),
+    nonce_da_mode: int | str = DA_MODE_L1,
+    fee_da_mode: int | str = DA_MODE_L1,
+    version: int | str = TRANSACTION_VERSION_3,
+    proof_facts: Sequence[int] | None = None,
+) -> int:
+    """Hash of an INVOKE v3 transaction (starknet.js ``calculateInvokeTransactionHash``, PROTOCOL §6.10).
+
+    Scalars are ints or hex/decimal strings; ``calldata`` is the compiled ``__execute__`` calldata
+    (:func:`get_execute_calldata`); ``version`` is 3 or ``QUERY_VERSION_OFFSET + 3``.
+    ``proof_facts`` (starknet.js 10 / starknet-py 0.30) is appended as ``poseidon_many(proof_facts)``
+    only when non-empty.
+
+    :raises TransactionError: unsupported version, felt out of range, tip not a u64, bad bounds.
+    """
+    v = _number(version, "version")
+    if v not in (TRANSACTION_VERSION_3, QUERY_VERSION_3):
+        raise TransactionError(f"Invalid Tx version for hash calculation: {version!r} (expected 3 or 2**128 + 3)")
+    bounds = parse_resource_bounds(resource_bounds)
+    t = _number(tip, "tip")
+    if not 0 <= t < _U64:
+        raise TransactionError(f"tip must be a u64 (0 <= tip < 2**64), got {t}")
+    l1, l2, l1d = bounds.l1_gas, bounds.l2_gas, bounds.l1_data_gas
+    seqs = [
+        [
+            t,
+            (_L1_GAS << 192) + (l1.max_amount << 128) + l1.max_price_per_unit,
+            (_L2_GAS << 192) + (l2.max_amount << 128) + l2.max_price_per_unit,
+            (_L1_DATA << 192) + (l1d.max_amount << 128) + l1d.max_price_per_unit,
+        ],
+        _felt_list(paymaster_data, "paymaster_data"),
+        _felt_list(account_deployment_data, "account_deployment_data"),
+        _felt_list(calldata, "calldata"),
+    ]
+    facts = _felt_list(proof_facts, "proof_facts") if proof_facts is not None else []
+    if facts:
+        seqs.append(facts)
+    inner = crypto.backend_module().poseidon_many_batch(seqs)
+    da_mode = (parse_da_mode(nonce_da_mode, "nonce_da_mode") << 32) + parse_da_mode(fee_da_mode, "fee_da_mode")
+    elements = [
+        _INVOKE,
+        v,
+        _felt(sender_address, "sender_address"),
+        inner[0],
+        inner[1],
+        _felt(chain_id, "chain_id"),
+        _felt(nonce, "nonce"),
+        da_mode,
+        inner[2],
+        inner[3],
+    ]
+    if facts:
+        elements.append(inner[4])
+    return crypto.backend_module().poseidon_many(elements)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class InvokeV3Transaction:
+    """The fields of an INVOKE v3 transaction, validated; :attr:`transaction_hash` is computed once.
+
+    Scalars may be given as ints or hex/decimal strings, ``resource_bounds`` in any form
+    :func:`parse_resource_bounds` accepts and DA modes as 0/1/``"L1"``/``"L2"``; they are stored
+    normalised. A ``sender_address`` string keeps its spelling in :attr:`sender_address_text`
+    (x-sessions sends the address to the guardian as the dapp wrote it).
+    """
+
+    sender_address: int
+    calldata: tuple[int, ...]
+    chain_id: int
+    nonce: int
+    resource_bounds: ResourceBounds
+    tip: int = 0
+    paymaster_data: tuple[int, ...] = ()
+    account_deployment_data: tuple[int, ...] = ()
+    nonce_da_mode: int = DA_MODE_L1
+    fee_da_mode: int = DA_MODE_L1
+    version: int = TRANSACTION_VERSION_3
+    proof_facts: tuple[int, ...] = ()
+    sender_address_text: str | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        put = object.__setattr__
+        if isinstance(self.sender_address, str) and self.sender_address_text is None:
+            put(self, "sender_address_text", self.sender_address)
+        put(self, "sender_address", _felt(self.sender_address, "sender_address"))
+        for name in ("calldata", "paymaster_data", "account_deployment_data", "proof_facts"):
+            put(self, name, tuple(_felt_list(getattr(self, name), name)))
+        put(self, "chain_id", _felt(self.chain_id, "chain_id"))
+        put(self, "nonce", _felt(self.nonce, "nonce"))
+        put(self, "resource_bounds", parse_resource_bounds(self.resource_bounds))
+        put(self, "tip", _number(self.tip, "tip"))
+        put(self, "nonce_da_mode", parse_da_mode(self.nonce_da_mode, "nonce_da_mode"))
+        put(self, "fee_da_mode", parse_da_mode(self.fee_da_mode, "fee_da_mode"))
+        put(self, "version", _number(self.version, "version"))
+        self.transaction_hash  # validates tip and version  # noqa: B018
+
+    @cached_property
+    def transaction_hash(self) -> int:
+        """:func:`calculate_invoke_v3_hash` of these fields."""
+        return calculate_invoke_v3_hash(
+            sender_address=self.sender_address,
+            calldata=self.calldata,
+            chain_id=self.chain_id,
+            nonce=self.nonce,
+            resource_bounds=self.resource_bounds,
+            tip=self.tip,
+            paymaster_data=self.paymaster_data,
+            account_deployment_data=self.account_deployment_data,
+            nonce_da_mode=self.nonce_da_mode,
+            fee_da_mode=self.fee_da_mode,
+            version=self.version,
+            proof_facts=self.proof_facts,
+        )
+
+    @property
+    def sender_address_hex(self) -> str:
+        """The sender address as given (or canonical hex)."""
+        return self.sender_address_text or hex(self.sender_address)
