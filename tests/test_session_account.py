@@ -410,3 +410,12 @@ def test_build_session_account_rejects_bad_inputs() -> None:
         build_session_account(session, other_key, client, LocalGuardian(GUARDIAN_KEY))
     with pytest.raises(SessionError, match="account_version"):
         build_session_account(session, None, client, LocalGuardian(GUARDIAN_KEY), account_version="0.3")
+
+
+def test_sync_methods_sign_too(node: LoopbackServer) -> None:
+    """starknet-py's ``*_sync`` twins (``add_sync_methods``) run the async session signing."""
+    session = Session.from_dict(CASE["session"])
+    account = build_session_account(session, None, FullNodeClient(node_url=node.url), LocalGuardian(GUARDIAN_KEY))
+    signed = account.sign_invoke_v3_sync(TX["calls"], resource_bounds=resource_bounds(TX),
+                                         nonce=h(TX["details"]["nonce"]), tip=h(TX["details"]["tip"]))
+    assert signed.signature == [h(v) for v in TX["signatures"]["cache_false"]["signature"]]

@@ -406,7 +406,8 @@ def test_revision_detection() -> None:
 
 
 def test_value_rules_rev1() -> None:
-    types = {"M": [{"name": "a", "type": "i128"}, {"name": "s", "type": "selector"}, {"name": "c", "type": "ClassHash"}]}
+    types = {"M": [{"name": "a", "type": "i128"}, {"name": "s", "type": "selector"},
+                   {"name": "c", "type": "ClassHash"}]}
 
     def mh(message: dict[str, Any]) -> int:
         return TypedData.from_dict(_rev1(types, message)).message_hash(1)

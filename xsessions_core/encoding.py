@@ -30,7 +30,8 @@ __all__ = [
     "SHORT_STRING_MAX_LEN",
     "encode_shortstring", "decode_shortstring", "js_misencodes",
     "byte_array_from_string", "byte_array_serialize", "byte_array_hash",
-    "to_bigint", "to_felt", "to_hex", "get_selector", "keccak_bn", "selector_from_name_cached",
+    "to_bigint", "bigint_or_none", "to_felt", "to_hex", "get_selector", "keccak_bn",
+    "selector_from_name_cached",
 ]
 
 #: Longest short string: 31 ASCII characters fit in a felt.
@@ -38,7 +39,8 @@ SHORT_STRING_MAX_LEN = 31
 
 # JS ``StringToBigInt`` (ECMA-262 §7.1.14): optional surrounding WhiteSpace/LineTerminator, then a
 # signed decimal integer or an unsigned 0x/0o/0b literal; "" is 0. No "_" separators, no exponent.
-_JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_JS_SPACE = ("\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+             "\u200a\u2028\u2029\u202f\u205f\u3000\ufeff")
 _BIGINT_RE = re.compile(r"([+-]?)([0-9]+)|0([xX])([0-9a-fA-F]+)|0([oO])([0-7]+)|0([bB])([01]+)")
 _BASES = {"x": 16, "X": 16, "o": 8, "O": 8, "b": 2, "B": 2}
 # Python refuses to parse longer decimal strings (sys.int_max_str_digits); no felt comes close.
@@ -148,8 +150,8 @@ def byte_array_hash(s: str, name: str = "string") -> int:
     return poseidon_hash_many(byte_array_serialize(s, name))
 
 
-def _bigint(value: object) -> int | None:
-    """JavaScript ``BigInt(value)``, or None where JS throws (no exception cost on the hot path)."""
+def bigint_or_none(value: object) -> int | None:
+    """:func:`to_bigint` returning None instead of raising (hot paths avoid the exception cost)."""
     if type(value) is int:
         return value
     if isinstance(value, str):
@@ -197,7 +199,7 @@ def to_bigint(value: object, name: str = "value") -> int:
 
     :raises EncodingError: for anything else.
     """
-    v = _bigint(value)
+    v = bigint_or_none(value)
     if v is None:
         if isinstance(value, (str, float)):
             raise EncodingError(f"{name} is not an integer: {value!r}")
@@ -217,7 +219,7 @@ def to_felt(value: object, name: str = "value", js_quirks: bool = False) -> int:
     :raises EncodingError: non-numeric, non-string values; strings that are neither numbers nor
         valid short strings (too long, non-ASCII).
     """
-    v = _bigint(value)
+    v = bigint_or_none(value)
     if v is not None:
         return v
     if not isinstance(value, str):

@@ -64,7 +64,8 @@ encoded values per hashing call (struct fields, array items, tree leaves, enum a
 **Speed.** Per distinct ``(types, revision)`` a compiled plan — type strings, type hashes, and
 for each struct a list of ``(field name, encoder)`` — is built once and kept in an LRU of
 :data:`PLAN_CACHE_SIZE` entries shared by every :class:`TypedData`, so ``from_dict`` +
-``message_hash`` on a new dict with known types only walks the values. Each struct is hashed by one
+``message_hash`` on a new dict with known types only reads ``types`` to build the cache key and
+then walks the values. Each struct is hashed by one
 backend call over a felt list built in Python; arrays and merkletrees of structs hash all their
 elements in one batch call; a merkletree root is one ``merkle_levels`` call.
 :meth:`TypedData.with_message` reuses a parsed object for a new message/domain without any
@@ -76,17 +77,17 @@ from __future__ import annotations
 import json
 import re
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from threading import Lock
 from types import MappingProxyType
-from collections.abc import Mapping
 from typing import Any, Callable, Iterator, Sequence
 
 from .crypto import FIELD_PRIME, backend_module, verify_message_signature
 from .encoding import (
+    bigint_or_none,
     byte_array_from_string,
     encode_shortstring,
-    _bigint,
     selector_from_name_cached,
     to_bigint,
     to_felt,
@@ -200,7 +201,7 @@ Encoder = Callable[[Any, _Ctx], int]
 # --------------------------------------------------------------------------- scalar encoders
 
 def _coerce(value: object, type_name: str) -> int:
-    """starknet.js ``getHex``: BigInt, else short string (refusing text JS mis-encodes)."""
+    """starknet.js ``getHex``: BigInt, else short string (with the JS no-padding quirk)."""
     try:
         return to_felt(value, type_name, js_quirks=True)
     except XSessionsError as exc:
@@ -209,7 +210,7 @@ def _coerce(value: object, type_name: str) -> int:
 
 def _strict(value: object, type_name: str) -> int:
     """JavaScript ``BigInt(value)`` (no short-string fallback)."""
-    v = _bigint(value) if type(value) is not dict and type(value) is not list else None
+    v = bigint_or_none(value)
     if v is None:
         raise _EncodeError(f"cannot convert {_describe(value)} to a BigInt for type {type_name}")
     return v
@@ -238,10 +239,7 @@ def _enc_shortstring(value: Any, ctx: _Ctx) -> int:
 
 
 def _enc_address(value: Any, ctx: _Ctx) -> int:
-    v = _bigint(value) if type(value) is str else _strict(value, "ContractAddress")
-    if v is None or not 0 <= v < _P:
-        return _bounds(_strict(value, "ContractAddress"), "ContractAddress", 0, _P - 1)
-    return v
+    return _bounds(_strict(value, "ContractAddress"), "ContractAddress", 0, _P - 1)
 
 
 def _enc_class_hash(value: Any, ctx: _Ctx) -> int:
@@ -296,12 +294,6 @@ def _enc_string(value: Any, ctx: _Ctx) -> int:
         raise _EncodeError(str(exc)) from None
     ctx.spend(len(words))
     return ctx.many([len(words), *words, pending, pending_len])  # type: ignore[no-any-return]
-
-
-def _unsupported(type_name: str) -> Encoder:
-    def enc(value: Any, ctx: _Ctx) -> int:
-        raise _EncodeError(f"Unsupported type: {type_name}")
-    return enc
 
 
 _SCALAR_ENCODERS_1: dict[str, Encoder] = {
@@ -516,7 +508,7 @@ class _Plan:
             return _enc_felt_rev0
         if t == "enum":
             return self._enum_encoder(ctx)
-        return _SCALAR_ENCODERS_1.get(t) or _unsupported(t)
+        return _SCALAR_ENCODERS_1.get(t) or _error_encoder(f"Unsupported type: {t}")
 
     def _elements(self, t: str) -> tuple[Encoder, _Struct | None]:
         if t in self.user or (self.revision == 1 and t in _PRESETS):
@@ -580,7 +572,8 @@ class _Plan:
 
     def _enum_encoder(self, ctx: tuple[str, str] | None) -> Encoder:
         if ctx is None:
-            return _error_encoder("an enum is only supported as a struct field (starknet.js needs the parent type)")
+            return _error_encoder("an enum is only supported as a struct field "
+                                  "(starknet.js needs the parent type)")
         f = self._field_def(ctx)
         enum_name = f.contains if f is not None else None
         if enum_name is None or enum_name not in self.user:

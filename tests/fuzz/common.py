@@ -38,7 +38,7 @@ EDGE_INTS = (
 EDGE_VALUES: tuple[Any, ...] = (
     *EDGE_INTS,
     *(hex(v) for v in EDGE_INTS if v >= 0),
-    *(str(v) for v in EDGE_INTS),
+    *(str(v) for v in EDGE_INTS if abs(v).bit_length() < 10_000),
     "0x", "", "-0x1", "0X1", "0x" + "f" * 70, "1" * 5000, "0b101", "1e3", " 1", "0x1 ", "\u00e9",
     "\ud800", "a" * 40, 1.5, -0.0, 1e308, None, True, False, [], {}, [[]], {"": None},
 )

@@ -116,8 +116,8 @@ def sessions() -> None:
       f"{MANY} allowed methods", "reject")
     w("allowed_deep.json", json.dumps(base).replace('"allowedMethods": [', '"allowedMethods": [' + "[" * (DEPTH - 1) + "]" * (DEPTH - 1) + ", "),
       f"allowedMethods[0] is {DEPTH} nested arrays")
-    w("metadata_non_ascii.json", _set(base, ("metadata",), '{"projectID":"caf\u00e9"}'), "non-ASCII metadata")
-    w("metadata_surrogate.json", _set(base, ("metadata",), "\udfff"), "metadata is a lone surrogate")
+    w("metadata_non_ascii.json", _set(base, ("metadata",), '{"projectID":"caf\u00e9"}'), "non-ASCII metadata", "reject")
+    w("metadata_surrogate.json", _set(base, ("metadata",), "\udfff"), "metadata is a lone surrogate", "reject")
     w("metadata_huge.json", _set(base, ("metadata",), "a" * 1_100_000), "1,100,000-character metadata", "reject")
     w("metadata_not_string.json", _set(base, ("metadata",), {"projectID": "x"}), "metadata is an object")
     w("version_wrong.json", _set(base, ("version",), "0x32"), "version 0x32")

@@ -5,7 +5,8 @@
 explicit resource bounds or ``auto_estimate=True``) builds the INVOKE v3 transaction as starknet-py
 does and signs it with the session token (PROTOCOL §6.4): the session key signs the token message,
 the cosigner (guardian) co-signs it over the network, and the transaction goes to any Starknet
-JSON-RPC node through the account's client.
+JSON-RPC node through the account's client. ``sign_outside_execution_call`` produces the
+session-signed ``execute_from_outside_v2`` call for a relayer (x-sessions ``createOutsideExecutionCall``).
 
 Integration with starknet-py: its ``BaseSigner.sign_transaction`` is synchronous, while the
 guardian is a network call. The account therefore signs in its *async* methods —
@@ -82,8 +83,9 @@ class SessionAccount(Account):
     """An Argent account driven by a session key and a guardian :class:`Cosigner`.
 
     Build it with :func:`build_session_account`. Supports INVOKE v3 (``execute_v3``,
-    ``sign_invoke_v3``, ``estimate_fee``); declaring, deploying and message signing raise
-    :class:`~xsessions_core.errors.SessionError`.
+    ``sign_invoke_v3``, ``estimate_fee``) and SNIP-9 outside executions
+    (``sign_outside_execution_call``), each with its starknet-py ``*_sync`` twin; declaring,
+    deploying and message signing raise :class:`~xsessions_core.errors.SessionError`.
     """
 
     def __init__(self, *, context: SessionContext, client: Client, cosigner: Cosigner) -> None:
@@ -205,7 +207,7 @@ class SessionAccount(Account):
         :raises CosignerError: the guardian failed.
         """
         raw_calls = [calls] if isinstance(calls, (Call, Mapping)) else list(calls)
-        proofs = self._proofs(normalize_calls(raw_calls))
+        proofs = self._proofs(normalize_calls(raw_calls, require_calldata=False))  # SNIP-9: calldata optional
         v1 = interface_version == OutsideExecutionInterfaceID.V1
         version = "1" if v1 else "2"
         if nonce is None:

@@ -20,15 +20,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Mapping
+from typing import Any
 
 import aiohttp
 
 from .. import crypto
 from ..crypto import EC_ORDER, MAX_ECDSA_VALUE
 from ..errors import CosignerError, XSessionsError
-from .guardian import SN_MAIN, GuardianOutsideExecutionRequest, GuardianSessionInfo, GuardianSignature, GuardianTransactionRequest
+from .guardian import (
+    SN_MAIN,
+    GuardianOutsideExecutionRequest,
+    GuardianSessionInfo,
+    GuardianSignature,
+    GuardianTransactionRequest,
+)
 from .session import session_token_message_hash
 
 __all__ = ["ARGENT_SESSION_SERVICE_BASE_URL", "ArgentCosigner", "parse_guardian_signature"]
