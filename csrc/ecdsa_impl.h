@@ -61,18 +61,24 @@ static int xs_ecdsa_sign_k(unsigned char *r32, unsigned char *s32, const xs_scal
     xs_scalar_to_mont(&dm, d);
     xs_scalar_to_mont(&zm, z);
     xs_scalar_mont_mul(&u, &rm, &dm);
-    xs_scalar_add(&u, &u, &zm);             /* z + r*d (Montgomery) */
+    xs_scalar_add(&u, &u, &zm);             /* u = z + r*d (Montgomery) */
+    /* One constant-time inversion for both k^-1 and u^-1 (Montgomery's trick):
+     * iv = (k*u)^-1, s = k^-1 * u = u^2 * iv, w = s^-1 = k * u^-1 = k^2 * iv. */
     xs_scalar_to_mont(&km, k);
-    xs_scalar_mont_inv(&km, &km);
-    xs_scalar_mont_mul(&sm, &km, &u);
+    xs_scalar_mont_mul(&w, &km, &u);
+    xs_scalar_mont_inv(&w, &w);             /* (k*u)^-1; 0 if u == 0 */
+    xs_scalar_mont_mul(&sm, &u, &u);
+    xs_scalar_mont_mul(&sm, &sm, &w);       /* s = u / k */
+    xs_scalar_mont_mul(&km, &km, &km);
+    xs_scalar_mont_mul(&w, &km, &w);        /* w = k / u */
     xs_scalar_from_mont(&s, &sm);
-    XS_DECLASSIFY(&s, sizeof s);            /* s is public (output) */
-    XS_DECLASSIFY(&sm, sizeof sm);
-    ok_s = 1 - xs_scalar_is_zero(&s);
-    xs_scalar_mont_inv(&w, &sm);
     xs_scalar_from_mont(&w, &w);
+    XS_DECLASSIFY(&s, sizeof s);            /* s and w = s^-1 are public (s is output) */
+    XS_DECLASSIFY(&w, sizeof w);
+    ok_s = 1 - xs_scalar_is_zero(&s);
     ok_w = (1 - xs_scalar_is_zero(&w)) & xs_scalar_lt_2_251(&w);
     xs_memclear(&dm, sizeof dm); xs_memclear(&km, sizeof km); xs_memclear(&u, sizeof u);
+    xs_memclear(&sm, sizeof sm);
     if (!(ok_s & ok_w)) return 0;
     xs_limbs_to_be32(r32, r.n);
     xs_limbs_to_be32(s32, s.n);

@@ -9,6 +9,53 @@
 
 #include "hash.h"
 
+#if XS_FE_ASM
+/* MDS with lazy reduction, x86-64: every output is first formed without reduction as a
+ * non-negative value < 5p < 2^255 (3a+b+c; a+c+(p-b); a+b+2p-2c), then fully reduced with
+ * q = v >> 251: v - q*p = (v mod 2^251) - q*(17*2^192 + 1) lies in (-p, 2^251), and adding p
+ * when it is negative (mask from bit 255) gives the canonical value. Inputs reduced. */
+#define XS_MDS_REDUCE_STORE(off)                                                          \
+    "movq %%r11, %%rax\n\t" "shrq $59, %%rax\n\t"                 /* q */                 \
+    "movabsq $0x07ffffffffffffff, %%rdx\n\t" "andq %%rdx, %%r11\n\t"                      \
+    "movq %%rax, %%rdx\n\t" "shlq $4, %%rdx\n\t" "addq %%rax, %%rdx\n\t" /* 17q */        \
+    "subq %%rax, %%r8\n\t" "sbbq $0, %%r9\n\t" "sbbq $0, %%r10\n\t" "sbbq %%rdx, %%r11\n\t" \
+    "movq %%r11, %%rax\n\t" "sarq $63, %%rax\n\t"                 /* mask if negative */  \
+    "movq %%rax, %%rdx\n\t" "andq $1, %%rdx\n\t" "andq %%rcx, %%rax\n\t"                  \
+    "addq %%rdx, %%r8\n\t" "adcq $0, %%r9\n\t" "adcq $0, %%r10\n\t" "adcq %%rax, %%r11\n\t" \
+    "movq %%r8, " #off "+0(%[o])\n\t" "movq %%r9, " #off "+8(%[o])\n\t"                   \
+    "movq %%r10, " #off "+16(%[o])\n\t" "movq %%r11, " #off "+24(%[o])\n\t"
+
+XS_INLINE void xs_poseidon_mds(xs_fe s[3]) {
+    xs_fe o[3];
+    __asm__ __volatile__(
+        "movabsq $0x0800000000000011, %%rcx\n\t"
+        /* o0 = 3 s0 + s1 + s2 */
+        "movq 0(%[s]), %%r8\n\t" "movq 8(%[s]), %%r9\n\t" "movq 16(%[s]), %%r10\n\t" "movq 24(%[s]), %%r11\n\t"
+        "addq %%r8, %%r8\n\t" "adcq %%r9, %%r9\n\t" "adcq %%r10, %%r10\n\t" "adcq %%r11, %%r11\n\t"
+        "addq 0(%[s]), %%r8\n\t" "adcq 8(%[s]), %%r9\n\t" "adcq 16(%[s]), %%r10\n\t" "adcq 24(%[s]), %%r11\n\t"
+        "addq 32(%[s]), %%r8\n\t" "adcq 40(%[s]), %%r9\n\t" "adcq 48(%[s]), %%r10\n\t" "adcq 56(%[s]), %%r11\n\t"
+        "addq 64(%[s]), %%r8\n\t" "adcq 72(%[s]), %%r9\n\t" "adcq 80(%[s]), %%r10\n\t" "adcq 88(%[s]), %%r11\n\t"
+        XS_MDS_REDUCE_STORE(0)
+        /* o1 = s0 + s2 + p - s1 */
+        "movq 0(%[s]), %%r8\n\t" "movq 8(%[s]), %%r9\n\t" "movq 16(%[s]), %%r10\n\t" "movq 24(%[s]), %%r11\n\t"
+        "addq 64(%[s]), %%r8\n\t" "adcq 72(%[s]), %%r9\n\t" "adcq 80(%[s]), %%r10\n\t" "adcq 88(%[s]), %%r11\n\t"
+        "addq $1, %%r8\n\t" "adcq $0, %%r9\n\t" "adcq $0, %%r10\n\t" "adcq %%rcx, %%r11\n\t"
+        "subq 32(%[s]), %%r8\n\t" "sbbq 40(%[s]), %%r9\n\t" "sbbq 48(%[s]), %%r10\n\t" "sbbq 56(%[s]), %%r11\n\t"
+        XS_MDS_REDUCE_STORE(32)
+        /* o2 = s0 + s1 + 2p - 2 s2 */
+        "movq 0(%[s]), %%r8\n\t" "movq 8(%[s]), %%r9\n\t" "movq 16(%[s]), %%r10\n\t" "movq 24(%[s]), %%r11\n\t"
+        "addq 32(%[s]), %%r8\n\t" "adcq 40(%[s]), %%r9\n\t" "adcq 48(%[s]), %%r10\n\t" "adcq 56(%[s]), %%r11\n\t"
+        "addq $2, %%r8\n\t" "adcq $0, %%r9\n\t" "adcq $0, %%r10\n\t" "adcq %%rcx, %%r11\n\t"
+        "addq %%rcx, %%r11\n\t"
+        "subq 64(%[s]), %%r8\n\t" "sbbq 72(%[s]), %%r9\n\t" "sbbq 80(%[s]), %%r10\n\t" "sbbq 88(%[s]), %%r11\n\t"
+        "subq 64(%[s]), %%r8\n\t" "sbbq 72(%[s]), %%r9\n\t" "sbbq 80(%[s]), %%r10\n\t" "sbbq 88(%[s]), %%r11\n\t"
+        XS_MDS_REDUCE_STORE(64)
+        :
+        : [s] "r"(s), [o] "r"(o)
+        : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "cc", "memory");
+    memcpy(s, o, sizeof o);
+}
+#else
 /* (3a+b+c, a-b+c, a+b-2c) = (t+2a, t-2b, t-3c) with t = a+b+c */
 XS_INLINE void xs_poseidon_mds(xs_fe s[3]) {
     xs_fe t, u;
@@ -18,6 +65,7 @@ XS_INLINE void xs_poseidon_mds(xs_fe s[3]) {
     xs_fe_add(&u, &s[1], &s[1]); xs_fe_sub(&s[1], &t, &u);
     xs_fe_add(&u, &s[2], &s[2]); xs_fe_add(&u, &u, &s[2]); xs_fe_sub(&s[2], &t, &u);
 }
+#endif
 
 XS_INLINE void xs_fe_cube(xs_fe *r, const xs_fe *a) {
     xs_fe t;

@@ -488,8 +488,8 @@ def _bench_ops(seconds: float) -> dict[str, float]:
 
 
 def _bench_starknet_py(seconds: float) -> dict[str, float]:
+    from poseidon_py.poseidon_hash import poseidon_hash_many  # what starknet-py 0.30 uses
     from starknet_py.hash.utils import message_signature, pedersen_hash, private_to_stark_key, verify_message_signature
-    from starknet_py.hash.poseidon import poseidon_hash_many
 
     key = 0x1234567890ABCDEF1234567890ABCDEF
     pub = private_to_stark_key(key)
@@ -668,4 +668,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROG}: error: interrupted\n")
+        return 2
+    except Exception as exc:  # noqa: BLE001 — the CLI promises one line, never a traceback
+        sys.stderr.write(f"{PROG}: error: unexpected {type(exc).__name__}: {' '.join(str(exc).split())}\n")
         return 2

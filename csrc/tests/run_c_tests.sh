@@ -16,11 +16,13 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1
 FAILED=0
 SUMMARY=""
+LOG="$OUT/log.txt"
+: > "$LOG"
 
 step() {  # name, command...
     name=$1; shift
     echo "== $name"
-    if "$@"; then SUMMARY="$SUMMARY\n  ok    $name"; else SUMMARY="$SUMMARY\n  FAIL  $name"; FAILED=$((FAILED + 1)); fi
+    if { "$@"; echo $? > "$OUT/.rc"; } 2>&1 | tee -a "$LOG" && [ "$(cat "$OUT/.rc")" = 0 ]; then SUMMARY="$SUMMARY\n  ok    $name"; else SUMMARY="$SUMMARY\n  FAIL  $name"; FAILED=$((FAILED + 1)); fi
 }
 
 step "build tests (ASan+UBSan, asm field)" $CC -std=c11 -O1 -g -fsanitize=address,undefined \
@@ -42,9 +44,11 @@ step "run ctime_tests under valgrind" valgrind -q --error-exitcode=1 --track-ori
     "$OUT/ctime_tests"
 
 printf "\nC test summary (seed %s):%b\n" "$SEED" "$SUMMARY"
-if [ "$FAILED" -eq 0 ]; then
-    echo "C tests: all steps passed, 0 failed"
+PASSED=$(awk '/^C tests: [0-9]+ passed/ {s += $3} END {print s + 0}' "$LOG")
+CFAILED=$(awk '/^C tests: [0-9]+ passed/ {s += $5} END {print s + 0}' "$LOG")
+if [ "$FAILED" -eq 0 ] && [ "$CFAILED" -eq 0 ]; then
+    echo "C tests: $PASSED passed, 0 failed (all $(printf "%b" "$SUMMARY" | grep -c ok) steps ok, incl. valgrind ctime)"
     exit 0
 fi
-echo "C tests: $FAILED step(s) failed"
+echo "C tests: $PASSED passed, $CFAILED failed; $FAILED step(s) failed"
 exit 1

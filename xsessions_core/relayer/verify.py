@@ -50,7 +50,6 @@ from .token import (
     decode_session_token,
     is_session_signature,
     read_signer_signature,
-    signer_guid,
 )
 
 __all__ = [
