@@ -7,7 +7,8 @@ Usage::
     python benchmarks/report.py --json out.json  # reads an existing --benchmark-json file
     python benchmarks/report.py --save out.json  # runs, keeps the JSON, prints the table
 
-Times are medians per call; batch groups are divided by their item count (per item).
+Times are per call (``--stat min``, the default, or ``median``; min is the most stable figure on a
+shared machine); batch groups are divided by their item count (per item).
 """
 
 from __future__ import annotations
@@ -70,8 +71,8 @@ def ratio(a: float | None, b: float | None) -> str:
     return "—" if a is None or b is None else f"{a / b:.3g}×"
 
 
-def collect(data: dict[str, Any]) -> dict[str, dict[str, float]]:
-    """group -> impl (or impl/layer) -> median seconds per item."""
+def collect(data: dict[str, Any], stat: str) -> dict[str, dict[str, float]]:
+    """group -> impl (or impl/layer) -> seconds per item (the ``stat`` of pytest-benchmark)."""
     table: dict[str, dict[str, float]] = {}
     for bench in data["benchmarks"]:
         params = bench.get("params") or {}
@@ -79,15 +80,15 @@ def collect(data: dict[str, Any]) -> dict[str, dict[str, float]]:
         if "layer" in params:
             key = f"{key}/{params['layer']}"
         items = bench.get("extra_info", {}).get("items", 1)
-        table.setdefault(bench["group"], {})[key] = bench["stats"]["median"] / items
+        table.setdefault(bench["group"], {})[key] = bench["stats"][stat] / items
     return table
 
 
-def render(data: dict[str, Any]) -> str:
-    t = collect(data)
+def render(data: dict[str, Any], stat: str = "min") -> str:
+    t = collect(data, stat)
     m = data.get("machine_info", {})
     lines = [
-        f"Median time per call (per item for batches). CPU: {m.get('cpu_model', '?')} "
+        f"Time per call ({stat} of the rounds; per item for batches). CPU: {m.get('cpu_model', '?')} "
         f"({m.get('cpu_count', '?')} cores), Python {m.get('python', '?')}, commit {m.get('git_commit', '?')}; "
         f"versions: {', '.join(f'{k} {v}' for k, v in m.get('versions', {}).items())}.",
         "",
@@ -142,13 +143,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", type=Path, help="read this pytest-benchmark JSON instead of running")
     parser.add_argument("--save", type=Path, help="run and keep the JSON here")
+    parser.add_argument("--stat", choices=["min", "median", "mean"], default="min", help="statistic shown")
     args = parser.parse_args()
     if args.json:
         path = args.json
     else:
         path = args.save or Path(tempfile.mkdtemp()) / "bench.json"
         run_benchmarks(path)
-    print(render(json.loads(path.read_text())))
+    print(render(json.loads(path.read_text()), args.stat))
 
 
 if __name__ == "__main__":

@@ -38,63 +38,188 @@ XS_INLINE void xs_fe_reduce_once(uint64_t r[4], const uint64_t t[4]) {
 }
 
 #if XS_FE_ASM
-/* x86-64 (baseline ISA: mul/add/adc/cmov) Montgomery multiplication. Block 1: schoolbook
- * 4x4 product into t[8] (operand scanning, 5-register window). Block 2: reduction in two
- * steps, using p = 1 mod 2^192: m = -T mod 2^192, U = (T + m p)/2^192 = T_hi + [T_lo != 0]
- * + m*P3; then one 64-bit step m' = -U0, u = (U + m' p)/2^64 < 2p; then a cmov-based
- * conditional subtraction. Two blocks keep the register pressure compatible with
- * frame-pointer (sanitizer) builds. Constant time (no branches, cmov only). */
-static void xs_fe_mul(xs_fe *r, const xs_fe *a, const xs_fe *b) {
-    uint64_t t[8];
+/* x86-64 (baseline ISA: mul/add/adc/sbb/cmov) Montgomery multiplication in one block, the
+ * 512-bit product kept in r8..r15. Product: operand scanning. Reduction in two steps, using
+ * p = 1 mod 2^192: m = -T mod 2^192 (3 limbs, negation), U = (T + m p)/2^192 =
+ * T_hi + [T_lo != 0] + m*P3; then one 64-bit step m' = -U0, u = (U + m' p)/2^64 < 2p; then a
+ * cmov-based conditional subtraction. The operands are reached through one pointer to
+ * {a, b, r} so that the block needs a single free register (fits frame-pointer and
+ * sanitizer builds). Constant time: no branches, no secret-dependent addresses. */
+static void xs_fe_mul_base(xs_fe *r, const xs_fe *a, const xs_fe *b) {
+    const uint64_t *p[3];
+    p[0] = a->n; p[1] = b->n; p[2] = r->n;
     __asm__ __volatile__(
-        "movq 0(%[b]), %%rcx\n\t"
-        "movq 0(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "movq %%rax, 0(%[t])\n\t" "movq %%rdx, %%r8\n\t"
-        "movq 8(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r8\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r9\n\t"
-        "movq 16(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r9\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r10\n\t"
-        "movq 24(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r10\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r11\n\t"
-        "movq 8(%[b]), %%rcx\n\t"
-        "movq 0(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r8\n\t" "adcq $0, %%rdx\n\t" "movq %%r8, 8(%[t])\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 8(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r9\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 16(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r10\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 24(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r12\n\t"
-        "movq 16(%[b]), %%rcx\n\t"
-        "movq 0(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r9\n\t" "adcq $0, %%rdx\n\t" "movq %%r9, 16(%[t])\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 8(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r10\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 16(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 24(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r12\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r8\n\t"
-        "movq 24(%[b]), %%rcx\n\t"
-        "movq 0(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r10\n\t" "adcq $0, %%rdx\n\t" "movq %%r10, 24(%[t])\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 8(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 16(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r12\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 24(%[a]), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r8\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r9\n\t"
-        "movq %%r11, 32(%[t])\n\t" "movq %%r12, 40(%[t])\n\t" "movq %%r8, 48(%[t])\n\t" "movq %%r9, 56(%[t])\n\t"
-        :
-        : [a] "r"(a->n), [b] "r"(b->n), [t] "r"(t)
-        : "rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "cc", "memory");
-    __asm__ __volatile__(
-        "movq 0(%[t]), %%r8\n\t" "movq 8(%[t]), %%r9\n\t" "movq 16(%[t]), %%r10\n\t"
-        "xorl %%r11d, %%r11d\n\t" "xorl %%r12d, %%r12d\n\t" "xorl %%r13d, %%r13d\n\t"
-        "subq %%r8, %%r11\n\t" "sbbq %%r9, %%r12\n\t" "sbbq %%r10, %%r13\n\t"
-        "movq 24(%[t]), %%r8\n\t" "movq 32(%[t]), %%r9\n\t" "movq 40(%[t]), %%r10\n\t"
-        "movq 48(%[t]), %%r14\n\t" "movq 56(%[t]), %%r15\n\t"
-        "adcq $0, %%r8\n\t" "adcq $0, %%r9\n\t" "adcq $0, %%r10\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movq 8(%[p]), %%rcx\n\t" "movq 0(%%rcx), %%rcx\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 0(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "movq %%rax, %%r8\n\t" "movq %%rdx, %%r9\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 8(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r9\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r10\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 16(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r10\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r11\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 24(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r12\n\t"
+        "movq 8(%[p]), %%rcx\n\t" "movq 8(%%rcx), %%rcx\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 0(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r9\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 8(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r10\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 16(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 24(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r12\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r13\n\t"
+        "movq 8(%[p]), %%rcx\n\t" "movq 16(%%rcx), %%rcx\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 0(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r10\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 8(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 16(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r12\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 24(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r13\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r14\n\t"
+        "movq 8(%[p]), %%rcx\n\t" "movq 24(%%rcx), %%rcx\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 0(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 8(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r12\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 16(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r13\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 24(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r14\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r15\n\t"
+        "negq %%r8\n\t"
+        "movl $0, %%eax\n\t" "sbbq %%r9, %%rax\n\t" "movq %%rax, %%r9\n\t"
+        "movl $0, %%eax\n\t" "sbbq %%r10, %%rax\n\t" "movq %%rax, %%r10\n\t"
+        "adcq $0, %%r11\n\t" "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
         "movabsq $0x0800000000000011, %%rcx\n\t"
-        "movq %%r11, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r8\n\t" "adcq %%rdx, %%r9\n\t" "adcq $0, %%r10\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "movq %%r12, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r9\n\t" "adcq %%rdx, %%r10\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "movq %%r13, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r10\n\t" "adcq %%rdx, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "movq %%r8, %%r11\n\t" "negq %%r11\n\t"
-        "adcq $0, %%r9\n\t" "adcq $0, %%r10\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "movq %%r11, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r14\n\t" "adcq %%rdx, %%r15\n\t"
-        "movq %%r9, %%r8\n\t" "movq %%r10, %%r11\n\t" "movq %%r14, %%r12\n\t" "movq %%r15, %%r13\n\t"
-        "subq $1, %%r8\n\t" "sbbq $0, %%r11\n\t" "sbbq $0, %%r12\n\t" "sbbq %%rcx, %%r13\n\t"
-        "cmovcq %%r9, %%r8\n\t" "cmovcq %%r10, %%r11\n\t" "cmovcq %%r14, %%r12\n\t" "cmovcq %%r15, %%r13\n\t"
-        "movq %%r8, 0(%[r])\n\t" "movq %%r11, 8(%[r])\n\t" "movq %%r12, 16(%[r])\n\t" "movq %%r13, 24(%[r])\n\t"
+        "movq %%r8, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r11\n\t" "adcq %%rdx, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movq %%r9, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r12\n\t" "adcq %%rdx, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movq %%r10, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r13\n\t" "adcq %%rdx, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movq %%r11, %%r8\n\t" "negq %%r8\n\t"
+        "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movq %%r8, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r14\n\t" "adcq %%rdx, %%r15\n\t"
+        "movq %%r12, %%r8\n\t" "movq %%r13, %%r9\n\t" "movq %%r14, %%r10\n\t" "movq %%r15, %%r11\n\t"
+        "subq $1, %%r8\n\t" "sbbq $0, %%r9\n\t" "sbbq $0, %%r10\n\t" "sbbq %%rcx, %%r11\n\t"
+        "cmovcq %%r12, %%r8\n\t" "cmovcq %%r13, %%r9\n\t" "cmovcq %%r14, %%r10\n\t" "cmovcq %%r15, %%r11\n\t"
+        "movq 16(%[p]), %%rax\n\t"
+        "movq %%r8, 0(%%rax)\n\t" "movq %%r9, 8(%%rax)\n\t" "movq %%r10, 16(%%rax)\n\t" "movq %%r11, 24(%%rax)\n\t"
         :
-        : [t] "r"(t), [r] "r"(r->n)
-        : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc", "memory");
+        : [p] "r"(p)
+        : "rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+          "cc", "memory");
 }
 
-static void xs_fe_sqr(xs_fe *r, const xs_fe *a) { xs_fe_mul(r, a, a); }
+
+#if XS_FE_ASM && !defined(XS_NO_ADX)
+#  define XS_FE_ADX 1
+/* BMI2/ADX variant of xs_fe_mul (mulx + two carry chains adcx/adox), used when the CPU has
+ * them (checked once in xs_init, see xs_cpu_adx). blk = {a0..a3, b0..b3, r}; the reduction
+ * and final subtraction are those of xs_fe_mul. Constant time. */
+static void xs_fe_mul_adx(xs_fe *r, const xs_fe *a, const xs_fe *b) {
+    uint64_t blk[9];
+    memcpy(blk, a->n, 32); memcpy(blk + 4, b->n, 32); blk[8] = (uint64_t)(uintptr_t)r->n;
+    __asm__ __volatile__(
+        "movq 32(%[p]), %%rdx\n\t"
+        "mulxq 0(%[p]), %%r8, %%r9\n\t" "mulxq 8(%[p]), %%rax, %%r10\n\t" "addq %%rax, %%r9\n\t"
+        "mulxq 16(%[p]), %%rax, %%r11\n\t" "adcq %%rax, %%r10\n\t" "mulxq 24(%[p]), %%rax, %%r12\n\t" "adcq %%rax, %%r11\n\t" "adcq $0, %%r12\n\t"
+        "movq 40(%[p]), %%rdx\n\t" "xorl %%ecx, %%ecx\n\t"
+        "mulxq 0(%[p]), %%rax, %%rbx\n\t" "adcxq %%rax, %%r9\n\t" "adoxq %%rbx, %%r10\n\t"
+        "mulxq 8(%[p]), %%rax, %%rbx\n\t" "adcxq %%rax, %%r10\n\t" "adoxq %%rbx, %%r11\n\t"
+        "mulxq 16(%[p]), %%rax, %%rbx\n\t" "adcxq %%rax, %%r11\n\t" "adoxq %%rbx, %%r12\n\t"
+        "mulxq 24(%[p]), %%rax, %%r13\n\t" "adcxq %%rax, %%r12\n\t" "adoxq %%rcx, %%r13\n\t" "adcxq %%rcx, %%r13\n\t"
+        "movq 48(%[p]), %%rdx\n\t" "xorl %%ecx, %%ecx\n\t"
+        "mulxq 0(%[p]), %%rax, %%rbx\n\t" "adcxq %%rax, %%r10\n\t" "adoxq %%rbx, %%r11\n\t"
+        "mulxq 8(%[p]), %%rax, %%rbx\n\t" "adcxq %%rax, %%r11\n\t" "adoxq %%rbx, %%r12\n\t"
+        "mulxq 16(%[p]), %%rax, %%rbx\n\t" "adcxq %%rax, %%r12\n\t" "adoxq %%rbx, %%r13\n\t"
+        "mulxq 24(%[p]), %%rax, %%r14\n\t" "adcxq %%rax, %%r13\n\t" "adoxq %%rcx, %%r14\n\t" "adcxq %%rcx, %%r14\n\t"
+        "movq 56(%[p]), %%rdx\n\t" "xorl %%ecx, %%ecx\n\t"
+        "mulxq 0(%[p]), %%rax, %%rbx\n\t" "adcxq %%rax, %%r11\n\t" "adoxq %%rbx, %%r12\n\t"
+        "mulxq 8(%[p]), %%rax, %%rbx\n\t" "adcxq %%rax, %%r12\n\t" "adoxq %%rbx, %%r13\n\t"
+        "mulxq 16(%[p]), %%rax, %%rbx\n\t" "adcxq %%rax, %%r13\n\t" "adoxq %%rbx, %%r14\n\t"
+        "mulxq 24(%[p]), %%rax, %%r15\n\t" "adcxq %%rax, %%r14\n\t" "adoxq %%rcx, %%r15\n\t" "adcxq %%rcx, %%r15\n\t"
+        "negq %%r8\n\t"
+        "movl $0, %%eax\n\t" "sbbq %%r9, %%rax\n\t" "movq %%rax, %%r9\n\t"
+        "movl $0, %%eax\n\t" "sbbq %%r10, %%rax\n\t" "movq %%rax, %%r10\n\t"
+        "adcq $0, %%r11\n\t" "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movabsq $0x0800000000000011, %%rcx\n\t"
+        "movq %%r8, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r11\n\t" "adcq %%rdx, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movq %%r9, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r12\n\t" "adcq %%rdx, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movq %%r10, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r13\n\t" "adcq %%rdx, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movq %%r11, %%r8\n\t" "negq %%r8\n\t"
+        "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movq %%r8, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r14\n\t" "adcq %%rdx, %%r15\n\t"
+        "movq %%r12, %%r8\n\t" "movq %%r13, %%r9\n\t" "movq %%r14, %%r10\n\t" "movq %%r15, %%r11\n\t"
+        "subq $1, %%r8\n\t" "sbbq $0, %%r9\n\t" "sbbq $0, %%r10\n\t" "sbbq %%rcx, %%r11\n\t"
+        "cmovcq %%r12, %%r8\n\t" "cmovcq %%r13, %%r9\n\t" "cmovcq %%r14, %%r10\n\t" "cmovcq %%r15, %%r11\n\t"
+        "movq 64(%[p]), %%rax\n\t"
+        "movq %%r8, 0(%%rax)\n\t" "movq %%r9, 8(%%rax)\n\t" "movq %%r10, 16(%%rax)\n\t" "movq %%r11, 24(%%rax)\n\t"
+        :
+        : [p] "r"(blk)
+        : "rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+          "cc", "memory");
+}
+#else
+#  define XS_FE_ADX 0
+#endif
+
+/* Set once by xs_init (under call_once) when the CPU has BMI2 and ADX; read-only afterwards.
+ * Before that, the baseline code runs (same results). */
+static int xs_cpu_adx = 0;
+
+#if XS_FE_ADX
+#  include <cpuid.h>
+/* CPUID leaf 7: EBX bit 8 = BMI2 (mulx), bit 19 = ADX (adcx/adox). */
+static void xs_detect_cpu(void) {
+    unsigned int eax, ebx, ecx, edx;
+    if (__get_cpuid_max(0, NULL) >= 7) {
+        __cpuid_count(7, 0, eax, ebx, ecx, edx);
+        xs_cpu_adx = (int)(((ebx >> 8) & 1) & ((ebx >> 19) & 1));
+    }
+    (void)eax; (void)ecx; (void)edx;
+}
+#else
+static void xs_detect_cpu(void) {}
+#endif
+
+XS_INLINE void xs_fe_mul(xs_fe *r, const xs_fe *a, const xs_fe *b) {
+#if XS_FE_ADX
+    if (xs_cpu_adx) { xs_fe_mul_adx(r, a, b); return; }
+#endif
+    xs_fe_mul_base(r, a, b);
+}
+
+static void xs_fe_sqr_base(xs_fe *r, const xs_fe *a) {
+    /* squaring: 6 off-diagonal products doubled + 4 squares (staged in blk[2..9]), then the
+     * same reduction as xs_fe_mul. blk = {a, r, scratch[8]}. */
+    uint64_t blk[10];
+    blk[0] = (uint64_t)(uintptr_t)a->n; blk[1] = (uint64_t)(uintptr_t)r->n;
+    __asm__ __volatile__(
+        "movq 0(%[p]), %%rcx\n\t" "movq 0(%%rcx), %%rcx\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 8(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "movq %%rax, %%r9\n\t" "movq %%rdx, %%r10\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 16(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r10\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r11\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 24(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r12\n\t"
+        "movq 0(%[p]), %%rcx\n\t" "movq 8(%%rcx), %%rcx\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 16(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 24(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r12\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r13\n\t"
+        "movq 0(%[p]), %%rcx\n\t" "movq 16(%%rcx), %%rcx\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 24(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r13\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r14\n\t"
+        "xorl %%r8d, %%r8d\n\t" "xorl %%r15d, %%r15d\n\t"
+        "addq %%r9, %%r9\n\t" "adcq %%r10, %%r10\n\t" "adcq %%r11, %%r11\n\t" "adcq %%r12, %%r12\n\t" "adcq %%r13, %%r13\n\t" "adcq %%r14, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 0(%%rax), %%rax\n\t" "mulq %%rax\n\t" "movq %%rax, 16(%[p])\n\t" "movq %%rdx, 24(%[p])\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 8(%%rax), %%rax\n\t" "mulq %%rax\n\t" "movq %%rax, 32(%[p])\n\t" "movq %%rdx, 40(%[p])\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 16(%%rax), %%rax\n\t" "mulq %%rax\n\t" "movq %%rax, 48(%[p])\n\t" "movq %%rdx, 56(%[p])\n\t"
+        "movq 0(%[p]), %%rax\n\t" "movq 24(%%rax), %%rax\n\t" "mulq %%rax\n\t" "movq %%rax, 64(%[p])\n\t" "movq %%rdx, 72(%[p])\n\t"
+        "addq 16(%[p]), %%r8\n\t" "adcq 24(%[p]), %%r9\n\t" "adcq 32(%[p]), %%r10\n\t" "adcq 40(%[p]), %%r11\n\t" "adcq 48(%[p]), %%r12\n\t" "adcq 56(%[p]), %%r13\n\t" "adcq 64(%[p]), %%r14\n\t" "adcq 72(%[p]), %%r15\n\t"
+        "negq %%r8\n\t"
+        "movl $0, %%eax\n\t" "sbbq %%r9, %%rax\n\t" "movq %%rax, %%r9\n\t"
+        "movl $0, %%eax\n\t" "sbbq %%r10, %%rax\n\t" "movq %%rax, %%r10\n\t"
+        "adcq $0, %%r11\n\t" "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movabsq $0x0800000000000011, %%rcx\n\t"
+        "movq %%r8, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r11\n\t" "adcq %%rdx, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movq %%r9, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r12\n\t" "adcq %%rdx, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movq %%r10, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r13\n\t" "adcq %%rdx, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movq %%r11, %%r8\n\t" "negq %%r8\n\t"
+        "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movq %%r8, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r14\n\t" "adcq %%rdx, %%r15\n\t"
+        "movq %%r12, %%r8\n\t" "movq %%r13, %%r9\n\t" "movq %%r14, %%r10\n\t" "movq %%r15, %%r11\n\t"
+        "subq $1, %%r8\n\t" "sbbq $0, %%r9\n\t" "sbbq $0, %%r10\n\t" "sbbq %%rcx, %%r11\n\t"
+        "cmovcq %%r12, %%r8\n\t" "cmovcq %%r13, %%r9\n\t" "cmovcq %%r14, %%r10\n\t" "cmovcq %%r15, %%r11\n\t"
+        "movq 8(%[p]), %%rax\n\t"
+        "movq %%r8, 0(%%rax)\n\t" "movq %%r9, 8(%%rax)\n\t" "movq %%r10, 16(%%rax)\n\t" "movq %%r11, 24(%%rax)\n\t"
+        :
+        : [p] "r"(blk)
+        : "rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+          "cc", "memory");
+}
+
+XS_INLINE void xs_fe_sqr(xs_fe *r, const xs_fe *a) {
+#if XS_FE_ADX
+    if (xs_cpu_adx) { xs_fe_mul_adx(r, a, a); return; }
+#endif
+    xs_fe_sqr_base(r, a);
+}
 #endif /* XS_FE_ASM */
 
 #if !XS_FE_ASM
@@ -422,5 +547,9 @@ static void xs_fe_to_be32(unsigned char *b32, const xs_fe *a) {
     xs_fe_redc(r, t);
     xs_limbs_to_be32(b32, r);
 }
+
+#if !XS_FE_ASM
+static void xs_detect_cpu(void) {}
+#endif
 
 #endif /* XS_FELT_IMPL_H */

@@ -25,7 +25,9 @@
     "movq %%r8, " #off "+0(%[o])\n\t" "movq %%r9, " #off "+8(%[o])\n\t"                   \
     "movq %%r10, " #off "+16(%[o])\n\t" "movq %%r11, " #off "+24(%[o])\n\t"
 
-XS_INLINE void xs_poseidon_mds(xs_fe s[3]) {
+/* s = MDS(s), then s[2] += c2 (c2 reduced; folds the next partial round's constant into the
+ * reduction that MDS does anyway, shortening the round's dependency chain). */
+XS_INLINE void xs_poseidon_mds_c(xs_fe s[3], const xs_fe *c2) {
     xs_fe o[3];
     __asm__ __volatile__(
         "movabsq $0x0800000000000011, %%rcx\n\t"
@@ -49,13 +51,18 @@ XS_INLINE void xs_poseidon_mds(xs_fe s[3]) {
         "addq %%rcx, %%r11\n\t"
         "subq 64(%[s]), %%r8\n\t" "sbbq 72(%[s]), %%r9\n\t" "sbbq 80(%[s]), %%r10\n\t" "sbbq 88(%[s]), %%r11\n\t"
         "subq 64(%[s]), %%r8\n\t" "sbbq 72(%[s]), %%r9\n\t" "sbbq 80(%[s]), %%r10\n\t" "sbbq 88(%[s]), %%r11\n\t"
+        "addq 0(%[c]), %%r8\n\t" "adcq 8(%[c]), %%r9\n\t" "adcq 16(%[c]), %%r10\n\t" "adcq 24(%[c]), %%r11\n\t"
         XS_MDS_REDUCE_STORE(64)
         :
-        : [s] "r"(s), [o] "r"(o)
+        : [s] "r"(s), [o] "r"(o), [c] "r"(c2->n)
         : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "cc", "memory");
     memcpy(s, o, sizeof o);
 }
-#else
+#endif
+
+static const xs_fe xs_fe_zero_c = {{0, 0, 0, 0}};
+
+#if !XS_FE_ASM
 /* (3a+b+c, a-b+c, a+b-2c) = (t+2a, t-2b, t-3c) with t = a+b+c */
 XS_INLINE void xs_poseidon_mds(xs_fe s[3]) {
     xs_fe t, u;
@@ -65,6 +72,12 @@ XS_INLINE void xs_poseidon_mds(xs_fe s[3]) {
     xs_fe_add(&u, &s[1], &s[1]); xs_fe_sub(&s[1], &t, &u);
     xs_fe_add(&u, &s[2], &s[2]); xs_fe_add(&u, &u, &s[2]); xs_fe_sub(&s[2], &t, &u);
 }
+XS_INLINE void xs_poseidon_mds_c(xs_fe s[3], const xs_fe *c2) {
+    xs_poseidon_mds(s);
+    xs_fe_add(&s[2], &s[2], c2);
+}
+#else
+XS_INLINE void xs_poseidon_mds(xs_fe s[3]) { xs_poseidon_mds_c(s, &xs_fe_zero_c); }
 #endif
 
 XS_INLINE void xs_fe_cube(xs_fe *r, const xs_fe *a) {
@@ -87,14 +100,49 @@ XS_INLINE void xs_poseidon_full(xs_fe s[3], const uint64_t rc[3][4]) {
 static void xs_hades(xs_fe s[3]) {
     int i;
     for (i = 0; i < 4; i++) xs_poseidon_full(s, XS_POSEIDON_RC_FIRST[i]);
-    for (i = 0; i < XS_POSEIDON_PARTIAL_ROUNDS; i++) {
+    {
         xs_fe c;
-        xs_fe_set_limbs(&c, XS_POSEIDON_RC_PARTIAL[i]);
+        xs_fe_set_limbs(&c, XS_POSEIDON_RC_PARTIAL[0]);
         xs_fe_add(&s[2], &s[2], &c);
+    }
+    for (i = 0; i < XS_POSEIDON_PARTIAL_ROUNDS; i++) {
         xs_fe_cube(&s[2], &s[2]);
-        xs_poseidon_mds(s);
+        xs_poseidon_mds_c(s, i + 1 < XS_POSEIDON_PARTIAL_ROUNDS
+                                 ? (const xs_fe *)XS_POSEIDON_RC_PARTIAL[i + 1] : &xs_fe_zero_c);
     }
     for (i = 0; i < 4; i++) xs_poseidon_full(s, XS_POSEIDON_RC_LAST[i]);
+}
+
+/* Two independent permutations in lockstep. A single Hades is one long dependency chain
+ * (latency bound); interleaving two lets the out-of-order core overlap them (batch calls). */
+static void xs_hades2(xs_fe a[3], xs_fe b[3]) {
+    int i, j;
+    for (i = 0; i < 4; i++) {
+        for (j = 0; j < 3; j++) {
+            xs_fe c;
+            xs_fe_set_limbs(&c, XS_POSEIDON_RC_FIRST[i][j]);
+            xs_fe_add(&a[j], &a[j], &c); xs_fe_add(&b[j], &b[j], &c);
+            xs_fe_cube(&a[j], &a[j]); xs_fe_cube(&b[j], &b[j]);
+        }
+        xs_poseidon_mds(a); xs_poseidon_mds(b);
+    }
+    for (i = 0; i < XS_POSEIDON_PARTIAL_ROUNDS; i++) {
+        xs_fe c, ta, tb;
+        xs_fe_set_limbs(&c, XS_POSEIDON_RC_PARTIAL[i]);
+        xs_fe_add(&a[2], &a[2], &c); xs_fe_add(&b[2], &b[2], &c);
+        xs_fe_sqr(&ta, &a[2]); xs_fe_sqr(&tb, &b[2]);
+        xs_fe_mul(&a[2], &ta, &a[2]); xs_fe_mul(&b[2], &tb, &b[2]);
+        xs_poseidon_mds(a); xs_poseidon_mds(b);
+    }
+    for (i = 0; i < 4; i++) {
+        for (j = 0; j < 3; j++) {
+            xs_fe c;
+            xs_fe_set_limbs(&c, XS_POSEIDON_RC_LAST[i][j]);
+            xs_fe_add(&a[j], &a[j], &c); xs_fe_add(&b[j], &b[j], &c);
+            xs_fe_cube(&a[j], &a[j]); xs_fe_cube(&b[j], &b[j]);
+        }
+        xs_poseidon_mds(a); xs_poseidon_mds(b);
+    }
 }
 
 #endif /* XS_POSEIDON_IMPL_H */

@@ -90,16 +90,35 @@ static void xs_poseidon2(unsigned char *out32, const unsigned char *a32, const u
 }
 
 void xs_poseidon(unsigned char *out32, const unsigned char *a32, const unsigned char *b32) {
+    XS_ONCE();
     xs_poseidon2(out32, a32, b32);
+}
+
+/* Two 2-input hashes at once (outputs may alias inputs). */
+static void xs_poseidon2_x2(unsigned char *o1, const unsigned char *a1, const unsigned char *b1,
+                            unsigned char *o2, const unsigned char *a2, const unsigned char *b2) {
+    xs_fe s[3], t[3];
+    xs_fe_from_be32(&s[0], a1); xs_fe_from_be32(&s[1], b1);
+    xs_fe_from_be32(&t[0], a2); xs_fe_from_be32(&t[1], b2);
+    xs_fe_set_limbs(&s[2], XS_FE_ONE_M); xs_fe_add(&s[2], &s[2], &s[2]);
+    t[2] = s[2];
+    xs_hades2(s, t);
+    xs_fe_to_be32(o1, &s[0]);
+    xs_fe_to_be32(o2, &t[0]);
 }
 
 void xs_poseidon_batch(unsigned char *out, const unsigned char *pairs, size_t n) {
     size_t i;
-    for (i = 0; i < n; i++) xs_poseidon2(out + 32 * i, pairs + 64 * i, pairs + 64 * i + 32);
+    XS_ONCE();
+    for (i = 0; i + 1 < n; i += 2)
+        xs_poseidon2_x2(out + 32 * i, pairs + 64 * i, pairs + 64 * i + 32,
+                        out + 32 * i + 32, pairs + 64 * i + 64, pairs + 64 * i + 96);
+    if (i < n) xs_poseidon2(out + 32 * i, pairs + 64 * i, pairs + 64 * i + 32);
 }
 
 void xs_poseidon_single(unsigned char *out32, const unsigned char *x32) {
     xs_fe s[3];
+    XS_ONCE();
     xs_fe_from_be32(&s[0], x32);
     memset(&s[1], 0, sizeof s[1]);
     xs_fe_set_limbs(&s[2], XS_FE_ONE_M);
@@ -107,40 +126,67 @@ void xs_poseidon_single(unsigned char *out32, const unsigned char *x32) {
     xs_fe_to_be32(out32, &s[0]);
 }
 
+/* Block k of the padded sponge input of values[0..n): (v[2k], v[2k+1]) with v[n] = 1 and
+ * v[n+1] = 0 (when n is even); added into the rate part of s. */
+static void xs_sponge_absorb(xs_fe s[3], const unsigned char *values, size_t n, size_t k) {
+    xs_fe v;
+    size_t j;
+    for (j = 0; j < 2; j++) {
+        size_t idx = 2 * k + j;
+        if (idx < n) {
+            xs_fe_from_be32(&v, values + 32 * idx);
+            xs_fe_add(&s[j], &s[j], &v);
+        } else if (idx == n) {
+            xs_fe_set_limbs(&v, XS_FE_ONE_M);
+            xs_fe_add(&s[j], &s[j], &v);
+        }
+    }
+}
+
 void xs_poseidon_many(unsigned char *out32, const unsigned char *values, size_t n) {
-    xs_fe s[3], v, one;
-    size_t i;
+    xs_fe s[3];
+    size_t k, blocks = n / 2 + 1;
+    XS_ONCE();
     memset(s, 0, sizeof s);
-    xs_fe_set_limbs(&one, XS_FE_ONE_M);
-    for (i = 0; i + 1 < n; i += 2) {
-        xs_fe_from_be32(&v, values + 32 * i);     xs_fe_add(&s[0], &s[0], &v);
-        xs_fe_from_be32(&v, values + 32 * i + 32); xs_fe_add(&s[1], &s[1], &v);
+    for (k = 0; k < blocks; k++) {
+        xs_sponge_absorb(s, values, n, k);
         xs_hades(s);
     }
-    if (n & 1) {  /* [last, 1] */
-        xs_fe_from_be32(&v, values + 32 * (n - 1)); xs_fe_add(&s[0], &s[0], &v);
-        xs_fe_add(&s[1], &s[1], &one);
-    } else {      /* [1, 0] */
-        xs_fe_add(&s[0], &s[0], &one);
-    }
-    xs_hades(s);
     xs_fe_to_be32(out32, &s[0]);
 }
 
 void xs_poseidon_many_batch(unsigned char *out, const unsigned char *values, size_t nvalues,
                             const size_t *lens, size_t nseqs) {
     size_t j, off = 0;
-    for (j = 0; j < nseqs; j++) {
+    XS_ONCE();
+    (void)nvalues;
+    for (j = 0; j + 1 < nseqs; j += 2) {   /* two sponges in lockstep */
+        const unsigned char *v1 = values + 32 * off, *v2 = v1 + 32 * lens[j];
+        size_t n1 = lens[j], n2 = lens[j + 1], b1 = n1 / 2 + 1, b2 = n2 / 2 + 1, k;
+        xs_fe s[3], t[3];
+        XS_VERIFY_CHECK(off + n1 + n2 <= nvalues);
+        memset(s, 0, sizeof s); memset(t, 0, sizeof t);
+        for (k = 0; k < b1 || k < b2; k++) {
+            if (k < b1) xs_sponge_absorb(s, v1, n1, k);
+            if (k < b2) xs_sponge_absorb(t, v2, n2, k);
+            if (k < b1 && k < b2) xs_hades2(s, t);
+            else if (k < b1) xs_hades(s);
+            else xs_hades(t);
+        }
+        xs_fe_to_be32(out + 32 * j, &s[0]);
+        xs_fe_to_be32(out + 32 * j + 32, &t[0]);
+        off += n1 + n2;
+    }
+    if (j < nseqs) {
         XS_VERIFY_CHECK(off + lens[j] <= nvalues);
         xs_poseidon_many(out + 32 * j, values + 32 * off, lens[j]);
-        off += lens[j];
     }
-    (void)nvalues;
 }
 
 void xs_poseidon_permutation(unsigned char *out96, const unsigned char *in96) {
     xs_fe s[3];
     int i;
+    XS_ONCE();
     for (i = 0; i < 3; i++) xs_fe_from_be32(&s[i], in96 + 32 * i);
     xs_hades(s);
     for (i = 0; i < 3; i++) xs_fe_to_be32(out96 + 32 * i, &s[i]);
@@ -159,7 +205,7 @@ void xs_merkle_levels(unsigned char *out, const unsigned char *leaves, size_t n,
     unsigned char *o[XS_PED_CHUNK];
     const unsigned char *lo[XS_PED_CHUNK], *hi[XS_PED_CHUNK];
     size_t cnt = n;
-    if (!use_poseidon) XS_ONCE();
+    XS_ONCE();
     while (cnt > 1) {
         size_t next = (cnt + 1) / 2, i, m = 0;
         for (i = 0; i < next; i++) {
@@ -167,13 +213,15 @@ void xs_merkle_levels(unsigned char *out, const unsigned char *leaves, size_t n,
             const unsigned char *b = (2 * i + 1 < cnt) ? a + 32 : zero;
             if (memcmp(a, b, 32) > 0) { const unsigned char *tt = a; a = b; b = tt; }
             if (use_poseidon) {
-                xs_poseidon2(out + 32 * i, a, b);
+                o[m] = out + 32 * i; lo[m] = a; hi[m] = b; m++;
+                if (m == 2) { xs_poseidon2_x2(o[0], lo[0], hi[0], o[1], lo[1], hi[1]); m = 0; }
             } else {
                 o[m] = out + 32 * i; lo[m] = a; hi[m] = b; m++;
                 if (m == XS_PED_CHUNK) { xs_pedersen_ptrs_var(o, lo, hi, m); m = 0; }
             }
         }
-        if (m) xs_pedersen_ptrs_var(o, lo, hi, m);
+        if (m && use_poseidon) xs_poseidon2(o[0], lo[0], hi[0]);
+        else if (m) xs_pedersen_ptrs_var(o, lo, hi, m);
         cur = out;
         out += 32 * next;
         cnt = next;

@@ -349,16 +349,20 @@ BAD_SESSIONS = [
     (("signature",), ["12"], "signature"),
     (("signature",), [12, 34], "signature"),
     (("signature", 1), "12abc", "signature[1]"),
+    # hostile sizes: rejected without converting the digits, messages stay short
+    (("key",), "0x" + "1" * 10000, "key"),
+    (("root",), "0x" + "0" * 10000 + "1" * 64, "root"),
+    (("signature", 0), "9" * 5000, "signature[0]"),
+    (("expires",), 10**5000, "expires"),
 ]
 
 
 @pytest.mark.parametrize(("path", "value", "field"), BAD_SESSIONS,
-                         ids=[f"{'.'.join(map(str, p))}={'<deleted>' if v is _DELETE else v!r}"
-                              for p, v, _ in BAD_SESSIONS])
+                         ids=[f"{i}-{'.'.join(map(str, p))}" for i, (p, _, _) in enumerate(BAD_SESSIONS)])
 def test_malformed_session_json_raises_session_error(path: tuple[Any, ...], value: Any, field: str) -> None:
     with pytest.raises(SessionError) as info:
         SignedSession.from_dict(_mutated(path, value))
-    assert field in str(info.value)
+    assert field in str(info.value) and len(str(info.value)) < 200
 
 
 @pytest.mark.parametrize("data", [None, [], "session", 5])

@@ -282,7 +282,7 @@ def _cmd_sign(args: argparse.Namespace) -> int:
     txs = _need(spec, "transactions", "the input")
     if not isinstance(txs, list) or not all(isinstance(t, dict) for t in txs):
         raise _UsageError("'transactions' must be a list of objects")
-    session = signer._ctx.session  # noqa: SLF001
+    session = signer.session
     with _progress(len(txs), "signing") as advance:
         for chunk in _chunks(txs):
             sigs = signer.sign_transactions(chunk)

@@ -101,33 +101,54 @@ _HEX = re.compile(r"0[xX][0-9a-fA-F]+\Z")
 _DEC = re.compile(r"[0-9]+\Z")
 
 
+def _shown(value: object) -> str:
+    """A short rendering of a rejected value for an error message (never a huge number)."""
+    if isinstance(value, int):
+        return f"an int of {value.bit_length()} bits" if value >= 0 else "a negative int"
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:77]}..."
+
+
+def _int_felt(value: int, name: str) -> int:
+    if not 0 <= value < FIELD_PRIME:
+        raise SessionError(f"{name} must be a felt (0 <= {name} < p), got {_shown(value)}")
+    return int(value)
+
+
+def _str_value(text: str) -> int | None:
+    """Value of a ``0x`` hex or decimal string; ``None`` if it is not a felt (checked before
+    converting, so a hostile 10,000-digit string costs nothing)."""
+    hexa = text[:2] in ("0x", "0X")
+    digits = (text[2:] if hexa else text).lstrip("0")
+    if len(digits) > (63 if hexa else 76):  # p < 16**63 and p < 10**76
+        return None
+    value = int(digits or "0", 16 if hexa else 10)
+    return value if value < FIELD_PRIME else None
+
+
 def _hex_str(value: object, name: str) -> str:
     """A felt as the JS hex string: an int is converted, a hex string is kept as spelled."""
     if isinstance(value, int) and not isinstance(value, bool):
-        if not 0 <= value < FIELD_PRIME:
-            raise SessionError(f"{name} must be a felt (0 <= {name} < p), got {value}")
-        return to_hex(value)
+        return to_hex(_int_felt(value, name))
     if not isinstance(value, str):
         raise SessionError(f"{name} must be a hex string, got {type(value).__name__}")
     if not _HEX.match(value):
-        raise SessionError(f"{name} must be a 0x-prefixed hex string, got {value!r}")
-    if int(value, 16) >= FIELD_PRIME:
-        raise SessionError(f"{name} must be a felt (< p), got {value}")
+        raise SessionError(f"{name} must be a 0x-prefixed hex string, got {_shown(value)}")
+    if _str_value(value) is None:
+        raise SessionError(f"{name} must be a felt (< p), got {_shown(value)}")
     return value
 
 
 def _sig_str(value: object, name: str) -> str:
     """A signature element as a JS string: an int becomes decimal, a decimal or hex string is kept."""
     if isinstance(value, int) and not isinstance(value, bool):
-        if not 0 <= value < FIELD_PRIME:
-            raise SessionError(f"{name} must be a felt (0 <= {name} < p), got {value}")
-        return str(value)
+        return str(_int_felt(value, name))
     if not isinstance(value, str):
         raise SessionError(f"{name} must be a decimal string, got {type(value).__name__}")
     if not (_DEC.match(value) or _HEX.match(value)):
-        raise SessionError(f"{name} must be a decimal (or 0x hex) string, got {value!r}")
-    if int(value, 16 if value[:2] in ("0x", "0X") else 10) >= FIELD_PRIME:
-        raise SessionError(f"{name} must be a felt (< p), got {value}")
+        raise SessionError(f"{name} must be a decimal (or 0x hex) string, got {_shown(value)}")
+    if _str_value(value) is None:
+        raise SessionError(f"{name} must be a felt (< p), got {_shown(value)}")
     return value
 
 
@@ -139,9 +160,7 @@ def _num(text: str) -> int:
 def _expires(value: object, name: str = "expires") -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise SessionError(f"{name} must be an int (Unix time in seconds), got {type(value).__name__}")
-    if not 0 <= value < FIELD_PRIME:
-        raise SessionError(f"{name} must satisfy 0 <= {name} < p, got {value}")
-    return int(value)
+    return _int_felt(value, name)
 
 
 def _field(data: Mapping[str, Any], key: str, where: str) -> Any:
@@ -184,8 +203,8 @@ class Policy:
         object.__setattr__(self, "contract_address", _hex_str(self.contract_address, "contract_address"))
         if not isinstance(self.selector, str):
             raise SessionError(f"selector must be a string, got {type(self.selector).__name__}")
-        if _HEX.match(self.selector) and int(self.selector, 16) >= FIELD_PRIME:
-            raise SessionError(f"selector must be a felt (< p), got {self.selector}")
+        if _HEX.match(self.selector) and _str_value(self.selector) is None:
+            raise SessionError(f"selector must be a felt (< p), got {_shown(self.selector)}")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Policy:
@@ -356,10 +375,12 @@ def prepare_session(request: RequestSession) -> PreparedSession:
 
 def _chain_id(value: object) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
-        return int(value)
+        return _int_felt(value, "chain_id")
     if isinstance(value, str) and _HEX.match(value):
-        return int(value, 16)
-    raise SessionError(f"chain_id must be an int or a hex string, got {value!r}")
+        chain = _str_value(value)
+        if chain is not None:
+            return chain
+    raise SessionError(f"chain_id must be a felt as an int or a hex string, got {_shown(value)}")
 
 
 def get_session_typed_data(request: RequestSession, chain_id: int | str) -> dict[str, Any]:
@@ -565,7 +586,7 @@ class FeeEstimate:
 
 def _uint(value: object, name: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < FIELD_PRIME:
-        raise TransactionError(f"{name} must be an int felt (0 <= {name} < p), got {value!r}")
+        raise TransactionError(f"{name} must be an int felt (0 <= {name} < p), got {_shown(value)}")
     return int(value)
 
 
@@ -732,7 +753,7 @@ class SessionAccount:
             overall = result[0]["overall_fee"]
             fee = int(overall, 0) if isinstance(overall, str) else int(overall)
         except (LookupError, TypeError, ValueError):
-            raise TransactionError(f"malformed starknet_estimateFee result: {result!r}") from None
+            raise TransactionError(f"malformed starknet_estimateFee result: {_shown(result)}") from None
         return FeeEstimate(overall_fee=fee, suggested_max_fee=fee * 150 // 100)
 
     async def execute(
@@ -763,4 +784,4 @@ class SessionAccount:
         try:
             return int(result["transaction_hash"], 16)
         except (LookupError, TypeError, ValueError):
-            raise TransactionError(f"malformed starknet_addInvokeTransaction result: {result!r}") from None
+            raise TransactionError(f"malformed starknet_addInvokeTransaction result: {_shown(result)}") from None

@@ -44,6 +44,8 @@ __all__ = [
     "parse_resource_bounds",
     "parse_da_mode",
     "calculate_invoke_v3_hash",
+    "invoke_v3_hashes_unchecked",
+    "InvokeV3Fields",
     "InvokeV3Transaction",
 ]
 
@@ -346,6 +348,61 @@ def parse_da_mode(value: object, name: str = "da_mode") -> int:
 
 # --------------------------------------------------------------------------- invoke v3 hash
 
+def _version(value: object) -> int:
+    v = _number(value, "version")
+    if v not in (TRANSACTION_VERSION_3, QUERY_VERSION_3):
+        raise TransactionError(f"Invalid Tx version for hash calculation: {value!r} (expected 3 or 2**128 + 3)")
+    return v
+
+
+def _tip(value: object) -> int:
+    t = _number(value, "tip")
+    if not 0 <= t < _U64:
+        raise TransactionError(f"tip must be a u64 (0 <= tip < 2**64), got {t}")
+    return t
+
+
+#: One validated invoke v3 transaction for :func:`invoke_v3_hashes_unchecked`: ``(sender_address,
+#: calldata, chain_id, nonce, resource_bounds, tip, paymaster_data, account_deployment_data,
+#: nonce_da_mode, fee_da_mode, version, proof_facts)``.
+InvokeV3Fields = tuple[int, Sequence[int], int, int, ResourceBounds, int, Sequence[int], Sequence[int], int, int, int,
+                       Sequence[int]]
+
+
+def invoke_v3_hashes_unchecked(transactions: Sequence[InvokeV3Fields]) -> list[int]:
+    """Hashes of many INVOKE v3 transactions in two backend calls, **without validating** them.
+
+    For hot paths whose inputs are already validated (felts in ``[0, p)``, a :class:`ResourceBounds`,
+    tip a u64, DA modes 0/1, version 3 or ``2**128 + 3``), e.g. by :class:`InvokeV3Transaction` or
+    :func:`calculate_invoke_v3_hash`. Out-of-range input gives a wrong hash, not an error.
+    """
+    seqs: list[Sequence[int]] = []
+    for _, calldata, _, _, bounds, tip, paymaster, deployment, _, _, _, facts in transactions:
+        l1, l2, l1d = bounds.l1_gas, bounds.l2_gas, bounds.l1_data_gas
+        seqs += (
+            [tip,
+             (_L1_GAS << 192) + (l1.max_amount << 128) + l1.max_price_per_unit,
+             (_L2_GAS << 192) + (l2.max_amount << 128) + l2.max_price_per_unit,
+             (_L1_DATA << 192) + (l1d.max_amount << 128) + l1d.max_price_per_unit],
+            paymaster, deployment, calldata,
+        )
+        if facts:
+            seqs.append(facts)
+    b = crypto.backend_module()
+    inner = b.poseidon_many_batch(seqs)
+    outer = []
+    pos = 0
+    for sender, _, chain_id, nonce, _, _, _, _, nonce_da, fee_da, version, facts in transactions:
+        elements = [_INVOKE, version, sender, inner[pos], inner[pos + 1], chain_id, nonce, (nonce_da << 32) + fee_da,
+                    inner[pos + 2], inner[pos + 3]]
+        pos += 4
+        if facts:
+            elements.append(inner[pos])
+            pos += 1
+        outer.append(elements)
+    return b.poseidon_many_batch(outer)  # type: ignore[no-any-return]
+
+
 def calculate_invoke_v3_hash(
     *,
     sender_address: int | str,
@@ -370,45 +427,24 @@ def calculate_invoke_v3_hash(
 
     :raises TransactionError: unsupported version, felt out of range, tip not a u64, bad bounds.
     """
-    v = _number(version, "version")
-    if v not in (TRANSACTION_VERSION_3, QUERY_VERSION_3):
-        raise TransactionError(f"Invalid Tx version for hash calculation: {version!r} (expected 3 or 2**128 + 3)")
+    v = _version(version)
     bounds = parse_resource_bounds(resource_bounds)
-    t = _number(tip, "tip")
-    if not 0 <= t < _U64:
-        raise TransactionError(f"tip must be a u64 (0 <= tip < 2**64), got {t}")
-    l1, l2, l1d = bounds.l1_gas, bounds.l2_gas, bounds.l1_data_gas
-    seqs = [
-        [
-            t,
-            (_L1_GAS << 192) + (l1.max_amount << 128) + l1.max_price_per_unit,
-            (_L2_GAS << 192) + (l2.max_amount << 128) + l2.max_price_per_unit,
-            (_L1_DATA << 192) + (l1d.max_amount << 128) + l1d.max_price_per_unit,
-        ],
-        _felt_list(paymaster_data, "paymaster_data"),
-        _felt_list(account_deployment_data, "account_deployment_data"),
-        _felt_list(calldata, "calldata"),
-    ]
-    facts = _felt_list(proof_facts, "proof_facts") if proof_facts is not None else []
-    if facts:
-        seqs.append(facts)
-    inner = crypto.backend_module().poseidon_many_batch(seqs)
-    da_mode = (parse_da_mode(nonce_da_mode, "nonce_da_mode") << 32) + parse_da_mode(fee_da_mode, "fee_da_mode")
-    elements = [
-        _INVOKE,
-        v,
+    t = _tip(tip)
+    fields = (
         _felt(sender_address, "sender_address"),
-        inner[0],
-        inner[1],
+        _felt_list(calldata, "calldata"),
         _felt(chain_id, "chain_id"),
         _felt(nonce, "nonce"),
-        da_mode,
-        inner[2],
-        inner[3],
-    ]
-    if facts:
-        elements.append(inner[4])
-    return crypto.backend_module().poseidon_many(elements)  # type: ignore[no-any-return]
+        bounds,
+        t,
+        _felt_list(paymaster_data, "paymaster_data"),
+        _felt_list(account_deployment_data, "account_deployment_data"),
+        parse_da_mode(nonce_da_mode, "nonce_da_mode"),
+        parse_da_mode(fee_da_mode, "fee_da_mode"),
+        v,
+        _felt_list(proof_facts, "proof_facts") if proof_facts is not None else [],
+    )
+    return invoke_v3_hashes_unchecked([fields])[0]
 
 
 @dataclass(frozen=True)
@@ -445,29 +481,22 @@ class InvokeV3Transaction:
         put(self, "chain_id", _felt(self.chain_id, "chain_id"))
         put(self, "nonce", _felt(self.nonce, "nonce"))
         put(self, "resource_bounds", parse_resource_bounds(self.resource_bounds))
-        put(self, "tip", _number(self.tip, "tip"))
+        put(self, "version", _version(self.version))
+        put(self, "tip", _tip(self.tip))
         put(self, "nonce_da_mode", parse_da_mode(self.nonce_da_mode, "nonce_da_mode"))
         put(self, "fee_da_mode", parse_da_mode(self.fee_da_mode, "fee_da_mode"))
-        put(self, "version", _number(self.version, "version"))
-        self.transaction_hash  # validates tip and version  # noqa: B018
+
+    @property
+    def fields(self) -> InvokeV3Fields:
+        """The validated fields in the order :func:`invoke_v3_hashes_unchecked` takes."""
+        return (self.sender_address, self.calldata, self.chain_id, self.nonce, self.resource_bounds, self.tip,
+                self.paymaster_data, self.account_deployment_data, self.nonce_da_mode, self.fee_da_mode,
+                self.version, self.proof_facts)
 
     @cached_property
     def transaction_hash(self) -> int:
-        """:func:`calculate_invoke_v3_hash` of these fields."""
-        return calculate_invoke_v3_hash(
-            sender_address=self.sender_address,
-            calldata=self.calldata,
-            chain_id=self.chain_id,
-            nonce=self.nonce,
-            resource_bounds=self.resource_bounds,
-            tip=self.tip,
-            paymaster_data=self.paymaster_data,
-            account_deployment_data=self.account_deployment_data,
-            nonce_da_mode=self.nonce_da_mode,
-            fee_da_mode=self.fee_da_mode,
-            version=self.version,
-            proof_facts=self.proof_facts,
-        )
+        """:func:`calculate_invoke_v3_hash` of these fields (computed once)."""
+        return invoke_v3_hashes_unchecked([self.fields])[0]
 
     @property
     def sender_address_hex(self) -> str:

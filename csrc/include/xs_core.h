@@ -25,7 +25,8 @@
 extern "C" {
 #endif
 
-/* Build the precomputed tables (about 1.6 MB, a few ms). Idempotent; returns 0. */
+/* Build the precomputed tables (about 1.6 MB of static memory, 10-30 ms, once per process;
+ * also done lazily by the functions that need them). Idempotent, thread safe; returns 0. */
 int xs_init(void);
 
 /* Pedersen hash of two felts: out32 = ped(a32, b32). */

@@ -7,7 +7,12 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 CSRC=$(dirname "$HERE")
-OUT=${XS_TEST_BUILD_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/xs_ctests.XXXXXX")}
+if [ -n "${XS_TEST_BUILD_DIR:-}" ]; then
+    OUT=$XS_TEST_BUILD_DIR; mkdir -p "$OUT"
+else
+    OUT=$(mktemp -d "${TMPDIR:-/tmp}/xs_ctests.XXXXXX")
+    trap 'rm -rf "$OUT"' EXIT
+fi
 SEED=${1:-${XS_TEST_SEED:-$(date +%s)}}
 CC=${CC:-gcc}
 INC="-I$CSRC/include -I$CSRC"

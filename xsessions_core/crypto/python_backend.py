@@ -2,7 +2,8 @@
 
 Not constant time (Python ints). Speed comes from Jacobian coordinates, 8-bit fixed-base window
 tables for G and the Pedersen points (built lazily, once), a width-5 wNAF for variable-base
-multiplication in verify, and a small cache of recovered public-key y coordinates.
+multiplication in verify, a table-driven Tonelli-Shanks square root (8 bits of the discrete log per
+step) and a small cache of recovered public-key y coordinates.
 """
 
 from __future__ import annotations

@@ -15,31 +15,28 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping, Sequence
 
-from ..crypto import backend_module
 from ..errors import SessionError, TransactionError
-from ..sessions.guardian import GuardianSignature, LocalGuardian
+from ..sessions.guardian import LocalGuardian
 from ..sessions.objects import Session, SessionKey
 from ..sessions.token import SessionContext
-from ..transactions import calculate_invoke_v3_hash, get_execute_calldata, normalize_calls, parse_execute_calldata
+from ..transactions import (
+    Call,
+    InvokeV3Transaction,
+    get_execute_calldata,
+    invoke_v3_hashes_unchecked,
+    normalize_calls,
+    parse_execute_calldata,
+)
 from .verify import (
     AccountInfo,
     AccountState,
     Verdict,
     finish,
-    prepare_outside_execution,
-    prepare_session_transaction,
+    prepare_outside_executions,
+    prepare_session_transactions,
 )
 
 __all__ = ["SessionSigner", "verify_session_transactions_batch", "verify_outside_executions_batch"]
-
-_TX_DEFAULTS: dict[str, Any] = {
-    "tip": 0,
-    "paymaster_data": (),
-    "account_deployment_data": (),
-    "nonce_data_availability_mode": 0,
-    "fee_data_availability_mode": 0,
-    "version": 3,
-}
 
 
 class SessionSigner:
@@ -56,22 +53,27 @@ class SessionSigner:
     Thread safe: :meth:`sign_transactions` keeps no mutable state.
     """
 
-    __slots__ = ("_ctx", "_guardian_key", "guardian_public_key")
+    __slots__ = ("_ctx", "_guardian", "guardian_public_key")
 
     def __init__(self, session: Session, session_key: SessionKey | None, guardian: LocalGuardian | int, *,
                  cache_authorization: bool = False, account_version: str = "0.4",
                  owner_guid: int | None = None) -> None:
         self._ctx = SessionContext(session, session_key, cache_authorization=cache_authorization,
                                    account_version=account_version, owner_guid=owner_guid)
-        if isinstance(guardian, LocalGuardian):
-            guardian = guardian._private_key  # noqa: SLF001 — same library; see the report
-        if isinstance(guardian, bool) or not isinstance(guardian, int):
-            raise SessionError("guardian must be a LocalGuardian or a private key (int)")
-        self.guardian_public_key = LocalGuardian(guardian).public_key
-        self._guardian_key = guardian
+        if not isinstance(guardian, LocalGuardian):
+            if isinstance(guardian, bool) or not isinstance(guardian, int):
+                raise SessionError("guardian must be a LocalGuardian or a private key (int)")
+            guardian = LocalGuardian(guardian)
+        self._guardian = guardian
+        self.guardian_public_key = guardian.public_key
 
     def __repr__(self) -> str:
         return f"SessionSigner(session_hash={hex(self._ctx.session_hash)})"
+
+    @property
+    def session(self) -> Session:
+        """The session this signer signs with."""
+        return self._ctx.session
 
     @property
     def session_hash(self) -> int:
@@ -83,38 +85,35 @@ class SessionSigner:
         """The felt at signature offset 5."""
         return self._ctx.cache_flag
 
-    def _prepare(self, tx: object, i: int) -> tuple[dict[str, Any], list[int], list[Any]]:
-        session = self._ctx.session
+    def _prepare(self, tx: object, i: int) -> tuple[InvokeV3Transaction, list[Call]]:
+        """The validated transaction (its hash not computed yet) and its calls."""
         if not isinstance(tx, Mapping):
             raise TransactionError(f"transactions[{i}] must be a mapping of invoke v3 details")
-        details = {**_TX_DEFAULTS, **tx}
-        if "calls" in details:
-            calls = normalize_calls(details.pop("calls"))
+        if "calls" in tx:
+            calls = normalize_calls(tx["calls"])
             calldata = get_execute_calldata(calls)
-        elif "calldata" in details:
-            calldata = list(details["calldata"])
+        elif "calldata" in tx:
+            calldata = list(tx["calldata"])
             calls = parse_execute_calldata(calldata)
         else:
             raise TransactionError(f"transactions[{i}] needs 'calls' or 'calldata'")
         for key in ("nonce", "resource_bounds"):
-            if key not in details:
+            if key not in tx:
                 raise TransactionError(f"transactions[{i}] is missing {key!r}")
-        details.setdefault("sender_address", session.address)
-        details["calldata"] = calldata
-        return details, calldata, calls
+        session = self._ctx.session
+        transaction = InvokeV3Transaction(
+            sender_address=tx.get("sender_address", session.address), calldata=calldata, chain_id=session.chain_id,
+            nonce=tx["nonce"], resource_bounds=tx["resource_bounds"], tip=tx.get("tip", 0),
+            paymaster_data=tx.get("paymaster_data", ()), account_deployment_data=tx.get("account_deployment_data", ()),
+            nonce_da_mode=tx.get("nonce_data_availability_mode", 0), fee_da_mode=tx.get("fee_data_availability_mode", 0),
+            version=tx.get("version", 3), proof_facts=tx.get("proof_facts") or (),
+        )
+        return transaction, calls
 
     def transaction_hashes(self, transactions: Sequence[object]) -> list[int]:
         """The invoke v3 hashes of ``transactions`` (same input as :meth:`sign_transactions`)."""
-        return [self._hash(self._prepare(tx, i)[0]) for i, tx in enumerate(transactions)]
-
-    def _hash(self, d: Mapping[str, Any]) -> int:
-        return calculate_invoke_v3_hash(
-            sender_address=d["sender_address"], calldata=d["calldata"], chain_id=self._ctx.session.chain_id,
-            nonce=d["nonce"], resource_bounds=d["resource_bounds"], tip=d["tip"],
-            paymaster_data=d["paymaster_data"], account_deployment_data=d["account_deployment_data"],
-            nonce_da_mode=d["nonce_data_availability_mode"], fee_da_mode=d["fee_data_availability_mode"],
-            version=d["version"], proof_facts=d.get("proof_facts"),
-        )
+        fields = [self._prepare(tx, i)[0].fields for i, tx in enumerate(transactions)]
+        return invoke_v3_hashes_unchecked(fields) if fields else []
 
     def sign_transactions(self, transactions: Iterable[object]) -> list[list[int]]:
         """Full session-token signatures of many invoke v3 transactions, in order.
@@ -124,6 +123,9 @@ class SessionSigner:
         ``tip``, ``paymaster_data``, ``account_deployment_data``, the DA modes, ``version``
         (3 or ``2**128 + 3``) and ``sender_address`` (default: the session's account).
 
+        Five backend calls for the whole batch: the transaction hashes (two), the token messages,
+        the session key's and the guardian's ``sign_batch``.
+
         :raises TransactionError: malformed transaction. :raises PolicyViolation: a call the session
             does not allow.
         """
@@ -131,15 +133,11 @@ class SessionSigner:
         prepared = [self._prepare(tx, i) for i, tx in enumerate(transactions)]
         if not prepared:
             return []
-        proofs = [ctx.proofs_felts(calls) for _, _, calls in prepared]
-        hashes = [self._hash(d) for d, _, _ in prepared]
-        b = backend_module()
-        messages = b.poseidon_many_batch([[h, ctx.session_hash, ctx.cache_flag] for h in hashes])
-        session_sigs = b.sign_batch(messages, ctx._private_key)  # noqa: SLF001
-        guardian_sigs = b.sign_batch(messages, self._guardian_key)
-        pub = self.guardian_public_key
-        return [ctx.assemble(ss, GuardianSignature(pub, gr, gs), pr)
-                for ss, (gr, gs), pr in zip(session_sigs, guardian_sigs, proofs)]
+        proofs = [ctx.proofs_felts(calls) for _, calls in prepared]
+        messages = ctx.token_message_hashes(invoke_v3_hashes_unchecked([t.fields for t, _ in prepared]))
+        session_sigs = ctx.sign_token_messages(messages)
+        guardian_sigs = self._guardian.sign_token_messages(messages)
+        return [ctx.assemble(ss, gs, pr) for ss, gs, pr in zip(session_sigs, guardian_sigs, proofs)]
 
 
 def verify_session_transactions_batch(txs: Iterable[object], *, account: AccountInfo, chain_id: int | str,
@@ -150,9 +148,8 @@ def verify_session_transactions_batch(txs: Iterable[object], *, account: Account
         single-transaction function on each.
     :raises TransactionError, SessionError: as the single-transaction function (on the first bad input).
     """
-    pending = [prepare_session_transaction(tx, account=account, chain_id=chain_id,  # type: ignore[arg-type]
-                                           block_timestamp=block_timestamp, state=state) for tx in txs]
-    return finish(pending)
+    return finish(prepare_session_transactions(txs, account=account, chain_id=chain_id,
+                                               block_timestamp=block_timestamp, state=state))
 
 
 def verify_outside_executions_batch(items: Iterable[Mapping[str, Any] | Sequence[Any]], *, account: AccountInfo,
@@ -163,11 +160,11 @@ def verify_outside_executions_batch(items: Iterable[Mapping[str, Any] | Sequence
     :param items: ``{"outside_execution", "signature", "caller_address"}`` mappings or
         ``(outside_execution, signature, caller_address)`` tuples.
     """
-    pending = []
+    triples = []
     for i, item in enumerate(items):
         if isinstance(item, Mapping):
             try:
-                oe, sig, caller = item["outside_execution"], item["signature"], item["caller_address"]
+                triples.append((item["outside_execution"], item["signature"], item["caller_address"]))
             except KeyError as exc:
                 raise TransactionError(f"items[{i}] is missing {exc.args[0]!r}") from None
         else:
@@ -175,7 +172,6 @@ def verify_outside_executions_batch(items: Iterable[Mapping[str, Any] | Sequence
                 oe, sig, caller = item
             except (TypeError, ValueError):
                 raise TransactionError(f"items[{i}] must be (outside_execution, signature, caller_address)") from None
-        pending.append(prepare_outside_execution(oe, sig, account=account, chain_id=chain_id,  # type: ignore[arg-type]
-                                                 block_timestamp=block_timestamp, caller_address=caller,
-                                                 state=state))
-    return finish(pending)
+            triples.append((oe, sig, caller))
+    return finish(prepare_outside_executions(triples, account=account, chain_id=chain_id,
+                                             block_timestamp=block_timestamp, state=state))

@@ -27,6 +27,7 @@ from typing import Callable, Sequence, TypeVar
 
 from ..crypto import FIELD_PRIME, backend_module
 from ..errors import SessionError
+from ..sessions.session import SESSION_MAGIC, STARKNET_SIGNER_TYPE
 
 __all__ = [
     "SESSION_MAGIC",
@@ -41,15 +42,12 @@ __all__ = [
     "is_session_signature",
 ]
 
-#: ``ss("session-token")``, the first felt of a session signature.
-SESSION_MAGIC = 0x73657373696F6E2D746F6B656E
 #: ``SignerSignature`` variant names by index (AC ``signer_signature.cairo``).
 SIGNER_VARIANTS = ("Starknet", "Secp256k1", "Secp256r1", "Eip191", "Webauthn")
 
 INVALID_CALLDATA = "session/invalid-calldata"
 INDEX_OUT_OF_BOUNDS = "Index out of bounds"
 
-_STARKNET_SIGNER = 0x537461726B6E6574205369676E6572  # ss("Starknet Signer")
 _SECP256K1_SIGNER = 0x536563703235366B31205369676E6572  # ss("Secp256k1 Signer")
 _SECP256R1_SIGNER = 0x536563703235367231205369676E6572  # ss("Secp256r1 Signer")
 _EIP191_SIGNER = 0x456970313931205369676E6572  # ss("Eip191 Signer")
@@ -241,7 +239,7 @@ def signer_guid(variant: int, signer: Sequence[int]) -> int:
     """GUID of a serialised ``Signer`` payload (AC ``SignerTrait::into_guid``)."""
     b = backend_module()
     if variant == 0:
-        return b.poseidon(_STARKNET_SIGNER, signer[0])  # type: ignore[no-any-return]
+        return b.poseidon(STARKNET_SIGNER_TYPE, signer[0])  # type: ignore[no-any-return]
     if variant == 1:
         return b.poseidon(_SECP256K1_SIGNER, signer[0])  # type: ignore[no-any-return]
     if variant == 2:

@@ -26,17 +26,22 @@ signature is treated as invalid (Argent session keys and guardians are Stark key
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, TypeVar
 
 from starknet_py.net.client_models import Call
 
 from ..crypto import EC_ORDER, FIELD_PRIME, backend_module
 from ..encoding import to_felt
 from ..errors import InvalidFieldElement, SessionError, TransactionError
+from ..sessions.objects import OnChainSession
+from ..sessions.outside_execution import ANY_CALLER, outside_execution_hash_unchecked
+from ..sessions.session import ALLOWED_METHOD_HASH, session_hash_from_onchain, starknet_signer_guid
 from ..transactions import (
     QUERY_VERSION_OFFSET,
-    calculate_invoke_v3_hash,
+    InvokeV3Fields,
+    invoke_v3_hashes_unchecked,
     parse_da_mode,
     parse_resource_bounds,
 )
@@ -45,6 +50,7 @@ from .token import (
     SessionToken,
     SessionTokenError,
     SignerSignature,
+    TokenSession,
     _Panic,
     _SerdeNone,
     decode_session_token,
@@ -65,21 +71,9 @@ __all__ = [
     "OutsideExecutionData",
 ]
 
-#: ``ss("ANY_CALLER")``: an outside execution any address may submit.
-ANY_CALLER = 0x414E595F43414C4C4552
-
 _P = FIELD_PRIME
 _N = EC_ORDER
 _M251 = 2**251
-_STARKNET_SIGNER = 0x537461726B6E6574205369676E6572
-_STARKNET_MESSAGE = 0x537461726B4E6574204D657373616765  # ss("StarkNet Message")
-_DOMAIN_TYPE_HASH_REV_1 = 0x1FF2F602E42168014D405A94F75E8A93D640751D71D16311266E140D8B0A210
-_SESSION_TYPE_HASH_REV_1 = 0x2A7D1ECDF754B100D735189F4969485656C828BFCB863A154C61199CAA02434
-_SESSION_DOMAIN_NAME = 0x53657373696F6E4163636F756E742E73657373696F6E  # ss("SessionAccount.session")
-_ALLOWED_METHOD_HASH = 0x38BB0EAADED40FFD0FFD2995E2B7603EE76746158C2F7CD494F201D4CA16A86
-_OE_TYPE_HASH_REV_1 = 0x312B56C05A7965066DDBDA31C016D8D05AFC305071C0CA3CDC2192C3C2F1F0F
-_CALL_TYPE_HASH_REV_1 = 0x3635C7F2A7BA93844C0D064E18E487F35AB90F7C39D00F186A781FC3F0C2CA9
-_OE_DOMAIN_NAME = 0x4163636F756E742E657865637574655F66726F6D5F6F757473696465  # ss("Account.execute_from_outside")
 _VALID_INVOKE_VERSIONS = (1, 3, QUERY_VERSION_OFFSET + 1, QUERY_VERSION_OFFSET + 3)
 _ESTIMATE_VERSIONS = (QUERY_VERSION_OFFSET + 1, QUERY_VERSION_OFFSET + 2, QUERY_VERSION_OFFSET + 3)
 _VERSIONS = ("0.4.0", "0.5.0")
@@ -130,10 +124,9 @@ class AccountInfo:
                 object.__setattr__(self, name, _felt_arg(value, name))
         if self.guardian_backup_public_key is not None and self.guardian_public_key is None:
             raise SessionError("guardian_backup_public_key requires a guardian_public_key")
-        b = backend_module()
-        object.__setattr__(self, "owner_guid", b.poseidon(_STARKNET_SIGNER, self.owner_public_key))
+        object.__setattr__(self, "owner_guid", starknet_signer_guid(self.owner_public_key))
         guardian = self.guardian_public_key
-        object.__setattr__(self, "guardian_guid", None if guardian is None else b.poseidon(_STARKNET_SIGNER, guardian))
+        object.__setattr__(self, "guardian_guid", None if guardian is None else starknet_signer_guid(guardian))
         object.__setattr__(self, "guardian_keys", tuple(
             k for k in (self.guardian_public_key, self.guardian_backup_public_key) if k is not None))
 
@@ -224,9 +217,9 @@ class InvokeV3Data:
 
 
 def _get(tx: object, key: str, default: object = ...) -> object:
-    if isinstance(tx, Mapping):
-        if key in tx:
-            return tx[key]
+    if type(tx) is dict or isinstance(tx, Mapping):
+        if key in tx:  # type: ignore[operator]
+            return tx[key]  # type: ignore[index]
     elif hasattr(tx, key):
         return getattr(tx, key)
     if default is ...:
@@ -253,9 +246,16 @@ def _tx_felt(value: object, name: str) -> int:
 def _tx_felts(values: object, name: str) -> tuple[int, ...]:
     if values is None:
         return ()
-    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+    if type(values) is list or type(values) is tuple:
+        out = tuple(values)  # type: ignore[arg-type]
+        for v in out:
+            if type(v) is not int or not 0 <= v < _P:
+                break
+        else:
+            return out
+    elif isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
         raise TransactionError(f"{name} must be a list of felts, got {type(values).__name__}")
-    return tuple(_tx_felt(v, f"{name}[{i}]") for i, v in enumerate(values))
+    return tuple(_tx_felt(v, f"{name}[{i}]") for i, v in enumerate(values))  # type: ignore[arg-type]
 
 
 def parse_invoke_v3(tx: object) -> InvokeV3Data:
@@ -282,14 +282,12 @@ def parse_invoke_v3(tx: object) -> InvokeV3Data:
     )
 
 
-def invoke_v3_hash(tx: InvokeV3Data, chain_id: int) -> int:
-    """Transaction hash of a parsed invoke v3 (version 3 or its query version)."""
-    return calculate_invoke_v3_hash(
-        sender_address=tx.sender_address, calldata=tx.calldata, chain_id=chain_id, nonce=tx.nonce,
-        resource_bounds=tx.resource_bounds, tip=tx.tip, paymaster_data=tx.paymaster_data,
-        account_deployment_data=tx.account_deployment_data, nonce_da_mode=tx.nonce_da_mode,
-        fee_da_mode=tx.fee_da_mode, version=tx.version, proof_facts=tx.proof_facts or None,
-    )
+def _hash_fields(tx: InvokeV3Data, chain_id: int) -> InvokeV3Fields:
+    """The fields :func:`~xsessions_core.transactions.invoke_v3_hashes_unchecked` hashes (tip checked)."""
+    if tx.tip >> 64:
+        raise TransactionError(f"tip must be a u64 (0 <= tip < 2**64), got {tx.tip}")
+    return (tx.sender_address, tx.calldata, chain_id, tx.nonce, tx.resource_bounds, tx.tip, tx.paymaster_data,
+            tx.account_deployment_data, tx.nonce_da_mode, tx.fee_da_mode, tx.version, tx.proof_facts)
 
 
 @dataclass(frozen=True)
@@ -337,23 +335,28 @@ def parse_outside_execution(outside_execution: object) -> OutsideExecutionData:
     )
 
 
-def outside_execution_v2_hash(oe: OutsideExecutionData, account_address: int, chain_id: int) -> int:
-    """SNIP-9 v2 (SNIP-12 rev 1) message hash of an outside execution (PROTOCOL §6.9)."""
-    b = backend_module()
-    call_hashes = [
-        b.poseidon_many([_CALL_TYPE_HASH_REV_1, c.to_addr, c.selector, b.poseidon_many(list(c.calldata))])
-        for c in oe.calls
-    ]
-    struct = b.poseidon_many([_OE_TYPE_HASH_REV_1, oe.caller, oe.nonce, oe.execute_after, oe.execute_before,
-                              b.poseidon_many(call_hashes)])
-    domain = b.poseidon_many([_DOMAIN_TYPE_HASH_REV_1, _OE_DOMAIN_NAME, 2, chain_id, 1])
-    return b.poseidon_many([_STARKNET_MESSAGE, domain, account_address, struct])  # type: ignore[no-any-return]
-
-
 class _CalldataPanic(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+T = TypeVar("T")
+
+
+def _deserialize(data: Sequence[int], read: Callable[[CairoReader], T], fail: Callable[[str], Exception],
+                 none_error: str, too_long_error: str) -> T:
+    """``read`` all of ``data``; ``Serde`` ``None`` / a panic / felts left over raise ``fail(error)``."""
+    r = CairoReader(data)
+    try:
+        out = read(r)
+    except _SerdeNone:
+        raise fail(none_error) from None
+    except _Panic as exc:
+        raise fail(exc.message) from None
+    if r.remaining():
+        raise fail(too_long_error)
+    return out
 
 
 def parse_execute_calls(calldata: Sequence[int]) -> list[Call]:
@@ -362,23 +365,15 @@ def parse_execute_calls(calldata: Sequence[int]) -> list[Call]:
     :raises _CalldataPanic: with the Starknet error string (``Failed to deserialize param #1``,
         ``Index out of bounds``, ``Input too long for arguments``).
     """
-    r = CairoReader(calldata)
+    def calls(r: CairoReader) -> list[Call]:
+        def call() -> Call:
+            to = r.felt()
+            if to >= _M251:
+                raise _SerdeNone("ContractAddress >= 2**251")
+            return Call(to_addr=to, selector=r.felt(), calldata=list(r.span_felt()))
+        return list(r.span_of(call))
 
-    def call() -> Call:
-        to = r.felt()
-        if to >= _M251:
-            raise _SerdeNone("ContractAddress >= 2**251")
-        return Call(to_addr=to, selector=r.felt(), calldata=list(r.span_felt()))
-
-    try:
-        calls = list(r.span_of(call))
-    except _SerdeNone:
-        raise _CalldataPanic("Failed to deserialize param #1") from None
-    except _Panic as exc:
-        raise _CalldataPanic(exc.message) from None
-    if r.remaining():
-        raise _CalldataPanic("Input too long for arguments")
-    return calls
+    return _deserialize(calldata, calls, _CalldataPanic, "Failed to deserialize param #1", "Input too long for arguments")
 
 
 # --------------------------------------------------------------------------- caches (thread safe)
@@ -411,41 +406,37 @@ class _BoundedCache:
 
 
 _session_hashes = _BoundedCache(16384)
-_domains = _BoundedCache(64)
 _leaves = _BoundedCache(65536)
 _proofs = _BoundedCache(65536)
 #: verified authorisation signatures: (backend, hash, pubkey, r, s) -> bool
 _auth_signatures = _BoundedCache(65536)
+#: outcome of the whole authorisation check ("" = accepted, else the account's error), keyed by
+#: everything it reads: backend, account, session hash, token cache flag, guardian signer,
+#: authorisation felts, estimate flag and the cached authorisation length of the state
+_auth_outcomes = _BoundedCache(16384)
 
 
 def clear_caches() -> None:
     """Forget every memoised hash and verified authorisation (tests, benchmarks)."""
-    for cache in (_session_hashes, _domains, _leaves, _proofs, _auth_signatures):
+    for cache in (_session_hashes, _leaves, _proofs, _auth_signatures, _auth_outcomes):
         cache.clear()
 
 
-def session_hash_of(session: Sequence[int], account_address: int, chain_id: int) -> int:
-    """``get_message_hash_rev_1`` of an on-chain session ``(expires_at, root, metadata_hash, guid)``."""
-    key = (chain_id, account_address, *session)
+def _session_hash(session: TokenSession, account_address: int, chain_id: int) -> int:
+    """``session_hash_from_onchain`` of a decoded token's session, memoised."""
+    key = (chain_id, account_address, session)
     cached = _session_hashes.get(key)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    b = backend_module()
-    domain = _domains.get(chain_id)
-    if domain is None:
-        domain = b.poseidon_many([_DOMAIN_TYPE_HASH_REV_1, _SESSION_DOMAIN_NAME, 0x31, chain_id, 1])
-        _domains.put(chain_id, domain)
-    struct = b.poseidon_many([_SESSION_TYPE_HASH_REV_1, *session])
-    value = b.poseidon_many([_STARKNET_MESSAGE, domain, account_address, struct])
-    _session_hashes.put(key, value)
-    return value  # type: ignore[no-any-return]
+    if cached is None:
+        cached = session_hash_from_onchain(OnChainSession(*session.as_felts()), account_address, chain_id)
+        _session_hashes.put(key, cached)
+    return cached  # type: ignore[no-any-return]
 
 
 def _leaf(to: int, selector: int) -> int:
     key = (to, selector)
     leaf = _leaves.get(key)
     if leaf is None:
-        leaf = backend_module().poseidon_many([_ALLOWED_METHOD_HASH, to, selector])
+        leaf = backend_module().poseidon_many([ALLOWED_METHOD_HASH, to, selector])
         _leaves.put(key, leaf)
     return leaf  # type: ignore[no-any-return]
 
@@ -570,26 +561,36 @@ class SessionCheck:
     estimate: bool
     oracle: _SigOracle = field(default_factory=_SigOracle)
     token: SessionToken | None = None
+    decode_error: str = ""
     session_hash: int = 0
     message: int = 0
+    auth_key: tuple[Any, ...] | None = None
+    auth_outcome: str | None = None
 
     def run(self) -> str | None:
-        """The account's error string, or ``None`` when the session signature is accepted."""
+        """The account's error string, or ``None`` when the session signature is accepted.
+
+        :meth:`decode` must have been called and :attr:`message` set (see :func:`_start_checks`).
+        """
+        self.auth_outcome = None
         try:
             self._run()
         except _Fail as exc:
             return exc.error
         return None
 
-    def _decode(self) -> SessionToken:
-        if self.token is None:
-            try:
-                self.token = decode_session_token(self.signature, account_version=self.account.class_version)
-            except SessionTokenError as exc:
-                raise _Fail(exc.contract_error) from None
-            self.session_hash = session_hash_of(self.token.session.as_felts(), self.account.address, self.chain_id)
-            self.message = backend_module().poseidon_many([self.tx_hash, self.session_hash, self.token.cache_value])
-        return self.token
+    def decode(self) -> list[int] | None:
+        """Decode the token and compute the session hash (memoised per session); returns the
+        inputs of the token message ``[tx_hash, session_hash, cache_value]``, ``None`` if the
+        signature does not decode (:meth:`run` then reports the decoding error)."""
+        try:
+            token = decode_session_token(self.signature, account_version=self.account.class_version)
+        except SessionTokenError as exc:
+            self.decode_error = exc.contract_error
+            return None
+        self.token = token
+        self.session_hash = _session_hash(token.session, self.account.address, self.chain_id)
+        return [self.tx_hash, self.session_hash, token.cache_value]
 
     def _run(self) -> None:
         acct = self.account
@@ -598,15 +599,14 @@ class SessionCheck:
                 raise _Fail("argent/no-multicall-to-self")
         if not is_session_signature(self.signature):
             raise _Fail("session/invalid-magic-value")
-        token = self._decode()
+        token = self.token
+        if token is None:
+            raise _Fail(self.decode_error)
         if self.session_hash in self.state.revoked_sessions:
             raise _Fail("session/revoked")
         if token.session.expires_at < self.timestamp:
             raise _Fail("session/expired")
-        if acct.class_version == "0.4.0":
-            self._authorization_v4(token)
-        else:
-            self._authorization_v5(token)
+        self._authorization(token)
         v5 = acct.class_version == "0.5.0"
         if token.session_signature.guid != token.session.session_key_guid:
             raise _Fail("session/session-key-mismatch")
@@ -624,6 +624,37 @@ class SessionCheck:
                 raise _Fail("session/invalid-call")
 
     # ---- helpers shared by both versions
+
+    def _authorization(self, token: SessionToken) -> None:
+        """The version's authorisation check; its outcome is memoised (:data:`_auth_outcomes`)."""
+        acct, cache = self.account, self.state.session_cache
+        if acct.class_version == "0.4.0":
+            cached = cache.get((acct.owner_guid, acct.guardian_guid, self.session_hash), 0) if (
+                cache and token.cache_value) else 0
+        else:
+            cached = cache.get((token.cache_flag, token.guardian_signature.guid, self.session_hash), 0) if (
+                cache and token.cache_flag) else 0
+        key = (backend_module().NAME, acct, self.session_hash, token.cache_flag, token.guardian_signature.signer_key,
+               token.session_authorization, self.estimate, cached)
+        outcome = _auth_outcomes.get(key)
+        if outcome is None:
+            self.auth_key = key
+            try:
+                if acct.class_version == "0.4.0":
+                    self._authorization_v4(token)
+                else:
+                    self._authorization_v5(token)
+            except _Fail as exc:
+                self.auth_outcome = exc.error
+                raise
+            self.auth_outcome = ""
+        elif outcome:
+            raise _Fail(outcome)
+
+    def remember_authorization(self) -> None:
+        """Memoise the authorisation outcome of the last (final) :meth:`run`, if it got that far."""
+        if self.auth_key is not None and self.auth_outcome is not None:
+            _auth_outcomes.put(self.auth_key, self.auth_outcome)
 
     def _valid_auth_sig(self, sig: SignerSignature) -> bool:
         """``signer_signature.is_valid_signature(session_hash) || is_estimate_transaction()``."""
@@ -662,16 +693,8 @@ class SessionCheck:
     def _parse_signature_array_v4(self, auth: tuple[int, ...]) -> list[SignerSignature]:
         acct = self.account
         if len(auth) not in (2, 4):
-            r = CairoReader(auth)
-            try:
-                parsed = self._read_signatures(r, None)
-            except _SerdeNone:
-                raise _Fail("argent/invalid-signature-format") from None
-            except _Panic as exc:
-                raise _Fail(exc.message) from None
-            if r.remaining():
-                raise _Fail("argent/invalid-signature-length")
-            return parsed
+            return _deserialize(auth, lambda r: self._read_signatures(r, None), _Fail,
+                                "argent/invalid-signature-format", "argent/invalid-signature-length")
         out = [SignerSignature(0, (acct.owner_public_key,), (auth[0], auth[1]))]
         if len(auth) == 4:
             out.append(SignerSignature(0, (acct.guardian_public_key or 0,), (auth[2], auth[3])))
@@ -710,19 +733,15 @@ class SessionCheck:
         acct = self.account
         guardian: SignerSignature | None
         if len(auth) not in (2, 4):
-            r = CairoReader(auth)
-            try:
+            def read(r: CairoReader) -> list[SignerSignature]:
                 count = r.felt()
                 if count not in (1, 2):
                     raise _Fail("argent/invalid-signature-length")
-                parsed = self._read_signatures(r, count)
-            except _SerdeNone:
-                raise _Fail("argent/invalid-signature-format") from None
-            except _Panic as exc:
-                raise _Fail(exc.message) from None
-            if r.remaining():
-                raise _Fail("argent/invalid-signature-length")
-            owner, guardian = parsed[0], (parsed[1] if count == 2 else None)
+                return self._read_signatures(r, count)
+
+            parsed = _deserialize(auth, read, _Fail, "argent/invalid-signature-format",
+                                  "argent/invalid-signature-length")
+            owner, guardian = parsed[0], (parsed[1] if len(parsed) == 2 else None)
         else:
             owner = SignerSignature(0, (acct.owner_public_key,), (auth[0], auth[1]))
             guardian = None
@@ -760,6 +779,7 @@ class _Pending:
         answers = self.check.oracle.answers
         # the recording run assumed every signature valid: if so, its result stands
         error = self.first_error if answers is not None and all(answers.values()) else self.check.run()
+        self.check.remember_authorization()
         if error is not None:
             return Verdict(False, error, self.phase)
         if self.execute_timestamp is not None:
@@ -793,63 +813,99 @@ def _state(state: object) -> AccountState:
     return state
 
 
-def prepare_session_transaction(tx: object, *, account: AccountInfo, chain_id: int, block_timestamp: int,
-                                state: AccountState | None = None, tx_hash: int | None = None) -> _Pending:
-    """First half of :func:`verify_session_transaction` (everything up to the signatures)."""
+def _start_checks(pending: Sequence[_Pending]) -> None:
+    """Decode every token, hash all token messages in one backend call, and make the recording run."""
+    checks = [p.check for p in pending if p.check is not None]
+    inputs = [(c, c.decode()) for c in checks]
+    decoded = [(c, m) for c, m in inputs if m is not None]
+    if decoded:
+        for (c, _), message in zip(decoded, backend_module().poseidon_many_batch([m for _, m in decoded])):
+            c.message = message
+    for p in pending:
+        if p.check is not None:
+            p.first_error = p.check.run()  # records the signatures it needs
+
+
+def prepare_session_transactions(txs: Iterable[object], *, account: AccountInfo, chain_id: int | str,
+                                 block_timestamp: int, state: AccountState | None = None) -> list[_Pending]:
+    """First half of :func:`verify_session_transaction` for many transactions (everything up to the
+    signatures): transaction hashes and token messages in one backend call each."""
     acct, st = _account(account), _state(state)
     chain = _chain_id(chain_id)
     ts = _timestamp(block_timestamp, "block_timestamp")
-    data = tx if isinstance(tx, InvokeV3Data) else parse_invoke_v3(tx)
-    if data.sender_address != acct.address:
-        raise TransactionError(
-            f"sender_address {hex(data.sender_address)} is not the account address {hex(acct.address)}")
-    if data.version not in _VALID_INVOKE_VERSIONS:
-        return _Pending(Verdict(False, "argent/invalid-tx-version", PHASE_VALIDATE))
-    if data.paymaster_data:
-        return _Pending(Verdict(False, "argent/unsupported-paymaster", PHASE_VALIDATE))
-    try:
-        calls = parse_execute_calls(data.calldata)
-    except _CalldataPanic as exc:
-        return _Pending(Verdict(False, exc.message, PHASE_VALIDATE))
-    if not is_session_signature(data.signature):
-        return _Pending(Verdict(False, NOT_A_SESSION, PHASE_VALIDATE))
-    if tx_hash is None:
-        tx_hash = invoke_v3_hash(data, chain)
-    check = SessionCheck(
-        account=acct, state=st, chain_id=chain, calls=calls, tx_hash=tx_hash, signature=data.signature,
-        timestamp=ts - ts % _VALIDATE_TIMESTAMP_ROUNDING, estimate=data.version in _ESTIMATE_VERSIONS,
-    )
-    error = check.run()  # records the signatures it needs
-    return _Pending(check=check, phase=PHASE_VALIDATE, execute_timestamp=ts, first_error=error)
+    pending: list[_Pending] = []
+    to_hash: list[tuple[_Pending, InvokeV3Data, list[Call]]] = []
+    fields: list[InvokeV3Fields] = []
+    for tx in txs:
+        data = tx if isinstance(tx, InvokeV3Data) else parse_invoke_v3(tx)
+        if data.sender_address != acct.address:
+            raise TransactionError(
+                f"sender_address {hex(data.sender_address)} is not the account address {hex(acct.address)}")
+        error = None
+        if data.version not in _VALID_INVOKE_VERSIONS:
+            error = "argent/invalid-tx-version"
+        elif data.paymaster_data:
+            error = "argent/unsupported-paymaster"
+        else:
+            try:
+                calls = parse_execute_calls(data.calldata)
+            except _CalldataPanic as exc:
+                error = exc.message
+            else:
+                if not is_session_signature(data.signature):
+                    error = NOT_A_SESSION
+        if error is not None:
+            pending.append(_Pending(Verdict(False, error, PHASE_VALIDATE)))
+            continue
+        fields.append(_hash_fields(data, chain))
+        p = _Pending(phase=PHASE_VALIDATE, execute_timestamp=ts)
+        pending.append(p)
+        to_hash.append((p, data, calls))
+    hashes = invoke_v3_hashes_unchecked(fields) if fields else []
+    validate_ts = ts - ts % _VALIDATE_TIMESTAMP_ROUNDING
+    for (p, data, calls), tx_hash in zip(to_hash, hashes):
+        p.check = SessionCheck(account=acct, state=st, chain_id=chain, calls=calls, tx_hash=tx_hash,
+                               signature=data.signature, timestamp=validate_ts,
+                               estimate=data.version in _ESTIMATE_VERSIONS)
+    _start_checks(pending)
+    return pending
 
 
-def prepare_outside_execution(outside_execution: object, signature: Sequence[object], *, account: AccountInfo,
-                              chain_id: int, block_timestamp: int, caller_address: int,
-                              state: AccountState | None = None, relayer_tx_version: int = 3,
-                              message_hash: int | None = None) -> _Pending:
-    """First half of :func:`verify_outside_execution`."""
+def prepare_outside_executions(items: Iterable[tuple[object, Sequence[object], object]], *, account: AccountInfo,
+                               chain_id: int | str, block_timestamp: int, state: AccountState | None = None,
+                               relayer_tx_version: int = 3) -> list[_Pending]:
+    """First half of :func:`verify_outside_execution` for many ``(outside_execution, signature,
+    caller_address)`` items."""
     acct, st = _account(account), _state(state)
     chain = _chain_id(chain_id)
     ts = _timestamp(block_timestamp, "block_timestamp")
-    caller = _felt_arg(caller_address, "caller_address")
-    oe = parse_outside_execution(outside_execution)
-    sig = _tx_felts(signature, "signature")
-    if oe.caller != ANY_CALLER and caller != oe.caller:
-        return _Pending(Verdict(False, "argent/invalid-caller", PHASE_OUTSIDE))
-    if not (oe.execute_after < ts < oe.execute_before):
-        return _Pending(Verdict(False, "argent/invalid-timestamp", PHASE_OUTSIDE))
-    if oe.nonce in st.used_outside_nonces:
-        return _Pending(Verdict(False, "argent/duplicated-outside-nonce", PHASE_OUTSIDE))
-    if not is_session_signature(sig):
-        return _Pending(Verdict(False, NOT_A_SESSION, PHASE_OUTSIDE))
-    if message_hash is None:
-        message_hash = outside_execution_v2_hash(oe, acct.address, chain)
-    check = SessionCheck(
-        account=acct, state=st, chain_id=chain, calls=oe.calls, tx_hash=message_hash, signature=sig,
-        timestamp=ts, estimate=caller == 0 and relayer_tx_version in _ESTIMATE_VERSIONS,
-    )
-    error = check.run()
-    return _Pending(check=check, phase=PHASE_OUTSIDE, first_error=error)
+    pending: list[_Pending] = []
+    for outside_execution, signature, caller_address in items:
+        caller = _felt_arg(caller_address, "caller_address")
+        oe = parse_outside_execution(outside_execution)
+        sig = _tx_felts(signature, "signature")
+        error = None
+        if oe.caller != ANY_CALLER and caller != oe.caller:
+            error = "argent/invalid-caller"
+        elif not (oe.execute_after < ts < oe.execute_before):
+            error = "argent/invalid-timestamp"
+        elif oe.nonce in st.used_outside_nonces:
+            error = "argent/duplicated-outside-nonce"
+        elif not is_session_signature(sig):
+            error = NOT_A_SESSION
+        if error is not None:
+            pending.append(_Pending(Verdict(False, error, PHASE_OUTSIDE)))
+            continue
+        message_hash = outside_execution_hash_unchecked(
+            oe.caller, oe.nonce, oe.execute_after, oe.execute_before,
+            [(c.to_addr, c.selector, c.calldata) for c in oe.calls], acct.address, chain)
+        check = SessionCheck(
+            account=acct, state=st, chain_id=chain, calls=oe.calls, tx_hash=message_hash, signature=sig,
+            timestamp=ts, estimate=caller == 0 and relayer_tx_version in _ESTIMATE_VERSIONS,
+        )
+        pending.append(_Pending(check=check, phase=PHASE_OUTSIDE))
+    _start_checks(pending)
+    return pending
 
 
 def finish(pending: Sequence[_Pending]) -> list[Verdict]:
@@ -875,8 +931,8 @@ def verify_session_transaction(tx: object, *, account: AccountInfo, chain_id: in
     :raises SessionError: bad arguments. A signature that is not a session token gives the verdict
         error :data:`NOT_A_SESSION`.
     """
-    return finish([prepare_session_transaction(tx, account=account, chain_id=chain_id,  # type: ignore[arg-type]
-                                               block_timestamp=block_timestamp, state=state)])[0]
+    return finish(prepare_session_transactions([tx], account=account, chain_id=chain_id,
+                                               block_timestamp=block_timestamp, state=state))[0]
 
 
 def verify_outside_execution(outside_execution: object, signature: Sequence[object], *, account: AccountInfo,
@@ -892,7 +948,6 @@ def verify_outside_execution(outside_execution: object, signature: Sequence[obje
         when the caller is 0).
     :return: :class:`Verdict` (phase ``"execute_from_outside_v2"`` on failure).
     """
-    return finish([prepare_outside_execution(outside_execution, signature, account=account,
-                                             chain_id=chain_id, block_timestamp=block_timestamp,  # type: ignore[arg-type]
-                                             caller_address=caller_address, state=state,  # type: ignore[arg-type]
-                                             relayer_tx_version=relayer_tx_version)])[0]
+    return finish(prepare_outside_executions([(outside_execution, signature, caller_address)], account=account,
+                                             chain_id=chain_id, block_timestamp=block_timestamp, state=state,
+                                             relayer_tx_version=relayer_tx_version))[0]

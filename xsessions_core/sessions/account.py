@@ -44,15 +44,10 @@ from starknet_py.utils.sync import add_sync_methods
 from ..encoding import selector_from_name_cached, to_hex
 from ..errors import PolicyViolation, SessionError
 from ..transactions import InvokeV3Transaction, normalize_calls, parse_execute_calldata
-from .guardian import Cosigner, GuardianOutsideExecutionRequest, GuardianTransactionRequest
+from .guardian import Cosigner, GuardianTransactionRequest
 from .objects import Session, SessionKey
-from .outside_execution import (
-    build_outside_execution,
-    get_outside_execution_typed_data,
-    outside_execution_calldata,
-    outside_execution_message_hash,
-)
-from .token import SessionContext, _check_guardian
+from .outside_execution import build_outside_execution, outside_execution_calldata, sign_outside_execution_with_context
+from .token import SessionContext
 
 __all__ = ["SessionAccount", "build_session_account"]
 
@@ -207,7 +202,8 @@ class SessionAccount(Account):
         :raises CosignerError: the guardian failed.
         """
         raw_calls = [calls] if isinstance(calls, (Call, Mapping)) else list(calls)
-        proofs = self._proofs(normalize_calls(raw_calls, require_calldata=False))  # SNIP-9: calldata optional
+        # policy checks before any request (SNIP-9: calldata optional)
+        self._proofs(normalize_calls(raw_calls, require_calldata=False))
         v1 = interface_version == OutsideExecutionInterfaceID.V1
         version = "1" if v1 else "2"
         if nonce is None:
@@ -219,21 +215,8 @@ class SessionAccount(Account):
             execute_before=execution_time_bounds.execute_before_timestamp,
             nonce=nonce,
         )
-        ctx = self._context
-        session = ctx.session
-        message_hash = outside_execution_message_hash(outside_execution, session.address, session.chain_id, version)
-        token_message = ctx.token_message_hash(message_hash)
-        session_signature = ctx.sign(token_message)
-        request = GuardianOutsideExecutionRequest(
-            ctx.guardian_session_info(session_signature),
-            session.address,
-            session.chain_id,
-            get_outside_execution_typed_data(outside_execution, session.chain_id, version),
-            message_hash,
-            account_address_text=session.address_text,
-        )
-        guardian = _check_guardian(await self._cosigner.sign_session_outside_execution(request), token_message)
-        signature = ctx.assemble(session_signature, guardian, proofs)
+        signature = await sign_outside_execution_with_context(self._context, outside_execution, self._cosigner,
+                                                              version=version)
         return Call(
             to_addr=self.address,
             selector=selector_from_name_cached("execute_from_outside" if v1 else "execute_from_outside_v2"),
@@ -310,11 +293,9 @@ class SessionAccount(Account):
             proof_facts=transaction.proof_facts or (),
         )
         tx_hash = details.transaction_hash
-        message = ctx.token_message_hash(tx_hash)
-        session_signature = ctx.sign(message)
-        request = GuardianTransactionRequest(ctx.guardian_session_info(session_signature), tx_hash, details)
-        guardian = _check_guardian(await self._cosigner.sign_session_transaction(request), message)
-        return ctx.assemble(session_signature, guardian, proofs)
+        return await ctx.sign_with_cosigner(
+            tx_hash, proofs,
+            lambda info: self._cosigner.sign_session_transaction(GuardianTransactionRequest(info, tx_hash, details)))
 
 
 def build_session_account(

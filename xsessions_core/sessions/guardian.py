@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from ..crypto import backend_module, private_to_stark_key, verify_message_signature
+from ..crypto import FIELD_PRIME, backend_module, private_to_stark_key, verify_message_signature
 from ..encoding import to_hex
 from ..errors import CosignerError, SessionError, XSessionsError
 from ..transactions import DA_MODE_L1, InvokeV3Transaction
@@ -41,6 +41,7 @@ __all__ = [
     "Cosigner",
     "LocalGuardian",
     "SN_MAIN",
+    "check_guardian_signature",
 ]
 
 #: ``ss("SN_MAIN")``: the chain for which x-sessions reports ``network: "mainnet"``.
@@ -58,7 +59,9 @@ class GuardianSignature:
 
     def __post_init__(self) -> None:
         for name in ("public_key", "r", "s"):
-            object.__setattr__(self, name, felt_of(getattr(self, name), f"guardian signature {name}"))
+            value = getattr(self, name)
+            if type(value) is not int or not 0 <= value < FIELD_PRIME:
+                object.__setattr__(self, name, felt_of(value, f"guardian signature {name}"))
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "GuardianSignature":
@@ -173,6 +176,18 @@ class GuardianOutsideExecutionRequest:
         }
 
 
+def check_guardian_signature(signature: object, token_message: int) -> GuardianSignature:
+    """``signature`` if it is a :class:`GuardianSignature` that verifies over ``token_message``.
+
+    :raises CosignerError: another type, or a signature that does not verify.
+    """
+    if not isinstance(signature, GuardianSignature):
+        raise CosignerError(f"the cosigner returned {type(signature).__name__}, not a GuardianSignature")
+    if not verify_message_signature(token_message, (signature.r, signature.s), signature.public_key):
+        raise CosignerError("the cosigner's signature does not verify over the session token message")
+    return signature
+
+
 @runtime_checkable
 class Cosigner(Protocol):
     """Anything that co-signs session transactions as the account's guardian."""
@@ -206,10 +221,23 @@ class LocalGuardian:
 
     def sign_token_message(self, token_message: int) -> GuardianSignature:
         """Sign a session-token message directly (no checks): the fast path of batch signers."""
-        if type(token_message) is not int or not 0 <= token_message < _MAX_Z:
-            raise CosignerError("token message must be an int in [0, 2**251)")
-        r, s = backend_module().sign(token_message, self._private_key, None)
-        return GuardianSignature(self.public_key, r, s)
+        return self.sign_token_messages([token_message])[0]
+
+    def sign_token_messages(self, token_messages: Sequence[int]) -> list[GuardianSignature]:
+        """Sign many session-token messages (no checks) in one backend call, in order.
+
+        :raises CosignerError: a message that is not an int in ``[0, 2**251)``.
+        """
+        messages = list(token_messages)
+        for m in messages:
+            if type(m) is not int or not 0 <= m < _MAX_Z:
+                raise CosignerError("token message must be an int in [0, 2**251)")
+        b = backend_module()
+        pub = self.public_key
+        if len(messages) == 1:
+            r, s = b.sign(messages[0], self._private_key, None)
+            return [GuardianSignature(pub, r, s)]
+        return [GuardianSignature(pub, r, s) for r, s in b.sign_batch(messages, self._private_key)]
 
     def _check_and_sign(self, session: GuardianSessionInfo, message_hash: int) -> GuardianSignature:
         msg = session_token_message_hash(message_hash, session.session_hash, session.cache_flag)

@@ -32,7 +32,7 @@ from ..transactions import normalize_calls
 from .guardian import Cosigner, GuardianOutsideExecutionRequest
 from .objects import Session, SessionKey, felt_of
 from .session import STARKNET_DOMAIN_TYPE_HASH_REV_1, STARKNET_MESSAGE
-from .token import SessionContext, _check_guardian
+from .token import SessionContext
 
 __all__ = [
     "ANY_CALLER",
@@ -45,10 +45,12 @@ __all__ = [
     "build_outside_execution",
     "get_outside_execution_typed_data",
     "outside_execution_message_hash",
+    "outside_execution_hash_unchecked",
     "outside_execution_calldata",
     "outside_execution_from_dict",
     "outside_execution_to_dict",
     "sign_outside_execution",
+    "sign_outside_execution_with_context",
     "create_outside_execution_call",
 ]
 
@@ -265,24 +267,37 @@ def outside_execution_message_hash(
     (in place of a transaction hash) and what the account recomputes.
     """
     oe = _oe(outside_execution)
-    account = _felt(account_address, "account_address")
-    domain = _domain_hash(_felt(chain_id, "chain_id"), _version(version))
+    return outside_execution_hash_unchecked(
+        oe.caller, oe.nonce, oe.execute_after, oe.execute_before, [(c.to, c.selector, c.calldata) for c in oe.calls],
+        _felt(account_address, "account_address"), _felt(chain_id, "chain_id"), _version(version),
+    )
+
+
+def outside_execution_hash_unchecked(
+    caller: int, nonce: int, execute_after: int, execute_before: int, calls: Sequence[tuple[int, int, Sequence[int]]],
+    account_address: int, chain_id: int, version: str = "2",
+) -> int:
+    """:func:`outside_execution_message_hash` from already-validated values, **without validation**:
+    felts in ``[0, p)``, u64 timestamps, ``calls`` as ``(to, selector, calldata)``, ``version``
+    ``"1"`` or ``"2"``. For hot paths (the relayer's verifier) that parsed their input already.
+    """
+    domain = _domain_hash(chain_id, version)
     b = backend_module()
     if version == "2":
-        data_hashes = b.poseidon_many_batch([list(c.calldata) for c in oe.calls])
+        data_hashes = b.poseidon_many_batch([list(data) for _, _, data in calls])
         call_hashes = b.poseidon_many_batch(
-            [[CALL_TYPE_HASH_REV_1, c.to, c.selector, d] for c, d in zip(oe.calls, data_hashes)]
+            [[CALL_TYPE_HASH_REV_1, to, selector, d] for (to, selector, _), d in zip(calls, data_hashes)]
         )
-        struct = b.poseidon_many([OUTSIDE_EXECUTION_TYPE_HASH_REV_1, oe.caller, oe.nonce, oe.execute_after,
-                                  oe.execute_before, b.poseidon_many(call_hashes)])
-        return b.poseidon_many([STARKNET_MESSAGE, domain, account, struct])  # type: ignore[no-any-return]
+        struct = b.poseidon_many([OUTSIDE_EXECUTION_TYPE_HASH_REV_1, caller, nonce, execute_after, execute_before,
+                                  b.poseidon_many(call_hashes)])
+        return b.poseidon_many([STARKNET_MESSAGE, domain, account_address, struct])  # type: ignore[no-any-return]
     call_hashes = [
-        b.pedersen_chain([OUTSIDE_CALL_TYPE_HASH_REV_0, c.to, c.selector, len(c.calldata), b.pedersen_chain(list(c.calldata))])
-        for c in oe.calls
+        b.pedersen_chain([OUTSIDE_CALL_TYPE_HASH_REV_0, to, selector, len(data), b.pedersen_chain(list(data))])
+        for to, selector, data in calls
     ]
-    struct = b.pedersen_chain([OUTSIDE_EXECUTION_TYPE_HASH_REV_0, oe.caller, oe.nonce, oe.execute_after,
-                               oe.execute_before, len(oe.calls), b.pedersen_chain(call_hashes)])
-    return b.pedersen_chain([STARKNET_MESSAGE, domain, account, struct])  # type: ignore[no-any-return]
+    struct = b.pedersen_chain([OUTSIDE_EXECUTION_TYPE_HASH_REV_0, caller, nonce, execute_after, execute_before,
+                               len(calls), b.pedersen_chain(call_hashes)])
+    return b.pedersen_chain([STARKNET_MESSAGE, domain, account_address, struct])  # type: ignore[no-any-return]
 
 
 def outside_execution_calldata(outside_execution: OutsideExecution, signature: Sequence[int]) -> list[int]:
@@ -348,17 +363,27 @@ async def sign_outside_execution(
     oe = _oe(outside_execution)
     ctx = SessionContext(session, session_key, cache_authorization=cache_authorization,
                          account_version=account_version, owner_guid=owner_guid)
-    proofs = ctx.proofs_felts(oe.starknet_calls())
+    return await sign_outside_execution_with_context(ctx, oe, cosigner, version=version)
+
+
+async def sign_outside_execution_with_context(
+    context: SessionContext, outside_execution: OutsideExecution, cosigner: Cosigner, *, version: str = "2"
+) -> list[int]:
+    """:func:`sign_outside_execution` with a prebuilt :class:`~.token.SessionContext` (no per-session work).
+
+    :raises PolicyViolation: a call the session does not allow (before contacting the cosigner).
+    :raises CosignerError: the cosigner failed or returned an invalid signature.
+    """
+    oe = _oe(outside_execution)
+    session = context.session
+    proofs = context.proofs_felts(oe.starknet_calls())
     message_hash = outside_execution_message_hash(oe, session.address, session.chain_id, version)
-    msg = ctx.token_message_hash(message_hash)
-    signature = ctx.sign(msg)
-    request = GuardianOutsideExecutionRequest(
-        ctx.guardian_session_info(signature), session.address, session.chain_id,
-        get_outside_execution_typed_data(oe, session.chain_id, version), message_hash,
-        account_address_text=session.address_text,
-    )
-    guardian = _check_guardian(await cosigner.sign_session_outside_execution(request), msg)
-    return ctx.assemble(signature, guardian, proofs)
+    typed_data = get_outside_execution_typed_data(oe, session.chain_id, version)
+    return await context.sign_with_cosigner(
+        message_hash, proofs,
+        lambda info: cosigner.sign_session_outside_execution(GuardianOutsideExecutionRequest(
+            info, session.address, session.chain_id, typed_data, message_hash,
+            account_address_text=session.address_text)))
 
 
 async def create_outside_execution_call(

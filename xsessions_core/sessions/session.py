@@ -68,6 +68,8 @@ __all__ = [
     "create_session",
     "compile_session",
     "get_session_proofs",
+    "session_proofs_by_method",
+    "call_not_allowed",
     "session_merkle_tree",
     "owner_signature_from_authorisation",
     "verify_session",
@@ -361,16 +363,20 @@ def compile_session(offchain_or_session: OffChainSession | Session) -> OnChainSe
     )
 
 
-def _policy_index(offchain_or_session: OffChainSession | Session) -> dict[tuple[int, int], int]:
-    """``(contract, selector) -> index`` of the **first** allowed method with those values."""
-    index: dict[tuple[int, int], int] = {}
-    for i, m in enumerate(_offchain(offchain_or_session).allowed_methods):
-        index.setdefault((m.contract_address, m.selector_value), i)
-    return index
+def session_proofs_by_method(offchain_or_session: OffChainSession | Session) -> dict[tuple[int, int], list[int]]:
+    """``(contract, selector) -> Merkle proof`` of the **first** allowed method with those values."""
+    off = _offchain(offchain_or_session)
+    tree = session_merkle_tree(off)
+    proofs: dict[tuple[int, int], list[int]] = {}
+    for i, m in enumerate(off.allowed_methods):
+        key = (m.contract_address, m.selector_value)
+        if key not in proofs:
+            proofs[key] = tree.get_proof(tree.leaves[i])
+    return proofs
 
 
-def _not_allowed(contract: int, selector: int) -> PolicyViolation:
-    """The error for a call that no allowed method covers."""
+def call_not_allowed(contract: int, selector: int) -> PolicyViolation:
+    """The :class:`~xsessions_core.errors.PolicyViolation` for a call no allowed method covers."""
     return PolicyViolation(
         f"call not allowed by the session: contract {to_hex(contract)}, selector {to_hex(selector)}"
     )
@@ -381,15 +387,13 @@ def get_session_proofs(offchain_or_session: OffChainSession | Session, calls: ob
 
     :raises PolicyViolation: a call whose (contract, selector) no allowed method covers.
     """
-    off = _offchain(offchain_or_session)
-    index = _policy_index(off)
-    tree = session_merkle_tree(off)
+    by_method = session_proofs_by_method(offchain_or_session)
     proofs = []
     for call in normalize_calls(calls, require_calldata=False):
-        i = index.get((call.to_addr, call.selector))
-        if i is None:
-            raise _not_allowed(call.to_addr, call.selector)
-        proofs.append(tree.get_proof(tree.leaves[i]))
+        proof = by_method.get((call.to_addr, call.selector))
+        if proof is None:
+            raise call_not_allowed(call.to_addr, call.selector)
+        proofs.append(list(proof))
     return proofs
 
 

@@ -18,20 +18,25 @@ Merkle proofs per (contract, selector), the fixed signature prefix); per transac
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-from ..crypto import FIELD_PRIME, backend_module, verify_message_signature
+from ..crypto import FIELD_PRIME, backend_module
 from ..errors import CosignerError, SessionError, TransactionError
 from ..transactions import Call, InvokeV3Transaction, get_execute_calldata, normalize_calls
-from .guardian import Cosigner, GuardianSessionInfo, GuardianSignature, GuardianTransactionRequest
+from .guardian import (
+    Cosigner,
+    GuardianSessionInfo,
+    GuardianSignature,
+    GuardianTransactionRequest,
+    check_guardian_signature,
+)
 from .objects import OnChainSession, Session, SessionKey, felt_of, felts_of
 from .session import (
     SESSION_MAGIC,
-    _not_allowed,
-    _policy_index,
+    call_not_allowed,
     compile_session,
     session_hash_from_onchain,
-    session_merkle_tree,
+    session_proofs_by_method,
     session_token_message_hash,
     starknet_signer_guid,
 )
@@ -156,11 +161,7 @@ class SessionContext:
         self._private_key = key.private_key
         auth = list(session.authorisation_signature)
         self._prefix = [SESSION_MAGIC, *self.onchain.felts(), self.cache_flag, len(auth), *auth]
-        tree = session_merkle_tree(session)
-        self._proofs: dict[tuple[int, int], list[int]] = {}
-        for k, i in _policy_index(session).items():
-            proof = tree.get_proof(tree.leaves[i])
-            self._proofs[k] = [len(proof), *proof]
+        self._proofs = {k: [len(p), *p] for k, p in session_proofs_by_method(session).items()}
 
     def __repr__(self) -> str:
         return f"SessionContext(session_hash={hex(self.session_hash)}, cache_flag={hex(self.cache_flag)})"
@@ -171,11 +172,28 @@ class SessionContext:
             message_hash = felt_of(message_hash, "message_hash")
         return backend_module().poseidon_many([message_hash, self.session_hash, self.cache_flag])  # type: ignore[no-any-return]
 
+    def token_message_hashes(self, message_hashes: Sequence[int]) -> list[int]:
+        """:meth:`token_message_hash` of many message hashes, in one backend call."""
+        seqs = []
+        for i, h in enumerate(message_hashes):
+            if type(h) is not int or not 0 <= h < FIELD_PRIME:
+                h = felt_of(h, f"message_hashes[{i}]")
+            seqs.append([h, self.session_hash, self.cache_flag])
+        return backend_module().poseidon_many_batch(seqs) if seqs else []  # type: ignore[no-any-return]
+
     def sign(self, token_message: int) -> tuple[int, int]:
         """The session key's ``(r, s)`` over a token message (starknet.js nonce)."""
         if type(token_message) is not int or not 0 <= token_message < _MAX_Z:
             raise SessionError("token message must be an int in [0, 2**251)")
         return backend_module().sign(token_message, self._private_key, None)  # type: ignore[no-any-return]
+
+    def sign_token_messages(self, token_messages: Sequence[int]) -> list[tuple[int, int]]:
+        """The session key's ``(r, s)`` over many token messages, in one backend call."""
+        messages = list(token_messages)
+        for m in messages:
+            if type(m) is not int or not 0 <= m < _MAX_Z:
+                raise SessionError("token message must be an int in [0, 2**251)")
+        return backend_module().sign_batch(messages, self._private_key) if messages else []  # type: ignore[no-any-return]
 
     def proofs_felts(self, calls: object) -> list[int]:
         """``[n_calls, (len, proof...)*]`` for the calls (starknet-py ``Call`` or starknet.js dicts).
@@ -192,7 +210,7 @@ class SessionContext:
             proof = self._proofs.get((call.to_addr, call.selector))
             if proof is None:
                 (call,) = normalize_calls([call], require_calldata=False)  # raises if malformed
-                raise _not_allowed(call.to_addr, call.selector)
+                raise call_not_allowed(call.to_addr, call.selector)
             out += proof
         return out
 
@@ -220,6 +238,24 @@ class SessionContext:
         return [*self._prefix, 0, self.session_public_key, r, s,
                 0, guardian_signature.public_key, guardian_signature.r, guardian_signature.s, *proofs_felts]
 
+    async def sign_with_cosigner(
+        self,
+        message_hash: int,
+        proofs_felts: list[int],
+        ask_cosigner: Callable[[GuardianSessionInfo], Awaitable[GuardianSignature]],
+    ) -> list[int]:
+        """Sign ``message_hash`` (a transaction hash or an outside-execution message hash) with the
+        session key, get the guardian's signature from ``ask_cosigner(session_info)`` (a coroutine,
+        e.g. one that wraps the info in a request to a :class:`Cosigner`), check that it verifies over
+        the token message, and assemble the signature array.
+
+        :raises CosignerError: the cosigner failed or returned an invalid signature.
+        """
+        token_message = self.token_message_hash(message_hash)
+        signature = self.sign(token_message)
+        guardian = check_guardian_signature(await ask_cosigner(self.guardian_session_info(signature)), token_message)
+        return self.assemble(signature, guardian, proofs_felts)
+
 
 def build_session_signature(
     session_ctx: SessionContext,
@@ -242,14 +278,6 @@ def build_session_signature(
         guardian_signature = guardian_signature(token_message)
     signature = session_ctx.sign(token_message)
     return session_ctx.assemble(signature, guardian_signature, proofs)
-
-
-def _check_guardian(sig: object, token_message: int) -> GuardianSignature:
-    if not isinstance(sig, GuardianSignature):
-        raise CosignerError(f"the cosigner returned {type(sig).__name__}, not a GuardianSignature")
-    if not verify_message_signature(token_message, (sig.r, sig.s), sig.public_key):
-        raise CosignerError("the cosigner's signature does not verify over the session token message")
-    return sig
 
 
 async def sign_session_transaction(
@@ -289,8 +317,6 @@ async def sign_session_transaction(
             raise TransactionError("transaction.calldata is not the __execute__ calldata of calls")
         if transaction.sender_address != session.address or transaction.chain_id != session.chain_id:
             raise TransactionError("transaction sender/chain differ from the session's account/chain")
-    msg = ctx.token_message_hash(tx_hash)
-    signature = ctx.sign(msg)
-    request = GuardianTransactionRequest(ctx.guardian_session_info(signature), tx_hash, transaction)
-    guardian = _check_guardian(await cosigner.sign_session_transaction(request), msg)
-    return ctx.assemble(signature, guardian, proofs)
+    return await ctx.sign_with_cosigner(
+        tx_hash, proofs,
+        lambda info: cosigner.sign_session_transaction(GuardianTransactionRequest(info, tx_hash, transaction)))
