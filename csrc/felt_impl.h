@@ -92,83 +92,7 @@ static void xs_fe_mul_base(xs_fe *r, const xs_fe *a, const xs_fe *b) {
 }
 
 
-#if XS_FE_ASM && !defined(XS_NO_ADX)
-#  define XS_FE_ADX 1
-/* BMI2/ADX variant of xs_fe_mul (mulx + two carry chains adcx/adox), used when the CPU has
- * them (checked once in xs_init, see xs_cpu_adx). blk = {a0..a3, b0..b3, r}; the reduction
- * and final subtraction are those of xs_fe_mul. Constant time. */
-static void xs_fe_mul_adx(xs_fe *r, const xs_fe *a, const xs_fe *b) {
-    uint64_t blk[9];
-    memcpy(blk, a->n, 32); memcpy(blk + 4, b->n, 32); blk[8] = (uint64_t)(uintptr_t)r->n;
-    __asm__ __volatile__(
-        "movq 32(%[p]), %%rdx\n\t"
-        "mulxq 0(%[p]), %%r8, %%r9\n\t" "mulxq 8(%[p]), %%rax, %%r10\n\t" "addq %%rax, %%r9\n\t"
-        "mulxq 16(%[p]), %%rax, %%r11\n\t" "adcq %%rax, %%r10\n\t" "mulxq 24(%[p]), %%rax, %%r12\n\t" "adcq %%rax, %%r11\n\t" "adcq $0, %%r12\n\t"
-        "movq 40(%[p]), %%rdx\n\t" "xorl %%ecx, %%ecx\n\t"
-        "mulxq 0(%[p]), %%rax, %%rbx\n\t" "adcxq %%rax, %%r9\n\t" "adoxq %%rbx, %%r10\n\t"
-        "mulxq 8(%[p]), %%rax, %%rbx\n\t" "adcxq %%rax, %%r10\n\t" "adoxq %%rbx, %%r11\n\t"
-        "mulxq 16(%[p]), %%rax, %%rbx\n\t" "adcxq %%rax, %%r11\n\t" "adoxq %%rbx, %%r12\n\t"
-        "mulxq 24(%[p]), %%rax, %%r13\n\t" "adcxq %%rax, %%r12\n\t" "adoxq %%rcx, %%r13\n\t" "adcxq %%rcx, %%r13\n\t"
-        "movq 48(%[p]), %%rdx\n\t" "xorl %%ecx, %%ecx\n\t"
-        "mulxq 0(%[p]), %%rax, %%rbx\n\t" "adcxq %%rax, %%r10\n\t" "adoxq %%rbx, %%r11\n\t"
-        "mulxq 8(%[p]), %%rax, %%rbx\n\t" "adcxq %%rax, %%r11\n\t" "adoxq %%rbx, %%r12\n\t"
-        "mulxq 16(%[p]), %%rax, %%rbx\n\t" "adcxq %%rax, %%r12\n\t" "adoxq %%rbx, %%r13\n\t"
-        "mulxq 24(%[p]), %%rax, %%r14\n\t" "adcxq %%rax, %%r13\n\t" "adoxq %%rcx, %%r14\n\t" "adcxq %%rcx, %%r14\n\t"
-        "movq 56(%[p]), %%rdx\n\t" "xorl %%ecx, %%ecx\n\t"
-        "mulxq 0(%[p]), %%rax, %%rbx\n\t" "adcxq %%rax, %%r11\n\t" "adoxq %%rbx, %%r12\n\t"
-        "mulxq 8(%[p]), %%rax, %%rbx\n\t" "adcxq %%rax, %%r12\n\t" "adoxq %%rbx, %%r13\n\t"
-        "mulxq 16(%[p]), %%rax, %%rbx\n\t" "adcxq %%rax, %%r13\n\t" "adoxq %%rbx, %%r14\n\t"
-        "mulxq 24(%[p]), %%rax, %%r15\n\t" "adcxq %%rax, %%r14\n\t" "adoxq %%rcx, %%r15\n\t" "adcxq %%rcx, %%r15\n\t"
-        "negq %%r8\n\t"
-        "movl $0, %%eax\n\t" "sbbq %%r9, %%rax\n\t" "movq %%rax, %%r9\n\t"
-        "movl $0, %%eax\n\t" "sbbq %%r10, %%rax\n\t" "movq %%rax, %%r10\n\t"
-        "adcq $0, %%r11\n\t" "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "movabsq $0x0800000000000011, %%rcx\n\t"
-        "movq %%r8, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r11\n\t" "adcq %%rdx, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "movq %%r9, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r12\n\t" "adcq %%rdx, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "movq %%r10, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r13\n\t" "adcq %%rdx, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "movq %%r11, %%r8\n\t" "negq %%r8\n\t"
-        "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "movq %%r8, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r14\n\t" "adcq %%rdx, %%r15\n\t"
-        "movq %%r12, %%r8\n\t" "movq %%r13, %%r9\n\t" "movq %%r14, %%r10\n\t" "movq %%r15, %%r11\n\t"
-        "subq $1, %%r8\n\t" "sbbq $0, %%r9\n\t" "sbbq $0, %%r10\n\t" "sbbq %%rcx, %%r11\n\t"
-        "cmovcq %%r12, %%r8\n\t" "cmovcq %%r13, %%r9\n\t" "cmovcq %%r14, %%r10\n\t" "cmovcq %%r15, %%r11\n\t"
-        "movq 64(%[p]), %%rax\n\t"
-        "movq %%r8, 0(%%rax)\n\t" "movq %%r9, 8(%%rax)\n\t" "movq %%r10, 16(%%rax)\n\t" "movq %%r11, 24(%%rax)\n\t"
-        :
-        : [p] "r"(blk)
-        : "rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
-          "cc", "memory");
-}
-#else
-#  define XS_FE_ADX 0
-#endif
-
-/* Set once by xs_init (under call_once) when the CPU has BMI2 and ADX; read-only afterwards.
- * Before that, the baseline code runs (same results). */
-static int xs_cpu_adx = 0;
-
-#if XS_FE_ADX
-#  include <cpuid.h>
-/* CPUID leaf 7: EBX bit 8 = BMI2 (mulx), bit 19 = ADX (adcx/adox). */
-static void xs_detect_cpu(void) {
-    unsigned int eax, ebx, ecx, edx;
-    if (__get_cpuid_max(0, NULL) >= 7) {
-        __cpuid_count(7, 0, eax, ebx, ecx, edx);
-        xs_cpu_adx = (int)(((ebx >> 8) & 1) & ((ebx >> 19) & 1));
-    }
-    (void)eax; (void)ecx; (void)edx;
-}
-#else
-static void xs_detect_cpu(void) {}
-#endif
-
-XS_INLINE void xs_fe_mul(xs_fe *r, const xs_fe *a, const xs_fe *b) {
-#if XS_FE_ADX
-    if (xs_cpu_adx) { xs_fe_mul_adx(r, a, b); return; }
-#endif
-    xs_fe_mul_base(r, a, b);
-}
+XS_INLINE void xs_fe_mul(xs_fe *r, const xs_fe *a, const xs_fe *b) { xs_fe_mul_base(r, a, b); }
 
 static void xs_fe_sqr_base(xs_fe *r, const xs_fe *a) {
     /* squaring: 6 off-diagonal products doubled + 4 squares (staged in blk[2..9]), then the
@@ -214,12 +138,7 @@ static void xs_fe_sqr_base(xs_fe *r, const xs_fe *a) {
           "cc", "memory");
 }
 
-XS_INLINE void xs_fe_sqr(xs_fe *r, const xs_fe *a) {
-#if XS_FE_ADX
-    if (xs_cpu_adx) { xs_fe_mul_adx(r, a, a); return; }
-#endif
-    xs_fe_sqr_base(r, a);
-}
+XS_INLINE void xs_fe_sqr(xs_fe *r, const xs_fe *a) { xs_fe_sqr_base(r, a); }
 #endif /* XS_FE_ASM */
 
 #if !XS_FE_ASM
@@ -547,9 +466,5 @@ static void xs_fe_to_be32(unsigned char *b32, const xs_fe *a) {
     xs_fe_redc(r, t);
     xs_limbs_to_be32(b32, r);
 }
-
-#if !XS_FE_ASM
-static void xs_detect_cpu(void) {}
-#endif
 
 #endif /* XS_FELT_IMPL_H */

@@ -174,7 +174,6 @@ static void xs_build_windows(xs_ge *out, const xs_ge *base, int nwin, int bits) 
 
 static void xs_group_init(void) {
     xs_ge g, p;
-    xs_detect_cpu();
     xs_ge_set_const(&g, XS_PT_G);
     xs_build_windows(&xs_tab_gct[0][0], &g, XS_GCT_WIN, 4);
     xs_build_windows(&xs_tab_gvar[0][0], &g, XS_GVAR_WIN, 8);

@@ -44,6 +44,7 @@ __all__ = [
     "parse_resource_bounds",
     "parse_da_mode",
     "calculate_invoke_v3_hash",
+    "invoke_v3_fields",
     "invoke_v3_hashes_unchecked",
     "InvokeV3Fields",
     "InvokeV3Transaction",
@@ -100,10 +101,11 @@ def _felt_list(values: object, name: str) -> list[int]:
     if type(values) is not list and type(values) is not tuple and (
             isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable)):
         raise TransactionError(f"{name} must be a sequence of felts, got {type(values).__name__}")
-    out = list(values)
-    if all(type(v) is int and 0 <= v < _P for v in out):
-        return out
-    return [_felt(v, f"{name}[{i}]") for i, v in enumerate(out)]
+    out = list(values)  # type: ignore[call-overload]
+    for v in out:
+        if type(v) is not int or not 0 <= v < _P:
+            return [_felt(v, f"{name}[{i}]") for i, v in enumerate(out)]
+    return out
 
 
 def _compile_into(value: object, name: str, out: list[int]) -> None:
@@ -148,7 +150,7 @@ def compile_calldata(values: Sequence[Any], name: str = "calldata") -> list[int]
 
     :raises TransactionError: a value that is not a felt, a non-ASCII text...
     """
-    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, (list, tuple)):
+    if type(values) is not list and (isinstance(values, (str, bytes, Mapping)) or not isinstance(values, (list, tuple))):
         raise TransactionError(f"{name} must be a list of values, got {type(values).__name__}")
     out: list[int] = []
     for i, item in enumerate(values):
@@ -170,12 +172,32 @@ def _selector(entrypoint: object, name: str) -> int:
         raise TransactionError(f"{name}: {exc}") from None
 
 
+def _normalize_dict(call: Mapping[str, Any], name: str, require_calldata: bool) -> Call:
+    if "contractAddress" not in call or "entrypoint" not in call:
+        raise TransactionError(f"{name} must have 'contractAddress' and 'entrypoint' keys")
+    raw = call.get("calldata")
+    if raw is None:
+        if require_calldata:
+            raise TransactionError(f"{name}.calldata is missing (starknet.js rejects it for Cairo 1)")
+        raw = []
+    return Call(
+        to_addr=_felt(call["contractAddress"], f"{name}.contractAddress"),
+        selector=_selector(call["entrypoint"], f"{name}.entrypoint"),
+        calldata=compile_calldata(raw, f"{name}.calldata"),
+    )
+
+
 def _normalize_one(call: object, i: int, require_calldata: bool) -> Call:
+    if type(call) is dict:
+        return _normalize_dict(call, f"calls[{i}]", require_calldata)
     if type(call) is Call:  # fast path: already valid
         to, sel, data = call.to_addr, call.selector, call.calldata
-        if (type(to) is int and 0 <= to < _P and type(sel) is int and 0 <= sel < _P and type(data) is list
-                and all(type(v) is int and 0 <= v < _P for v in data)):
-            return Call(to_addr=to, selector=sel, calldata=list(data))
+        if type(to) is int and 0 <= to < _P and type(sel) is int and 0 <= sel < _P and type(data) is list:
+            for v in data:
+                if type(v) is not int or not 0 <= v < _P:
+                    break
+            else:
+                return Call(to_addr=to, selector=sel, calldata=data[:])
     name = f"calls[{i}]"
     if isinstance(call, Call):
         return Call(
@@ -184,18 +206,7 @@ def _normalize_one(call: object, i: int, require_calldata: bool) -> Call:
             calldata=_felt_list(call.calldata, f"{name}.calldata"),
         )
     if isinstance(call, Mapping):
-        if "contractAddress" not in call or "entrypoint" not in call:
-            raise TransactionError(f"{name} must have 'contractAddress' and 'entrypoint' keys")
-        raw = call.get("calldata")
-        if raw is None:
-            if require_calldata:
-                raise TransactionError(f"{name}.calldata is missing (starknet.js rejects it for Cairo 1)")
-            raw = []
-        return Call(
-            to_addr=_felt(call["contractAddress"], f"{name}.contractAddress"),
-            selector=_selector(call["entrypoint"], f"{name}.entrypoint"),
-            calldata=compile_calldata(raw, f"{name}.calldata"),
-        )
+        return _normalize_dict(call, name, require_calldata)
     raise TransactionError(
         f"{name} must be a starknet_py Call or a dict {{contractAddress, entrypoint, calldata}}, "
         f"got {type(call).__name__}"
@@ -212,9 +223,9 @@ def normalize_calls(calls: object, *, require_calldata: bool = True) -> list[Cal
 
     :raises TransactionError: malformed call, felt out of range, non-compilable calldata.
     """
-    if isinstance(calls, (Call, Mapping)):
+    if type(calls) is not list and isinstance(calls, (Call, Mapping)):
         calls = [calls]
-    if isinstance(calls, (str, bytes)) or not isinstance(calls, Iterable):
+    if type(calls) is not list and (isinstance(calls, (str, bytes)) or not isinstance(calls, Iterable)):
         raise TransactionError(f"calls must be a call or a sequence of calls, got {type(calls).__name__}")
     return [_normalize_one(c, i, require_calldata) for i, c in enumerate(calls)]
 
@@ -306,6 +317,10 @@ def _field(obj: object, key: str, name: str) -> object:
 
 
 def _bound(obj: object, name: str) -> ResourceBound:
+    if type(obj) is dict:  # fast path: ints in range
+        amount, price = obj.get("max_amount"), obj.get("max_price_per_unit")
+        if type(amount) is int and type(price) is int and 0 <= amount < _U64 and 0 <= price < _U128:
+            return ResourceBound(amount, price)
     amount = _number(_field(obj, "max_amount", name), f"{name}.max_amount")
     price = _number(_field(obj, "max_price_per_unit", name), f"{name}.max_price_per_unit")
     if not 0 <= amount < _U64:
@@ -403,6 +418,44 @@ def invoke_v3_hashes_unchecked(transactions: Sequence[InvokeV3Fields]) -> list[i
     return b.poseidon_many_batch(outer)  # type: ignore[no-any-return]
 
 
+def invoke_v3_fields(
+    *,
+    sender_address: int | str,
+    calldata: Sequence[int],
+    chain_id: int | str,
+    nonce: int | str,
+    resource_bounds: object,
+    tip: int | str = 0,
+    paymaster_data: Sequence[int] = (),
+    account_deployment_data: Sequence[int] = (),
+    nonce_da_mode: int | str = DA_MODE_L1,
+    fee_da_mode: int | str = DA_MODE_L1,
+    version: int | str = TRANSACTION_VERSION_3,
+    proof_facts: Sequence[int] | None = None,
+) -> InvokeV3Fields:
+    """Validate the fields of an INVOKE v3 transaction (the arguments of :func:`calculate_invoke_v3_hash`)
+    into the tuple :func:`invoke_v3_hashes_unchecked` hashes: validate once, hash many in a batch.
+
+    :raises TransactionError: unsupported version, felt out of range, tip not a u64, bad bounds.
+    """
+    v = _version(version)
+    bounds = parse_resource_bounds(resource_bounds)
+    return (
+        _felt(sender_address, "sender_address"),
+        _felt_list(calldata, "calldata"),
+        _felt(chain_id, "chain_id"),
+        _felt(nonce, "nonce"),
+        bounds,
+        _tip(tip),
+        _felt_list(paymaster_data, "paymaster_data"),
+        _felt_list(account_deployment_data, "account_deployment_data"),
+        parse_da_mode(nonce_da_mode, "nonce_da_mode"),
+        parse_da_mode(fee_da_mode, "fee_da_mode"),
+        v,
+        _felt_list(proof_facts, "proof_facts") if proof_facts is not None else [],
+    )
+
+
 def calculate_invoke_v3_hash(
     *,
     sender_address: int | str,
@@ -427,22 +480,11 @@ def calculate_invoke_v3_hash(
 
     :raises TransactionError: unsupported version, felt out of range, tip not a u64, bad bounds.
     """
-    v = _version(version)
-    bounds = parse_resource_bounds(resource_bounds)
-    t = _tip(tip)
-    fields = (
-        _felt(sender_address, "sender_address"),
-        _felt_list(calldata, "calldata"),
-        _felt(chain_id, "chain_id"),
-        _felt(nonce, "nonce"),
-        bounds,
-        t,
-        _felt_list(paymaster_data, "paymaster_data"),
-        _felt_list(account_deployment_data, "account_deployment_data"),
-        parse_da_mode(nonce_da_mode, "nonce_da_mode"),
-        parse_da_mode(fee_da_mode, "fee_da_mode"),
-        v,
-        _felt_list(proof_facts, "proof_facts") if proof_facts is not None else [],
+    fields = invoke_v3_fields(
+        sender_address=sender_address, calldata=calldata, chain_id=chain_id, nonce=nonce,
+        resource_bounds=resource_bounds, tip=tip, paymaster_data=paymaster_data,
+        account_deployment_data=account_deployment_data, nonce_da_mode=nonce_da_mode, fee_da_mode=fee_da_mode,
+        version=version, proof_facts=proof_facts,
     )
     return invoke_v3_hashes_unchecked([fields])[0]
 

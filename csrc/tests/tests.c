@@ -649,10 +649,10 @@ int main(int argc, char **argv) {
     else seed = (uint64_t)time(NULL);
     if (argc > 2) iters = atoi(argv[2]);
     g_rng = seed;
+    xs_init();
     printf("xs_core C tests: seed %llu (rerun with: tests %llu)%s%s\n", (unsigned long long)seed,
            (unsigned long long)seed, XS_FE_ASM ? ", x86-64 asm field" : ", portable C field",
            XS_HAVE_INT128 ? "" : ", no int128");
-    xs_init();
     test_vectors();
     test_field(iters * 4);
     test_scalar(iters);

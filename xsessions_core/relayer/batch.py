@@ -21,8 +21,9 @@ from ..sessions.objects import Session, SessionKey
 from ..sessions.token import SessionContext
 from ..transactions import (
     Call,
-    InvokeV3Transaction,
+    InvokeV3Fields,
     get_execute_calldata,
+    invoke_v3_fields,
     invoke_v3_hashes_unchecked,
     normalize_calls,
     parse_execute_calldata,
@@ -85,8 +86,8 @@ class SessionSigner:
         """The felt at signature offset 5."""
         return self._ctx.cache_flag
 
-    def _prepare(self, tx: object, i: int) -> tuple[InvokeV3Transaction, list[Call]]:
-        """The validated transaction (its hash not computed yet) and its calls."""
+    def _prepare(self, tx: object, i: int) -> tuple[InvokeV3Fields, list[Call]]:
+        """The validated transaction fields (not hashed yet) and its calls."""
         if not isinstance(tx, Mapping):
             raise TransactionError(f"transactions[{i}] must be a mapping of invoke v3 details")
         if "calls" in tx:
@@ -101,18 +102,18 @@ class SessionSigner:
             if key not in tx:
                 raise TransactionError(f"transactions[{i}] is missing {key!r}")
         session = self._ctx.session
-        transaction = InvokeV3Transaction(
+        fields = invoke_v3_fields(
             sender_address=tx.get("sender_address", session.address), calldata=calldata, chain_id=session.chain_id,
             nonce=tx["nonce"], resource_bounds=tx["resource_bounds"], tip=tx.get("tip", 0),
             paymaster_data=tx.get("paymaster_data", ()), account_deployment_data=tx.get("account_deployment_data", ()),
             nonce_da_mode=tx.get("nonce_data_availability_mode", 0), fee_da_mode=tx.get("fee_data_availability_mode", 0),
-            version=tx.get("version", 3), proof_facts=tx.get("proof_facts") or (),
+            version=tx.get("version", 3), proof_facts=tx.get("proof_facts"),
         )
-        return transaction, calls
+        return fields, calls
 
     def transaction_hashes(self, transactions: Sequence[object]) -> list[int]:
         """The invoke v3 hashes of ``transactions`` (same input as :meth:`sign_transactions`)."""
-        fields = [self._prepare(tx, i)[0].fields for i, tx in enumerate(transactions)]
+        fields = [self._prepare(tx, i)[0] for i, tx in enumerate(transactions)]
         return invoke_v3_hashes_unchecked(fields) if fields else []
 
     def sign_transactions(self, transactions: Iterable[object]) -> list[list[int]]:
@@ -134,7 +135,7 @@ class SessionSigner:
         if not prepared:
             return []
         proofs = [ctx.proofs_felts(calls) for _, calls in prepared]
-        messages = ctx.token_message_hashes(invoke_v3_hashes_unchecked([t.fields for t, _ in prepared]))
+        messages = ctx.token_message_hashes(invoke_v3_hashes_unchecked([f for f, _ in prepared]))
         session_sigs = ctx.sign_token_messages(messages)
         guardian_sigs = self._guardian.sign_token_messages(messages)
         return [ctx.assemble(ss, gs, pr) for ss, gs, pr in zip(session_sigs, guardian_sigs, proofs)]
