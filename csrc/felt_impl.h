@@ -92,7 +92,76 @@ static void xs_fe_mul_base(xs_fe *r, const xs_fe *a, const xs_fe *b) {
 }
 
 
-XS_INLINE void xs_fe_mul(xs_fe *r, const xs_fe *a, const xs_fe *b) { xs_fe_mul_base(r, a, b); }
+
+/* The same multiplication with BMI2/ADX (mulx, and adcx/adox: two independent carry chains per
+ * row), used when the CPU has them (xs_fe_detect_cpu; chosen once, same results). About half the
+ * instructions of xs_fe_mul_base, no rax/rdx shuffling. Constant time like xs_fe_mul_base. */
+static void xs_fe_mul_adx(xs_fe *r, const xs_fe *a, const xs_fe *b) {
+    const uint64_t *p[3];
+    p[0] = a->n; p[1] = b->n; p[2] = r->n;
+    __asm__ __volatile__(
+        "movq 0(%[p]), %%rsi\n\t" "movq 8(%[p]), %%rcx\n\t"
+        "movq 0(%%rcx), %%rdx\n\t"
+        "mulxq 0(%%rsi), %%r8, %%r9\n\t"
+        "mulxq 8(%%rsi), %%rax, %%r10\n\t" "addq %%rax, %%r9\n\t"
+        "mulxq 16(%%rsi), %%rax, %%r11\n\t" "adcq %%rax, %%r10\n\t"
+        "mulxq 24(%%rsi), %%rax, %%r12\n\t" "adcq %%rax, %%r11\n\t" "adcq $0, %%r12\n\t"
+        "movq 8(%%rcx), %%rdx\n\t" "xorl %%r13d, %%r13d\n\t"  /* CF = OF = 0 */
+        "mulxq 0(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r9\n\t" "adoxq %%rbx, %%r10\n\t"
+        "mulxq 8(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r10\n\t" "adoxq %%rbx, %%r11\n\t"
+        "mulxq 16(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r11\n\t" "adoxq %%rbx, %%r12\n\t"
+        "mulxq 24(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r12\n\t" "adoxq %%rbx, %%r13\n\t"
+        "movl $0, %%eax\n\t" "adcxq %%rax, %%r13\n\t"
+        "movq 16(%%rcx), %%rdx\n\t" "xorl %%r14d, %%r14d\n\t"  /* CF = OF = 0 */
+        "mulxq 0(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r10\n\t" "adoxq %%rbx, %%r11\n\t"
+        "mulxq 8(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r11\n\t" "adoxq %%rbx, %%r12\n\t"
+        "mulxq 16(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r12\n\t" "adoxq %%rbx, %%r13\n\t"
+        "mulxq 24(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r13\n\t" "adoxq %%rbx, %%r14\n\t"
+        "movl $0, %%eax\n\t" "adcxq %%rax, %%r14\n\t"
+        "movq 24(%%rcx), %%rdx\n\t" "xorl %%r15d, %%r15d\n\t"  /* CF = OF = 0 */
+        "mulxq 0(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r11\n\t" "adoxq %%rbx, %%r12\n\t"
+        "mulxq 8(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r12\n\t" "adoxq %%rbx, %%r13\n\t"
+        "mulxq 16(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r13\n\t" "adoxq %%rbx, %%r14\n\t"
+        "mulxq 24(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r14\n\t" "adoxq %%rbx, %%r15\n\t"
+        "movl $0, %%eax\n\t" "adcxq %%rax, %%r15\n\t"
+        /* reduction: as in xs_fe_mul_base, with rdx = P3 */
+        "negq %%r8\n\t"
+        "movl $0, %%eax\n\t" "sbbq %%r9, %%rax\n\t" "movq %%rax, %%r9\n\t"
+        "movl $0, %%eax\n\t" "sbbq %%r10, %%rax\n\t" "movq %%rax, %%r10\n\t"
+        "adcq $0, %%r11\n\t" "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movabsq $0x0800000000000011, %%rdx\n\t"
+        "mulxq %%r8, %%rax, %%rbx\n\t" "addq %%rax, %%r11\n\t" "adcq %%rbx, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "mulxq %%r9, %%rax, %%rbx\n\t" "addq %%rax, %%r12\n\t" "adcq %%rbx, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "mulxq %%r10, %%rax, %%rbx\n\t" "addq %%rax, %%r13\n\t" "adcq %%rbx, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "movq %%r11, %%r8\n\t" "negq %%r8\n\t"
+        "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
+        "mulxq %%r8, %%rax, %%rbx\n\t" "addq %%rax, %%r14\n\t" "adcq %%rbx, %%r15\n\t"
+        "movq %%r12, %%r8\n\t" "movq %%r13, %%r9\n\t" "movq %%r14, %%r10\n\t" "movq %%r15, %%r11\n\t"
+        "subq $1, %%r8\n\t" "sbbq $0, %%r9\n\t" "sbbq $0, %%r10\n\t" "sbbq %%rdx, %%r11\n\t"
+        "cmovcq %%r12, %%r8\n\t" "cmovcq %%r13, %%r9\n\t" "cmovcq %%r14, %%r10\n\t" "cmovcq %%r15, %%r11\n\t"
+        "movq 16(%[p]), %%rax\n\t"
+        "movq %%r8, 0(%%rax)\n\t" "movq %%r9, 8(%%rax)\n\t" "movq %%r10, 16(%%rax)\n\t" "movq %%r11, 24(%%rax)\n\t"
+        :
+        : [p] "r"(p)
+        : "rax", "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+          "cc", "memory");
+}
+
+/* 1 when xs_fe_mul/xs_fe_sqr use the BMI2/ADX code; written once by xs_fe_detect_cpu (inside the
+ * one-time init, before any other thread can read it); not secret. */
+static int xs_fe_use_adx = 0;
+
+static void xs_fe_detect_cpu(void) {
+    unsigned int eax, ebx, ecx, edx;
+    __asm__ __volatile__("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(0), "c"(0));
+    if (eax < 7) return;
+    __asm__ __volatile__("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(7), "c"(0));
+    xs_fe_use_adx = ((ebx >> 8) & 1) && ((ebx >> 19) & 1);   /* BMI2 and ADX */
+}
+
+XS_INLINE void xs_fe_mul(xs_fe *r, const xs_fe *a, const xs_fe *b) {
+    if (xs_fe_use_adx) xs_fe_mul_adx(r, a, b); else xs_fe_mul_base(r, a, b);
+}
 
 static void xs_fe_sqr_base(xs_fe *r, const xs_fe *a) {
     /* squaring: 6 off-diagonal products doubled + 4 squares (staged in blk[2..9]), then the
@@ -138,7 +207,10 @@ static void xs_fe_sqr_base(xs_fe *r, const xs_fe *a) {
           "cc", "memory");
 }
 
-XS_INLINE void xs_fe_sqr(xs_fe *r, const xs_fe *a) { xs_fe_sqr_base(r, a); }
+/* With BMI2/ADX a plain multiplication is as fast as xs_fe_sqr_base. */
+XS_INLINE void xs_fe_sqr(xs_fe *r, const xs_fe *a) {
+    if (xs_fe_use_adx) xs_fe_mul_adx(r, a, a); else xs_fe_sqr_base(r, a);
+}
 #endif /* XS_FE_ASM */
 
 #if !XS_FE_ASM
@@ -403,6 +475,10 @@ static void xs_fe_sub(xs_fe *r, const xs_fe *a, const xs_fe *b) {
 }
 
 #endif /* XS_HAVE_INT128 */
+
+#if !XS_FE_ASM
+static void xs_fe_detect_cpu(void) {}
+#endif
 
 static void xs_fe_neg(xs_fe *r, const xs_fe *a) {
     xs_fe z = {{0, 0, 0, 0}};

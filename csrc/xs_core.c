@@ -24,13 +24,19 @@
 #include "rfc6979_impl.h"
 #include "ecdsa_impl.h"
 
-/* ------------------------------------------------------------------ one-time table build */
+/* ------------------------------------------------------------------ one-time init */
+/* Picks the field multiplication for this CPU, then builds the fixed-base tables. */
+static void xs_core_init(void) {
+    xs_fe_detect_cpu();
+    xs_group_init();
+}
+
 #ifdef XS_USE_C11_ONCE
 static once_flag xs_once = ONCE_FLAG_INIT;
-#  define XS_ONCE() call_once(&xs_once, xs_group_init)
+#  define XS_ONCE() call_once(&xs_once, xs_core_init)
 #else
 static pthread_once_t xs_once = PTHREAD_ONCE_INIT;
-#  define XS_ONCE() (void)pthread_once(&xs_once, xs_group_init)
+#  define XS_ONCE() (void)pthread_once(&xs_once, xs_core_init)
 #endif
 
 int xs_init(void) {

@@ -36,6 +36,7 @@ from xsessions_core.crypto import (
 from xsessions_core.encoding import encode_shortstring
 from xsessions_core.errors import InvalidPrivateKey, PolicyViolation, SessionError, TransactionError
 from xsessions_core.legacy import (
+    MAX_POLICIES,
     POLICY_TYPE_HASH,
     SESSION_PLUGIN_CLASS_HASH,
     SESSION_TYPE_HASH,
@@ -111,6 +112,7 @@ def test_leaves_root_branches_proofs(session: dict[str, Any]) -> None:
     request = request_of(session)
     assert [prepare_policy(p) for p in request.policies] == [h(x) for x in session["policy_leaves"]]
     tree = create_merkle_tree_for_policies(request.policies)
+    assert list(tree.leaves) == [h(x) for x in session["policy_leaves"]]  # the batched leaf path
     assert tree.root == h(session["root"])
     assert [list(b) for b in tree.branches] == [[h(x) for x in b] for b in session["tree_branches"]]
     for leaf, proof in zip(session["policy_leaves"], session["policy_proofs"]):
@@ -337,6 +339,7 @@ BAD_SESSIONS = [
     (("expires",), -1, "expires"),
     (("policies",), {}, "policies"),
     (("policies",), [], "policies"),
+    (("policies",), [{"contractAddress": "0x1", "selector": "a"}] * (MAX_POLICIES + 1), "at most"),
     (("policies", 0), "0x1", "policies[0]"),
     (("policies", 0, "contractAddress"), _DELETE, "policies[0]"),
     (("policies", 0, "selector"), _DELETE, "policies[0]"),

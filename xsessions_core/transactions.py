@@ -418,23 +418,12 @@ def invoke_v3_hashes_unchecked(transactions: Sequence[InvokeV3Fields]) -> list[i
     return b.poseidon_many_batch(outer)  # type: ignore[no-any-return]
 
 
-def invoke_v3_fields(
-    *,
-    sender_address: int | str,
-    calldata: Sequence[int],
-    chain_id: int | str,
-    nonce: int | str,
-    resource_bounds: object,
-    tip: int | str = 0,
-    paymaster_data: Sequence[int] = (),
-    account_deployment_data: Sequence[int] = (),
-    nonce_da_mode: int | str = DA_MODE_L1,
-    fee_da_mode: int | str = DA_MODE_L1,
-    version: int | str = TRANSACTION_VERSION_3,
-    proof_facts: Sequence[int] | None = None,
-) -> InvokeV3Fields:
-    """Validate the fields of an INVOKE v3 transaction (the arguments of :func:`calculate_invoke_v3_hash`)
-    into the tuple :func:`invoke_v3_hashes_unchecked` hashes: validate once, hash many in a batch.
+def invoke_v3_fields(sender_address: object, calldata: object, chain_id: object, nonce: object, resource_bounds: object,
+                     tip: object, paymaster_data: object, account_deployment_data: object, nonce_da_mode: object,
+                     fee_da_mode: object, version: object, proof_facts: object) -> InvokeV3Fields:
+    """Validate the fields of an INVOKE v3 transaction (the arguments of :func:`calculate_invoke_v3_hash`,
+    in the :data:`InvokeV3Fields` order; ``proof_facts`` may be ``None``) into the tuple
+    :func:`invoke_v3_hashes_unchecked` hashes: validate once, hash many in one batch.
 
     :raises TransactionError: unsupported version, felt out of range, tip not a u64, bad bounds.
     """
@@ -480,12 +469,8 @@ def calculate_invoke_v3_hash(
 
     :raises TransactionError: unsupported version, felt out of range, tip not a u64, bad bounds.
     """
-    fields = invoke_v3_fields(
-        sender_address=sender_address, calldata=calldata, chain_id=chain_id, nonce=nonce,
-        resource_bounds=resource_bounds, tip=tip, paymaster_data=paymaster_data,
-        account_deployment_data=account_deployment_data, nonce_da_mode=nonce_da_mode, fee_da_mode=fee_da_mode,
-        version=version, proof_facts=proof_facts,
-    )
+    fields = invoke_v3_fields(sender_address, calldata, chain_id, nonce, resource_bounds, tip, paymaster_data,
+                              account_deployment_data, nonce_da_mode, fee_da_mode, version, proof_facts)
     return invoke_v3_hashes_unchecked([fields])[0]
 
 

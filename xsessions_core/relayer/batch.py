@@ -102,12 +102,12 @@ class SessionSigner:
             if key not in tx:
                 raise TransactionError(f"transactions[{i}] is missing {key!r}")
         session = self._ctx.session
+        get = tx.get
         fields = invoke_v3_fields(
-            sender_address=tx.get("sender_address", session.address), calldata=calldata, chain_id=session.chain_id,
-            nonce=tx["nonce"], resource_bounds=tx["resource_bounds"], tip=tx.get("tip", 0),
-            paymaster_data=tx.get("paymaster_data", ()), account_deployment_data=tx.get("account_deployment_data", ()),
-            nonce_da_mode=tx.get("nonce_data_availability_mode", 0), fee_da_mode=tx.get("fee_data_availability_mode", 0),
-            version=tx.get("version", 3), proof_facts=tx.get("proof_facts"),
+            get("sender_address", session.address), calldata, session.chain_id, tx["nonce"], tx["resource_bounds"],
+            get("tip", 0), get("paymaster_data", ()), get("account_deployment_data", ()),
+            get("nonce_data_availability_mode", 0), get("fee_data_availability_mode", 0), get("version", 3),
+            get("proof_facts"),
         )
         return fields, calls
 

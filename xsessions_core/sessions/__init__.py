@@ -15,6 +15,7 @@ from .guardian import (
     GuardianSignature,
     GuardianTransactionRequest,
     LocalGuardian,
+    check_guardian_signature,
 )
 from .objects import (
     SESSION_VERSION,
@@ -43,6 +44,7 @@ from .outside_execution import (
     outside_execution_message_hash,
     outside_execution_to_dict,
     sign_outside_execution,
+    sign_outside_execution_with_context,
 )
 from .session import (
     ALLOWED_METHOD_HASH,
@@ -98,11 +100,11 @@ __all__ = [
     "session_token_signature", "sign_session_transaction",
     # guardian
     "SN_MAIN", "Cosigner", "GuardianOutsideExecutionRequest", "GuardianSessionInfo", "GuardianSignature",
-    "GuardianTransactionRequest", "LocalGuardian",
+    "GuardianTransactionRequest", "LocalGuardian", "check_guardian_signature",
     # outside execution
     "ANY_CALLER", "CALL_TYPE_HASH_REV_1", "OUTSIDE_CALL_TYPE_HASH_REV_0", "OUTSIDE_EXECUTION_TYPE_HASH_REV_0",
     "OUTSIDE_EXECUTION_TYPE_HASH_REV_1", "OutsideCall", "OutsideExecution", "build_outside_execution",
     "create_outside_execution_call", "get_outside_execution_typed_data", "outside_execution_calldata",
     "outside_execution_from_dict", "outside_execution_message_hash", "outside_execution_to_dict",
-    "sign_outside_execution",
+    "sign_outside_execution", "sign_outside_execution_with_context",
 ]
