@@ -93,6 +93,27 @@ static void xs_fe_mul_base(xs_fe *r, const xs_fe *a, const xs_fe *b) {
 
 
 
+/* Shared tail of xs_fe_mul_adx / xs_fe_sqr_adx: Montgomery reduction of the product in r8..r15
+ * (as in xs_fe_mul_base, with rdx = P3 for mulx), conditional subtraction, store to the pointer
+ * at roff(%[p]). */
+#define XS_ADX_REDC_STORE(roff) \
+        "negq %%r8\n\t" \
+        "movl $0, %%eax\n\t" "sbbq %%r9, %%rax\n\t" "movq %%rax, %%r9\n\t" \
+        "movl $0, %%eax\n\t" "sbbq %%r10, %%rax\n\t" "movq %%rax, %%r10\n\t" \
+        "adcq $0, %%r11\n\t" "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t" \
+        "movabsq $0x0800000000000011, %%rdx\n\t" \
+        "mulxq %%r8, %%rax, %%rbx\n\t" "addq %%rax, %%r11\n\t" "adcq %%rbx, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t" \
+        "mulxq %%r9, %%rax, %%rbx\n\t" "addq %%rax, %%r12\n\t" "adcq %%rbx, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t" \
+        "mulxq %%r10, %%rax, %%rbx\n\t" "addq %%rax, %%r13\n\t" "adcq %%rbx, %%r14\n\t" "adcq $0, %%r15\n\t" \
+        "movq %%r11, %%r8\n\t" "negq %%r8\n\t" \
+        "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t" \
+        "mulxq %%r8, %%rax, %%rbx\n\t" "addq %%rax, %%r14\n\t" "adcq %%rbx, %%r15\n\t" \
+        "movq %%r12, %%r8\n\t" "movq %%r13, %%r9\n\t" "movq %%r14, %%r10\n\t" "movq %%r15, %%r11\n\t" \
+        "subq $1, %%r8\n\t" "sbbq $0, %%r9\n\t" "sbbq $0, %%r10\n\t" "sbbq %%rdx, %%r11\n\t" \
+        "cmovcq %%r12, %%r8\n\t" "cmovcq %%r13, %%r9\n\t" "cmovcq %%r14, %%r10\n\t" "cmovcq %%r15, %%r11\n\t" \
+        "movq " #roff "(%[p]), %%rax\n\t" \
+        "movq %%r8, 0(%%rax)\n\t" "movq %%r9, 8(%%rax)\n\t" "movq %%r10, 16(%%rax)\n\t" "movq %%r11, 24(%%rax)\n\t"
+
 /* The same multiplication with BMI2/ADX (mulx, and adcx/adox: two independent carry chains per
  * row), used when the CPU has them (xs_fe_detect_cpu; chosen once, same results). About half the
  * instructions of xs_fe_mul_base, no rax/rdx shuffling. Constant time like xs_fe_mul_base. */
@@ -124,23 +145,39 @@ static void xs_fe_mul_adx(xs_fe *r, const xs_fe *a, const xs_fe *b) {
         "mulxq 16(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r13\n\t" "adoxq %%rbx, %%r14\n\t"
         "mulxq 24(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r14\n\t" "adoxq %%rbx, %%r15\n\t"
         "movl $0, %%eax\n\t" "adcxq %%rax, %%r15\n\t"
-        /* reduction: as in xs_fe_mul_base, with rdx = P3 */
-        "negq %%r8\n\t"
-        "movl $0, %%eax\n\t" "sbbq %%r9, %%rax\n\t" "movq %%rax, %%r9\n\t"
-        "movl $0, %%eax\n\t" "sbbq %%r10, %%rax\n\t" "movq %%rax, %%r10\n\t"
-        "adcq $0, %%r11\n\t" "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "movabsq $0x0800000000000011, %%rdx\n\t"
-        "mulxq %%r8, %%rax, %%rbx\n\t" "addq %%rax, %%r11\n\t" "adcq %%rbx, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "mulxq %%r9, %%rax, %%rbx\n\t" "addq %%rax, %%r12\n\t" "adcq %%rbx, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "mulxq %%r10, %%rax, %%rbx\n\t" "addq %%rax, %%r13\n\t" "adcq %%rbx, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "movq %%r11, %%r8\n\t" "negq %%r8\n\t"
-        "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "mulxq %%r8, %%rax, %%rbx\n\t" "addq %%rax, %%r14\n\t" "adcq %%rbx, %%r15\n\t"
-        "movq %%r12, %%r8\n\t" "movq %%r13, %%r9\n\t" "movq %%r14, %%r10\n\t" "movq %%r15, %%r11\n\t"
-        "subq $1, %%r8\n\t" "sbbq $0, %%r9\n\t" "sbbq $0, %%r10\n\t" "sbbq %%rdx, %%r11\n\t"
-        "cmovcq %%r12, %%r8\n\t" "cmovcq %%r13, %%r9\n\t" "cmovcq %%r14, %%r10\n\t" "cmovcq %%r15, %%r11\n\t"
-        "movq 16(%[p]), %%rax\n\t"
-        "movq %%r8, 0(%%rax)\n\t" "movq %%r9, 8(%%rax)\n\t" "movq %%r10, 16(%%rax)\n\t" "movq %%r11, 24(%%rax)\n\t"
+        XS_ADX_REDC_STORE(16)
+        :
+        : [p] "r"(p)
+        : "rax", "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+          "cc", "memory");
+}
+
+/* Squaring with BMI2/ADX: 6 off-diagonal products, doubled, plus the 4 squares. */
+static void xs_fe_sqr_adx(xs_fe *r, const xs_fe *a) {
+    const uint64_t *p[3];
+    p[0] = a->n; p[1] = a->n; p[2] = r->n;
+    __asm__ __volatile__(
+        "movq 0(%[p]), %%rsi\n\t"
+        "movq 0(%%rsi), %%rdx\n\t"
+        "mulxq 8(%%rsi), %%r9, %%r10\n\t"
+        "mulxq 16(%%rsi), %%rax, %%r11\n\t" "addq %%rax, %%r10\n\t"
+        "mulxq 24(%%rsi), %%rax, %%r12\n\t" "adcq %%rax, %%r11\n\t" "adcq $0, %%r12\n\t"
+        "movq 8(%%rsi), %%rdx\n\t" "xorl %%r13d, %%r13d\n\t"
+        "mulxq 16(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r11\n\t" "adoxq %%rbx, %%r12\n\t"
+        "mulxq 24(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r12\n\t" "adoxq %%rbx, %%r13\n\t"
+        "movq 16(%%rsi), %%rdx\n\t"
+        "mulxq 24(%%rsi), %%rax, %%r14\n\t" "adcxq %%rax, %%r13\n\t"
+        "movl $0, %%ebx\n\t" "adcxq %%rbx, %%r14\n\t"
+        /* double r9..r14 into r9..r15 */
+        "xorl %%r15d, %%r15d\n\t"
+        "addq %%r9, %%r9\n\t" "adcq %%r10, %%r10\n\t" "adcq %%r11, %%r11\n\t" "adcq %%r12, %%r12\n\t"
+        "adcq %%r13, %%r13\n\t" "adcq %%r14, %%r14\n\t" "adcq $0, %%r15\n\t"
+        /* + squares */
+        "movq 0(%%rsi), %%rdx\n\t" "mulxq %%rdx, %%r8, %%rax\n\t" "addq %%rax, %%r9\n\t"
+        "movq 8(%%rsi), %%rdx\n\t" "mulxq %%rdx, %%rax, %%rbx\n\t" "adcq %%rax, %%r10\n\t" "adcq %%rbx, %%r11\n\t"
+        "movq 16(%%rsi), %%rdx\n\t" "mulxq %%rdx, %%rax, %%rbx\n\t" "adcq %%rax, %%r12\n\t" "adcq %%rbx, %%r13\n\t"
+        "movq 24(%%rsi), %%rdx\n\t" "mulxq %%rdx, %%rax, %%rbx\n\t" "adcq %%rax, %%r14\n\t" "adcq %%rbx, %%r15\n\t"
+        XS_ADX_REDC_STORE(16)
         :
         : [p] "r"(p)
         : "rax", "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
@@ -207,9 +244,8 @@ static void xs_fe_sqr_base(xs_fe *r, const xs_fe *a) {
           "cc", "memory");
 }
 
-/* With BMI2/ADX a plain multiplication is as fast as xs_fe_sqr_base. */
 XS_INLINE void xs_fe_sqr(xs_fe *r, const xs_fe *a) {
-    if (xs_fe_use_adx) xs_fe_mul_adx(r, a, a); else xs_fe_sqr_base(r, a);
+    if (xs_fe_use_adx) xs_fe_sqr_adx(r, a); else xs_fe_sqr_base(r, a);
 }
 #endif /* XS_FE_ASM */
 

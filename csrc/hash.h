@@ -15,8 +15,9 @@
 
 /* In-place Hades permutation of width 3, Montgomery form (reduced). */
 static void xs_hades(xs_fe s[3]);
-/* Two independent permutations interleaved (same results as two xs_hades calls). */
-static void xs_hades2(xs_fe a[3], xs_fe b[3]);
+/* Two / four independent permutations interleaved (same results as xs_hades on each). */
+static void xs_hades2(xs_fe s[2][3]);
+static void xs_hades4(xs_fe s[4][3]);
 /* Pedersen of n pairs (a[i], b[i]) -> out[i]; one field inversion per 64 pairs.
  * out[i] may alias a[i] or b[i]. A result at infinity (needs a discrete-log relation
  * between the constant points; never seen) is written as 0. */

@@ -113,36 +113,45 @@ static void xs_hades(xs_fe s[3]) {
     for (i = 0; i < 4; i++) xs_poseidon_full(s, XS_POSEIDON_RC_LAST[i]);
 }
 
-/* Two independent permutations in lockstep. A single Hades is one long dependency chain
- * (latency bound); interleaving two lets the out-of-order core overlap them (batch calls). */
-static void xs_hades2(xs_fe a[3], xs_fe b[3]) {
-    int i, j;
+/* n independent permutations in lockstep (n = 2 or 4, a constant after inlining). A single
+ * Hades is one long dependency chain (latency bound); interleaving lets the out-of-order core
+ * overlap them (batch calls). Same rounds and constants as xs_hades. */
+XS_INLINE void xs_hades_n(xs_fe s[][3], int n) {
+    int i, j, k;
     for (i = 0; i < 4; i++) {
         for (j = 0; j < 3; j++) {
             xs_fe c;
             xs_fe_set_limbs(&c, XS_POSEIDON_RC_FIRST[i][j]);
-            xs_fe_add(&a[j], &a[j], &c); xs_fe_add(&b[j], &b[j], &c);
-            xs_fe_cube(&a[j], &a[j]); xs_fe_cube(&b[j], &b[j]);
+            for (k = 0; k < n; k++) xs_fe_add(&s[k][j], &s[k][j], &c);
+            for (k = 0; k < n; k++) xs_fe_cube(&s[k][j], &s[k][j]);
         }
-        xs_poseidon_mds(a); xs_poseidon_mds(b);
+        for (k = 0; k < n; k++) xs_poseidon_mds(s[k]);
+    }
+    {
+        xs_fe c;
+        xs_fe_set_limbs(&c, XS_POSEIDON_RC_PARTIAL[0]);
+        for (k = 0; k < n; k++) xs_fe_add(&s[k][2], &s[k][2], &c);
     }
     for (i = 0; i < XS_POSEIDON_PARTIAL_ROUNDS; i++) {
-        xs_fe c, ta, tb;
-        xs_fe_set_limbs(&c, XS_POSEIDON_RC_PARTIAL[i]);
-        xs_fe_add(&a[2], &a[2], &c); xs_fe_add(&b[2], &b[2], &c);
-        xs_fe_sqr(&ta, &a[2]); xs_fe_sqr(&tb, &b[2]);
-        xs_fe_mul(&a[2], &ta, &a[2]); xs_fe_mul(&b[2], &tb, &b[2]);
-        xs_poseidon_mds(a); xs_poseidon_mds(b);
+        const xs_fe *c2 = i + 1 < XS_POSEIDON_PARTIAL_ROUNDS
+                              ? (const xs_fe *)XS_POSEIDON_RC_PARTIAL[i + 1] : &xs_fe_zero_c;
+        xs_fe t[4];
+        for (k = 0; k < n; k++) xs_fe_sqr(&t[k], &s[k][2]);
+        for (k = 0; k < n; k++) xs_fe_mul(&s[k][2], &t[k], &s[k][2]);
+        for (k = 0; k < n; k++) xs_poseidon_mds_c(s[k], c2);
     }
     for (i = 0; i < 4; i++) {
         for (j = 0; j < 3; j++) {
             xs_fe c;
             xs_fe_set_limbs(&c, XS_POSEIDON_RC_LAST[i][j]);
-            xs_fe_add(&a[j], &a[j], &c); xs_fe_add(&b[j], &b[j], &c);
-            xs_fe_cube(&a[j], &a[j]); xs_fe_cube(&b[j], &b[j]);
+            for (k = 0; k < n; k++) xs_fe_add(&s[k][j], &s[k][j], &c);
+            for (k = 0; k < n; k++) xs_fe_cube(&s[k][j], &s[k][j]);
         }
-        xs_poseidon_mds(a); xs_poseidon_mds(b);
+        for (k = 0; k < n; k++) xs_poseidon_mds(s[k]);
     }
 }
+
+static void xs_hades2(xs_fe s[2][3]) { xs_hades_n(s, 2); }
+static void xs_hades4(xs_fe s[4][3]) { xs_hades_n(s, 4); }
 
 #endif /* XS_POSEIDON_IMPL_H */

@@ -100,26 +100,45 @@ void xs_poseidon(unsigned char *out32, const unsigned char *a32, const unsigned 
     xs_poseidon2(out32, a32, b32);
 }
 
-/* Two 2-input hashes at once (outputs may alias inputs). */
-static void xs_poseidon2_x2(unsigned char *o1, const unsigned char *a1, const unsigned char *b1,
-                            unsigned char *o2, const unsigned char *a2, const unsigned char *b2) {
-    xs_fe s[3], t[3];
-    xs_fe_from_be32(&s[0], a1); xs_fe_from_be32(&s[1], b1);
-    xs_fe_from_be32(&t[0], a2); xs_fe_from_be32(&t[1], b2);
-    xs_fe_set_limbs(&s[2], XS_FE_ONE_M); xs_fe_add(&s[2], &s[2], &s[2]);
-    t[2] = s[2];
-    xs_hades2(s, t);
-    xs_fe_to_be32(o1, &s[0]);
-    xs_fe_to_be32(o2, &t[0]);
+/* Permutes the m <= 4 states s[0..m), interleaved as far as possible. */
+static void xs_hades_upto4(xs_fe s[][3], size_t m) {
+    if (m == 4) {
+        xs_hades4(s);
+    } else {
+        if (m >= 2) xs_hades2(s);
+        if (m & 1) xs_hades(s[m - 1]);
+    }
+}
+
+/* m <= 4 two-input hashes at once: o[k] = poseidon(a[k], b[k]) (outputs may alias inputs). */
+static void xs_poseidon2_upto4(unsigned char *const *o, const unsigned char *const *a,
+                               const unsigned char *const *b, size_t m) {
+    xs_fe s[4][3];
+    size_t k;
+    for (k = 0; k < m; k++) {
+        xs_fe_from_be32(&s[k][0], a[k]);
+        xs_fe_from_be32(&s[k][1], b[k]);
+        xs_fe_set_limbs(&s[k][2], XS_FE_ONE_M);
+        xs_fe_add(&s[k][2], &s[k][2], &s[k][2]);    /* 2 */
+    }
+    xs_hades_upto4(s, m);
+    for (k = 0; k < m; k++) xs_fe_to_be32(o[k], &s[k][0]);
 }
 
 void xs_poseidon_batch(unsigned char *out, const unsigned char *pairs, size_t n) {
-    size_t i;
+    unsigned char *o[4];
+    const unsigned char *a[4], *b[4];
+    size_t base, m, k;
     XS_ONCE();
-    for (i = 0; i + 1 < n; i += 2)
-        xs_poseidon2_x2(out + 32 * i, pairs + 64 * i, pairs + 64 * i + 32,
-                        out + 32 * i + 32, pairs + 64 * i + 64, pairs + 64 * i + 96);
-    if (i < n) xs_poseidon2(out + 32 * i, pairs + 64 * i, pairs + 64 * i + 32);
+    for (base = 0; base < n; base += m) {
+        m = n - base < 4 ? n - base : 4;
+        for (k = 0; k < m; k++) {
+            o[k] = out + 32 * (base + k);
+            a[k] = pairs + 64 * (base + k);
+            b[k] = a[k] + 32;
+        }
+        xs_poseidon2_upto4(o, a, b, m);
+    }
 }
 
 void xs_poseidon_single(unsigned char *out32, const unsigned char *x32) {
@@ -163,30 +182,36 @@ void xs_poseidon_many(unsigned char *out32, const unsigned char *values, size_t 
 
 void xs_poseidon_many_batch(unsigned char *out, const unsigned char *values, size_t nvalues,
                             const size_t *lens, size_t nseqs) {
-    size_t j, off = 0;
+    size_t base, m, k, step, off = 0;
     XS_ONCE();
-    (void)nvalues;
-    for (j = 0; j + 1 < nseqs; j += 2) {   /* two sponges in lockstep */
-        const unsigned char *v1 = values + 32 * off, *v2 = v1 + 32 * lens[j];
-        size_t n1 = lens[j], n2 = lens[j + 1], b1 = n1 / 2 + 1, b2 = n2 / 2 + 1, k;
-        xs_fe s[3], t[3];
-        XS_VERIFY_CHECK(off + n1 + n2 <= nvalues);
-        memset(s, 0, sizeof s); memset(t, 0, sizeof t);
-        for (k = 0; k < b1 || k < b2; k++) {
-            if (k < b1) xs_sponge_absorb(s, v1, n1, k);
-            if (k < b2) xs_sponge_absorb(t, v2, n2, k);
-            if (k < b1 && k < b2) xs_hades2(s, t);
-            else if (k < b1) xs_hades(s);
-            else xs_hades(t);
+    for (base = 0; base < nseqs; base += m) {   /* up to four sponges in lockstep */
+        const unsigned char *v[4];
+        size_t len[4], blocks[4], maxb = 0;
+        xs_fe s[4][3], act[4][3];
+        m = nseqs - base < 4 ? nseqs - base : 4;
+        for (k = 0; k < m; k++) {
+            len[k] = lens[base + k];
+            XS_VERIFY_CHECK(off + len[k] <= nvalues);
+            v[k] = values + 32 * off;
+            off += len[k];
+            blocks[k] = len[k] / 2 + 1;
+            if (blocks[k] > maxb) maxb = blocks[k];
         }
-        xs_fe_to_be32(out + 32 * j, &s[0]);
-        xs_fe_to_be32(out + 32 * j + 32, &t[0]);
-        off += n1 + n2;
+        memset(s, 0, sizeof s);
+        for (step = 0; step < maxb; step++) {
+            size_t na = 0;
+            for (k = 0; k < m; k++)
+                if (step < blocks[k]) {
+                    xs_sponge_absorb(s[k], v[k], len[k], step);
+                    memcpy(act[na++], s[k], sizeof s[k]);
+                }
+            xs_hades_upto4(act, na);
+            for (k = 0, na = 0; k < m; k++)
+                if (step < blocks[k]) memcpy(s[k], act[na++], sizeof s[k]);
+        }
+        for (k = 0; k < m; k++) xs_fe_to_be32(out + 32 * (base + k), &s[k][0]);
     }
-    if (j < nseqs) {
-        XS_VERIFY_CHECK(off + lens[j] <= nvalues);
-        xs_poseidon_many(out + 32 * j, values + 32 * off, lens[j]);
-    }
+    (void)nvalues;
 }
 
 void xs_poseidon_permutation(unsigned char *out96, const unsigned char *in96) {
@@ -210,7 +235,7 @@ void xs_merkle_levels(unsigned char *out, const unsigned char *leaves, size_t n,
     const unsigned char *cur = leaves;
     unsigned char *o[XS_PED_CHUNK];
     const unsigned char *lo[XS_PED_CHUNK], *hi[XS_PED_CHUNK];
-    size_t cnt = n;
+    size_t cnt = n, chunk = use_poseidon ? 4 : XS_PED_CHUNK;
     XS_ONCE();
     while (cnt > 1) {
         size_t next = (cnt + 1) / 2, i, m = 0;
@@ -218,16 +243,13 @@ void xs_merkle_levels(unsigned char *out, const unsigned char *leaves, size_t n,
             const unsigned char *a = cur + 64 * i;
             const unsigned char *b = (2 * i + 1 < cnt) ? a + 32 : zero;
             if (memcmp(a, b, 32) > 0) { const unsigned char *tt = a; a = b; b = tt; }
-            if (use_poseidon) {
-                o[m] = out + 32 * i; lo[m] = a; hi[m] = b; m++;
-                if (m == 2) { xs_poseidon2_x2(o[0], lo[0], hi[0], o[1], lo[1], hi[1]); m = 0; }
-            } else {
-                o[m] = out + 32 * i; lo[m] = a; hi[m] = b; m++;
-                if (m == XS_PED_CHUNK) { xs_pedersen_ptrs_var(o, lo, hi, m); m = 0; }
+            o[m] = out + 32 * i; lo[m] = a; hi[m] = b; m++;
+            if (m == chunk || i + 1 == next) {
+                if (use_poseidon) xs_poseidon2_upto4(o, lo, hi, m);
+                else xs_pedersen_ptrs_var(o, lo, hi, m);
+                m = 0;
             }
         }
-        if (m && use_poseidon) xs_poseidon2(o[0], lo[0], hi[0]);
-        else if (m) xs_pedersen_ptrs_var(o, lo, hi, m);
         cur = out;
         out += 32 * next;
         cnt = next;

@@ -9,8 +9,9 @@ non-UTF-8 bytes, NaN/Infinity... Rules checked:
   (``"reject"``); never another exception; never more than :data:`HANG_SECONDS` (a hang guard run
   in a thread, not a speed assertion). Each pipeline first accepts the unbroken object, so a
   rejection is caused by the broken field.
-* CLI (``python -m xsessions_core session inspect FILE`` / ``verify FILE``): a non-zero exit, one
-  line on stderr, no traceback, within the same bound.
+* CLI (``python -m xsessions_core session inspect FILE`` / ``verify`` / ``sign``): exit 1 with the
+  reason in its JSON output, or exit 2 with one line on stderr; no traceback; the same time bound;
+  ``session inspect`` refuses a file over :data:`MAX_CLI_BYTES` (exit 2).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -39,6 +41,9 @@ HOSTILE = Path(__file__).resolve().parent / "hostile"
 INDEX = json.loads((HOSTILE / "index.json").read_text())
 CASES = INDEX["cases"]
 HANG_SECONDS = 30.0
+#: Proposed cap on the file ``session inspect`` reads (one session or one signature: a few KB even
+#: with hundreds of allowed methods). Bulk ``sign``/``verify`` files legitimately grow larger.
+MAX_CLI_BYTES = 1 << 20
 
 V9 = load_vectors("sessions_v9.json")["sessions"][0]
 V4 = load_vectors("sessions_v4.json")["sessions"][0]
@@ -186,22 +191,22 @@ def _cli_runs() -> list[tuple[str, str, list[str], bytes | None]]:
     return runs
 
 
-def _run_cli(backend: str, argv: list[str], stdin: bytes | None) -> tuple[int | None, str]:
-    cmd = [sys.executable, "-m", "xsessions_core", "--backend", backend, *argv]
+def _run_cli(argv: list[str], stdin: bytes | None) -> tuple[int | None, str, str]:
+    cmd = [sys.executable, "-m", "xsessions_core", *argv]
     try:
         p = subprocess.run(cmd, input=stdin if stdin is not None else b"", capture_output=True,
                            timeout=HANG_SECONDS, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
     except subprocess.TimeoutExpired:
-        return None, ""
-    return p.returncode, p.stderr.decode("utf-8", "replace")
+        return None, "", ""
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 
 
-@pytest.fixture(scope="module")
-def cli_results(backend: str) -> dict[tuple[str, str], tuple[int | None, str]]:
-    """All CLI runs of the corpus, two at a time (one per core), keyed by (file, command)."""
+@lru_cache(maxsize=None)
+def cli_results() -> dict[tuple[str, str], tuple[int | None, str, str]]:
+    """All CLI runs of the corpus (default backend), two at a time, once per process."""
     runs = _cli_runs()
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda r: _run_cli(backend, r[2], r[3]), runs))
+        results = list(pool.map(lambda r: _run_cli(r[2], r[3]), runs))
     return {(r[0], r[1]): res for r, res in zip(runs, results)}
 
 
@@ -210,13 +215,21 @@ def _cli_params() -> list[Any]:
 
 
 @pytest.mark.parametrize("file,label", _cli_params())
-def test_hostile_input_through_cli(file: str, label: str, cli_results: dict[Any, Any]) -> None:
-    code, stderr = cli_results[(file, label)]
+def test_hostile_input_through_cli(file: str, label: str) -> None:
+    """The CLI contract: exit 1 = invalid object / failed verification (the reason is the JSON it
+    prints), exit 2 = input error with exactly one line on stderr; never a traceback; a file over
+    :data:`MAX_CLI_BYTES` given to ``session inspect`` is an input error."""
+    code, stdout, stderr = cli_results()[(file, label)]
     assert code is not None, f"`{label}` did not finish within {HANG_SECONDS} s"
     assert "Traceback" not in stderr, stderr
-    assert code != 0, f"`{label}` accepted {file} (exit 0)"
     lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].strip(), f"expected a one-line reason on stderr, got {stderr!r}"
+    if label == "session inspect" and (HOSTILE / file).stat().st_size > MAX_CLI_BYTES:
+        assert code == 2, f"`{label}` read a {(HOSTILE / file).stat().st_size}-byte file (exit {code})"
+    assert code in (1, 2), f"`{label}` exit {code} on {file}"
+    if code == 2:
+        assert len(lines) == 1 and lines[0].startswith("xsessions: error: "), stderr
+    else:
+        assert len(lines) <= 1 and stdout.strip(), (stdout[:500], stderr)
 
 
 # --------------------------------------------------------------------------- crypto API

@@ -27,6 +27,17 @@ class _UsageError(Exception):
     pass
 
 
+def _private_key(value: object, name: str) -> int:
+    """Parse a private key (int, hex or decimal string) without ever echoing it in an error."""
+    try:
+        key = value if isinstance(value, int) and not isinstance(value, bool) else int(str(value), 0)
+    except ValueError:
+        key = None
+    if key is None or not 1 <= key < crypto.EC_ORDER:
+        raise _UsageError(f"{name} is not a valid private key (an int or hex string in [1, n))")
+    return key
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors and exit code 2."""
 
@@ -246,7 +257,7 @@ def _signer_from(spec: dict[str, Any]) -> Any:
     session = Session.from_dict(_need(spec, "session", "the input"))
     if session.session_key is None:
         raise _UsageError("session.sessionKey.privateKey is needed to sign")
-    guardian = int(str(_need(spec, "guardian_private_key", "the input")), 0)
+    guardian = _private_key(_need(spec, "guardian_private_key", "the input"), "guardian_private_key")
     version = str(spec.get("account_version", "0.4"))
     owner_guid = spec.get("owner_guid")
     return SessionSigner(session, None, guardian, cache_authorization=bool(spec.get("cache_authorization", False)),

@@ -208,10 +208,15 @@ class SessionKey:
     def from_dict(cls, d: Mapping[str, Any]) -> "SessionKey":
         """From ``{"privateKey", "publicKey"?}``; a given ``publicKey`` must match the private key."""
         raw = _get(d, "privateKey", "sessionKey")
+        key: SessionKey | None
         try:
             key = cls(_felt(raw, "sessionKey.privateKey"))
         except SessionError:
-            raise SessionError("sessionKey.privateKey is not a valid private key") from None
+            key = None
+        if key is None:
+            # Raised outside the except block: the inner error (which quotes the value) must not
+            # even survive as __context__.
+            raise SessionError("sessionKey.privateKey is not a valid private key")
         if "publicKey" in d and _felt(d["publicKey"], "sessionKey.publicKey") != key.public_key:
             raise SessionError("sessionKey.publicKey does not match sessionKey.privateKey")
         return key
