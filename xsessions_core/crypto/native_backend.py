@@ -61,6 +61,11 @@ def _pack(values: Sequence[int]) -> bytes:
     return _join([v.to_bytes(32, "big") for v in values])
 
 
+def _pack_pairs(pairs: Sequence[tuple[int, int]]) -> bytes:
+    # one 64-byte conversion per pair (felts < 2^252, so a << 256 | b is a || b)
+    return _join([(a << 256 | b).to_bytes(64, "big") for a, b in pairs])
+
+
 def _unpack(buf: object, n: int) -> list[int]:
     raw = _buffer(buf, 32 * n)[:]
     return [_from_bytes(raw[i:i + 32], "big") for i in range(0, 32 * n, 32)]
@@ -79,7 +84,7 @@ def pedersen_batch(pairs: Sequence[tuple[int, int]]) -> list[int]:
     if not n:
         return []
     out = _new(_TN, 32 * n)
-    _ped_batch(out, _join([a.to_bytes(32, "big") + b.to_bytes(32, "big") for a, b in pairs]), n)
+    _ped_batch(out, _pack_pairs(pairs), n)
     return _unpack(out, n)
 
 
@@ -102,7 +107,7 @@ def poseidon_batch(pairs: Sequence[tuple[int, int]]) -> list[int]:
     if not n:
         return []
     out = _new(_TN, 32 * n)
-    _pos_batch(out, _join([a.to_bytes(32, "big") + b.to_bytes(32, "big") for a, b in pairs]), n)
+    _pos_batch(out, _pack_pairs(pairs), n)
     return _unpack(out, n)
 
 
