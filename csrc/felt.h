@@ -4,6 +4,8 @@
  * limbs. Unless a function says otherwise, inputs and outputs are fully reduced (< p).
  * Every function is constant time except those whose name ends in _var.
  * Outputs may alias inputs everywhere.
+ * On x86-64, mul/sqr use mulx/adcx/adox when the CPU has BMI2 and ADX (checked once by
+ * xs_init via cpuid), else mulq; both are constant time and give identical results.
  */
 #ifndef XS_FELT_H
 #define XS_FELT_H

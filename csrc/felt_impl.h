@@ -93,10 +93,10 @@ static void xs_fe_mul_base(xs_fe *r, const xs_fe *a, const xs_fe *b) {
 
 
 
-/* Shared tail of xs_fe_mul_adx / xs_fe_sqr_adx: Montgomery reduction of the product in r8..r15
- * (as in xs_fe_mul_base, with rdx = P3 for mulx), conditional subtraction, store to the pointer
- * at roff(%[p]). */
-#define XS_ADX_REDC_STORE(roff) \
+/* Shared tail of the BMI2/ADX code: Montgomery reduction of the product in r8..r15 (as in
+ * xs_fe_mul_base, with rdx = P3 for mulx) and conditional subtraction, result in r8..r11;
+ * XS_ADX_REDC_STORE also stores it to the pointer at roff(%[p]). */
+#define XS_ADX_REDC \
         "negq %%r8\n\t" \
         "movl $0, %%eax\n\t" "sbbq %%r9, %%rax\n\t" "movq %%rax, %%r9\n\t" \
         "movl $0, %%eax\n\t" "sbbq %%r10, %%rax\n\t" "movq %%rax, %%r10\n\t" \
@@ -110,7 +110,8 @@ static void xs_fe_mul_base(xs_fe *r, const xs_fe *a, const xs_fe *b) {
         "mulxq %%r8, %%rax, %%rbx\n\t" "addq %%rax, %%r14\n\t" "adcq %%rbx, %%r15\n\t" \
         "movq %%r12, %%r8\n\t" "movq %%r13, %%r9\n\t" "movq %%r14, %%r10\n\t" "movq %%r15, %%r11\n\t" \
         "subq $1, %%r8\n\t" "sbbq $0, %%r9\n\t" "sbbq $0, %%r10\n\t" "sbbq %%rdx, %%r11\n\t" \
-        "cmovcq %%r12, %%r8\n\t" "cmovcq %%r13, %%r9\n\t" "cmovcq %%r14, %%r10\n\t" "cmovcq %%r15, %%r11\n\t" \
+        "cmovcq %%r12, %%r8\n\t" "cmovcq %%r13, %%r9\n\t" "cmovcq %%r14, %%r10\n\t" "cmovcq %%r15, %%r11\n\t"
+#define XS_ADX_REDC_STORE(roff) XS_ADX_REDC \
         "movq " #roff "(%[p]), %%rax\n\t" \
         "movq %%r8, 0(%%rax)\n\t" "movq %%r9, 8(%%rax)\n\t" "movq %%r10, 16(%%rax)\n\t" "movq %%r11, 24(%%rax)\n\t"
 
@@ -152,31 +153,74 @@ static void xs_fe_mul_adx(xs_fe *r, const xs_fe *a, const xs_fe *b) {
           "cc", "memory");
 }
 
+/* a^2 (a at rsi) into r8..r15, with BMI2/ADX: 6 off-diagonal products, doubled, plus the 4 squares. */
+#define XS_ADX_SQR \
+        "movq 0(%%rsi), %%rdx\n\t" \
+        "mulxq 8(%%rsi), %%r9, %%r10\n\t" \
+        "mulxq 16(%%rsi), %%rax, %%r11\n\t" "addq %%rax, %%r10\n\t" \
+        "mulxq 24(%%rsi), %%rax, %%r12\n\t" "adcq %%rax, %%r11\n\t" "adcq $0, %%r12\n\t" \
+        "movq 8(%%rsi), %%rdx\n\t" "xorl %%r13d, %%r13d\n\t" \
+        "mulxq 16(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r11\n\t" "adoxq %%rbx, %%r12\n\t" \
+        "mulxq 24(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r12\n\t" "adoxq %%rbx, %%r13\n\t" \
+        "movq 16(%%rsi), %%rdx\n\t" \
+        "mulxq 24(%%rsi), %%rax, %%r14\n\t" "adcxq %%rax, %%r13\n\t" \
+        "movl $0, %%ebx\n\t" "adcxq %%rbx, %%r14\n\t" \
+        /* double r9..r14 into r9..r15 */ \
+        "xorl %%r15d, %%r15d\n\t" \
+        "addq %%r9, %%r9\n\t" "adcq %%r10, %%r10\n\t" "adcq %%r11, %%r11\n\t" "adcq %%r12, %%r12\n\t" \
+        "adcq %%r13, %%r13\n\t" "adcq %%r14, %%r14\n\t" "adcq $0, %%r15\n\t" \
+        /* + squares */ \
+        "movq 0(%%rsi), %%rdx\n\t" "mulxq %%rdx, %%r8, %%rax\n\t" "addq %%rax, %%r9\n\t" \
+        "movq 8(%%rsi), %%rdx\n\t" "mulxq %%rdx, %%rax, %%rbx\n\t" "adcq %%rax, %%r10\n\t" "adcq %%rbx, %%r11\n\t" \
+        "movq 16(%%rsi), %%rdx\n\t" "mulxq %%rdx, %%rax, %%rbx\n\t" "adcq %%rax, %%r12\n\t" "adcq %%rbx, %%r13\n\t" \
+        "movq 24(%%rsi), %%rdx\n\t" "mulxq %%rdx, %%rax, %%rbx\n\t" "adcq %%rax, %%r14\n\t" "adcq %%rbx, %%r15\n\t"
+
 /* Squaring with BMI2/ADX: 6 off-diagonal products, doubled, plus the 4 squares. */
 static void xs_fe_sqr_adx(xs_fe *r, const xs_fe *a) {
     const uint64_t *p[3];
     p[0] = a->n; p[1] = a->n; p[2] = r->n;
     __asm__ __volatile__(
         "movq 0(%[p]), %%rsi\n\t"
-        "movq 0(%%rsi), %%rdx\n\t"
-        "mulxq 8(%%rsi), %%r9, %%r10\n\t"
-        "mulxq 16(%%rsi), %%rax, %%r11\n\t" "addq %%rax, %%r10\n\t"
+        XS_ADX_SQR
+        XS_ADX_REDC_STORE(16)
+        :
+        : [p] "r"(p)
+        : "rax", "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+          "cc", "memory");
+}
+
+/* r = a^3 with BMI2/ADX in one block: the square stays in registers (r8 -> rdx, r9..r11 ->
+ * r13..r15, each moved into rdx as its row of the product a^2 * a starts). */
+static void xs_fe_cube_adx(xs_fe *r, const xs_fe *a) {
+    const uint64_t *p[3];
+    p[0] = a->n; p[1] = a->n; p[2] = r->n;
+    __asm__ __volatile__(
+        "movq 0(%[p]), %%rsi\n\t"
+        XS_ADX_SQR
+        XS_ADX_REDC
+        "movq %%r8, %%rdx\n\t" "movq %%r9, %%r13\n\t" "movq %%r10, %%r14\n\t" "movq %%r11, %%r15\n\t"
+        "mulxq 0(%%rsi), %%r8, %%r9\n\t"
+        "mulxq 8(%%rsi), %%rax, %%r10\n\t" "addq %%rax, %%r9\n\t"
+        "mulxq 16(%%rsi), %%rax, %%r11\n\t" "adcq %%rax, %%r10\n\t"
         "mulxq 24(%%rsi), %%rax, %%r12\n\t" "adcq %%rax, %%r11\n\t" "adcq $0, %%r12\n\t"
-        "movq 8(%%rsi), %%rdx\n\t" "xorl %%r13d, %%r13d\n\t"
+        "movq %%r13, %%rdx\n\t" "xorl %%r13d, %%r13d\n\t"
+        "mulxq 0(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r9\n\t" "adoxq %%rbx, %%r10\n\t"
+        "mulxq 8(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r10\n\t" "adoxq %%rbx, %%r11\n\t"
         "mulxq 16(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r11\n\t" "adoxq %%rbx, %%r12\n\t"
         "mulxq 24(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r12\n\t" "adoxq %%rbx, %%r13\n\t"
-        "movq 16(%%rsi), %%rdx\n\t"
-        "mulxq 24(%%rsi), %%rax, %%r14\n\t" "adcxq %%rax, %%r13\n\t"
-        "movl $0, %%ebx\n\t" "adcxq %%rbx, %%r14\n\t"
-        /* double r9..r14 into r9..r15 */
-        "xorl %%r15d, %%r15d\n\t"
-        "addq %%r9, %%r9\n\t" "adcq %%r10, %%r10\n\t" "adcq %%r11, %%r11\n\t" "adcq %%r12, %%r12\n\t"
-        "adcq %%r13, %%r13\n\t" "adcq %%r14, %%r14\n\t" "adcq $0, %%r15\n\t"
-        /* + squares */
-        "movq 0(%%rsi), %%rdx\n\t" "mulxq %%rdx, %%r8, %%rax\n\t" "addq %%rax, %%r9\n\t"
-        "movq 8(%%rsi), %%rdx\n\t" "mulxq %%rdx, %%rax, %%rbx\n\t" "adcq %%rax, %%r10\n\t" "adcq %%rbx, %%r11\n\t"
-        "movq 16(%%rsi), %%rdx\n\t" "mulxq %%rdx, %%rax, %%rbx\n\t" "adcq %%rax, %%r12\n\t" "adcq %%rbx, %%r13\n\t"
-        "movq 24(%%rsi), %%rdx\n\t" "mulxq %%rdx, %%rax, %%rbx\n\t" "adcq %%rax, %%r14\n\t" "adcq %%rbx, %%r15\n\t"
+        "movl $0, %%eax\n\t" "adcxq %%rax, %%r13\n\t"
+        "movq %%r14, %%rdx\n\t" "xorl %%r14d, %%r14d\n\t"
+        "mulxq 0(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r10\n\t" "adoxq %%rbx, %%r11\n\t"
+        "mulxq 8(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r11\n\t" "adoxq %%rbx, %%r12\n\t"
+        "mulxq 16(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r12\n\t" "adoxq %%rbx, %%r13\n\t"
+        "mulxq 24(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r13\n\t" "adoxq %%rbx, %%r14\n\t"
+        "movl $0, %%eax\n\t" "adcxq %%rax, %%r14\n\t"
+        "movq %%r15, %%rdx\n\t" "xorl %%r15d, %%r15d\n\t"
+        "mulxq 0(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r11\n\t" "adoxq %%rbx, %%r12\n\t"
+        "mulxq 8(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r12\n\t" "adoxq %%rbx, %%r13\n\t"
+        "mulxq 16(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r13\n\t" "adoxq %%rbx, %%r14\n\t"
+        "mulxq 24(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r14\n\t" "adoxq %%rbx, %%r15\n\t"
+        "movl $0, %%eax\n\t" "adcxq %%rax, %%r15\n\t"
         XS_ADX_REDC_STORE(16)
         :
         : [p] "r"(p)

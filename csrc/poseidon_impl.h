@@ -14,7 +14,7 @@
  * non-negative value < 5p < 2^255 (3a+b+c; a+c+(p-b); a+b+2p-2c), then fully reduced with
  * q = v >> 251: v - q*p = (v mod 2^251) - q*(17*2^192 + 1) lies in (-p, 2^251), and adding p
  * when it is negative (mask from bit 255) gives the canonical value. Inputs reduced. */
-#define XS_MDS_REDUCE_STORE(off)                                                          \
+#define XS_MDS_REDUCE_STORE(dst, off)                                                     \
     "movq %%r11, %%rax\n\t" "shrq $59, %%rax\n\t"                 /* q */                 \
     "movabsq $0x07ffffffffffffff, %%rdx\n\t" "andq %%rdx, %%r11\n\t"                      \
     "movq %%rax, %%rdx\n\t" "shlq $4, %%rdx\n\t" "addq %%rax, %%rdx\n\t" /* 17q */        \
@@ -22,13 +22,13 @@
     "movq %%r11, %%rax\n\t" "sarq $63, %%rax\n\t"                 /* mask if negative */  \
     "movq %%rax, %%rdx\n\t" "andq $1, %%rdx\n\t" "andq %%rcx, %%rax\n\t"                  \
     "addq %%rdx, %%r8\n\t" "adcq $0, %%r9\n\t" "adcq $0, %%r10\n\t" "adcq %%rax, %%r11\n\t" \
-    "movq %%r8, " #off "+0(%[o])\n\t" "movq %%r9, " #off "+8(%[o])\n\t"                   \
-    "movq %%r10, " #off "+16(%[o])\n\t" "movq %%r11, " #off "+24(%[o])\n\t"
+    "movq %%r8, " #off "+0(%[" #dst "])\n\t" "movq %%r9, " #off "+8(%[" #dst "])\n\t"       \
+    "movq %%r10, " #off "+16(%[" #dst "])\n\t" "movq %%r11, " #off "+24(%[" #dst "])\n\t"
 
 /* s = MDS(s), then s[2] += c2 (c2 reduced; folds the next partial round's constant into the
  * reduction that MDS does anyway, shortening the round's dependency chain). */
 XS_INLINE void xs_poseidon_mds_c(xs_fe s[3], const xs_fe *c2) {
-    xs_fe o[3];
+    xs_fe o[2];
     __asm__ __volatile__(
         "movabsq $0x0800000000000011, %%rcx\n\t"
         /* o0 = 3 s0 + s1 + s2 */
@@ -37,13 +37,13 @@ XS_INLINE void xs_poseidon_mds_c(xs_fe s[3], const xs_fe *c2) {
         "addq 0(%[s]), %%r8\n\t" "adcq 8(%[s]), %%r9\n\t" "adcq 16(%[s]), %%r10\n\t" "adcq 24(%[s]), %%r11\n\t"
         "addq 32(%[s]), %%r8\n\t" "adcq 40(%[s]), %%r9\n\t" "adcq 48(%[s]), %%r10\n\t" "adcq 56(%[s]), %%r11\n\t"
         "addq 64(%[s]), %%r8\n\t" "adcq 72(%[s]), %%r9\n\t" "adcq 80(%[s]), %%r10\n\t" "adcq 88(%[s]), %%r11\n\t"
-        XS_MDS_REDUCE_STORE(0)
+        XS_MDS_REDUCE_STORE(o, 0)
         /* o1 = s0 + s2 + p - s1 */
         "movq 0(%[s]), %%r8\n\t" "movq 8(%[s]), %%r9\n\t" "movq 16(%[s]), %%r10\n\t" "movq 24(%[s]), %%r11\n\t"
         "addq 64(%[s]), %%r8\n\t" "adcq 72(%[s]), %%r9\n\t" "adcq 80(%[s]), %%r10\n\t" "adcq 88(%[s]), %%r11\n\t"
         "addq $1, %%r8\n\t" "adcq $0, %%r9\n\t" "adcq $0, %%r10\n\t" "adcq %%rcx, %%r11\n\t"
         "subq 32(%[s]), %%r8\n\t" "sbbq 40(%[s]), %%r9\n\t" "sbbq 48(%[s]), %%r10\n\t" "sbbq 56(%[s]), %%r11\n\t"
-        XS_MDS_REDUCE_STORE(32)
+        XS_MDS_REDUCE_STORE(o, 32)
         /* o2 = s0 + s1 + 2p - 2 s2 */
         "movq 0(%[s]), %%r8\n\t" "movq 8(%[s]), %%r9\n\t" "movq 16(%[s]), %%r10\n\t" "movq 24(%[s]), %%r11\n\t"
         "addq 32(%[s]), %%r8\n\t" "adcq 40(%[s]), %%r9\n\t" "adcq 48(%[s]), %%r10\n\t" "adcq 56(%[s]), %%r11\n\t"
@@ -52,11 +52,11 @@ XS_INLINE void xs_poseidon_mds_c(xs_fe s[3], const xs_fe *c2) {
         "subq 64(%[s]), %%r8\n\t" "sbbq 72(%[s]), %%r9\n\t" "sbbq 80(%[s]), %%r10\n\t" "sbbq 88(%[s]), %%r11\n\t"
         "subq 64(%[s]), %%r8\n\t" "sbbq 72(%[s]), %%r9\n\t" "sbbq 80(%[s]), %%r10\n\t" "sbbq 88(%[s]), %%r11\n\t"
         "addq 0(%[c]), %%r8\n\t" "adcq 8(%[c]), %%r9\n\t" "adcq 16(%[c]), %%r10\n\t" "adcq 24(%[c]), %%r11\n\t"
-        XS_MDS_REDUCE_STORE(64)
+        XS_MDS_REDUCE_STORE(s, 64)  /* last: s no longer read */
         :
         : [s] "r"(s), [o] "r"(o), [c] "r"(c2->n)
         : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "cc", "memory");
-    memcpy(s, o, sizeof o);
+    memcpy(s, o, sizeof o);   /* s[0], s[1]; s[2] was written in place (shorter chain to the S-box) */
 }
 #endif
 
@@ -82,6 +82,9 @@ XS_INLINE void xs_poseidon_mds(xs_fe s[3]) { xs_poseidon_mds_c(s, &xs_fe_zero_c)
 
 XS_INLINE void xs_fe_cube(xs_fe *r, const xs_fe *a) {
     xs_fe t;
+#if XS_FE_ASM
+    if (xs_fe_use_adx) { xs_fe_cube_adx(r, a); return; }
+#endif
     xs_fe_sqr(&t, a);
     xs_fe_mul(r, &t, a);
 }
@@ -135,9 +138,7 @@ XS_INLINE void xs_hades_n(xs_fe s[][3], int n) {
     for (i = 0; i < XS_POSEIDON_PARTIAL_ROUNDS; i++) {
         const xs_fe *c2 = i + 1 < XS_POSEIDON_PARTIAL_ROUNDS
                               ? (const xs_fe *)XS_POSEIDON_RC_PARTIAL[i + 1] : &xs_fe_zero_c;
-        xs_fe t[4];
-        for (k = 0; k < n; k++) xs_fe_sqr(&t[k], &s[k][2]);
-        for (k = 0; k < n; k++) xs_fe_mul(&s[k][2], &t[k], &s[k][2]);
+        for (k = 0; k < n; k++) xs_fe_cube(&s[k][2], &s[k][2]);
         for (k = 0; k < n; k++) xs_poseidon_mds_c(s[k], c2);
     }
     for (i = 0; i < 4; i++) {

@@ -3,6 +3,9 @@
 #   1. tests.c with ASan + UBSan and XS_VERIFY (x86-64 asm field, then the portable C field);
 #   2. tests.c without sanitizers under valgrind memcheck;
 #   3. ctime_tests.c under valgrind: the signing path must not branch on or index by secrets.
+# The asm field picks mulx/adcx/adox at run time on CPUs with BMI2+ADX: the ASan runs use that
+# code (and compare it with the mulq code), while valgrind hides ADX, so its runs (memcheck,
+# ctime) cover the mulq code.
 # Usage: csrc/tests/run_c_tests.sh [seed]   (exit status non-zero on any failure)
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -427,6 +427,20 @@ static void test_field(int iters) {
         xs_fe_sqr(&c, &a);
         CHECK(xs_fe_is_zero(&a) || xs_fe_is_square_var(&c), "a^2 is a square (iter %d)", i);
     }
+#if XS_FE_ASM
+    /* the BMI2/ADX multiplication (when this CPU has it; valgrind hides it) == the mulq one */
+    for (i = 0; xs_fe_use_adx && i < iters; i++) {
+        rnd_fe(&a); rnd_fe(&b);
+        if (i == 0) a = pm1;
+        if (i == 1) b = pm1;
+        xs_fe_mul_adx(&c, &a, &b); xs_fe_mul_base(&d, &a, &b);
+        CHECK(xs_fe_equal(&c, &d), "mul_adx == mul_base (iter %d)", i);
+        xs_fe_sqr_adx(&c, &a); xs_fe_sqr_base(&d, &a);
+        CHECK(xs_fe_equal(&c, &d), "sqr_adx == sqr_base (iter %d)", i);
+        xs_fe_cube_adx(&c, &a); xs_fe_mul_base(&d, &d, &a);
+        CHECK(xs_fe_equal(&c, &d), "cube_adx == a^2 * a (iter %d)", i);
+    }
+#endif
 }
 
 static void test_scalar(int iters) {
@@ -559,6 +573,24 @@ static void test_hash_consistency(int iters) {
     for (i = 0; i < 5; i++) {
         xs_poseidon(o1, pairs + 64 * i, pairs + 64 * i + 32);
         CHECK(memcmp(o1, outs + 32 * i, 32) == 0, "poseidon batch item %d", i);
+    }
+    {   /* batches of 7 (groups of 4 and 3 permutations in lockstep) == single calls */
+        static const size_t lens[7] = {0, 5, 2, 9, 1, 4, 3};   /* 24 values */
+        unsigned char vals[24 * 32], pr[7 * 64], ob[7 * 32];
+        size_t off = 0;
+        for (i = 0; i < 24; i++) rnd_felt251(vals + 32 * i);
+        for (i = 0; i < 7; i++) { rnd_felt251(pr + 64 * i); rnd_felt251(pr + 64 * i + 32); }
+        xs_poseidon_batch(ob, pr, 7);
+        for (i = 0; i < 7; i++) {
+            xs_poseidon(o1, pr + 64 * i, pr + 64 * i + 32);
+            CHECK(memcmp(o1, ob + 32 * i, 32) == 0, "poseidon batch of 7, item %d", i);
+        }
+        xs_poseidon_many_batch(ob, vals, 24, lens, 7);
+        for (i = 0; i < 7; i++) {
+            xs_poseidon_many(o1, vals + 32 * off, lens[i]);
+            off += lens[i];
+            CHECK(memcmp(o1, ob + 32 * i, 32) == 0, "poseidon_many_batch of 7, item %d", i);
+        }
     }
     {   /* poseidon_many([x, y]) == hades(x, y + 1... ) consistency: many of 1 = hades(x, 1, 0)[0] */
         unsigned char in96[96], o96[96];

@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 import atheris
 
-with atheris.instrument_imports():
+with atheris.instrument_imports(include=["xsessions_core"]):
     import xsessions_core  # noqa: F401  (instrument the whole package for coverage feedback)
     from xsessions_core.crypto import EC_ORDER, FIELD_PRIME
     from xsessions_core.errors import XSessionsError

@@ -22,7 +22,7 @@ from common import load_json, main  # noqa: E402
 
 from xsessions_core.errors import XSessionsError  # noqa: E402
 
-with atheris.instrument_imports():
+with atheris.instrument_imports(include=["xsessions_core"]):
     from xsessions_core import legacy
     from xsessions_core.sessions.objects import OffChainSession, Session, SessionRequest
     from xsessions_core.sessions.session import compile_session, verify_session

@@ -17,7 +17,7 @@ import atheris  # noqa: E402
 
 from common import main  # noqa: E402
 
-with atheris.instrument_imports():
+with atheris.instrument_imports(include=["xsessions_core"]):
     from xsessions_core.typed_data import TypedData
 
 ACCOUNT = 0x1234
