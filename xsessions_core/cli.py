@@ -52,20 +52,32 @@ def _formatter(prog: str) -> argparse.HelpFormatter:
 
 # --------------------------------------------------------------------------- I/O helpers
 
-def _read_json(path: str) -> Any:
+#: Largest JSON document accepted by ``session inspect`` and the small-object commands.
+MAX_OBJECT_BYTES = 1 << 20
+#: Largest JSON document accepted by the bulk commands (``sign``, ``verify``).
+MAX_BULK_BYTES = 256 << 20
+
+
+def _read_json(path: str, max_bytes: int = MAX_OBJECT_BYTES) -> Any:
     try:
         if path == "-":
-            text = sys.stdin.read()
+            text = sys.stdin.read(max_bytes + 1)
         else:
             with open(path, encoding="utf-8") as fh:
-                text = fh.read()
+                text = fh.read(max_bytes + 1)
     except OSError as exc:
         raise _UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise _UsageError(f"{'stdin' if path == '-' else path} is not UTF-8 text") from None
+    if len(text) > max_bytes:
+        raise _UsageError(f"{'stdin' if path == '-' else path} is larger than the limit of {max_bytes} bytes")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise _UsageError(f"{'stdin' if path == '-' else path} is not valid JSON: {exc.msg} "
                           f"(line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise _UsageError(f"{'stdin' if path == '-' else path} is nested too deeply") from None
 
 
 def _emit(obj: Any) -> None:
@@ -288,7 +300,7 @@ def _broadcast(tx: dict[str, Any], calldata: list[int], signature: list[int], tx
 def _cmd_sign(args: argparse.Namespace) -> int:
     from .transactions import get_execute_calldata
 
-    spec = _read_json(args.file)
+    spec = _read_json(args.file, MAX_BULK_BYTES)
     signer = _signer_from(spec)
     txs = _need(spec, "transactions", "the input")
     if not isinstance(txs, list) or not all(isinstance(t, dict) for t in txs):
@@ -338,7 +350,7 @@ def _state_from(obj: Any) -> Any:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from .relayer.batch import verify_outside_executions_batch, verify_session_transactions_batch
 
-    spec = _read_json(args.file)
+    spec = _read_json(args.file, MAX_BULK_BYTES)
     account = _account_from(_need(spec, "account", "the input"))
     common = dict(account=account, chain_id=_need(spec, "chain_id", "the input"),
                   block_timestamp=int(args.timestamp if args.timestamp is not None else spec.get("block_timestamp", time.time())),

@@ -24,7 +24,7 @@ import re
 from functools import lru_cache
 
 from .crypto import get_selector_from_name, poseidon_hash_many, starknet_keccak
-from .errors import EncodingError
+from .errors import EncodingError, describe_value
 
 __all__ = [
     "SHORT_STRING_MAX_LEN",
@@ -85,7 +85,7 @@ def decode_shortstring(v: int, name: str = "value") -> str:
     :raises EncodingError: if ``v`` is not an int in ``[0, 2**248)`` whose bytes are ASCII.
     """
     if type(v) is not int or not 0 <= v < 1 << (8 * SHORT_STRING_MAX_LEN):
-        raise EncodingError(f"{name} must be an int in [0, 2**248) to be a short string, got {v!r}")
+        raise EncodingError(f"{name} must be an int in [0, 2**248) to be a short string, got {describe_value(v)}")
     data = v.to_bytes((v.bit_length() + 7) // 8, "big")
     try:
         return data.decode("ascii")
@@ -202,7 +202,7 @@ def to_bigint(value: object, name: str = "value") -> int:
     v = bigint_or_none(value)
     if v is None:
         if isinstance(value, (str, float)):
-            raise EncodingError(f"{name} is not an integer: {value!r}")
+            raise EncodingError(f"{name} is not an integer: {describe_value(value)}")
         raise EncodingError(f"{name} must be a number or a string, got {type(value).__name__}")
     return v
 
@@ -223,7 +223,7 @@ def to_felt(value: object, name: str = "value", js_quirks: bool = False) -> int:
     if v is not None:
         return v
     if not isinstance(value, str):
-        raise EncodingError(f"Invalid BigNumberish for {name}: {value!r}")
+        raise EncodingError(f"Invalid BigNumberish for {name}: {describe_value(value)}")
     if js_quirks and js_misencodes(value):
         encode_shortstring(value, name)  # length and ASCII checks
         return _js_shortstring(value, name)
@@ -236,7 +236,7 @@ def to_hex(v: int) -> str:
     :raises EncodingError: if ``v`` is not a non-negative int.
     """
     if type(v) is not int or v < 0:
-        raise EncodingError(f"to_hex needs a non-negative int, got {v!r}")
+        raise EncodingError(f"to_hex needs a non-negative int, got {describe_value(v)}")
     return hex(v)
 
 
@@ -272,5 +272,5 @@ def keccak_bn(value: object) -> int:
     """
     v = to_bigint(value, "value")
     if v < 0:
-        raise EncodingError(f"keccak_bn needs a non-negative value, got {v}")
+        raise EncodingError(f"keccak_bn needs a non-negative value, got {describe_value(v)}")
     return starknet_keccak(v.to_bytes(max(1, (v.bit_length() + 7) // 8), "big"))

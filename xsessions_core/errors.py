@@ -9,6 +9,23 @@ contain a private key.
 from __future__ import annotations
 
 
+def describe_value(value: object, limit: int = 80) -> str:
+    """A short, safe rendering of an offending value for an error message.
+
+    Huge ints are summarised by their bit length (``str()`` of an int over 4,300 digits raises
+    ``ValueError`` in Python >= 3.11), long texts are cut. Never pass secrets to it.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value) if value.bit_length() <= 256 else f"<int of {value.bit_length()} bits>"
+    if isinstance(value, (str, bytes, bytearray)) and len(value) > limit:
+        value = value[:limit]
+    try:
+        text = repr(value)
+    except ValueError:  # e.g. a container holding a huge int
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class XSessionsError(Exception):
     """Base class of every exception raised by xsessions_core."""
 
@@ -78,6 +95,7 @@ class TransactionError(XSessionsError, ValueError):
 
 
 __all__ = [
+    "describe_value",
     "XSessionsError",
     "InvalidFieldElement",
     "EncodingError",

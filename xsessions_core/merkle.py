@@ -23,7 +23,7 @@ from typing import Iterable, Sequence
 
 from .crypto import FIELD_PRIME, backend_module
 from .encoding import to_bigint
-from .errors import EncodingError, MerkleTreeError
+from .errors import EncodingError, MerkleTreeError, describe_value
 
 __all__ = ["HashMethod", "MerkleTree", "verify_proof"]
 
@@ -50,7 +50,7 @@ def _felt(value: object, name: str) -> int:
     except EncodingError as exc:
         raise MerkleTreeError(str(exc)) from None
     if not 0 <= v < FIELD_PRIME:
-        raise MerkleTreeError(f"{name} must satisfy 0 <= {name} < p (the Stark prime), got {v}")
+        raise MerkleTreeError(f"{name} must satisfy 0 <= {name} < p (the Stark prime), got {describe_value(v)}")
     return v
 
 

@@ -25,7 +25,7 @@ from starknet_py.net.client_models import Call
 from . import crypto
 from .crypto import FIELD_PRIME
 from .encoding import byte_array_serialize, encode_shortstring, selector_from_name_cached
-from .errors import TransactionError, XSessionsError
+from .errors import TransactionError, XSessionsError, describe_value
 
 __all__ = [
     "Call",
@@ -84,7 +84,7 @@ def _number(value: object, name: str) -> int:
             return int(value, 16)
         if _DEC.fullmatch(value):
             return int(value)
-        raise TransactionError(f"{name} must be a hex (0x...) or decimal string, got {value!r}")
+        raise TransactionError(f"{name} must be a hex (0x...) or decimal string, got {describe_value(value)}")
     raise TransactionError(f"{name} must be an int or a hex/decimal string, got {type(value).__name__}")
 
 
@@ -93,7 +93,7 @@ def _felt(value: object, name: str) -> int:
         return value
     v = _number(value, name)
     if not 0 <= v < _P:
-        raise TransactionError(f"{name} must satisfy 0 <= {name} < p, got {v}")
+        raise TransactionError(f"{name} must satisfy 0 <= {name} < p, got {describe_value(v)}")
     return v
 
 
@@ -113,7 +113,7 @@ def _compile_into(value: object, name: str, out: list[int]) -> None:
         out.append(int(value))
     elif isinstance(value, int):
         if not 0 <= value < _P:
-            raise TransactionError(f"{name} must satisfy 0 <= {name} < p, got {value}")
+            raise TransactionError(f"{name} must satisfy 0 <= {name} < p, got {describe_value(value)}")
         out.append(int(value))
     elif isinstance(value, str):
         if _HEX.fullmatch(value) or _DEC.fullmatch(value):
@@ -358,7 +358,7 @@ def parse_da_mode(value: object, name: str = "da_mode") -> int:
         return DA_MODE_L1
     if value == "L2" or (type(value) is int and value == DA_MODE_L2):
         return DA_MODE_L2
-    raise TransactionError(f"{name} must be 0/'L1' or 1/'L2', got {value!r}")
+    raise TransactionError(f"{name} must be 0/'L1' or 1/'L2', got {describe_value(value)}")
 
 
 # --------------------------------------------------------------------------- invoke v3 hash
@@ -366,7 +366,7 @@ def parse_da_mode(value: object, name: str = "da_mode") -> int:
 def _version(value: object) -> int:
     v = _number(value, "version")
     if v not in (TRANSACTION_VERSION_3, QUERY_VERSION_3):
-        raise TransactionError(f"Invalid Tx version for hash calculation: {value!r} (expected 3 or 2**128 + 3)")
+        raise TransactionError(f"Invalid Tx version for hash calculation: {describe_value(value)} (expected 3 or 2**128 + 3)")
     return v
 
 

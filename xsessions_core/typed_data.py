@@ -92,7 +92,7 @@ from .encoding import (
     to_bigint,
     to_felt,
 )
-from .errors import TypedDataError, XSessionsError
+from .errors import TypedDataError, XSessionsError, describe_value
 
 __all__ = [
     "TypedData", "TypeField", "get_message_hash", "verify_message",
@@ -152,11 +152,6 @@ class _EncodeError(Exception):
         self.path: list[str] = []
 
 
-def _describe(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 def _is_tuple(t: str) -> bool:
     """starknet.js ``/^\\(.*\\)$/`` (``.`` does not match line terminators)."""
     return (len(t) >= 2 and t[0] == "(" and t[-1] == ")"
@@ -212,13 +207,13 @@ def _strict(value: object, type_name: str) -> int:
     """JavaScript ``BigInt(value)`` (no short-string fallback)."""
     v = bigint_or_none(value)
     if v is None:
-        raise _EncodeError(f"cannot convert {_describe(value)} to a BigInt for type {type_name}")
+        raise _EncodeError(f"cannot convert {describe_value(value)} to a BigInt for type {type_name}")
     return v
 
 
 def _bounds(v: int, type_name: str, lo: int, hi: int) -> int:
     if not lo <= v <= hi:
-        raise _EncodeError(f"{v} ({type_name}) is out of bounds [{lo}, {hi}]")
+        raise _EncodeError(f"{describe_value(v)} ({type_name}) is out of bounds [{lo}, {hi}]")
     return v
 
 
@@ -226,7 +221,7 @@ def _enc_felt_rev0(value: Any, ctx: _Ctx) -> int:
     # Revision 0: every non-struct value goes through getHex; Pedersen then rejects v >= p or v < 0.
     v = _coerce(value, "felt")
     if not 0 <= v < _P:
-        raise _EncodeError(f"{v} is not a felt: Pedersen needs 0 <= value < p")
+        raise _EncodeError(f"{describe_value(v)} is not a felt: Pedersen needs 0 <= value < p")
     return v
 
 
@@ -261,7 +256,7 @@ def _enc_i128(value: Any, ctx: _Ctx) -> int:
 
 def _enc_bool(value: Any, ctx: _Ctx) -> int:
     if type(value) is not bool:
-        raise _EncodeError(f"Type mismatch for bool {_describe(value)}: a JSON boolean is required")
+        raise _EncodeError(f"Type mismatch for bool {describe_value(value)}: a JSON boolean is required")
     return int(value)
 
 
@@ -271,13 +266,13 @@ def _enc_selector(value: Any, ctx: _Ctx) -> int:
     if type(value) is int:
         value = str(value)
     if not isinstance(value, str):
-        raise _EncodeError(f"selector must be a string, got {_describe(value)}")
+        raise _EncodeError(f"selector must be a string, got {describe_value(value)}")
     if _HEX_SELECTOR.fullmatch(value):
         if len(value) == 2:
             raise _EncodeError("selector '0x' has no digits")
         v = int(value, 16)
         if v >= _P:
-            raise _EncodeError(f"selector {value} is not a felt (>= p)")
+            raise _EncodeError(f"selector {describe_value(value)} is not a felt (>= p)")
         return v
     try:
         return selector_from_name_cached(value)
@@ -287,7 +282,7 @@ def _enc_selector(value: Any, ctx: _Ctx) -> int:
 
 def _enc_string(value: Any, ctx: _Ctx) -> int:
     if not isinstance(value, str):
-        raise _EncodeError(f"string must be a JSON string, got {_describe(value)}")
+        raise _EncodeError(f"string must be a JSON string, got {describe_value(value)}")
     try:
         words, pending, pending_len = byte_array_from_string(value, "string", js_quirks=True)
     except XSessionsError as exc:
@@ -315,7 +310,7 @@ _SCALAR_ENCODERS_1: dict[str, Encoder] = {
 def _as_list(value: Any, what: str) -> Sequence[Any]:
     if type(value) is list or type(value) is tuple:
         return value  # type: ignore[no-any-return]
-    raise _EncodeError(f"{what} must be a JSON array, got {_describe(value)}")
+    raise _EncodeError(f"{what} must be a JSON array, got {describe_value(value)}")
 
 
 class _Struct:
@@ -344,7 +339,7 @@ class _Struct:
             fields = self._fields
             assert fields is not None
         if type(value) is not dict and not isinstance(value, Mapping):
-            raise _EncodeError(f"a value of struct {self.name} must be a JSON object, got {_describe(value)}")
+            raise _EncodeError(f"a value of struct {self.name} must be a JSON object, got {describe_value(value)}")
         ctx.depth += 1
         if ctx.depth > MAX_DEPTH:
             raise _EncodeError(f"values nested deeper than {MAX_DEPTH} levels (MAX_DEPTH)")
@@ -588,7 +583,7 @@ class _Plan:
         def encode_enum(value: Any, ctx_: _Ctx) -> int:
             if not isinstance(value, Mapping) or not value:
                 raise _EncodeError(f"an {enum_name} enum value must be a JSON object {{variant: [args]}}, "
-                                   f"got {_describe(value)}")
+                                   f"got {describe_value(value)}")
             key = _first_key(value)
             entry = variants.get(key)
             if entry is None:

@@ -38,6 +38,7 @@ from ..errors import (
     InvalidPrivateKey,
     InvalidSignature,
     NativeBackendError,
+    describe_value,
 )
 from .constants import (
     ALPHA,
@@ -143,15 +144,20 @@ def felt(value: object, name: str = "value") -> int:
     if type(value) is not int:
         value = _int(value, name)
     if not 0 <= value < _P:  # type: ignore[operator]
-        raise InvalidFieldElement(f"{name} must satisfy 0 <= {name} < p (the Stark prime), got {value}")
+        raise InvalidFieldElement(f"{name} must satisfy 0 <= {name} < p (the Stark prime), got {describe_value(value)}")
     return value  # type: ignore[return-value]
+
+
+def _sequence(values: object, name: str, err: type[Exception] = InvalidFieldElement) -> Iterable[object]:
+    """``values`` if it is a non-text iterable, else a typed error (never a bare TypeError)."""
+    if isinstance(values, (str, bytes, bytearray)) or not isinstance(values, Iterable):
+        raise err(f"{name} must be a sequence, got {type(values).__name__}")
+    return values
 
 
 def felts(values: Iterable[object], name: str = "values") -> list[int]:
     """Validate a sequence of felts; returns them as a list."""
-    if isinstance(values, (str, bytes, bytearray)) or not isinstance(values, Iterable):
-        raise InvalidFieldElement(f"{name} must be a sequence of ints, got {type(values).__name__}")
-    out = list(values)
+    out = list(_sequence(values, name))
     for i, v in enumerate(out):
         if type(v) is not int or not 0 <= v < _P:
             out[i] = felt(v, f"{name}[{i}]")
@@ -173,7 +179,7 @@ def _private_key(value: object) -> int:
 def _msg_hash(value: object) -> int:
     value = _int(value, "msg_hash", InvalidMessageHash)
     if not 0 <= value < _M251:
-        raise InvalidMessageHash(f"msg_hash must satisfy 0 <= msg_hash < 2**251, got {value}")
+        raise InvalidMessageHash(f"msg_hash must satisfy 0 <= msg_hash < 2**251, got {describe_value(value)}")
     return value
 
 
@@ -196,7 +202,7 @@ def compute_hash_on_elements(data: Sequence[int]) -> int:
 def pedersen_hash_batch(pairs: Iterable[tuple[int, int]]) -> list[int]:
     """Pedersen hashes of many ``(a, b)`` pairs in one native call."""
     checked = []
-    for i, pair in enumerate(pairs):
+    for i, pair in enumerate(_sequence(pairs, "pairs")):
         try:
             a, b = pair
         except (TypeError, ValueError):
@@ -241,7 +247,7 @@ def poseidon_permutation(state: Sequence[int]) -> tuple[int, int, int]:
 def poseidon_hash_batch(pairs: Iterable[tuple[int, int]]) -> list[int]:
     """2-input Poseidon hashes of many pairs in one native call."""
     checked = []
-    for i, pair in enumerate(pairs):
+    for i, pair in enumerate(_sequence(pairs, "pairs")):
         try:
             a, b = pair
         except (TypeError, ValueError):
@@ -256,7 +262,7 @@ def poseidon_hash_batch(pairs: Iterable[tuple[int, int]]) -> list[int]:
 
 def poseidon_hash_many_batch(list_of_sequences: Iterable[Sequence[int]]) -> list[int]:
     """``poseidon_hash_many`` of many sequences in one native call."""
-    seqs = [felts(seq, f"list_of_sequences[{i}]") for i, seq in enumerate(list_of_sequences)]
+    seqs = [felts(seq, f"list_of_sequences[{i}]") for i, seq in enumerate(_sequence(list_of_sequences, "list_of_sequences"))]
     return _b.poseidon_many_batch(seqs)  # type: ignore[no-any-return]
 
 
@@ -379,7 +385,7 @@ def verify_message_signature(msg_hash: int, signature: Sequence[int], public_key
 def message_signature_batch(msg_hashes: Iterable[int], priv_key: int) -> list[tuple[int, int]]:
     """Sign many message hashes with one key (starknet.js nonces), in one native call."""
     d = _private_key(priv_key)
-    zs = [_msg_hash(z) for z in msg_hashes]
+    zs = [_msg_hash(z) for z in _sequence(msg_hashes, "msg_hashes", InvalidMessageHash)]
     _warn_python_signing()
     return _b.sign_batch(zs, d)  # type: ignore[no-any-return]
 
@@ -390,7 +396,7 @@ def verify_message_signature_batch(
     """Verify many ``(msg_hash, (r, s), public_key)`` items; one bool per item, in order."""
     checked: list[tuple[int, int, int, int]] = []
     slots: list[int | None] = []
-    for i, item in enumerate(items):
+    for i, item in enumerate(_sequence(items, "items", InvalidSignature)):
         try:
             z, sig, q = item
         except (TypeError, ValueError):

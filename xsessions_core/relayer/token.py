@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence, TypeVar
 
 from ..crypto import FIELD_PRIME, backend_module
-from ..errors import SessionError
+from ..errors import SessionError, describe_value
 from ..sessions.session import SESSION_MAGIC, STARKNET_SIGNER_TYPE
 
 __all__ = [
@@ -323,7 +323,7 @@ def _check_felts(signature: Sequence[int]) -> list[int]:
     out = list(signature)
     for i, v in enumerate(out):
         if type(v) is not int or not 0 <= v < FIELD_PRIME:
-            raise SessionError(f"signature[{i}] must be a felt (int, 0 <= v < p), got {v!r}")
+            raise SessionError(f"signature[{i}] must be a felt (int, 0 <= v < p), got {describe_value(v)}")
     return out
 
 

@@ -34,7 +34,7 @@ from starknet_py.net.client_models import Call
 
 from ..crypto import EC_ORDER, FIELD_PRIME, backend_module
 from ..encoding import to_felt
-from ..errors import InvalidFieldElement, SessionError, TransactionError
+from ..errors import InvalidFieldElement, SessionError, TransactionError, describe_value
 from ..sessions.objects import OnChainSession
 from ..sessions.outside_execution import ANY_CALLER, outside_execution_hash_unchecked
 from ..sessions.session import ALLOWED_METHOD_HASH, session_hash_from_onchain, starknet_signer_guid
@@ -314,7 +314,7 @@ def parse_outside_execution(outside_execution: object) -> OutsideExecutionData:
     before = _tx_felt(_get(oe, "execute_before"), "execute_before")
     for name, v in (("execute_after", after), ("execute_before", before)):
         if v >> 64:
-            raise TransactionError(f"{name} must be a u64, got {v}")
+            raise TransactionError(f"{name} must be a u64, got {describe_value(v)}")
     raw_calls = _get(oe, "calls")
     if isinstance(raw_calls, (str, bytes, Mapping)) or not isinstance(raw_calls, Iterable):
         raise TransactionError("calls must be a list of {to, selector, calldata}")
@@ -791,7 +791,7 @@ class _Pending:
 
 def _timestamp(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**64:
-        raise SessionError(f"{name} must be a u64 int, got {value!r}")
+        raise SessionError(f"{name} must be a u64 int, got {describe_value(value)}")
     return int(value)
 
 

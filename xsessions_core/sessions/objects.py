@@ -32,7 +32,7 @@ from typing import Any
 
 from ..crypto import EC_ORDER, FIELD_PRIME, private_to_stark_key
 from ..encoding import selector_from_name_cached, to_bigint, to_hex
-from ..errors import EncodingError, SessionError
+from ..errors import EncodingError, SessionError, describe_value
 
 __all__ = [
     "AllowedMethod",
@@ -68,7 +68,7 @@ def _felt(value: object, name: str) -> int:
     except EncodingError as exc:
         raise SessionError(str(exc)) from None
     if not 0 <= v < FIELD_PRIME:
-        raise SessionError(f"{name} must satisfy 0 <= {name} < p, got {v}")
+        raise SessionError(f"{name} must satisfy 0 <= {name} < p, got {describe_value(v)}")
     return v
 
 
@@ -82,7 +82,7 @@ def _expiry(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise SessionError(f"{name} must be an int (seconds since the epoch), got {type(value).__name__}")
     if not 0 <= value < _U64:
-        raise SessionError(f"{name} must be a u64 (0 <= {name} < 2**64), got {value}")
+        raise SessionError(f"{name} must be a u64 (0 <= {name} < 2**64), got {describe_value(value)}")
     return int(value)
 
 

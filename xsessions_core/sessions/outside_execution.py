@@ -27,7 +27,7 @@ from starknet_py.net.client_models import Call
 
 from ..crypto import backend_module
 from ..encoding import selector_from_name_cached, to_hex
-from ..errors import SessionError, TransactionError
+from ..errors import SessionError, TransactionError, describe_value
 from ..transactions import normalize_calls
 from .guardian import Cosigner, GuardianOutsideExecutionRequest
 from .objects import Session, SessionKey, felt_of
@@ -160,7 +160,7 @@ class OutsideExecution:
         for name in ("execute_after", "execute_before"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < _U64:
-                raise TransactionError(f"{name} must be an int timestamp in [0, 2**64), got {v!r}")
+                raise TransactionError(f"{name} must be an int timestamp in [0, 2**64), got {describe_value(v)}")
         if self.execute_after >= self.execute_before:
             raise TransactionError("execute_after must be smaller than execute_before")
         calls = tuple(self.calls)

@@ -30,7 +30,7 @@ from typing import Any
 
 from ..crypto import backend_module, verify_message_signature
 from ..encoding import byte_array_hash, to_hex
-from ..errors import EncodingError, PolicyViolation, SessionError
+from ..errors import EncodingError, PolicyViolation, SessionError, describe_value
 from ..merkle import HashMethod, MerkleTree
 from ..transactions import normalize_calls
 from .objects import (
@@ -170,7 +170,7 @@ def _check_json(value: object, path: str) -> None:
         return
     if isinstance(value, int):
         if abs(value) > _MAX_SAFE_INTEGER:
-            raise SessionError(f"{path} = {value} is not exactly representable in JavaScript; use a string")
+            raise SessionError(f"{path} = {describe_value(value)} is not exactly representable in JavaScript; use a string")
         return
     if isinstance(value, float):
         raise SessionError(f"{path} is a float; JSON.stringify formats numbers differently, use a string or int")
@@ -250,7 +250,7 @@ def _expires_at(value: object, allow_milliseconds: bool) -> int:
         raise SessionError(f"expires_at must be an int (seconds since the epoch), got {type(value).__name__}")
     if value > MILLISECONDS_THRESHOLD and not allow_milliseconds:
         raise SessionError(
-            f"expires_at = {value} looks like milliseconds (> {MILLISECONDS_THRESHOLD}); the account "
+            f"expires_at = {describe_value(value)} looks like milliseconds (> {MILLISECONDS_THRESHOLD}); the account "
             "compares it with the block time in seconds. Pass seconds, or allow_milliseconds=True"
         )
     return int(value)
