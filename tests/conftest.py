@@ -45,3 +45,12 @@ def h(value: Any) -> int:
     if isinstance(value, int):
         return value
     return int(value, 0)
+
+
+def readme_block(name: str) -> str:
+    """The ```python block that follows the marker ``<!-- example: NAME -->`` in README.md."""
+    text = (REPO / "README.md").read_text()
+    marker = f"<!-- example: {name} -->"
+    start = text.index(marker)
+    start = text.index("```python\n", start) + len("```python\n")
+    return text[start : text.index("```", start)]

@@ -9,7 +9,7 @@ import warnings
 from typing import Any
 
 import pytest
-from conftest import h
+from conftest import h, readme_block
 from fixtures_legacy import (
     EXECUTION_IDS,
     EXECUTIONS,
@@ -422,48 +422,8 @@ def test_policy_constructor_accepts_ints_and_keeps_spelling() -> None:
 
 # --------------------------------------------------------------------------- README flow (kept runnable)
 
-README_SNIPPET = '''
-import json
-import time
-
-from starknet_py.net.account.account import Account
-from starknet_py.net.full_node_client import FullNodeClient
-from starknet_py.net.signer.key_pair import KeyPair
-
-from xsessions_core.legacy import (
-    LegacyChainId, Policy, RequestSession, SessionAccount, SignedSession, create_session,
-    supports_sessions,
-)
-
-
-async def main(node_url: str, account_address: str, owner_private_key: int, dapp_address: str) -> int:
-    client = FullNodeClient(node_url=node_url)
-    # The owner's Cairo 0 plugin account (ArgentPluginAccount with the SessionKey plugin registered).
-    account = Account(address=account_address, client=client,
-                      key_pair=KeyPair.from_private_key(owner_private_key), chain=LegacyChainId.TESTNET)
-    assert await supports_sessions(account.address, client)
-
-    # 1. A session key pair: store its private key if you want to reuse the session.
-    session_key = KeyPair.generate()
-
-    # 2. The request: session public key, expiry (Unix seconds: 1 day) and the allowed calls.
-    request = RequestSession(
-        key=hex(session_key.public_key),
-        expires=int(time.time()) + 24 * 60 * 60,
-        policies=[Policy(contract_address=dapp_address, selector="doAction")],
-    )
-
-    # 3. The owner signs the session typed data (x-sessions createSession).
-    signed_session = await create_session(request, account)
-    stored = json.dumps(signed_session.to_dict())  # the same JSON object x-sessions produces
-
-    # 4. Later, with only the stored session and the session key: no owner approval needed.
-    session_account = SessionAccount(client, account.address, session_key,
-                                     SignedSession.from_dict(json.loads(stored)))
-    return await session_account.execute(
-        {"contractAddress": dapp_address, "entrypoint": "doAction", "calldata": ["0x1"]}
-    )  # nonce from the node, max fee = estimate * 1.5; returns the transaction hash
-'''
+# The "Legacy plugin sessions" example of README.md, run as written against the loopback node.
+README_SNIPPET = readme_block("legacy-flow")
 
 
 async def test_readme_flow() -> None:

@@ -109,7 +109,7 @@ def _str(value: object, name: str) -> str:
 
 
 def _list(value: object, name: str) -> list[Any]:
-    if not isinstance(value, (list, tuple)):
+    if isinstance(value, (str, bytes, bytearray, Mapping)) or not isinstance(value, Iterable):
         raise SessionError(f"{name} must be a list, got {type(value).__name__}")
     return list(value)
 
@@ -155,9 +155,19 @@ class AllowedMethod:
         return cls(_str(address, "Contract Address"), _str(_get(d, "selector", "allowed method"), "selector"))
 
 
-def _methods(values: object, name: str) -> tuple[AllowedMethod, ...]:
+#: Most allowed methods a session may have (bounds the hashing any input can cause; x-sessions has
+#: no limit, real sessions have a handful).
+MAX_ALLOWED_METHODS = 1024
+
+
+def parse_allowed_methods(values: object, name: str = "allowed_methods") -> tuple[AllowedMethod, ...]:
+    """``AllowedMethod`` objects or x-sessions dicts -> a non-empty tuple of at most
+    :data:`MAX_ALLOWED_METHODS`; SessionError otherwise."""
+    items = _list(values, name)
+    if len(items) > MAX_ALLOWED_METHODS:
+        raise SessionError(f"{name} has {len(items)} entries; at most {MAX_ALLOWED_METHODS} are accepted")
     out = []
-    for i, m in enumerate(_list(values, name)):
+    for i, m in enumerate(items):
         if isinstance(m, AllowedMethod):
             out.append(m)
         elif isinstance(m, Mapping):
@@ -302,7 +312,7 @@ class OffChainSession:
 
     def __post_init__(self) -> None:
         _expiry(self.expires_at, "expires_at")
-        object.__setattr__(self, "allowed_methods", _methods(self.allowed_methods, "allowed_methods"))
+        object.__setattr__(self, "allowed_methods", parse_allowed_methods(self.allowed_methods, "allowed_methods"))
         _str(self.metadata, "metadata")
         object.__setattr__(self, "session_key_guid", _felt(self.session_key_guid, "session_key_guid"))
 
@@ -319,7 +329,7 @@ class OffChainSession:
         w = "offchainSession"
         return cls(
             _get(d, "expires_at", w),
-            _methods(_get(d, "allowed_methods", w), "allowed_methods"),
+            parse_allowed_methods(_get(d, "allowed_methods", w), "allowed_methods"),
             _get(d, "metadata", w),
             _get(d, "session_key_guid", w),
         )
@@ -386,7 +396,7 @@ class Session:
         for name in ("chain_id", "hash", "session_key_guid"):
             object.__setattr__(self, name, _felt(getattr(self, name), name))
         _expiry(self.expires_at, "expiresAt")
-        object.__setattr__(self, "allowed_methods", _methods(self.allowed_methods, "allowedMethods"))
+        object.__setattr__(self, "allowed_methods", parse_allowed_methods(self.allowed_methods, "allowedMethods"))
         _str(self.metadata, "metadata")
         if self.session_key is not None and not isinstance(self.session_key, SessionKey):
             raise SessionError(f"session_key must be a SessionKey, got {type(self.session_key).__name__}")
@@ -437,7 +447,7 @@ class Session:
             chain_id=_get(d, "chainId", w),
             hash=_get(d, "hash", w),
             expires_at=_get(d, "expiresAt", w),
-            allowed_methods=_methods(_get(d, "allowedMethods", w), "allowedMethods"),
+            allowed_methods=parse_allowed_methods(_get(d, "allowedMethods", w), "allowedMethods"),
             metadata=_get(d, "metadata", w),
             session_key_guid=_get(d, "sessionKeyGuid", w),
             session_key=key,

@@ -43,6 +43,7 @@ from .objects import (
     SessionRequest,
     felt_of,
     felts_of,
+    parse_allowed_methods,
 )
 
 __all__ = [
@@ -200,7 +201,13 @@ def metadata_to_json(metadata: object) -> str:
     return json.dumps(metadata, separators=(",", ":"), ensure_ascii=False)
 
 
+#: Longest metadata string hashed (bounds the work; real metadata is a few hundred bytes).
+MAX_METADATA_LENGTH = 65536
+
+
 def _metadata_hash(metadata: str) -> int:
+    if isinstance(metadata, str) and len(metadata) > MAX_METADATA_LENGTH:
+        raise SessionError(f"metadata is {len(metadata)} characters; at most {MAX_METADATA_LENGTH} are hashed")
     try:
         return byte_array_hash(metadata, "metadata")
     except EncodingError as exc:
@@ -256,15 +263,6 @@ def _expires_at(value: object, allow_milliseconds: bool) -> int:
     return int(value)
 
 
-def _allowed_methods(values: Iterable[AllowedMethod | Mapping[str, Any]]) -> tuple[AllowedMethod, ...]:
-    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
-        raise SessionError(f"allowed_methods must be a list, got {type(values).__name__}")
-    out = tuple(m if isinstance(m, AllowedMethod) else AllowedMethod.from_dict(m) for m in values)
-    if not out:
-        raise SessionError("allowed_methods must not be empty")
-    return out
-
-
 def create_offchain_session(
     allowed_methods: Iterable[AllowedMethod | Mapping[str, Any]],
     expires_at: int,
@@ -282,7 +280,7 @@ def create_offchain_session(
     _metadata_hash(metadata_json)  # fail now, not at signing time, on non-ASCII metadata
     return OffChainSession(
         expires_at=_expires_at(expires_at, allow_milliseconds),
-        allowed_methods=_allowed_methods(allowed_methods),
+        allowed_methods=parse_allowed_methods(allowed_methods),
         metadata=metadata_json,
         session_key_guid=starknet_signer_guid(session_key_public),
     )
