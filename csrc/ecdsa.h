@@ -27,11 +27,20 @@ static void xs_ecdsa_sign_s(unsigned char *r32, unsigned char *s32, const unsign
  * is out of range or s == 0 (caller retries with seed + 1). */
 static int xs_ecdsa_sign_r(unsigned char *r32, unsigned char *s32, const unsigned char *z32,
                            const unsigned char *d32, const unsigned char *extra, size_t extra_len);
+/* sigs[64i..] = xs_ecdsa_sign_s(msgs[32i..], d) for i < n, sharing the inversions across
+ * items (same constant-time guarantees). */
+static void xs_ecdsa_sign_batch_s(unsigned char *sigs, const unsigned char *msgs, size_t n,
+                                  const unsigned char *d32);
 /* out32 = x(d*G). */
 static void xs_ecdsa_pubkey(unsigned char *out32, const unsigned char *d32);
 /* 1 iff (r, s) is a valid signature of z for the stark key x = pub (either y). Domain:
  * 1 <= r < 2^251, 1 <= s < n, z < 2^251, pub < p. Variable time. */
 static int xs_ecdsa_verify_var(const unsigned char *z32, const unsigned char *r32,
                                const unsigned char *s32, const unsigned char *pub32);
+
+/* results[i] = xs_ecdsa_verify_var(items[128i..]: z, r, s, pub) for i < n, sharing the
+ * inversions across items. Variable time. */
+static void xs_ecdsa_verify_batch_var(unsigned char *results, const unsigned char *items,
+                                      size_t n);
 
 #endif /* XS_ECDSA_H */

@@ -97,30 +97,38 @@ static void xs_bits2int(xs_scalar *k, const unsigned char *t32, int variant_s) {
     xs_memclear(t, sizeof t); xs_memclear(sh, sizeof sh);
 }
 
+/* Next candidate of the DRBG that is a valid nonce (1 <= k < n); reseeds after each rejected
+ * candidate. Only the declassified "candidate is valid" bit steers the loop. */
+static void xs_rfc6979_next_k(xs_rfc6979 *g, xs_scalar *k, int variant_s) {
+    unsigned char t[32];
+    for (;;) {
+        int kvalid;
+        xs_rfc6979_generate(g, t);
+        xs_bits2int(k, t, variant_s);
+        kvalid = (1 - xs_scalar_is_zero(k)) & xs_scalar_lt_n(k);
+        XS_DECLASSIFY(&kvalid, sizeof kvalid);
+        if (kvalid) break;
+        xs_rfc6979_reseed(g);
+    }
+    xs_memclear(t, sizeof t);
+}
+
 static int xs_ecdsa_sign_loop(unsigned char *r32, unsigned char *s32, const unsigned char *z32,
                               const unsigned char *d32, const unsigned char *extra,
                               size_t extra_len, int variant_s) {
     xs_rfc6979 g;
     xs_scalar z, d, k;
-    unsigned char t[32];
-    int ok = 0;
+    int ok;
     xs_limbs_from_be32(z.n, z32);
     xs_limbs_from_be32(d.n, d32);
     xs_rfc6979_init(&g, d32, z32, extra, extra_len);
     for (;;) {
-        int kvalid;
-        xs_rfc6979_generate(&g, t);
-        xs_bits2int(&k, t, variant_s);
-        kvalid = (1 - xs_scalar_is_zero(&k)) & xs_scalar_lt_n(&k);
-        XS_DECLASSIFY(&kvalid, sizeof kvalid);
-        if (kvalid) {
-            ok = xs_ecdsa_sign_k(r32, s32, &z, &d, &k);
-            if (ok || !variant_s) break;    /* variant R: caller retries with seed + 1 */
-        }
+        xs_rfc6979_next_k(&g, &k, variant_s);
+        ok = xs_ecdsa_sign_k(r32, s32, &z, &d, &k);
+        if (ok || !variant_s) break;        /* variant R: caller retries with seed + 1 */
         xs_rfc6979_reseed(&g);
     }
     xs_memclear(&g, sizeof g); xs_memclear(&d, sizeof d); xs_memclear(&k, sizeof k);
-    xs_memclear(t, sizeof t);
     return ok;
 }
 
@@ -134,70 +142,241 @@ static int xs_ecdsa_sign_r(unsigned char *r32, unsigned char *s32, const unsigne
     return xs_ecdsa_sign_loop(r32, s32, z32, d32, extra, extra_len, 0);
 }
 
-static int xs_ecdsa_verify_var(const unsigned char *z32, const unsigned char *r32,
-                               const unsigned char *s32, const unsigned char *pub32) {
-    xs_scalar z, r, s, w, u1, u2;
-    xs_fe x, t, t2, qx, beta, rf, prod, inv, za_inv, tzb_inv, zb_inv, t_inv, tmp;
-    xs_fe xa, ya, xb, bb, d, l, m;
-    xs_gej A, B;
+/* Montgomery's trick: out[i] = a[i]^-1 for i < m (m >= 1, every a[i] != 0) with one inversion
+ * and 3(m-1) multiplications; only multiplications, so constant time. pre: m scratch values.
+ * out may alias a. */
+static void xs_fe_inv_all(xs_fe *out, const xs_fe *a, size_t m, xs_fe *pre) {
+    xs_fe inv, t;
+    size_t i;
+    pre[0] = a[0];
+    for (i = 1; i < m; i++) xs_fe_mul(&pre[i], &pre[i - 1], &a[i]);
+    xs_fe_inv(&inv, &pre[m - 1]);
+    for (i = m - 1; i > 0; i--) {
+        xs_fe_mul(&t, &inv, &pre[i - 1]);   /* a[i]^-1 */
+        xs_fe_mul(&inv, &inv, &a[i]);       /* (a[0]..a[i-1])^-1 */
+        out[i] = t;
+    }
+    out[0] = inv;
+    xs_memclear(&inv, sizeof inv); xs_memclear(&t, sizeof t);
+}
+
+/* Same for Montgomery scalars mod n. */
+static void xs_scalar_mont_inv_all(xs_scalar *out, const xs_scalar *a, size_t m, xs_scalar *pre) {
+    xs_scalar inv, t;
+    size_t i;
+    pre[0] = a[0];
+    for (i = 1; i < m; i++) xs_scalar_mont_mul(&pre[i], &pre[i - 1], &a[i]);
+    xs_scalar_mont_inv(&inv, &pre[m - 1]);
+    for (i = m - 1; i > 0; i--) {
+        xs_scalar_mont_mul(&t, &inv, &pre[i - 1]);
+        xs_scalar_mont_mul(&inv, &inv, &a[i]);
+        out[i] = t;
+    }
+    out[0] = inv;
+    xs_memclear(&inv, sizeof inv); xs_memclear(&t, sizeof t);
+}
+
+/* Variant S signatures of m <= XS_SIGN_CHUNK hashes with one key, bit-identical to
+ * xs_ecdsa_sign_s per item: per item the DRBG nonce and k*G (constant time), then one field
+ * inversion for all x(R) and one scalar inversion for all k*u (u = z + r*d; s = u/k, w = k/u
+ * as in xs_ecdsa_sign_k). A zero Z or k*u (impossible for Z; u == 0 has probability ~2^-251)
+ * is replaced by 1 with a cmov to keep the products invertible; such an item, and any item
+ * whose declassified r, s or w is out of range, is redone by xs_ecdsa_sign_s. */
+#define XS_SIGN_CHUNK 32
+static void xs_ecdsa_sign_chunk_s(unsigned char *sigs, const unsigned char *msgs, size_t m,
+                                  const unsigned char *d32) {
+    xs_rfc6979 g;
+    xs_gep R[XS_SIGN_CHUNK];
+    xs_fe zi[XS_SIGN_CHUNK], fpre[XS_SIGN_CHUNK], one_f, x;
+    xs_scalar k[XS_SIGN_CHUNK], u[XS_SIGN_CHUNK], ku[XS_SIGN_CHUNK], spre[XS_SIGN_CHUNK];
+    xs_scalar d, dm, r, zm, sm, w, one_s = {{1, 0, 0, 0}};
+    unsigned char b[32];
+    int okr[XS_SIGN_CHUNK];
+    size_t i;
+    if (m == 0 || m > XS_SIGN_CHUNK) return;  /* callers pass 1..XS_SIGN_CHUNK items */
+    xs_limbs_from_be32(d.n, d32);
+    xs_scalar_to_mont(&dm, &d);
+    xs_scalar_to_mont(&one_s, &one_s);
+    xs_fe_set_limbs(&one_f, XS_FE_ONE_M);
+    for (i = 0; i < m; i++) {
+        xs_rfc6979_init(&g, d32, msgs + 32 * i, NULL, 0);
+        xs_rfc6979_next_k(&g, &k[i], 1);
+        xs_ecmult_gen_const(&R[i], &k[i]);
+        zi[i] = R[i].z;
+        xs_cmov64(zi[i].n, one_f.n, 4, 0 - (uint64_t)xs_fe_is_zero(&zi[i]));
+    }
+    xs_fe_inv_all(zi, zi, m, fpre);
+    for (i = 0; i < m; i++) {
+        xs_fe_mul(&x, &R[i].x, &zi[i]);
+        xs_fe_to_be32(b, &x);
+        xs_limbs_from_be32(r.n, b);
+        okr[i] = (1 - xs_scalar_is_zero(&r)) & xs_scalar_lt_2_251(&r);
+        XS_DECLASSIFY(&okr[i], sizeof okr[i]);
+        XS_DECLASSIFY(&r, sizeof r);        /* r is public (it is output) */
+        memcpy(sigs + 64 * i, b, 32);
+        if (!okr[i]) memset(&r, 0, sizeof r);  /* redone below; keep the arithmetic < n */
+        xs_scalar_to_mont(&r, &r);
+        xs_limbs_from_be32(zm.n, msgs + 32 * i);
+        xs_scalar_to_mont(&zm, &zm);
+        xs_scalar_mont_mul(&u[i], &r, &dm);
+        xs_scalar_add(&u[i], &u[i], &zm);   /* u = z + r*d (Montgomery) */
+        xs_scalar_to_mont(&k[i], &k[i]);
+        xs_scalar_mont_mul(&ku[i], &k[i], &u[i]);
+        xs_cmov64(ku[i].n, one_s.n, 4, 0 - (uint64_t)xs_scalar_is_zero(&ku[i]));
+    }
+    xs_scalar_mont_inv_all(ku, ku, m, spre);
+    for (i = 0; i < m; i++) {
+        int ok;
+        xs_scalar_mont_mul(&sm, &u[i], &u[i]);
+        xs_scalar_mont_mul(&sm, &sm, &ku[i]);     /* s = u / k */
+        xs_scalar_mont_mul(&w, &k[i], &k[i]);
+        xs_scalar_mont_mul(&w, &w, &ku[i]);       /* w = k / u */
+        xs_scalar_from_mont(&sm, &sm);
+        xs_scalar_from_mont(&w, &w);
+        XS_DECLASSIFY(&sm, sizeof sm);            /* s and w = s^-1 are public */
+        XS_DECLASSIFY(&w, sizeof w);
+        ok = okr[i] & (1 - xs_scalar_is_zero(&sm)) & (1 - xs_scalar_is_zero(&w))
+             & xs_scalar_lt_2_251(&w);
+        if (ok) xs_limbs_to_be32(sigs + 64 * i + 32, sm.n);
+        else xs_ecdsa_sign_s(sigs + 64 * i, sigs + 64 * i + 32, msgs + 32 * i, d32);
+    }
+    xs_memclear(&g, sizeof g); xs_memclear(R, sizeof R); xs_memclear(zi, sizeof zi);
+    xs_memclear(fpre, sizeof fpre); xs_memclear(&x, sizeof x); xs_memclear(k, sizeof k);
+    xs_memclear(u, sizeof u); xs_memclear(ku, sizeof ku); xs_memclear(spre, sizeof spre);
+    xs_memclear(&d, sizeof d); xs_memclear(&dm, sizeof dm); xs_memclear(&sm, sizeof sm);
+    xs_memclear(&w, sizeof w); xs_memclear(&zm, sizeof zm); xs_memclear(b, sizeof b);
+}
+
+static void xs_ecdsa_sign_batch_s(unsigned char *sigs, const unsigned char *msgs, size_t n,
+                                  const unsigned char *d32) {
+    size_t base, m;
+    for (base = 0; base < n; base += m) {
+        m = n - base < XS_SIGN_CHUNK ? n - base : XS_SIGN_CHUNK;
+        xs_ecdsa_sign_chunk_s(sigs + 64 * base, msgs + 32 * base, m, d32);
+    }
+}
+
+/* Verification state between the two stages of xs_ecdsa_verify_var (see below). */
+typedef struct { xs_fe t, rf, tzb, prod; xs_gej A, B; } xs_verify_ctx;
+
+/* Stage 1, given wm = s^-1 (Montgomery; 0 if s == 0 mod n): u1*G, u2*Q' and the product
+ * prod = Z_A * t * Z_B to invert. Returns 0 or 1 when decided, -1 when the caller must pass
+ * prod^-1 to xs_ecdsa_verify_finish_var. */
+static int xs_ecdsa_verify_start_var(xs_verify_ctx *c, const unsigned char *z32,
+                                     const unsigned char *r32, const xs_scalar *wm,
+                                     const unsigned char *pub32) {
+    xs_scalar z, r, w, u1, u2;
+    xs_fe x, t2, qx, beta;
     xs_limbs_from_be32(z.n, z32);
     xs_limbs_from_be32(r.n, r32);
-    xs_limbs_from_be32(s.n, s32);
-    xs_scalar_to_mont(&s, &s);
-    xs_scalar_mont_inv(&w, &s);                       /* Montgomery w */
-    xs_scalar_from_mont(&s, &w);                      /* plain w (reuse s) */
-    if (xs_scalar_is_zero(&s) || !xs_scalar_lt_2_251(&s)) return 0;
-    xs_scalar_mont_mul(&u1, &z, &w);                  /* plain * mont = plain product */
-    xs_scalar_mont_mul(&u2, &r, &w);
-    xs_ecmult_gen_var(&A, &u1);
+    xs_scalar_from_mont(&w, wm);                      /* plain w */
+    if (xs_scalar_is_zero(&w) || !xs_scalar_lt_2_251(&w)) return 0;
+    xs_scalar_mont_mul(&u1, &z, wm);                  /* plain * mont = plain product */
+    xs_scalar_mont_mul(&u2, &r, wm);
+    xs_ecmult_gen_var(&c->A, &u1);
     /* t = x^3 + x + beta; Q' = (t*x, t^2) on E_t with a = t^2 */
     xs_fe_from_be32(&x, pub32);
     xs_fe_set_limbs(&beta, XS_FE_BETA_M);
-    xs_fe_sqr(&t, &x); xs_fe_mul(&t, &t, &x); xs_fe_add(&t, &t, &x); xs_fe_add(&t, &t, &beta);
-    XS_VERIFY_CHECK(!xs_fe_is_zero(&t));   /* E has odd order: no 2-torsion */
-    xs_fe_sqr(&t2, &t);
-    xs_fe_mul(&qx, &t, &x);
-    xs_ecmult_var(&B, &qx, &t2, &u2, &t2);
-    if (B.inf) return 0;
-    xs_fe_from_be32(&rf, r32);
+    xs_fe_sqr(&c->t, &x); xs_fe_mul(&c->t, &c->t, &x); xs_fe_add(&c->t, &c->t, &x);
+    xs_fe_add(&c->t, &c->t, &beta);
+    XS_VERIFY_CHECK(!xs_fe_is_zero(&c->t));   /* E has odd order: no 2-torsion */
+    xs_fe_sqr(&t2, &c->t);
+    xs_fe_mul(&qx, &c->t, &x);
+    xs_ecmult_var(&c->B, &qx, &t2, &u2, &t2);
+    if (c->B.inf) return 0;
+    xs_fe_from_be32(&c->rf, r32);
     /* one inversion for Z_A, t*Z_B */
-    xs_fe_mul(&tmp, &t, &B.z);                        /* t*Z_B */
-    if (!A.inf) xs_fe_mul(&prod, &A.z, &tmp); else prod = tmp;
-    xs_fe_inv(&inv, &prod);
-    if (!A.inf) { xs_fe_mul(&za_inv, &inv, &tmp); xs_fe_mul(&tzb_inv, &inv, &A.z); }
-    else tzb_inv = inv;
-    xs_fe_mul(&zb_inv, &tzb_inv, &t);                 /* 1/Z_B */
-    xs_fe_mul(&t_inv, &tzb_inv, &B.z);                /* 1/t */
+    xs_fe_mul(&c->tzb, &c->t, &c->B.z);               /* t*Z_B */
+    if (!c->A.inf) xs_fe_mul(&c->prod, &c->A.z, &c->tzb); else c->prod = c->tzb;
+    return -1;
+}
+
+/* Stage 2, given inv = prod^-1. */
+static int xs_ecdsa_verify_finish_var(xs_verify_ctx *c, const xs_fe *inv) {
+    xs_fe za_inv, tzb_inv, zb_inv, t_inv, tmp, xa, ya, xb, bb, d, l, m;
+    const xs_fe *t = &c->t, *rf = &c->rf;
+    const xs_gej *A = &c->A, *B = &c->B;
+    if (!A->inf) { xs_fe_mul(&za_inv, inv, &c->tzb); xs_fe_mul(&tzb_inv, inv, &A->z); }
+    else tzb_inv = *inv;
+    xs_fe_mul(&zb_inv, &tzb_inv, t);                  /* 1/Z_B */
+    xs_fe_mul(&t_inv, &tzb_inv, &B->z);               /* 1/t */
     xs_fe_sqr(&tmp, &zb_inv);
-    xs_fe_mul(&xb, &B.x, &tmp); xs_fe_mul(&xb, &xb, &t_inv);            /* x_B */
-    xs_fe_mul(&tmp, &tmp, &zb_inv); xs_fe_mul(&bb, &B.y, &tmp);
+    xs_fe_mul(&xb, &B->x, &tmp); xs_fe_mul(&xb, &xb, &t_inv);           /* x_B */
+    xs_fe_mul(&tmp, &tmp, &zb_inv); xs_fe_mul(&bb, &B->y, &tmp);
     xs_fe_sqr(&tmp, &t_inv); xs_fe_mul(&bb, &bb, &tmp);                 /* beta_B */
-    if (A.inf)  /* u1 = 0: R = +-B */
-        return xs_fe_equal(&xb, &rf) && xs_fe_is_square_var(&t);
+    if (A->inf)  /* u1 = 0: R = +-B */
+        return xs_fe_equal(&xb, rf) && xs_fe_is_square_var(t);
     xs_fe_sqr(&tmp, &za_inv);
-    xs_fe_mul(&xa, &A.x, &tmp);
+    xs_fe_mul(&xa, &A->x, &tmp);
     xs_fe_mul(&tmp, &tmp, &za_inv);
-    xs_fe_mul(&ya, &A.y, &tmp);
+    xs_fe_mul(&ya, &A->y, &tmp);
     if (xs_fe_is_zero(&bb)) return 0;  /* B' 2-torsion on E_t: only possible if t is a non-square */
     xs_fe_sub(&d, &xb, &xa);
     if (xs_fe_is_zero(&d)) {
         /* B = +-A (t is then a square): A+B, A-B are {2A, O}; compare x(2A). */
         xs_gej A2;
         xs_fe zi;
-        xs_gej_dbl_var(&A2, &A, NULL);
+        xs_gej_dbl_var(&A2, A, NULL);
         if (A2.inf) return 0;
         xs_fe_inv(&zi, &A2.z); xs_fe_sqr(&zi, &zi); xs_fe_mul(&tmp, &A2.x, &zi);
-        return xs_fe_equal(&tmp, &rf);
+        return xs_fe_equal(&tmp, rf);
     }
     /* L = (r + xa + xb) D^2 - t bb^2 - ya^2 ; M = -2 ya bb ; test L^2 == M^2 t */
-    xs_fe_add(&l, &rf, &xa); xs_fe_add(&l, &l, &xb);
+    xs_fe_add(&l, rf, &xa); xs_fe_add(&l, &l, &xb);
     xs_fe_sqr(&tmp, &d); xs_fe_mul(&l, &l, &tmp);
-    xs_fe_sqr(&tmp, &bb); xs_fe_mul(&tmp, &tmp, &t); xs_fe_sub(&l, &l, &tmp);
+    xs_fe_sqr(&tmp, &bb); xs_fe_mul(&tmp, &tmp, t); xs_fe_sub(&l, &l, &tmp);
     xs_fe_sqr(&tmp, &ya); xs_fe_sub(&l, &l, &tmp);
     xs_fe_mul(&m, &ya, &bb); xs_fe_add(&m, &m, &m);   /* sign irrelevant: squared */
     xs_fe_sqr(&l, &l);
-    xs_fe_sqr(&m, &m); xs_fe_mul(&m, &m, &t);
+    xs_fe_sqr(&m, &m); xs_fe_mul(&m, &m, t);
     return xs_fe_equal(&l, &m);
+}
+
+static int xs_ecdsa_verify_var(const unsigned char *z32, const unsigned char *r32,
+                               const unsigned char *s32, const unsigned char *pub32) {
+    xs_verify_ctx c;
+    xs_scalar s;
+    xs_fe inv;
+    int res;
+    xs_limbs_from_be32(s.n, s32);
+    xs_scalar_to_mont(&s, &s);
+    xs_scalar_mont_inv(&s, &s);                       /* Montgomery w */
+    res = xs_ecdsa_verify_start_var(&c, z32, r32, &s, pub32);
+    if (res >= 0) return res;
+    xs_fe_inv(&inv, &c.prod);
+    return xs_ecdsa_verify_finish_var(&c, &inv);
+}
+
+/* results[i] = xs_ecdsa_verify_var(items[128i..]) for i < n: per chunk of XS_VERIFY_CHUNK
+ * items, one scalar inversion for all s^-1 and one field inversion for all Z_A * t * Z_B. */
+#define XS_VERIFY_CHUNK 32
+static void xs_ecdsa_verify_batch_var(unsigned char *results, const unsigned char *items,
+                                      size_t n) {
+    xs_verify_ctx c[XS_VERIFY_CHUNK];
+    xs_scalar sm[XS_VERIFY_CHUNK], wm[XS_VERIFY_CHUNK], spre[XS_VERIFY_CHUNK];
+    xs_fe prod[XS_VERIFY_CHUNK], fpre[XS_VERIFY_CHUNK];
+    size_t pend[XS_VERIFY_CHUNK];
+    size_t base, m, i, j, np;
+    for (base = 0; base < n; base += m) {
+        const unsigned char *it = items + 128 * base;
+        m = n - base < XS_VERIFY_CHUNK ? n - base : XS_VERIFY_CHUNK;
+        for (i = j = 0; i < m; i++) {
+            xs_limbs_from_be32(sm[i].n, it + 128 * i + 64);
+            xs_scalar_to_mont(&sm[i], &sm[i]);
+            if (!xs_scalar_is_zero(&sm[i])) { wm[j] = sm[i]; pend[j++] = i; }
+        }
+        if (j) xs_scalar_mont_inv_all(wm, wm, j, spre);
+        while (j-- > 0) sm[pend[j]] = wm[j];        /* s == 0 mod n (outside the domain): w = 0 */
+        for (i = np = 0; i < m; i++) {
+            const unsigned char *x = it + 128 * i;
+            int res = xs_ecdsa_verify_start_var(&c[i], x, x + 32, &sm[i], x + 96);
+            results[base + i] = (unsigned char)(res > 0);
+            if (res < 0) { prod[np] = c[i].prod; pend[np++] = i; }
+        }
+        if (np) xs_fe_inv_all(prod, prod, np, fpre);
+        for (j = 0; j < np; j++)
+            results[base + pend[j]] = (unsigned char)xs_ecdsa_verify_finish_var(&c[pend[j]], &prod[j]);
+    }
 }
 
 #endif /* XS_ECDSA_IMPL_H */

@@ -286,9 +286,8 @@ int xs_sign_seeded(unsigned char *r32, unsigned char *s32, const unsigned char *
 
 void xs_sign_batch(unsigned char *sigs, const unsigned char *msgs, size_t n,
                    const unsigned char *priv32) {
-    size_t i;
     XS_ONCE();
-    for (i = 0; i < n; i++) xs_ecdsa_sign_s(sigs + 64 * i, sigs + 64 * i + 32, msgs + 32 * i, priv32);
+    xs_ecdsa_sign_batch_s(sigs, msgs, n, priv32);
 }
 
 int xs_verify(const unsigned char *msg32, const unsigned char *r32, const unsigned char *s32,
@@ -298,10 +297,6 @@ int xs_verify(const unsigned char *msg32, const unsigned char *r32, const unsign
 }
 
 void xs_verify_batch(unsigned char *results, const unsigned char *items, size_t n) {
-    size_t i;
     XS_ONCE();
-    for (i = 0; i < n; i++) {
-        const unsigned char *it = items + 128 * i;
-        results[i] = (unsigned char)xs_ecdsa_verify_var(it, it + 32, it + 64, it + 96);
-    }
+    xs_ecdsa_verify_batch_var(results, items, n);
 }

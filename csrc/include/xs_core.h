@@ -73,13 +73,15 @@ void xs_sign(unsigned char *r32, unsigned char *s32, const unsigned char *msg32,
  * Returns 1 on success; 0 if r, s or w is unusable (then retry with the next seed). */
 int xs_sign_seeded(unsigned char *r32, unsigned char *s32, const unsigned char *msg32,
                    const unsigned char *priv32, const unsigned char *extra, size_t extra_len);
-/* sigs[64i..] = (r, s) of msgs[32i..], variant S, one key. */
+/* sigs[64i..] = (r, s) of msgs[32i..], variant S, one key: identical to xs_sign per item, but
+ * cheaper per item (one field and one scalar inversion per 32 items). Constant time. */
 void xs_sign_batch(unsigned char *sigs, const unsigned char *msgs, size_t n,
                    const unsigned char *priv32);
 /* 1 if valid (cairo-lang rules, x-only key: either y), else 0. */
 int xs_verify(const unsigned char *msg32, const unsigned char *r32, const unsigned char *s32,
               const unsigned char *pub32);
-/* results[i] = xs_verify(items[128i..]: msg, r, s, pub), i < n. */
+/* results[i] = xs_verify(items[128i..]: msg, r, s, pub), i < n (one scalar and one field
+ * inversion per 32 items). */
 void xs_verify_batch(unsigned char *results, const unsigned char *items, size_t n);
 
 #ifdef __cplusplus

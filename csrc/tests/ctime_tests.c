@@ -58,6 +58,22 @@ int main(void) {
         }
         VALGRIND_MAKE_MEM_DEFINED(d, 32);
     }
-    printf("ctime tests: signing and public key ran with secret-marked key and nonce\n");
+    {   /* batch signing (shared inversions) with a secret key, across a chunk boundary */
+        static const size_t sizes[] = {1, 5, 33};
+        static unsigned char zs[33 * 32], sigs[33 * 64];
+        size_t si;
+        for (i = 0; i < 33 * 32; i++) zs[i] = (unsigned char)(i * 131 + 17);
+        for (i = 0; i < 33; i++) zs[32 * i] &= 0x03;        /* z < 2^251 */
+        for (si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+            int j;
+            for (j = 0; j < 32; j++) d[j] = (unsigned char)(si * 91 + j * 13 + 5);
+            d[0] &= 0x03;
+            VALGRIND_MAKE_MEM_UNDEFINED(d, 32);
+            xs_sign_batch(sigs, zs, sizes[si], d);
+            VALGRIND_MAKE_MEM_DEFINED(sigs, 64 * sizes[si]);
+            VALGRIND_MAKE_MEM_DEFINED(d, 32);
+        }
+    }
+    printf("ctime tests: signing, batch signing and public key ran with secret-marked key and nonce\n");
     return 0;
 }

@@ -653,22 +653,108 @@ static void test_ecdsa(int iters) {
             CHECK(!ok || xs_verify(z, r2, s2, q) == 1, "seeded sign -> verify (iter %d)", i);
         }
     }
-    {   /* batch = singles */
-        unsigned char d[32], zs[3 * 32], sigs[3 * 64], r[32], s[32], items[3 * 128], res[3];
+}
+
+/* Batch entry points == single calls, item by item (several chunk boundaries). */
+static void test_ecdsa_batch(void) {
+    static const size_t sizes[] = {0, 1, 2, 3, 17, 100};
+    static unsigned char zs[100 * 32], sigs[100 * 64 + 1], items[100 * 128], res[100 + 1];
+    unsigned char d[32], q[32], r[32], s[32];
+    size_t si, i;
+    for (si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        size_t n = sizes[si], bad = 0, valid = 0;
         rnd_felt251(d); d[31] |= 1;
-        for (i = 0; i < 3; i++) rnd_felt251(zs + 32 * i);
-        xs_sign_batch(sigs, zs, 3, d);
-        for (i = 0; i < 3; i++) {
+        xs_public_key(q, d);
+        for (i = 0; i < n; i++) rnd_felt251(zs + 32 * i);
+        sigs[64 * n] = 0xa5;
+        xs_sign_batch(sigs, zs, n, d);
+        CHECK(sigs[64 * n] == 0xa5, "sign_batch(n=%zu) writes only 64n bytes", n);
+        for (i = 0; i < n; i++) {
             xs_sign(r, s, zs + 32 * i, d);
-            CHECK(memcmp(r, sigs + 64 * i, 32) == 0 && memcmp(s, sigs + 64 * i + 32, 32) == 0,
-                  "sign_batch item %d", i);
-            memcpy(items + 128 * i, zs + 32 * i, 32);
-            memcpy(items + 128 * i + 32, sigs + 64 * i, 64);
-            xs_public_key(items + 128 * i + 96, d);
+            if (memcmp(r, sigs + 64 * i, 32) != 0 || memcmp(s, sigs + 64 * i + 32, 32) != 0) bad++;
         }
-        items[128 + 31] ^= 1;
-        xs_verify_batch(res, items, 3);
-        CHECK(res[0] == 1 && res[1] == 0 && res[2] == 1, "verify_batch");
+        CHECK(bad == 0, "sign_batch(n=%zu) == sign per item (%zu differ)", n, bad);
+        /* verify: a random mix of valid and tampered items (hash, r, s, key, s = n - s) */
+        for (i = 0; i < n; i++) {
+            unsigned char *it = items + 128 * i;
+            memcpy(it, zs + 32 * i, 32);
+            memcpy(it + 32, sigs + 64 * i, 64);
+            memcpy(it + 96, q, 32);
+            switch (rnd64() % 6) {
+            case 0: it[31] ^= 1; break;
+            case 1: it[63] ^= 2; break;
+            case 2: it[95] ^= 4; break;
+            case 3: it[127] ^= 1; break;
+            case 4: {   /* s -> n - s: still valid (either y) */
+                xs_scalar sv;
+                uint64_t bb = 0;
+                int k;
+                xs_limbs_from_be32(sv.n, it + 64);
+                for (k = 0; k < 4; k++) bb = xs_subb(&sv.n[k], XS_N[k], sv.n[k], bb);
+                xs_limbs_to_be32(it + 64, sv.n);
+                break;
+            }
+            default: break;
+            }
+        }
+        res[n] = 0x5a;
+        xs_verify_batch(res, items, n);
+        CHECK(res[n] == 0x5a, "verify_batch(n=%zu) writes only n bytes", n);
+        for (i = bad = 0; i < n; i++) {
+            const unsigned char *it = items + 128 * i;
+            int want = xs_verify(it, it + 32, it + 64, it + 96);
+            valid += (size_t)want;
+            if (res[i] != want) bad++;
+        }
+        CHECK(bad == 0, "verify_batch(n=%zu) == verify per item (%zu differ, %zu valid)", n, bad, valid);
+    }
+    {   /* s == 0 mod n inside a batch: rejected without disturbing the other items */
+        size_t n = 5;
+        rnd_felt251(d); d[31] |= 1;
+        xs_public_key(q, d);
+        for (i = 0; i < n; i++) {
+            rnd_felt251(zs + 32 * i);
+            xs_sign(items + 128 * i + 32, items + 128 * i + 64, zs + 32 * i, d);
+            memcpy(items + 128 * i, zs + 32 * i, 32);
+            memcpy(items + 128 * i + 96, q, 32);
+        }
+        memset(items + 128 * 2 + 64, 0, 32);
+        h32(items + 128 * 3 + 64, HEX_N_1);
+        items[128 * 3 + 64 + 31] += 1;              /* s = n */
+        xs_verify_batch(res, items, n);
+        CHECK(res[0] == 1 && res[1] == 1 && res[2] == 0 && res[3] == 0 && res[4] == 1,
+              "verify_batch with s = 0 and s = n items");
+    }
+}
+
+/* Montgomery batch inversion == one inversion per element. */
+static void test_batch_inverse(int iters) {
+    xs_fe a[17], inv[17], pre[17], one, c;
+    xs_scalar sa[17], sinv[17], spre[17], t, sone = {{1, 0, 0, 0}};
+    int it, i;
+    xs_fe_set_limbs(&one, XS_FE_ONE_M);
+    xs_scalar_to_mont(&sone, &sone);
+    for (it = 0; it < iters; it++) {
+        int m = 1 + it % 17;
+        for (i = 0; i < m; i++) {
+            unsigned char b32[32];
+            do rnd_fe(&a[i]); while (xs_fe_is_zero(&a[i]));
+            rnd_bytes(b32, 32); b32[0] &= 0x07;
+            xs_limbs_from_be32(sa[i].n, b32);
+            xs_scalar_to_mont(&sa[i], &sa[i]);
+            if (xs_scalar_is_zero(&sa[i])) sa[i] = sone;
+        }
+        xs_fe_inv_all(inv, a, (size_t)m, pre);
+        xs_scalar_mont_inv_all(sinv, sa, (size_t)m, spre);
+        for (i = 0; i < m; i++) {
+            xs_fe_mul(&c, &a[i], &inv[i]);
+            CHECK(xs_fe_equal(&c, &one), "fe batch inverse (iter %d, item %d of %d)", it, i, m);
+            xs_scalar_mont_mul(&t, &sa[i], &sinv[i]);
+            CHECK(memcmp(t.n, sone.n, 32) == 0, "scalar batch inverse (iter %d, item %d of %d)", it, i, m);
+        }
+        xs_fe_inv_all(a, a, (size_t)m, pre);        /* in place */
+        for (i = 0; i < m; i++)
+            CHECK(xs_fe_equal(&a[i], &inv[i]), "fe batch inverse in place (iter %d, item %d)", it, i);
     }
 }
 
@@ -691,6 +777,8 @@ int main(int argc, char **argv) {
     test_group(iters);
     test_hash_consistency(iters);
     test_ecdsa(iters);
+    test_batch_inverse(iters);
+    test_ecdsa_batch();
     printf("C tests: %d passed, %d failed\n", g_pass, g_fail);
     return g_fail ? 1 : 0;
 }
