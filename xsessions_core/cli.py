@@ -80,6 +80,12 @@ def _read_json(path: str, max_bytes: int = MAX_OBJECT_BYTES) -> Any:
         raise _UsageError(f"{'stdin' if path == '-' else path} is nested too deeply") from None
 
 
+def _invalid(reason: str) -> int:
+    """Exit code 1 (invalid object / rejected transaction) with its reason as one line on stderr."""
+    sys.stderr.write(f"{PROG}: invalid: {' '.join(reason.split())}\n")
+    return 1
+
+
 def _emit(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, indent=2) + "\n")
 
@@ -176,7 +182,7 @@ def _inspect_signature(signature: list[Any], version: str) -> int:
     except SessionTokenError as exc:
         out.update(valid=False, contract_error=exc.contract_error, offset=exc.offset, problem=str(exc))
         _emit(out)
-        return 1
+        return _invalid(str(exc))
     s = token.session
     out.update(
         valid=True,
@@ -196,7 +202,7 @@ def _inspect_signature(signature: list[Any], version: str) -> int:
         problems.append("the session has expired")
     out["problems"] = problems
     _emit(out)
-    return 1 if problems else 0
+    return _invalid("; ".join(problems)) if problems else 0
 
 
 def _signer_json(sig: Any) -> dict[str, Any]:
@@ -246,7 +252,7 @@ def _inspect_session(obj: dict[str, Any]) -> int:
         "onchain_session": onchain.to_dict(),
         "problems": problems,
     })
-    return 1 if problems else 0
+    return _invalid("; ".join(problems)) if problems else 0
 
 
 def _cmd_session_inspect(args: argparse.Namespace) -> int:
@@ -361,22 +367,22 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         raise _UsageError("'transactions' and 'outside_executions' must be lists")
     if not txs and not oes:
         raise _UsageError("nothing to verify: give 'transactions' and/or 'outside_executions'")
-    ok = True
+    rejected = 0
     with _progress(len(txs) + len(oes), "verifying") as advance:
         index = 0
         for chunk in _chunks(txs):
             for v in verify_session_transactions_batch(chunk, **common):  # type: ignore[arg-type]
                 _emit_line({"index": index, "kind": "invoke_v3", **v.to_json()})
-                ok &= v.valid
+                rejected += not v.valid
                 index += 1
             advance(len(chunk))
         for chunk in _chunks(oes):
             for v in verify_outside_executions_batch(chunk, **common):  # type: ignore[arg-type]
                 _emit_line({"index": index, "kind": "outside_execution_v2", **v.to_json()})
-                ok &= v.valid
+                rejected += not v.valid
                 index += 1
             advance(len(chunk))
-    return 0 if ok else 1
+    return _invalid(f"{rejected} of {len(txs) + len(oes)} rejected (verdicts on stdout)") if rejected else 0
 
 
 # --------------------------------------------------------------------------- demo

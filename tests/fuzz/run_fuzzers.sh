@@ -4,7 +4,7 @@
 #   tests/fuzz/run_fuzzers.sh [harness ...]      (default: all four)
 #
 # Env: FUZZ_SECONDS (per harness, default 60), PYTHON (default python3), FUZZ_TIMEOUT (seconds
-# for one input before libFuzzer calls it a hang, default 20), FUZZ_MAX_LEN (default 65536).
+# for one input before libFuzzer calls it a hang, default 20), FUZZ_MAX_LEN (default 65536), FUZZ_SEED (libFuzzer seed, default 1: CI runs are reproducible).
 # New interesting inputs go to a temporary directory, never into the committed corpus. Fails on
 # any crash: an exception that is not an XSessionsError, a failed differential/round-trip
 # assertion, a hang, a memory blow-up (libFuzzer -rss_limit_mb). The crashing input is kept in
@@ -29,7 +29,7 @@ for h in "${HARNESSES[@]}"; do
     log="$WORK/$h.log"
     (cd "$ROOT" && PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" "$PY" "$HERE/$h.py" \
         "$WORK/$h" "$HERE/corpus/$h" \
-        -max_total_time="$SECONDS_EACH" -timeout="${FUZZ_TIMEOUT:-20}" -rss_limit_mb=3072 \
+        -max_total_time="$SECONDS_EACH" -timeout="${FUZZ_TIMEOUT:-20}" -rss_limit_mb=3072 -seed="${FUZZ_SEED:-1}" \
         -max_len="${FUZZ_MAX_LEN:-65536}" -print_final_stats=1 -artifact_prefix="$ARTIFACTS/$h-" \
         >"$log" 2>&1)
     rc=$?
