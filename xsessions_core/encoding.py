@@ -23,7 +23,7 @@ import math
 import re
 from functools import lru_cache
 
-from .crypto import get_selector_from_name, poseidon_hash_many, starknet_keccak
+from .crypto import FIELD_PRIME, get_selector_from_name, poseidon_hash_many, starknet_keccak
 from .errors import EncodingError, describe_value
 
 __all__ = [
@@ -274,3 +274,22 @@ def keccak_bn(value: object) -> int:
     if v < 0:
         raise EncodingError(f"keccak_bn needs a non-negative value, got {describe_value(v)}")
     return starknet_keccak(v.to_bytes(max(1, (v.bit_length() + 7) // 8), "big"))
+
+
+def felt_from(value: object, name: str, error: type[Exception] = EncodingError) -> int:
+    """A felt (``0 <= v < p``) from an int or a BigNumberish string (``to_bigint``), else ``error``.
+
+    The shared parser of the object layers (Merkle leaves, session objects); each passes its own
+    error class.
+    """
+    if type(value) is int and 0 <= value < FIELD_PRIME:
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise error(f"{name} must be an int or a numeric string, got {type(value).__name__}")
+    try:
+        v = to_bigint(value, name)
+    except EncodingError as exc:
+        raise error(str(exc)) from None
+    if not 0 <= v < FIELD_PRIME:
+        raise error(f"{name} must satisfy 0 <= {name} < p (the Stark prime), got {describe_value(v)}")
+    return v

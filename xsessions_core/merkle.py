@@ -22,8 +22,8 @@ from enum import Enum
 from typing import Iterable, Sequence
 
 from .crypto import FIELD_PRIME, backend_module
-from .encoding import to_bigint
-from .errors import EncodingError, MerkleTreeError, describe_value
+from .encoding import felt_from
+from .errors import MerkleTreeError
 
 __all__ = ["HashMethod", "MerkleTree", "verify_proof"]
 
@@ -40,18 +40,7 @@ class HashMethod(Enum):
 
 
 def _felt(value: object, name: str) -> int:
-    """A felt from an int or a BigNumberish string (hex/decimal), else MerkleTreeError."""
-    if type(value) is int and 0 <= value < FIELD_PRIME:
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise MerkleTreeError(f"{name} must be an int or a numeric string, got {type(value).__name__}")
-    try:
-        v = to_bigint(value, name)
-    except EncodingError as exc:
-        raise MerkleTreeError(str(exc)) from None
-    if not 0 <= v < FIELD_PRIME:
-        raise MerkleTreeError(f"{name} must satisfy 0 <= {name} < p (the Stark prime), got {describe_value(v)}")
-    return v
+    return felt_from(value, name, MerkleTreeError)
 
 
 def _pair_hash(a: int, b: int, method: HashMethod) -> int:

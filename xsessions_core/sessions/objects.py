@@ -30,9 +30,9 @@ from functools import cached_property
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..crypto import EC_ORDER, FIELD_PRIME, private_to_stark_key
-from ..encoding import selector_from_name_cached, to_bigint, to_hex
-from ..errors import EncodingError, SessionError, describe_value
+from ..crypto import EC_ORDER, private_to_stark_key
+from ..encoding import felt_from, selector_from_name_cached, to_hex
+from ..errors import SessionError, describe_value
 
 __all__ = [
     "AllowedMethod",
@@ -57,19 +57,9 @@ _U64 = 2**64
 
 def _felt(value: object, name: str) -> int:
     """A felt from an int or a hex/decimal string (starknet.js ``BigInt``), else SessionError."""
-    if type(value) is int and 0 <= value < FIELD_PRIME:
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise SessionError(f"{name} must be an int or a hex string, got {type(value).__name__}")
     if isinstance(value, str) and not value.strip():
         raise SessionError(f"{name} must not be empty")
-    try:
-        v = to_bigint(value, name)
-    except EncodingError as exc:
-        raise SessionError(str(exc)) from None
-    if not 0 <= v < FIELD_PRIME:
-        raise SessionError(f"{name} must satisfy 0 <= {name} < p, got {describe_value(v)}")
-    return v
+    return felt_from(value, name, SessionError)
 
 
 def _felts(values: object, name: str) -> tuple[int, ...]:
