@@ -180,36 +180,45 @@ void xs_poseidon_many(unsigned char *out32, const unsigned char *values, size_t 
     xs_fe_to_be32(out32, &s[0]);
 }
 
+/* Up to four sponges in lockstep: out[k] = poseidon_many(v[k][0..len[k])) (Montgomery form). */
+static void xs_sponge_upto4(xs_fe out[], const unsigned char *const *v, const size_t *len, size_t m) {
+    size_t k, step, blocks[4], maxb = 0;
+    xs_fe s[4][3], act[4][3];
+    XS_VERIFY_CHECK(m >= 1 && m <= 4);
+    for (k = 0; k < m; k++) {
+        blocks[k] = len[k] / 2 + 1;
+        if (blocks[k] > maxb) maxb = blocks[k];
+    }
+    memset(s, 0, sizeof s);
+    for (step = 0; step < maxb; step++) {
+        size_t na = 0;
+        for (k = 0; k < m; k++)
+            if (step < blocks[k]) {
+                xs_sponge_absorb(s[k], v[k], len[k], step);
+                memcpy(act[na++], s[k], sizeof s[k]);
+            }
+        xs_hades_upto4(act, na);
+        for (k = 0, na = 0; k < m; k++)
+            if (step < blocks[k]) memcpy(s[k], act[na++], sizeof s[k]);
+    }
+    for (k = 0; k < m; k++) out[k] = s[k][0];
+}
+
 void xs_poseidon_many_batch(unsigned char *out, const unsigned char *values, size_t nvalues,
                             const size_t *lens, size_t nseqs) {
-    size_t base, m, k, step, off = 0;
+    size_t base, m, k, off = 0;
     XS_ONCE();
-    for (base = 0; base < nseqs; base += m) {   /* up to four sponges in lockstep */
+    for (base = 0; base < nseqs; base += m) {
         const unsigned char *v[4];
-        size_t len[4], blocks[4], maxb = 0;
-        xs_fe s[4][3], act[4][3];
+        xs_fe h[4];
         m = nseqs - base < 4 ? nseqs - base : 4;
         for (k = 0; k < m; k++) {
-            len[k] = lens[base + k];
-            XS_VERIFY_CHECK(off + len[k] <= nvalues);
+            XS_VERIFY_CHECK(off + lens[base + k] <= nvalues);
             v[k] = values + 32 * off;
-            off += len[k];
-            blocks[k] = len[k] / 2 + 1;
-            if (blocks[k] > maxb) maxb = blocks[k];
+            off += lens[base + k];
         }
-        memset(s, 0, sizeof s);
-        for (step = 0; step < maxb; step++) {
-            size_t na = 0;
-            for (k = 0; k < m; k++)
-                if (step < blocks[k]) {
-                    xs_sponge_absorb(s[k], v[k], len[k], step);
-                    memcpy(act[na++], s[k], sizeof s[k]);
-                }
-            xs_hades_upto4(act, na);
-            for (k = 0, na = 0; k < m; k++)
-                if (step < blocks[k]) memcpy(s[k], act[na++], sizeof s[k]);
-        }
-        for (k = 0; k < m; k++) xs_fe_to_be32(out + 32 * (base + k), &s[k][0]);
+        xs_sponge_upto4(h, v, lens + base, m);
+        for (k = 0; k < m; k++) xs_fe_to_be32(out + 32 * (base + k), &h[k]);
     }
     (void)nvalues;
 }
@@ -299,4 +308,99 @@ int xs_verify(const unsigned char *msg32, const unsigned char *r32, const unsign
 void xs_verify_batch(unsigned char *results, const unsigned char *items, size_t n) {
     XS_ONCE();
     xs_ecdsa_verify_batch_var(results, items, n);
+}
+
+/* ------------------------------------------------------------------ session transactions */
+#define XS_INVOKE_HEAD 9     /* version, sender, chain_id, nonce, da_word, tip, 3 bound words */
+#define XS_SESSION_CHUNK 32  /* transactions per signing batch (shares the inversions) */
+
+/* Up to four transactions: their invoke v3 hashes (PROTOCOL §6.10) and session-token messages
+ * pos_many(h, session_hash, cache_flag) (§6.5), as big-endian bytes. */
+static void xs_invoke_v3_token_upto4(unsigned char *hashes, unsigned char *tokens,
+                                     const unsigned char *const *tx, const size_t *const *lens,
+                                     size_t m, const unsigned char *session_hash32,
+                                     const unsigned char *cache_flag32) {
+    static const unsigned char invoke[32] = {[26] = 0x69, 0x6e, 0x76, 0x6f, 0x6b, 0x65};
+    const unsigned char *v[4];
+    size_t len[4], k, j;
+    xs_fe inner[5][4], h[4];
+    unsigned char outer[4][11 * 32], tok[4][3 * 32];
+    /* inner sequence 0: (tip, bounds); 1..4: paymaster data, deployment data, calldata, facts */
+    for (k = 0; k < m; k++) { v[k] = tx[k] + 32 * 5; len[k] = 4; }
+    xs_sponge_upto4(inner[0], v, len, m);
+    for (j = 0; j < 4; j++) {
+        size_t na = 0, idx[4];
+        for (k = 0; k < m; k++) {
+            size_t off = XS_INVOKE_HEAD, i;
+            for (i = 0; i < j; i++) off += lens[k][i];
+            if (j == 3 && lens[k][3] == 0) continue;   /* no proof facts: not hashed */
+            v[na] = tx[k] + 32 * off; len[na] = lens[k][j]; idx[na++] = k;
+        }
+        if (na) {
+            xs_fe tmp[4];
+            xs_sponge_upto4(tmp, v, len, na);
+            for (k = 0; k < na; k++) inner[j + 1][idx[k]] = tmp[k];
+        }
+    }
+    /* outer: [invoke, version, sender, pos(tip, bounds), pos(paymaster), chain_id, nonce,
+     * da_word, pos(deployment), pos(calldata), (pos(facts))] */
+    for (k = 0; k < m; k++) {
+        unsigned char *o = outer[k];
+        memcpy(o, invoke, 32);
+        memcpy(o + 32, tx[k], 64);                                  /* version, sender */
+        xs_fe_to_be32(o + 96, &inner[0][k]);
+        xs_fe_to_be32(o + 128, &inner[1][k]);
+        memcpy(o + 160, tx[k] + 64, 96);                            /* chain_id, nonce, da_word */
+        xs_fe_to_be32(o + 256, &inner[2][k]);
+        xs_fe_to_be32(o + 288, &inner[3][k]);
+        if (lens[k][3]) xs_fe_to_be32(o + 320, &inner[4][k]);
+        v[k] = o; len[k] = lens[k][3] ? 11 : 10;
+    }
+    xs_sponge_upto4(h, v, len, m);
+    for (k = 0; k < m; k++) {
+        xs_fe_to_be32(hashes + 32 * k, &h[k]);
+        memcpy(tok[k], hashes + 32 * k, 32);
+        memcpy(tok[k] + 32, session_hash32, 32);
+        memcpy(tok[k] + 64, cache_flag32, 32);
+        v[k] = tok[k]; len[k] = 3;
+    }
+    xs_sponge_upto4(h, v, len, m);
+    for (k = 0; k < m; k++) xs_fe_to_be32(tokens + 32 * k, &h[k]);
+}
+
+void xs_session_sign_invoke_v3(unsigned char *out, const unsigned char *felts, size_t nfelts,
+                               const size_t *lens, size_t n, const unsigned char *session_hash32,
+                               const unsigned char *cache_flag32, const unsigned char *key1,
+                               const unsigned char *key2) {
+    size_t base, m, off = 0;
+    XS_ONCE();
+    for (base = 0; base < n; base += m) {
+        unsigned char hashes[XS_SESSION_CHUNK * 32], tokens[XS_SESSION_CHUNK * 32];
+        unsigned char sig1[XS_SESSION_CHUNK * 64], sig2[XS_SESSION_CHUNK * 64];
+        size_t g, k, gm;
+        m = n - base < XS_SESSION_CHUNK ? n - base : XS_SESSION_CHUNK;
+        for (g = 0; g < m; g += gm) {
+            const unsigned char *tx[4];
+            const size_t *tl[4];
+            gm = m - g < 4 ? m - g : 4;
+            for (k = 0; k < gm; k++) {
+                const size_t *l = lens + 4 * (base + g + k);
+                tx[k] = felts + 32 * off;
+                tl[k] = l;
+                off += XS_INVOKE_HEAD + l[0] + l[1] + l[2] + l[3];
+                XS_VERIFY_CHECK(off <= nfelts);
+            }
+            xs_invoke_v3_token_upto4(hashes + 32 * g, tokens + 32 * g, tx, tl, gm, session_hash32,
+                                     cache_flag32);
+        }
+        xs_ecdsa_sign_batch_s(sig1, tokens, m, key1);
+        xs_ecdsa_sign_batch_s(sig2, tokens, m, key2);
+        for (k = 0; k < m; k++) {
+            unsigned char *o = out + 160 * (base + k);
+            memcpy(o, hashes + 32 * k, 32);
+            memcpy(o + 32, sig1 + 64 * k, 64);
+            memcpy(o + 96, sig2 + 64 * k, 64);
+        }
+    }
+    (void)nfelts;
 }

@@ -210,3 +210,22 @@ def test_sign_batch_and_verify_batch(zs: list[int], priv: int) -> None:
     expected = pb.verify_batch(items)
     assert expected == [True] * len(zs) + [False] * len(zs)
     _same(nb.verify_batch(items), expected)
+
+
+SEQ0 = st.lists(FELTS, max_size=7)
+INVOKE_INPUTS = st.tuples(st.lists(FELTS, min_size=9, max_size=9), SEQ0, SEQ0, SEQ0, SEQ0)
+
+
+@SIGN
+@given(st.lists(INVOKE_INPUTS, min_size=1, max_size=6), FELTS, FELTS, KEYS, KEYS)
+def test_session_sign_invoke_v3(txs: list[Any], session_hash: int, cache_flag: int, k1: int, k2: int) -> None:
+    expected = pb.session_sign_invoke_v3(txs, session_hash, cache_flag, k1, k2)
+    _same(nb.session_sign_invoke_v3(txs, session_hash, cache_flag, k1, k2), expected)
+    # each item is the invoke v3 hash and the two signatures of its token message
+    for (head, paymaster, deployment, calldata, facts), (tx_hash, r1, s1, r2, s2) in zip(txs, expected):
+        inner = [pb.poseidon_many(head[5:]), pb.poseidon_many(paymaster), pb.poseidon_many(deployment),
+                 pb.poseidon_many(calldata)]
+        outer = [0x696E766F6B65, head[0], head[1], inner[0], inner[1], head[2], head[3], head[4], inner[2], inner[3]]
+        assert tx_hash == pb.poseidon_many(outer + ([pb.poseidon_many(facts)] if facts else []))
+        token = pb.poseidon_many([tx_hash, session_hash, cache_flag])
+        assert (r1, s1) == pb.sign(token, k1, None) and (r2, s2) == pb.sign(token, k2, None)

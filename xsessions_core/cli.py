@@ -314,9 +314,7 @@ def _cmd_sign(args: argparse.Namespace) -> int:
     session = signer.session
     with _progress(len(txs), "signing") as advance:
         for chunk in _chunks(txs):
-            sigs = signer.sign_transactions(chunk)
-            hashes = signer.transaction_hashes(chunk)
-            for tx, sig, h in zip(chunk, sigs, hashes):
+            for tx, (h, sig) in zip(chunk, signer.sign_transactions_with_hashes(chunk)):
                 calldata = get_execute_calldata(tx["calls"]) if "calls" in tx else [int(str(v), 0) for v in tx["calldata"]]
                 _emit_line(_broadcast(tx, calldata, sig, h, session.address))
             advance(len(chunk))

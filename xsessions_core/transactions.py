@@ -24,6 +24,7 @@ from starknet_py.net.client_models import Call
 
 from . import crypto
 from .crypto import FIELD_PRIME
+from .crypto.backend import InvokeV3HashInput
 from .encoding import byte_array_serialize, encode_shortstring, selector_from_name_cached
 from .errors import TransactionError, XSessionsError, describe_value
 
@@ -39,6 +40,7 @@ __all__ = [
     "compile_calldata",
     "normalize_calls",
     "get_execute_calldata",
+    "execute_calldata_unchecked",
     "get_execute_calldata_cairo0",
     "parse_execute_calldata",
     "parse_resource_bounds",
@@ -235,13 +237,15 @@ def get_execute_calldata(calls: object) -> list[int]:
 
     Equals starknet.js ``transaction.getExecuteCalldata(calls, "1")``.
     """
-    out: list[int] = [0]
-    n = 0
-    for call in normalize_calls(calls):
+    return execute_calldata_unchecked(normalize_calls(calls))
+
+
+def execute_calldata_unchecked(calls: Sequence[Call]) -> list[int]:
+    """:func:`get_execute_calldata` of calls already normalised by :func:`normalize_calls`."""
+    out: list[int] = [len(calls)]
+    for call in calls:
         out += (call.to_addr, call.selector, len(call.calldata))
         out += call.calldata
-        n += 1
-    out[0] = n
     return out
 
 
@@ -384,6 +388,20 @@ InvokeV3Fields = tuple[int, Sequence[int], int, int, ResourceBounds, int, Sequen
                        Sequence[int]]
 
 
+def invoke_v3_hash_input(fields: InvokeV3Fields) -> InvokeV3HashInput:
+    """The backend's form of validated invoke v3 fields: ``(head, paymaster_data,
+    account_deployment_data, calldata, proof_facts)`` with ``head = [version, sender, chain_id,
+    nonce, da_word, tip, l1_word, l2_word, l1_data_word]`` (see ``session_sign_invoke_v3`` in
+    :mod:`xsessions_core.crypto.backend`)."""
+    sender, calldata, chain_id, nonce, bounds, tip, paymaster, deployment, nonce_da, fee_da, version, facts = fields
+    l1, l2, l1d = bounds.l1_gas, bounds.l2_gas, bounds.l1_data_gas
+    head = [version, sender, chain_id, nonce, (nonce_da << 32) + fee_da, tip,
+            (_L1_GAS << 192) + (l1.max_amount << 128) + l1.max_price_per_unit,
+            (_L2_GAS << 192) + (l2.max_amount << 128) + l2.max_price_per_unit,
+            (_L1_DATA << 192) + (l1d.max_amount << 128) + l1d.max_price_per_unit]
+    return head, paymaster, deployment, calldata, facts
+
+
 def invoke_v3_hashes_unchecked(transactions: Sequence[InvokeV3Fields]) -> list[int]:
     """Hashes of many INVOKE v3 transactions in two backend calls, **without validating** them.
 
@@ -391,24 +409,19 @@ def invoke_v3_hashes_unchecked(transactions: Sequence[InvokeV3Fields]) -> list[i
     tip a u64, DA modes 0/1, version 3 or ``2**128 + 3``), e.g. by :class:`InvokeV3Transaction` or
     :func:`calculate_invoke_v3_hash`. Out-of-range input gives a wrong hash, not an error.
     """
+    inputs = [invoke_v3_hash_input(f) for f in transactions]
     seqs: list[Sequence[int]] = []
-    for _, calldata, _, _, bounds, tip, paymaster, deployment, _, _, _, facts in transactions:
-        l1, l2, l1d = bounds.l1_gas, bounds.l2_gas, bounds.l1_data_gas
-        seqs += (
-            [tip,
-             (_L1_GAS << 192) + (l1.max_amount << 128) + l1.max_price_per_unit,
-             (_L2_GAS << 192) + (l2.max_amount << 128) + l2.max_price_per_unit,
-             (_L1_DATA << 192) + (l1d.max_amount << 128) + l1d.max_price_per_unit],
-            paymaster, deployment, calldata,
-        )
+    for head, paymaster, deployment, calldata, facts in inputs:
+        seqs += (head[5:], paymaster, deployment, calldata)
         if facts:
             seqs.append(facts)
     b = crypto.backend_module()
     inner = b.poseidon_many_batch(seqs)
     outer = []
     pos = 0
-    for sender, _, chain_id, nonce, _, _, _, _, nonce_da, fee_da, version, facts in transactions:
-        elements = [_INVOKE, version, sender, inner[pos], inner[pos + 1], chain_id, nonce, (nonce_da << 32) + fee_da,
+    for head, _, _, _, facts in inputs:
+        version, sender, chain_id, nonce, da_word = head[:5]
+        elements = [_INVOKE, version, sender, inner[pos], inner[pos + 1], chain_id, nonce, da_word,
                     inner[pos + 2], inner[pos + 3]]
         pos += 4
         if facts:

@@ -84,6 +84,20 @@ int xs_verify(const unsigned char *msg32, const unsigned char *r32, const unsign
  * inversion per 32 items). */
 void xs_verify_batch(unsigned char *results, const unsigned char *items, size_t n);
 
+/* Session-token signing of n invoke v3 transactions of one session (PROTOCOL §6.4-§6.6, §6.10).
+ * Transaction i occupies 9 + lens[4i] + ... + lens[4i+3] consecutive felts of felts[0..nfelts):
+ * version, sender_address, chain_id, nonce, (nonce_da_mode << 32) + fee_da_mode, tip, the three
+ * resource-bound words (resource << 192 | max_amount << 128 | max_price_per_unit), then
+ * paymaster_data (lens[4i]), account_deployment_data (lens[4i+1]), calldata (lens[4i+2]) and
+ * proof_facts (lens[4i+3]; hashed only when not empty). With h = the transaction hash and
+ * m = poseidon_many(h, session_hash, cache_flag): out[160i..] = h, then (r, s) of m under key1
+ * (the session key), then (r, s) of m under key2 (the guardian), as xs_sign. Constant time in
+ * the keys and nonces; keys in [1, n). */
+void xs_session_sign_invoke_v3(unsigned char *out, const unsigned char *felts, size_t nfelts,
+                               const size_t *lens, size_t n, const unsigned char *session_hash32,
+                               const unsigned char *cache_flag32, const unsigned char *key1,
+                               const unsigned char *key2);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,11 +16,22 @@ Domains (p = field prime, n = curve order):
 * ``merkle_levels(leaves, poseidon)``: every level of the starknet.js Merkle tree, from the
   leaves (level 0) to ``[root]``; pairs are sorted, a lone last node is paired with 0; needs
   at least one leaf.
+* ``session_sign_invoke_v3(txs, session_hash, cache_flag, key1, key2)``: for each transaction
+  ``(head, paymaster_data, account_deployment_data, calldata, proof_facts)`` with ``head =
+  [version, sender, chain_id, nonce, da_word, tip, l1_word, l2_word, l1_data_word]`` (the
+  invoke v3 hash inputs, PROTOCOL §6.10; ``proof_facts`` hashed only when not empty): its hash
+  ``h`` and the signatures (variant S) of ``m = poseidon_many([h, session_hash, cache_flag])``
+  under ``key1`` and ``key2`` — ``(h, r1, s1, r2, s2)``. The whole per-transaction work of a
+  session-token signature with a local guardian (PROTOCOL §6.4-§6.6) in one call.
 """
 
 from __future__ import annotations
 
 from typing import Protocol, Sequence
+
+#: ``(head, paymaster_data, account_deployment_data, calldata, proof_facts)`` of an invoke v3
+#: transaction, ``head`` being the 9 felts listed under ``session_sign_invoke_v3`` above.
+InvokeV3HashInput = tuple[Sequence[int], Sequence[int], Sequence[int], Sequence[int], Sequence[int]]
 
 
 class Backend(Protocol):
@@ -45,11 +56,13 @@ class Backend(Protocol):
     def sign_batch(self, msg_hashes: Sequence[int], priv: int) -> list[tuple[int, int]]: ...
     def verify(self, msg_hash: int, r: int, s: int, pub: int) -> bool: ...
     def verify_batch(self, items: Sequence[tuple[int, int, int, int]]) -> list[bool]: ...
+    def session_sign_invoke_v3(self, txs: Sequence[InvokeV3HashInput], session_hash: int, cache_flag: int,
+                               key1: int, key2: int) -> list[tuple[int, int, int, int, int]]: ...
 
 
 FUNCTIONS = (
     "pedersen", "pedersen_batch", "pedersen_chain", "poseidon", "poseidon_batch",
     "poseidon_single", "poseidon_many", "poseidon_many_batch", "poseidon_permutation",
     "merkle_levels", "keccak256", "starknet_keccak", "public_key", "sign", "sign_batch",
-    "verify", "verify_batch",
+    "verify", "verify_batch", "session_sign_invoke_v3",
 )

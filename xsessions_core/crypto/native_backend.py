@@ -50,6 +50,7 @@ _sign_seeded = _lib.xs_sign_seeded
 _sign_batch = _lib.xs_sign_batch
 _verify = _lib.xs_verify
 _verify_batch = _lib.xs_verify_batch
+_session_sign = _lib.xs_session_sign_invoke_v3
 
 _T32 = "unsigned char[32]"
 _T64 = "unsigned char[64]"
@@ -231,6 +232,30 @@ def verify_batch(items: Sequence[tuple[int, int, int, int]]) -> list[bool]:
     _verify_batch(out, _join([z.to_bytes(32, "big") + r.to_bytes(32, "big") + s.to_bytes(32, "big")
                               + q.to_bytes(32, "big") for z, r, s, q in items]), n)
     return [b != 0 for b in _buffer(out)[:]]
+
+
+# --------------------------------------------------------------------------- session transactions
+
+def session_sign_invoke_v3(txs: Sequence[Sequence[Sequence[int]]], session_hash: int, cache_flag: int,
+                           key1: int, key2: int) -> list[tuple[int, int, int, int, int]]:
+    n = len(txs)
+    if not n:
+        return []
+    lens: list[int] = []
+    values: list[int] = []
+    for head, paymaster, deployment, calldata, facts in txs:
+        lens += (len(paymaster), len(deployment), len(calldata), len(facts))
+        values += head
+        values += paymaster
+        values += deployment
+        values += calldata
+        values += facts
+    out = _new(_TN, 160 * n)
+    _session_sign(out, _pack(values), len(values), _ffi.new("size_t[]", lens), n, session_hash.to_bytes(32, "big"),
+                  cache_flag.to_bytes(32, "big"), key1.to_bytes(32, "big"), key2.to_bytes(32, "big"))
+    raw = _buffer(out)[:]
+    return [tuple(_from_bytes(raw[i + j:i + j + 32], "big") for j in range(0, 160, 32))  # type: ignore[misc]
+            for i in range(0, 160 * n, 160)]
 
 
 # --------------------------------------------------------------------------- known-answer check

@@ -1,9 +1,9 @@
 """Bulk signing and verification for relayers, with few native calls and thread-safe caches.
 
 * :class:`SessionSigner` signs many invoke v3 transactions of one session: per-session work
-  (session hash, proofs, signature prefix) is done once; all transaction hashes are computed, then
-  all token messages in one batch call, then the session key and the guardian sign them with
-  ``sign_batch`` (two native calls for the whole batch; native calls release the GIL).
+  (session hash, proofs, signature prefix) is done once; then one backend call per 32
+  transactions computes their hashes, token messages and both signatures (natively without the
+  GIL).
 * :func:`verify_session_transactions_batch` / :func:`verify_outside_executions_batch` give the
   same verdicts as the one-at-a-time functions of :mod:`.verify`, verifying every ECDSA signature of
   the batch in one ``verify_batch`` call. Owner/guardian authorisation signatures are remembered
@@ -22,7 +22,7 @@ from ..sessions.token import SessionContext
 from ..transactions import (
     Call,
     InvokeV3Fields,
-    get_execute_calldata,
+    execute_calldata_unchecked,
     invoke_v3_fields,
     invoke_v3_hashes_unchecked,
     normalize_calls,
@@ -92,7 +92,7 @@ class SessionSigner:
             raise TransactionError(f"transactions[{i}] must be a mapping of invoke v3 details")
         if "calls" in tx:
             calls = normalize_calls(tx["calls"])
-            calldata = get_execute_calldata(calls)
+            calldata = execute_calldata_unchecked(calls)
         elif "calldata" in tx:
             calldata = list(tx["calldata"])
             calls = parse_execute_calldata(calldata)
@@ -124,21 +124,31 @@ class SessionSigner:
         ``tip``, ``paymaster_data``, ``account_deployment_data``, the DA modes, ``version``
         (3 or ``2**128 + 3``) and ``sender_address`` (default: the session's account).
 
-        Five backend calls for the whole batch: the transaction hashes (two), the token messages,
-        the session key's and the guardian's ``sign_batch``.
+        Every transaction is validated first (nothing is signed if one is bad); then one backend
+        call per :data:`CHUNK` transactions hashes them and makes both signatures
+        (:meth:`~xsessions_core.sessions.token.SessionContext.sign_invoke_transactions`). Natively
+        that call runs without the GIL, so another thread prepares its next chunk meanwhile.
 
         :raises TransactionError: malformed transaction. :raises PolicyViolation: a call the session
             does not allow.
         """
-        ctx = self._ctx
+        return [sig for _, sig in self.sign_transactions_with_hashes(transactions)]
+
+    def sign_transactions_with_hashes(self, transactions: Iterable[object]) -> list[tuple[int, list[int]]]:
+        """:meth:`sign_transactions`, with each transaction's hash: ``(transaction_hash, signature)``."""
+        ctx, guardian = self._ctx, self._guardian
         prepared = [self._prepare(tx, i) for i, tx in enumerate(transactions)]
-        if not prepared:
-            return []
-        proofs = [ctx.proofs_felts(calls) for _, calls in prepared]
-        messages = ctx.token_message_hashes(invoke_v3_hashes_unchecked([f for f, _ in prepared]))
-        session_sigs = ctx.sign_token_messages(messages)
-        guardian_sigs = self._guardian.sign_token_messages(messages)
-        return [ctx.assemble(ss, gs, pr) for ss, gs, pr in zip(session_sigs, guardian_sigs, proofs)]
+        proofs = [ctx.proofs_felts(calls) for _, calls in prepared]  # checks every call before signing
+        fields = [f for f, _ in prepared]
+        out: list[tuple[int, list[int]]] = []
+        for start in range(0, len(prepared), CHUNK):
+            out += ctx.sign_invoke_prepared(fields[start:start + CHUNK], proofs[start:start + CHUNK], guardian)
+        return out
+
+
+#: Transactions per chunk of the batch functions (the native signer and verifier share their
+#: inversions over 32 signatures; smaller chunks let two threads overlap better).
+CHUNK = 32
 
 
 def verify_session_transactions_batch(txs: Iterable[object], *, account: AccountInfo, chain_id: int | str,
@@ -148,9 +158,16 @@ def verify_session_transactions_batch(txs: Iterable[object], *, account: Account
     :return: one :class:`~.verify.Verdict` per transaction, in order; identical to calling the
         single-transaction function on each.
     :raises TransactionError, SessionError: as the single-transaction function (on the first bad input).
+
+    Works in chunks of :data:`CHUNK` transactions (a few backend calls each, natively without the
+    GIL), so that two threads verifying two batches overlap their Python and native parts.
     """
-    return finish(prepare_session_transactions(txs, account=account, chain_id=chain_id,
-                                               block_timestamp=block_timestamp, state=state))
+    items = list(txs)
+    out: list[Verdict] = []
+    for start in range(0, len(items), CHUNK):
+        out += finish(prepare_session_transactions(items[start:start + CHUNK], account=account, chain_id=chain_id,
+                                                   block_timestamp=block_timestamp, state=state))
+    return out
 
 
 def verify_outside_executions_batch(items: Iterable[Mapping[str, Any] | Sequence[Any]], *, account: AccountInfo,
@@ -174,5 +191,8 @@ def verify_outside_executions_batch(items: Iterable[Mapping[str, Any] | Sequence
             except (TypeError, ValueError):
                 raise TransactionError(f"items[{i}] must be (outside_execution, signature, caller_address)") from None
             triples.append((oe, sig, caller))
-    return finish(prepare_outside_executions(triples, account=account, chain_id=chain_id,
-                                             block_timestamp=block_timestamp, state=state))
+    out: list[Verdict] = []
+    for start in range(0, len(triples), CHUNK):
+        out += finish(prepare_outside_executions(triples[start:start + CHUNK], account=account, chain_id=chain_id,
+                                                 block_timestamp=block_timestamp, state=state))
+    return out
