@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
@@ -158,3 +159,35 @@ def test_sender_must_be_the_account() -> None:
     with pytest.raises(TransactionError):
         verify_session_transaction(case["transaction"], account=other, chain_id=h(case["chain_id"]),
                                    block_timestamp=case["block"]["timestamp"])
+
+
+def test_decoder_fast_path_equals_the_field_by_field_reader() -> None:
+    """The fast decoder of the common (Starknet signers) layout gives the reader's result or
+    defers to it, on every vector token and on random single-felt mutations of them."""
+    from xsessions_core.relayer import token as token_module
+
+    rng = random.Random(12)
+    sigs = [[h(x) for x in c["transaction"]["signature"]] for c in CASES
+            if token_module.is_session_signature([h(x) for x in c["transaction"]["signature"][:1]])]
+    tried = deferred = 0
+    for sig in sigs:
+        variants = [sig]
+        for _ in range(40):
+            i = rng.randrange(1, len(sig))
+            value = rng.choice([0, 1, 2, sig[i] + 1, len(sig), 2**32, 2**64, rng.randrange(2**251)])
+            variants.append(sig[:i] + [value] + sig[i + 1:])
+        variants += [sig[:-1], sig + [0], sig[:7]]
+        for data in variants:
+            tried += 1
+            fast = token_module._decode_starknet_signers(list(data))  # noqa: SLF001
+            try:
+                slow = token_module._decode_with_reader(list(data))  # noqa: SLF001
+            except SessionTokenError:
+                assert fast is None, data
+                deferred += 1
+                continue
+            if fast is None:
+                deferred += 1
+            else:
+                assert fast == slow
+    assert tried > 1000 and 0 < deferred < tried

@@ -31,9 +31,10 @@ import inspect
 import re
 import time
 import warnings
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from starknet_py.net.client_models import Call
 from starknet_py.net.client_utils import get_block_identifier

@@ -18,8 +18,8 @@ Deviations from starknet.js, on purpose (values are compared as numbers, not str
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from enum import Enum
-from typing import Iterable, Sequence
 
 from .crypto import FIELD_PRIME, backend_module
 from .encoding import felt_from

@@ -77,11 +77,11 @@ from __future__ import annotations
 import json
 import re
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from threading import Lock
 from types import MappingProxyType
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from .crypto import FIELD_PRIME, backend_module, verify_message_signature
 from .encoding import (

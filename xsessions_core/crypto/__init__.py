@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Iterable, Sequence
 from importlib import import_module
 from types import ModuleType
-from typing import Iterable, Sequence
 
 from ..errors import (
     InvalidFieldElement,

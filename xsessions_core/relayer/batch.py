@@ -13,7 +13,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from ..errors import SessionError, TransactionError
 from ..sessions.guardian import LocalGuardian

@@ -23,7 +23,8 @@ check against another hash.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from ..crypto import compute_hash_on_elements, verify_message_signature
 from ..encoding import to_felt

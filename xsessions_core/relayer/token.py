@@ -23,7 +23,7 @@ whose :attr:`~SessionTokenError.contract_error` is the string the account would 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
 from ..crypto import FIELD_PRIME, backend_module
 from ..errors import SessionError, describe_value
@@ -339,6 +339,21 @@ def decode_session_token(signature: Sequence[int], *, account_version: str = "0.
     if not is_session_signature(data):
         raise SessionTokenError("session/invalid-magic-value", "signature[0] is not ss('session-token')", 0)
     v5 = _is_v5(account_version)
+    parts = _decode_starknet_signers(data) or _decode_with_reader(data)
+    session, cache_flag, authorization, session_signature, guardian_signature, proofs = parts
+    return SessionToken(
+        session=session,
+        cache_flag=cache_flag,
+        cache_value=cache_flag if v5 else int(cache_flag != 0),
+        session_authorization=authorization,
+        session_signature=session_signature,
+        guardian_signature=guardian_signature,
+        proofs=proofs,
+    )
+
+
+def _decode_with_reader(data: list[int]) -> tuple[Any, ...]:
+    """The token's parts, read field by field as Cairo ``Serde`` does (any signer variant)."""
     r = CairoReader(data, 1)
     try:
         session = TokenSession(r.uint(64), r.felt(), r.felt(), r.felt())
@@ -353,15 +368,36 @@ def decode_session_token(signature: Sequence[int], *, account_version: str = "0.
         raise SessionTokenError(exc.message, "panic while decoding", r.pos) from None
     if r.remaining():
         raise SessionTokenError(INVALID_CALLDATA, f"{r.remaining()} felts left after the token", r.pos)
-    return SessionToken(
-        session=session,
-        cache_flag=cache_flag,
-        cache_value=cache_flag if v5 else int(cache_flag != 0),
-        session_authorization=authorization,
-        session_signature=session_signature,
-        guardian_signature=guardian_signature,
-        proofs=proofs,
-    )
+    return session, cache_flag, authorization, session_signature, guardian_signature, proofs
+
+
+def _decode_starknet_signers(data: list[int]) -> tuple[Any, ...] | None:
+    """The common case of :func:`decode_session_token` without the general reader: both signers
+    of the Starknet variant and every length in range. ``None`` when anything differs: then the
+    general reader decodes the token (or finds the account's error)."""
+    end = len(data)
+    if end < 16 or data[1] >> 64:
+        return None
+    q = 7 + data[6]  # after the authorisation span
+    if data[6] >> 32 or q + 9 > end or data[q] or not data[q + 1] or data[q + 4] or not data[q + 5]:
+        return None
+    n_proofs, pos, proofs = data[q + 8], q + 9, []
+    if n_proofs > end - pos:
+        return None
+    for _ in range(n_proofs):
+        if pos >= end:
+            return None
+        length = data[pos]
+        pos += 1
+        if length > end - pos:
+            return None
+        proofs.append(tuple(data[pos:pos + length]))
+        pos += length
+    if pos != end:
+        return None
+    return (TokenSession(data[1], data[2], data[3], data[4]), data[5], tuple(data[7:q]),
+            SignerSignature(0, (data[q + 1],), (data[q + 2], data[q + 3])),
+            SignerSignature(0, (data[q + 5],), (data[q + 6], data[q + 7])), tuple(proofs))
 
 
 def _is_v5(account_version: str) -> bool:

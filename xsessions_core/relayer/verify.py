@@ -253,6 +253,14 @@ def _tx_felts(values: object, name: str) -> tuple[int, ...]:
                 break
         else:
             return out
+        # JSON-RPC shape, all "0x..." strings: the same values as _tx_felt gives, converted in bulk
+        try:
+            ints = tuple([int(v, 16) for v in out])  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            pass
+        else:
+            if max(ints) < _P and all([v[:2] == "0x" for v in out]):  # type: ignore[index]
+                return ints
     elif isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
         raise TransactionError(f"{name} must be a list of felts, got {type(values).__name__}")
     return tuple(_tx_felt(v, f"{name}[{i}]") for i, v in enumerate(values))  # type: ignore[arg-type]
