@@ -93,21 +93,30 @@ static void xs_fe_mul_base(xs_fe *r, const xs_fe *a, const xs_fe *b) {
 
 
 
-/* Shared tail of the BMI2/ADX code: Montgomery reduction of the product in r8..r15 (as in
- * xs_fe_mul_base, with rdx = P3 for mulx) and conditional subtraction, result in r8..r11;
- * XS_ADX_REDC_STORE also stores it to the pointer at roff(%[p]). */
-#define XS_ADX_REDC \
-        "negq %%r8\n\t" \
-        "movl $0, %%eax\n\t" "sbbq %%r9, %%rax\n\t" "movq %%rax, %%r9\n\t" \
-        "movl $0, %%eax\n\t" "sbbq %%r10, %%rax\n\t" "movq %%rax, %%r10\n\t" \
-        "adcq $0, %%r11\n\t" "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t" \
+/* Shared tail of the BMI2/ADX code: Montgomery reduction of the product T in r8..r15 (the same
+ * steps as xs_fe_mul_base: m = -T mod 2^192, U = T_hi + [T_lo != 0] + m*P3, then m' = -U0 and
+ * (U + m' p)/2^64), with the carries of m*P3 on two chains (adcx/adox). sbb %rcx,%rcx keeps
+ * CF = [T_lo != 0] as the carry-in of the adcx chain and clears OF for the adox chain (the
+ * mulx in between leave the flags alone). XS_ADX_REDC_LAZY leaves u = (T + M p)/2^256 in
+ * r12..r15 without the final subtraction: u < T/2^256 + p, so u < 2p for T < 2^256 p (e.g. both
+ * factors < 4p); clobbers rax, rbx, rcx, rdx, r8..r11. XS_ADX_REDC then subtracts p once
+ * (cmov), result in r8..r11; XS_ADX_REDC_STORE also stores it to the pointer at roff(%[p]). */
+#define XS_ADX_REDC_LAZY \
+        "xorl %%eax, %%eax\n\t" "xorl %%ebx, %%ebx\n\t" \
+        "negq %%r8\n\t" "sbbq %%r9, %%rax\n\t" "sbbq %%r10, %%rbx\n\t" \
+        "sbbq %%rcx, %%rcx\n\t" \
         "movabsq $0x0800000000000011, %%rdx\n\t" \
-        "mulxq %%r8, %%rax, %%rbx\n\t" "addq %%rax, %%r11\n\t" "adcq %%rbx, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t" \
-        "mulxq %%r9, %%rax, %%rbx\n\t" "addq %%rax, %%r12\n\t" "adcq %%rbx, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t" \
-        "mulxq %%r10, %%rax, %%rbx\n\t" "addq %%rax, %%r13\n\t" "adcq %%rbx, %%r14\n\t" "adcq $0, %%r15\n\t" \
-        "movq %%r11, %%r8\n\t" "negq %%r8\n\t" \
-        "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t" \
-        "mulxq %%r8, %%rax, %%rbx\n\t" "addq %%rax, %%r14\n\t" "adcq %%rbx, %%r15\n\t" \
+        "mulxq %%r8, %%r8, %%r9\n\t" "mulxq %%rax, %%rax, %%r10\n\t" "mulxq %%rbx, %%rbx, %%rcx\n\t" \
+        "movl $0, %%edx\n\t" \
+        "adcxq %%r8, %%r11\n\t" "adoxq %%r9, %%r12\n\t" \
+        "adcxq %%rax, %%r12\n\t" "adoxq %%r10, %%r13\n\t" \
+        "adcxq %%rbx, %%r13\n\t" "adoxq %%rcx, %%r14\n\t" \
+        "adcxq %%rdx, %%r14\n\t" "adoxq %%rdx, %%r15\n\t" "adcxq %%rdx, %%r15\n\t" \
+        "negq %%r11\n\t" \
+        "movabsq $0x0800000000000011, %%rdx\n\t" \
+        "mulxq %%r11, %%rax, %%rbx\n\t" \
+        "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq %%rax, %%r14\n\t" "adcq %%rbx, %%r15\n\t"
+#define XS_ADX_REDC XS_ADX_REDC_LAZY \
         "movq %%r12, %%r8\n\t" "movq %%r13, %%r9\n\t" "movq %%r14, %%r10\n\t" "movq %%r15, %%r11\n\t" \
         "subq $1, %%r8\n\t" "sbbq $0, %%r9\n\t" "sbbq $0, %%r10\n\t" "sbbq %%rdx, %%r11\n\t" \
         "cmovcq %%r12, %%r8\n\t" "cmovcq %%r13, %%r9\n\t" "cmovcq %%r14, %%r10\n\t" "cmovcq %%r15, %%r11\n\t"
@@ -189,39 +198,62 @@ static void xs_fe_sqr_adx(xs_fe *r, const xs_fe *a) {
           "cc", "memory");
 }
 
-/* r = a^3 with BMI2/ADX in one block: the square stays in registers (r8 -> rdx, r9..r11 ->
- * r13..r15, each moved into rdx as its row of the product a^2 * a starts). */
+/* a^3 (a at rsi, a < 4p) with BMI2/ADX, product T = (a^2 R^-1 mod-ish p) * a left in r8..r15:
+ * the square is reduced lazily (< 2p, in r12..r15) and stays in registers (r12 -> rdx, r13..r15
+ * each moved into rdx as its row of the product starts). */
+#define XS_ADX_CUBE_T \
+        XS_ADX_SQR \
+        XS_ADX_REDC_LAZY \
+        "movq %%r12, %%rdx\n\t" "xorl %%ecx, %%ecx\n\t" \
+        "mulxq 0(%%rsi), %%r8, %%r9\n\t" \
+        "mulxq 8(%%rsi), %%rax, %%r10\n\t" "addq %%rax, %%r9\n\t" \
+        "mulxq 16(%%rsi), %%rax, %%r11\n\t" "adcq %%rax, %%r10\n\t" \
+        "mulxq 24(%%rsi), %%rax, %%r12\n\t" "adcq %%rax, %%r11\n\t" "adcq $0, %%r12\n\t" \
+        "movq %%r13, %%rdx\n\t" "xorl %%r13d, %%r13d\n\t" \
+        "mulxq 0(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r9\n\t" "adoxq %%rbx, %%r10\n\t" \
+        "mulxq 8(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r10\n\t" "adoxq %%rbx, %%r11\n\t" \
+        "mulxq 16(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r11\n\t" "adoxq %%rbx, %%r12\n\t" \
+        "mulxq 24(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r12\n\t" "adoxq %%rbx, %%r13\n\t" \
+        "adcxq %%rcx, %%r13\n\t" \
+        "movq %%r14, %%rdx\n\t" "xorl %%r14d, %%r14d\n\t" \
+        "mulxq 0(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r10\n\t" "adoxq %%rbx, %%r11\n\t" \
+        "mulxq 8(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r11\n\t" "adoxq %%rbx, %%r12\n\t" \
+        "mulxq 16(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r12\n\t" "adoxq %%rbx, %%r13\n\t" \
+        "mulxq 24(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r13\n\t" "adoxq %%rbx, %%r14\n\t" \
+        "adcxq %%rcx, %%r14\n\t" \
+        "movq %%r15, %%rdx\n\t" "xorl %%r15d, %%r15d\n\t" \
+        "mulxq 0(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r11\n\t" "adoxq %%rbx, %%r12\n\t" \
+        "mulxq 8(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r12\n\t" "adoxq %%rbx, %%r13\n\t" \
+        "mulxq 16(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r13\n\t" "adoxq %%rbx, %%r14\n\t" \
+        "mulxq 24(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r14\n\t" "adoxq %%rbx, %%r15\n\t" \
+        "adcxq %%rcx, %%r15\n\t"
+
+/* r = a^3 with BMI2/ADX in one block (a < 9p; r reduced). */
 static void xs_fe_cube_adx(xs_fe *r, const xs_fe *a) {
     const uint64_t *p[3];
     p[0] = a->n; p[1] = a->n; p[2] = r->n;
     __asm__ __volatile__(
         "movq 0(%[p]), %%rsi\n\t"
-        XS_ADX_SQR
-        XS_ADX_REDC
-        "movq %%r8, %%rdx\n\t" "movq %%r9, %%r13\n\t" "movq %%r10, %%r14\n\t" "movq %%r11, %%r15\n\t"
-        "mulxq 0(%%rsi), %%r8, %%r9\n\t"
-        "mulxq 8(%%rsi), %%rax, %%r10\n\t" "addq %%rax, %%r9\n\t"
-        "mulxq 16(%%rsi), %%rax, %%r11\n\t" "adcq %%rax, %%r10\n\t"
-        "mulxq 24(%%rsi), %%rax, %%r12\n\t" "adcq %%rax, %%r11\n\t" "adcq $0, %%r12\n\t"
-        "movq %%r13, %%rdx\n\t" "xorl %%r13d, %%r13d\n\t"
-        "mulxq 0(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r9\n\t" "adoxq %%rbx, %%r10\n\t"
-        "mulxq 8(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r10\n\t" "adoxq %%rbx, %%r11\n\t"
-        "mulxq 16(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r11\n\t" "adoxq %%rbx, %%r12\n\t"
-        "mulxq 24(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r12\n\t" "adoxq %%rbx, %%r13\n\t"
-        "movl $0, %%eax\n\t" "adcxq %%rax, %%r13\n\t"
-        "movq %%r14, %%rdx\n\t" "xorl %%r14d, %%r14d\n\t"
-        "mulxq 0(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r10\n\t" "adoxq %%rbx, %%r11\n\t"
-        "mulxq 8(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r11\n\t" "adoxq %%rbx, %%r12\n\t"
-        "mulxq 16(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r12\n\t" "adoxq %%rbx, %%r13\n\t"
-        "mulxq 24(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r13\n\t" "adoxq %%rbx, %%r14\n\t"
-        "movl $0, %%eax\n\t" "adcxq %%rax, %%r14\n\t"
-        "movq %%r15, %%rdx\n\t" "xorl %%r15d, %%r15d\n\t"
-        "mulxq 0(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r11\n\t" "adoxq %%rbx, %%r12\n\t"
-        "mulxq 8(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r12\n\t" "adoxq %%rbx, %%r13\n\t"
-        "mulxq 16(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r13\n\t" "adoxq %%rbx, %%r14\n\t"
-        "mulxq 24(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r14\n\t" "adoxq %%rbx, %%r15\n\t"
-        "movl $0, %%eax\n\t" "adcxq %%rax, %%r15\n\t"
+        XS_ADX_CUBE_T
         XS_ADX_REDC_STORE(16)
+        :
+        : [p] "r"(p)
+        : "rax", "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+          "cc", "memory");
+}
+
+/* r = a^3 with BMI2/ADX, lazily reduced: a < 9p, r = a^3 (Montgomery) mod p with r < 2p
+ * (r < T/R + p < (3.6p * 9p)/R + p < 2p since R > 32p); for the Poseidon S-box, whose consumers
+ * accept such values. */
+static void xs_fe_cube_lazy_adx(xs_fe *r, const xs_fe *a) {
+    const uint64_t *p[3];
+    p[0] = a->n; p[1] = a->n; p[2] = r->n;
+    __asm__ __volatile__(
+        "movq 0(%[p]), %%rsi\n\t"
+        XS_ADX_CUBE_T
+        XS_ADX_REDC_LAZY
+        "movq 16(%[p]), %%rax\n\t"
+        "movq %%r12, 0(%%rax)\n\t" "movq %%r13, 8(%%rax)\n\t" "movq %%r14, 16(%%rax)\n\t" "movq %%r15, 24(%%rax)\n\t"
         :
         : [p] "r"(p)
         : "rax", "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",

@@ -758,6 +758,82 @@ static void test_batch_inverse(int iters) {
     }
 }
 
+/* a < b for 4-limb values (test helper, not constant time) */
+static int limbs_lt(const uint64_t a[4], const uint64_t b[4]) {
+    uint64_t t, bw = 0;
+    int i;
+    for (i = 0; i < 4; i++) bw = xs_subb(&t, a[i], b[i], bw);
+    return (int)bw;
+}
+
+/* Poseidon internals: the lazily reduced S-box (x86-64: inputs up to 9p - 1, output < 2p) and
+ * the interleaved permutations xs_hades2/xs_hades4 against xs_hades. */
+static void test_poseidon_internals(int iters) {
+    xs_fe one, pm1, edge[4], x, r, want, t;
+    uint64_t p2[4];
+    int i, k, j, l;
+    unsigned char buf[32];
+    xs_fe_set_limbs(&one, XS_FE_ONE_M);
+    h32(buf, HEX_P_1); xs_fe_from_be32(&pm1, buf);
+    memset(&edge[0], 0, sizeof edge[0]);
+    edge[1] = one; edge[2] = pm1;
+    memcpy(edge[3].n, XS_P, sizeof edge[3].n); edge[3].n[0] -= 1;   /* raw limbs p - 1 */
+    p2[0] = 2; p2[1] = 0; p2[2] = 0; p2[3] = 2 * XS_P3;
+    for (i = 0; i < iters + 4; i++) {
+        xs_fe c;
+        if (i < 4) c = edge[i]; else rnd_fe(&c);
+        xs_fe_sqr(&want, &c); xs_fe_mul(&want, &want, &c);
+        xs_poseidon_sbox(&r, &c);
+        CHECK(limbs_lt(r.n, p2), "sbox output < 2p (iter %d)", i);
+        xs_fe_mul(&t, &r, &one);
+        CHECK(xs_fe_equal(&t, &want), "sbox == x^3 (iter %d)", i);
+#if XS_FE_ASM
+        x = c;
+        for (k = 1; k <= 8; k++) {   /* x = c + k p < 9p */
+            uint64_t cy = xs_addc(&x.n[0], x.n[0], XS_P[0], 0);
+            cy = xs_addc(&x.n[1], x.n[1], XS_P[1], cy);
+            cy = xs_addc(&x.n[2], x.n[2], XS_P[2], cy);
+            (void)xs_addc(&x.n[3], x.n[3], XS_P[3], cy);
+            xs_poseidon_sbox(&r, &x);
+            CHECK(limbs_lt(r.n, p2), "sbox(x + %dp) < 2p (iter %d)", k, i);
+            xs_fe_mul(&t, &r, &one);
+            CHECK(xs_fe_equal(&t, &want), "sbox(x + %dp) == x^3 (iter %d)", k, i);
+            xs_fe_sqr_base(&t, &x); xs_fe_mul_base(&t, &t, &x);
+            CHECK(xs_fe_equal(&t, &want), "mulq sqr/mul of x + %dp == x^3 (iter %d)", k, i);
+            if (xs_fe_use_adx) {
+                xs_fe_cube_adx(&t, &x);
+                CHECK(xs_fe_equal(&t, &want), "cube_adx(x + %dp) == x^3 (iter %d)", k, i);
+            }
+        }
+#else
+        (void)x; (void)k;
+#endif
+    }
+    for (i = 0; i < iters + 3; i++) {
+        xs_fe in[4][3], s4[4][3], s2[2][3], s1[3];
+        for (k = 0; k < 4; k++)
+            for (j = 0; j < 3; j++) {
+                if (i < 3) in[k][j] = edge[(i + k + j) % 3];   /* 0, 1, p - 1 */
+                else rnd_fe(&in[k][j]);
+            }
+        memcpy(s4, in, sizeof s4);
+        xs_hades4(s4);
+        for (k = 0; k < 4; k++) {
+            memcpy(s1, in[k], sizeof s1);
+            xs_hades(s1);
+            for (l = 0; l < 3; l++) {
+                CHECK(limbs_lt(s1[l].n, XS_P), "hades output reduced (iter %d)", i);
+                CHECK(memcmp(s4[k][l].n, s1[l].n, 32) == 0, "hades4 lane %d == hades (iter %d)", k, i);
+            }
+            if (k & 1) {
+                memcpy(s2, in[k - 1], sizeof s2);
+                xs_hades2(s2);
+                CHECK(memcmp(s2, s4[k - 1], sizeof s2) == 0, "hades2 == hades4 lanes (iter %d)", i);
+            }
+        }
+    }
+}
+
 int main(int argc, char **argv) {
     uint64_t seed;
     const char *env = getenv("XS_TEST_SEED");
@@ -773,6 +849,7 @@ int main(int argc, char **argv) {
            XS_HAVE_INT128 ? "" : ", no int128");
     test_vectors();
     test_field(iters * 4);
+    test_poseidon_internals(iters);
     test_scalar(iters);
     test_group(iters);
     test_hash_consistency(iters);
