@@ -12,8 +12,6 @@ Run ``python benchmarks/bench_relayer.py`` for the numbers, or
 from __future__ import annotations
 
 import sys
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,8 @@ from bench_sessions import (  # noqa: E402
     GUARDIAN_KEY,
     NAMES,
     OWNER_KEY,
+    best_rates,
+    in_threads,
     make_calls,
     make_session,
     sign_one,
@@ -76,20 +76,6 @@ def one_at_a_time(env: dict[str, Any]) -> None:
         sign_one(ctx, guardian, calls[i], i)
 
 
-def rate(fn: Any, n: int, repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return n / best
-
-
-def threaded(fn: Any, chunks: list[Any], threads: int) -> None:
-    with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(fn, chunks))
-
-
 # --------------------------------------------------------------------------- pytest-benchmark
 
 def test_bench_verify_batch(benchmark: Any) -> None:
@@ -118,21 +104,24 @@ def main() -> None:
     signed = env["signed"]
     clear_caches()
     verify_all(env, signed[:10])  # warm the session caches (authorisation cached per session)
-    half = [signed[: n // 2], signed[n // 2:]]
-    v1 = rate(lambda: verify_all(env, signed), n)
-    v2 = rate(lambda: threaded(lambda c: verify_all(env, c), half, 2), n)
     txs, js_txs, sign = env["txs"], env["js_txs"], env["signer"].sign_transactions
-    s1 = rate(lambda: sign(txs), n)
-    s2 = rate(lambda: threaded(sign, [txs[: n // 2], txs[n // 2:]], 2), n)
-    sj = rate(lambda: sign(js_txs), n)
-    s0 = rate(lambda: one_at_a_time(env), n)
+    r = best_rates({
+        "verify 1": lambda: verify_all(env, signed),
+        "verify 2": lambda: in_threads(lambda c: verify_all(env, c), [signed[: n // 2], signed[n // 2:]]),
+        "sign 1": lambda: sign(txs),
+        "sign 2": lambda: in_threads(sign, [txs[: n // 2], txs[n // 2:]]),
+        "sign js": lambda: sign(js_txs),
+        "one at a time": lambda: one_at_a_time(env),
+    }, n, rounds=7)
     print(f"backend {crypto.BACKEND}, {n} invoke v3 transactions x 3 calls, session of 8 allowed methods")
-    print(f"verify (batch, 1 thread):        {v1:8.0f} tx/s   target >= 1500")
-    print(f"verify (batch, 2 threads):       {v2:8.0f} tx/s   ratio {v2 / v1:.2f}  target >= 1.7")
-    print(f"sign_transactions (1 thread):    {s1:8.0f} tx/s   target >= 3000")
-    print(f"sign_transactions (2 threads):   {s2:8.0f} tx/s   ratio {s2 / s1:.2f}")
-    print(f"sign_transactions (JS dicts):    {sj:8.0f} tx/s")
-    print(f"sign one at a time (sessions):   {s0:8.0f} tx/s   batch / single {s1 / s0:.2f}  target >= 1.3")
+    print(f"verify (batch, 1 thread):        {r['verify 1']:8.0f} tx/s   target >= 1500")
+    print(f"verify (batch, 2 threads):       {r['verify 2']:8.0f} tx/s   ratio {r['verify 2'] / r['verify 1']:.2f}"
+          "  target >= 1.7")
+    print(f"sign_transactions (1 thread):    {r['sign 1']:8.0f} tx/s   target >= 3000")
+    print(f"sign_transactions (2 threads):   {r['sign 2']:8.0f} tx/s   ratio {r['sign 2'] / r['sign 1']:.2f}")
+    print(f"sign_transactions (JS dicts):    {r['sign js']:8.0f} tx/s")
+    print(f"sign one at a time (sessions):   {r['one at a time']:8.0f} tx/s   batch / single "
+          f"{r['sign 1'] / r['one at a time']:.2f}  target >= 1.3")
 
 
 if __name__ == "__main__":

@@ -23,11 +23,13 @@ from ..sessions.token import SessionContext
 from ..transactions import (
     Call,
     InvokeV3Fields,
+    ResourceBounds,
     execute_calldata_unchecked,
     invoke_v3_fields,
     invoke_v3_hashes_unchecked,
     normalize_calls,
     parse_execute_calldata,
+    parse_resource_bounds,
 )
 from .verify import (
     AccountInfo,
@@ -87,8 +89,10 @@ class SessionSigner:
         """The felt at signature offset 5."""
         return self._ctx.cache_flag
 
-    def _prepare(self, tx: object, i: int) -> tuple[InvokeV3Fields, list[Call]]:
-        """The validated transaction fields (not hashed yet) and its calls."""
+    def _prepare(self, tx: object, i: int, bounds_memo: dict[int, tuple[object, ResourceBounds]] | None = None
+                 ) -> tuple[InvokeV3Fields, list[Call]]:
+        """The validated transaction fields (not hashed yet) and its calls. ``bounds_memo`` remembers
+        parsed resource bounds by object within one batch (relayers often reuse one bounds object)."""
         if not isinstance(tx, Mapping):
             raise TransactionError(f"transactions[{i}] must be a mapping of invoke v3 details")
         if "calls" in tx:
@@ -104,8 +108,14 @@ class SessionSigner:
                 raise TransactionError(f"transactions[{i}] is missing {key!r}")
         session = self._ctx.session
         get = tx.get
+        bounds = tx["resource_bounds"]
+        if bounds_memo is not None:
+            seen = bounds_memo.get(id(bounds))
+            if seen is None or seen[0] is not bounds:
+                seen = bounds_memo[id(bounds)] = (bounds, parse_resource_bounds(bounds))  # keeps the object alive
+            bounds = seen[1]
         fields = invoke_v3_fields(
-            get("sender_address", session.address), calldata, session.chain_id, tx["nonce"], tx["resource_bounds"],
+            get("sender_address", session.address), calldata, session.chain_id, tx["nonce"], bounds,
             get("tip", 0), get("paymaster_data", ()), get("account_deployment_data", ()),
             get("nonce_data_availability_mode", 0), get("fee_data_availability_mode", 0), get("version", 3),
             get("proof_facts"),
@@ -138,7 +148,8 @@ class SessionSigner:
     def sign_transactions_with_hashes(self, transactions: Iterable[object]) -> list[tuple[int, list[int]]]:
         """:meth:`sign_transactions`, with each transaction's hash: ``(transaction_hash, signature)``."""
         ctx, guardian = self._ctx, self._guardian
-        prepared = [self._prepare(tx, i) for i, tx in enumerate(transactions)]
+        memo: dict[int, tuple[object, ResourceBounds]] = {}
+        prepared = [self._prepare(tx, i, memo) for i, tx in enumerate(transactions)]
         proofs = [ctx.proofs_felts(calls) for _, calls in prepared]  # checks every call before signing
         fields = [f for f, _ in prepared]
         out: list[tuple[int, list[int]]] = []
