@@ -320,9 +320,20 @@ def _field(obj: object, key: str, name: str) -> object:
     return getattr(obj, key)
 
 
+def _hex_fast(value: object) -> object:
+    """``int(value, 16)`` for a strict ``0x<hex digits>`` string (as :func:`_number` parses it), else
+    ``value`` unchanged."""
+    if type(value) is str and value[:2] == "0x" and value.isascii() and value[2:].isalnum():
+        try:
+            return int(value, 16)
+        except ValueError:
+            pass
+    return value
+
+
 def _bound(obj: object, name: str) -> ResourceBound:
-    if type(obj) is dict:  # fast path: ints in range
-        amount, price = obj.get("max_amount"), obj.get("max_price_per_unit")
+    if type(obj) is dict:  # fast path: ints or JSON-RPC hex strings, in range
+        amount, price = _hex_fast(obj.get("max_amount")), _hex_fast(obj.get("max_price_per_unit"))
         if type(amount) is int and type(price) is int and 0 <= amount < _U64 and 0 <= price < _U128:
             return ResourceBound(amount, price)
     amount = _number(_field(obj, "max_amount", name), f"{name}.max_amount")
