@@ -188,6 +188,31 @@ XS_INLINE void xs_hades_n(xs_fe s[][3], int n) {
 }
 
 static void xs_hades2(xs_fe s[2][3]) { xs_hades_n(s, 2); }
+
+#if XS_POSEIDON_AVX2
+#include "poseidon_avx2_impl.h"
+/* 1 when xs_hades4 uses the AVX2 code; written once by xs_poseidon_init (one-time init). */
+static int xs_poseidon_use_avx2 = 0;
+
+/* One-time init: the AVX2 constants, then the choice of xs_hades4 for this CPU. */
+static void xs_poseidon_init(void) {
+    xs_hades4_avx2_init();
+    xs_poseidon_use_avx2 = xs_cpu_has_avx2();
+}
+
+/* Four states at once (Montgomery form, reduced; output canonical, equal to xs_hades). */
+static void xs_hades4(xs_fe s[4][3]) {
+    if (xs_poseidon_use_avx2) xs_hades4_avx2(s);
+    else xs_hades_n(s, 4);
+}
+
+/* 1 if xs_hades4 on m states (padded to four) is faster than xs_hades2/xs_hades on them: with
+ * AVX2 one xs_hades4 costs about 2.4 scalar permutations. */
+static int xs_hades4_pays(size_t m) { return m == 4 || (m == 3 && xs_poseidon_use_avx2); }
+#else
+static void xs_poseidon_init(void) {}
 static void xs_hades4(xs_fe s[4][3]) { xs_hades_n(s, 4); }
+static int xs_hades4_pays(size_t m) { return m == 4; }
+#endif
 
 #endif /* XS_POSEIDON_IMPL_H */

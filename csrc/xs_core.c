@@ -28,6 +28,7 @@
 /* Picks the field multiplication for this CPU, then builds the fixed-base tables. */
 static void xs_core_init(void) {
     xs_fe_detect_cpu();
+    xs_poseidon_init();
     xs_group_init();
 }
 
@@ -100,10 +101,17 @@ void xs_poseidon(unsigned char *out32, const unsigned char *a32, const unsigned 
     xs_poseidon2(out32, a32, b32);
 }
 
-/* Permutes the m <= 4 states s[0..m), interleaved as far as possible. */
+/* Permutes the m <= 4 states s[0..m), interleaved as far as possible (AVX2: three states are
+ * padded to four with copies of s[0]). */
 static void xs_hades_upto4(xs_fe s[][3], size_t m) {
     if (m == 4) {
         xs_hades4(s);
+    } else if (xs_hades4_pays(m)) {
+        xs_fe t[4][3];
+        size_t k;
+        for (k = 0; k < 4; k++) memcpy(t[k], s[k < m ? k : 0], sizeof t[k]);
+        xs_hades4(t);
+        memcpy(s, t, m * sizeof t[0]);
     } else {
         if (m >= 2) xs_hades2(s);
         if (m & 1) xs_hades(s[m - 1]);

@@ -1,7 +1,8 @@
 /* bench_poseidon.c — microbenchmark of the Hades permutation (not run by CI).
  * Build: gcc -std=c11 -O2 -Icsrc/include -Icsrc csrc/tests/bench_poseidon.c -o bench_poseidon
  * Usage: bench_poseidon [runs]   prints the minimum over the runs of ns per permutation for
- * xs_hades (one state), xs_hades2 and xs_hades4 (per state), and of one field mul/cube. */
+ * xs_hades (one state), xs_hades2 and xs_hades4 (per state; with AVX2 also the scalar
+ * xs_hades_n(4) it replaces), and of one field mul/cube. */
 #define _POSIX_C_SOURCE 199309L
 #include "../xs_core.c"
 
@@ -29,10 +30,14 @@ static void init_states(xs_fe s[4][3]) {
 int main(int argc, char **argv) {
     int runs = argc > 1 ? atoi(argv[1]) : 200, r, i;
     const int iters = 400;   /* short runs: the minimum skips scheduler noise */
-    double best_h1 = 1e30, best_h2 = 1e30, best_h4 = 1e30, best_mul = 1e30, best_cube = 1e30;
+    double best_h1 = 1e30, best_h2 = 1e30, best_h4 = 1e30, best_h4s = 1e30, best_mul = 1e30, best_cube = 1e30;
     xs_fe s[4][3], a, b;
     xs_init();
-    printf("adx: %d\n", XS_FE_ASM ? xs_fe_use_adx : 0);
+#if XS_POSEIDON_AVX2
+    printf("adx: %d, avx2 xs_hades4: %d\n", XS_FE_ASM ? xs_fe_use_adx : 0, xs_poseidon_use_avx2);
+#else
+    printf("adx: %d, avx2 xs_hades4: 0\n", XS_FE_ASM ? xs_fe_use_adx : 0);
+#endif
     for (r = 0; r < runs; r++) {
         double t0;
         init_states(s);
@@ -45,6 +50,9 @@ int main(int argc, char **argv) {
         t0 = now_ns();
         for (i = 0; i < iters / 4; i++) xs_hades4(s);
         best_h4 = fmin_(best_h4, (now_ns() - t0) / iters);
+        t0 = now_ns();
+        for (i = 0; i < iters / 4; i++) xs_hades_n(s, 4);
+        best_h4s = fmin_(best_h4s, (now_ns() - t0) / iters);
         a = s[0][0]; b = s[1][1];
         t0 = now_ns();
         for (i = 0; i < iters * 50; i++) xs_fe_mul(&a, &a, &b);
@@ -57,6 +65,7 @@ int main(int argc, char **argv) {
     printf("xs_hades        %8.1f ns\n", best_h1);
     printf("xs_hades2/item  %8.1f ns\n", best_h2);
     printf("xs_hades4/item  %8.1f ns\n", best_h4);
+    printf("hades_n(4)/item %8.1f ns (scalar)\n", best_h4s);
     printf("fe_mul latency  %8.1f ns\n", best_mul);
     printf("sbox latency   %8.1f ns\n", best_cube);
     return 0;

@@ -834,6 +834,86 @@ static void test_poseidon_internals(int iters) {
     }
 }
 
+/* The AVX2 xs_hades4 (when compiled in): its conversions, every lane against xs_hades on edge
+ * values (0, 1, p - 1, the raw limbs p - 1: the largest reduced input) mixed across lanes and
+ * on random states, the dispatcher (forced off, it runs the scalar code) and xs_hades_upto4. */
+static void test_poseidon_avx2(int iters) {
+#if XS_POSEIDON_AVX2
+    xs_fe edge[4], x, y, in[4][3], s4[4][3], s1[3];
+    uint64_t l[9];
+    unsigned char buf[32];
+    int i, k, j, use, saved = xs_poseidon_use_avx2;
+    size_t m;
+    memset(&edge[0], 0, sizeof edge[0]);
+    xs_fe_set_limbs(&edge[1], XS_FE_ONE_M);
+    h32(buf, HEX_P_1); xs_fe_from_be32(&edge[2], buf);
+    memcpy(edge[3].n, XS_P, sizeof edge[3].n); edge[3].n[0] -= 1;
+    /* CPU detection: every required bit matters */
+    CHECK(xs_cpu_avx2_usable(3u << 27, 1u << 5, 6) == 1, "avx2 usable with all bits");
+    CHECK(xs_cpu_avx2_usable(1u << 28, 1u << 5, 6) == 0, "avx2 needs OSXSAVE");
+    CHECK(xs_cpu_avx2_usable(1u << 27, 1u << 5, 6) == 0, "avx2 needs AVX");
+    CHECK(xs_cpu_avx2_usable(3u << 27, 0, 6) == 0, "avx2 needs the AVX2 bit");
+    CHECK(xs_cpu_avx2_usable(3u << 27, 1u << 5, 2) == 0, "avx2 needs YMM state enabled by the OS");
+    CHECK(xs_poseidon_use_avx2 == xs_cpu_has_avx2(), "xs_hades4 dispatch == CPU detection");
+    /* 32 x in radix 2^29 and back (x / 32 via k p, then reduce_once) */
+    for (i = 0; i < iters + 4; i++) {
+        uint64_t t;
+        if (i < 4) x = edge[i]; else rnd_fe(&x);
+        xs_fe4_limbs_from_fe(l, &x, 5);
+        for (j = 0, t = 0; j < 9; j++) t |= l[j] >> 29;
+        CHECK(t == 0 && (l[0] & 31) == 0, "limbs_from_fe: 29-bit limbs of 32 x (iter %d)", i);
+        xs_fe4_limbs_to_fe(&y, l);
+        CHECK(memcmp(x.n, y.n, 32) == 0, "limbs_to_fe(limbs_from_fe(x)) == x (iter %d)", i);
+    }
+    for (use = 0; use < 1 + saved; use++) {
+        xs_poseidon_use_avx2 = use;
+        for (i = 0; i < iters + 16; i++) {
+            for (k = 0; k < 4; k++)
+                for (j = 0; j < 3; j++) {
+                    if (i < 16) in[k][j] = edge[(i >> (k & 2)) & 3];   /* all 4^2 lane mixes */
+                    else rnd_fe(&in[k][j]);
+                    if (i >= 16 && (i & 7) == 0) in[k][j] = edge[(i + k * 3 + j) & 3];
+                }
+            memcpy(s4, in, sizeof s4);
+            xs_hades4(s4);
+            for (k = 0; k < 4; k++) {
+                memcpy(s1, in[k], sizeof s1);
+                xs_hades(s1);
+                CHECK(memcmp(s4[k], s1, sizeof s1) == 0, "hades4 (avx2 %d) lane %d == hades (iter %d)",
+                      use, k, i);
+            }
+            for (m = 1; m <= 4; m++) {
+                memcpy(s4, in, sizeof s4);
+                xs_hades_upto4(s4, m);
+                for (k = 0; k < (int)m; k++) {
+                    memcpy(s1, in[k], sizeof s1);
+                    xs_hades(s1);
+                    CHECK(memcmp(s4[k], s1, sizeof s1) == 0,
+                          "hades_upto4 (avx2 %d) m=%zu lane %d == hades (iter %d)", use, m, k, i);
+                }
+                CHECK(m == 4 || memcmp(s4[m], in[m], sizeof s1) == 0,
+                      "hades_upto4 m=%zu leaves s[m] alone (iter %d)", m, i);
+            }
+        }
+    }
+    xs_poseidon_use_avx2 = saved;
+    if (saved) {   /* the dispatcher: forced off, xs_hades4 is the scalar code (same result) */
+        rnd_fe(&x);
+        for (k = 0; k < 4; k++)
+            for (j = 0; j < 3; j++) in[k][j] = x;
+        memcpy(s4, in, sizeof s4);
+        xs_hades4_avx2(s4);
+        xs_hades_n(in, 4);
+        CHECK(memcmp(s4, in, sizeof s4) == 0, "hades4_avx2 == hades_n(4)");
+    }
+    CHECK(xs_hades4_pays(4) && !xs_hades4_pays(2) && !xs_hades4_pays(1) &&
+          xs_hades4_pays(3) == saved, "hades4_pays");
+#else
+    (void)iters;
+    CHECK(xs_hades4_pays(4) && !xs_hades4_pays(3), "no AVX2 build: hades4_pays(3) == 0");
+#endif
+}
+
 int main(int argc, char **argv) {
     uint64_t seed;
     const char *env = getenv("XS_TEST_SEED");
@@ -850,6 +930,7 @@ int main(int argc, char **argv) {
     test_vectors();
     test_field(iters * 4);
     test_poseidon_internals(iters);
+    test_poseidon_avx2(iters);
     test_scalar(iters);
     test_group(iters);
     test_hash_consistency(iters);
