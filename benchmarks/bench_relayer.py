@@ -99,7 +99,7 @@ def main() -> None:
     import warnings
 
     warnings.simplefilter("ignore", RuntimeWarning)  # "Python backend is not constant time"
-    n = 2000
+    n = 1000
     env = setup(n)
     signed = env["signed"]
     clear_caches()
@@ -112,7 +112,7 @@ def main() -> None:
         "sign 2": lambda: in_threads(sign, [txs[: n // 2], txs[n // 2:]]),
         "sign js": lambda: sign(js_txs),
         "one at a time": lambda: one_at_a_time(env),
-    }, n, rounds=7)
+    }, n, rounds=15)
     print(f"backend {crypto.BACKEND}, {n} invoke v3 transactions x 3 calls, session of 8 allowed methods")
     print(f"verify (batch, 1 thread):        {r['verify 1']:8.0f} tx/s   target >= 1500")
     print(f"verify (batch, 2 threads):       {r['verify 2']:8.0f} tx/s   ratio {r['verify 2'] / r['verify 1']:.2f}"

@@ -137,3 +137,26 @@ def test_verify_batch_in_several_chunks(case: dict[str, Any]) -> None:
     assert got[bad] == verify_session_transaction(signed[bad], **common) == Verdict(False, "session/invalid-session-sig",
                                                                                   "validate")
     assert got[:bad] + got[bad + 1:] == [Verdict(True)] * (len(signed) - 1)
+
+
+def test_sign_invoke_v3_validates_starknet_py_calls(case: dict[str, Any]) -> None:
+    """Call objects are read without copying: out-of-range values still raise."""
+    from starknet_py.net.client_models import Call
+
+    from xsessions_core.transactions import normalize_calls
+
+    ctx, guardian = SessionContext(Session.from_dict(case["session"])), LocalGuardian(GUARDIAN_KEY)
+    (tx,) = _transactions(case, 1)
+    calls = normalize_calls(tx["calls"])
+    good = ctx.sign_invoke_v3(calls, nonce=1, resource_bounds=BOUNDS, guardian=guardian)
+    assert good == ctx.sign_invoke_v3(tx["calls"], nonce=1, resource_bounds=BOUNDS, guardian=guardian)
+    p = crypto.FIELD_PRIME
+    with pytest.raises(TransactionError):
+        ctx.sign_invoke_v3([Call(calls[0].to_addr, calls[0].selector, [p])], nonce=1, resource_bounds=BOUNDS,
+                           guardian=guardian)
+    with pytest.raises(TransactionError, match="to_addr"):
+        ctx.sign_invoke_v3([Call(calls[0].to_addr + p, calls[0].selector, [])], nonce=1, resource_bounds=BOUNDS,
+                           guardian=guardian)
+    with pytest.raises(TransactionError):
+        ctx.sign_invoke_v3([Call(calls[0].to_addr, calls[0].selector, ["0x1", object()])], nonce=1,
+                           resource_bounds=BOUNDS, guardian=guardian)

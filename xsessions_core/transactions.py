@@ -354,6 +354,30 @@ def parse_resource_bounds(resource_bounds: object) -> ResourceBounds:
     """
     if isinstance(resource_bounds, ResourceBounds):
         return resource_bounds
+    if type(resource_bounds) is dict:  # fast path: plain dicts of ints, seen before
+        get = resource_bounds.get
+        l1, l2, l1d = get("l1_gas"), get("l2_gas"), get("l1_data_gas")
+        if type(l1) is dict and type(l2) is dict and type(l1d) is dict:
+            key = (l1.get("max_amount"), l1.get("max_price_per_unit"), l2.get("max_amount"),
+                   l2.get("max_price_per_unit"), l1d.get("max_amount"), l1d.get("max_price_per_unit"))
+        else:
+            key = None
+        if key is not None and all([type(v) is int for v in key]):
+            cached = _BOUNDS_SEEN.get(key)
+            if cached is None:
+                cached = _parse_resource_bounds(resource_bounds)  # validates
+                if len(_BOUNDS_SEEN) >= 1024:
+                    _BOUNDS_SEEN.clear()
+                _BOUNDS_SEEN[key] = cached
+            return cached
+    return _parse_resource_bounds(resource_bounds)
+
+
+#: Validated bounds by their six int values (immutable results; bounded; relayers reuse a few).
+_BOUNDS_SEEN: dict[tuple[int, ...], ResourceBounds] = {}
+
+
+def _parse_resource_bounds(resource_bounds: object) -> ResourceBounds:
     name = "resource_bounds"
     if isinstance(resource_bounds, Mapping):
         data_gas = resource_bounds.get("l1_data_gas")

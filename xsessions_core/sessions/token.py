@@ -298,7 +298,10 @@ class SessionContext:
         """
         if not isinstance(guardian, LocalGuardian):
             raise SessionError(f"guardian must be a LocalGuardian, got {type(guardian).__name__}")
-        calls = normalize_calls(calls)
+        if type(calls) is not list or not all([type(c) is Call and type(c.to_addr) is int and type(c.selector) is int
+                                               and type(c.calldata) is list for c in calls]):
+            calls = normalize_calls(calls)
+        # else read as given: the policy lookup checks (to, selector), invoke_v3_fields the calldata
         proofs = self.proofs_felts(calls)
         session = self.session
         fields = invoke_v3_fields(session.address, execute_calldata_unchecked(calls), session.chain_id, nonce,
