@@ -914,6 +914,54 @@ static void test_poseidon_avx2(int iters) {
 #endif
 }
 
+/* ------------------------------------------------------------------ session transactions */
+/* xs_session_sign_invoke_v3 == the invoke v3 hash and token message by xs_poseidon_many, signed
+ * by xs_sign with both keys; n = 37 spans several 4-transaction groups and two signing chunks. */
+static void test_session_sign(void) {
+    enum { NTX = 37, MAXF = 9 + 6 + 6 + 20 + 3 };
+    static unsigned char felts[NTX * MAXF * 32], out[NTX * 160], one[160];
+    size_t lens[NTX * 4], off = 0, i, j;
+    unsigned char sh[32], cf[32], k1[32], k2[32], outer[11 * 32], tok[96], h[32], r[32], sg[32];
+    rnd_felt251(sh); rnd_felt251(cf); rnd_felt251(k1); rnd_felt251(k2);
+    k1[31] |= 1; k2[31] |= 1;   /* keys in [1, n) */
+    for (i = 0; i < NTX; i++) {
+        size_t *l = lens + 4 * i, nf;
+        l[0] = rnd64() % 7; l[1] = rnd64() % 7; l[2] = rnd64() % 21; l[3] = (i % 3) ? 0 : 1 + rnd64() % 3;
+        nf = 9 + l[0] + l[1] + l[2] + l[3];
+        for (j = 0; j < nf; j++) rnd_felt251(felts + 32 * (off + j));
+        off += nf;
+    }
+    xs_session_sign_invoke_v3(out, felts, off, lens, NTX, sh, cf, k1, k2);
+    for (i = 0, off = 0; i < NTX; i++) {
+        const unsigned char *tx = felts + 32 * off;
+        const size_t *l = lens + 4 * i;
+        size_t seq = 9;
+        memset(outer, 0, 32); memcpy(outer + 26, "invoke", 6);
+        memcpy(outer + 32, tx, 64);                              /* version, sender */
+        xs_poseidon_many(outer + 96, tx + 32 * 5, 4);            /* tip, bounds */
+        xs_poseidon_many(outer + 128, tx + 32 * seq, l[0]); seq += l[0];
+        memcpy(outer + 160, tx + 64, 96);                        /* chain, nonce, da */
+        xs_poseidon_many(outer + 256, tx + 32 * seq, l[1]); seq += l[1];
+        xs_poseidon_many(outer + 288, tx + 32 * seq, l[2]); seq += l[2];
+        if (l[3]) xs_poseidon_many(outer + 320, tx + 32 * seq, l[3]);
+        xs_poseidon_many(h, outer, l[3] ? 11 : 10);
+        CHECK(memcmp(h, out + 160 * i, 32) == 0, "session sign: hash of tx %zu", i);
+        memcpy(tok, h, 32); memcpy(tok + 32, sh, 32); memcpy(tok + 64, cf, 32);
+        xs_poseidon_many(h, tok, 3);
+        xs_sign(r, sg, h, k1);
+        CHECK(memcmp(r, out + 160 * i + 32, 32) == 0 && memcmp(sg, out + 160 * i + 64, 32) == 0,
+              "session sign: key 1 signature of tx %zu", i);
+        xs_sign(r, sg, h, k2);
+        CHECK(memcmp(r, out + 160 * i + 96, 32) == 0 && memcmp(sg, out + 160 * i + 128, 32) == 0,
+              "session sign: key 2 signature of tx %zu", i);
+        if (i % 9 == 0) {   /* one transaction alone gives the same result */
+            xs_session_sign_invoke_v3(one, tx, 9 + l[0] + l[1] + l[2] + l[3], l, 1, sh, cf, k1, k2);
+            CHECK(memcmp(one, out + 160 * i, 160) == 0, "session sign: tx %zu alone", i);
+        }
+        off += 9 + l[0] + l[1] + l[2] + l[3];
+    }
+}
+
 int main(int argc, char **argv) {
     uint64_t seed;
     const char *env = getenv("XS_TEST_SEED");
@@ -937,6 +985,7 @@ int main(int argc, char **argv) {
     test_ecdsa(iters);
     test_batch_inverse(iters);
     test_ecdsa_batch();
+    test_session_sign();
     printf("C tests: %d passed, %d failed\n", g_pass, g_fail);
     return g_fail ? 1 : 0;
 }
