@@ -74,6 +74,26 @@ int main(void) {
             VALGRIND_MAKE_MEM_DEFINED(d, 32);
         }
     }
-    printf("ctime tests: signing, batch signing and public key ran with secret-marked key and nonce\n");
+    {   /* session transactions: hashes of public data, then both keys secret-marked */
+        static unsigned char felts[6 * 12 * 32], out[6 * 160];
+        static const size_t lens[6 * 4] = {0, 0, 3, 0, 1, 0, 2, 0, 0, 2, 3, 1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 3, 0};
+        unsigned char d2[32], sh[32], cf[32];
+        size_t nf = 6 * 9 + 17;
+        for (i = 0; i < (int)(32 * nf); i++) felts[i] = (unsigned char)(i * 71 + 3);
+        for (i = 0; i < (int)nf; i++) felts[32 * i] &= 0x03;  /* felts < 2^250 < p */
+        for (i = 0; i < 32; i++) {
+            d[i] = (unsigned char)(i * 17 + 9); d2[i] = (unsigned char)(i * 23 + 1);
+            sh[i] = (unsigned char)(i * 5); cf[i] = 0;
+        }
+        d[0] &= 0x03; d2[0] &= 0x03; sh[0] &= 0x03; cf[31] = 1;
+        VALGRIND_MAKE_MEM_UNDEFINED(d, 32);
+        VALGRIND_MAKE_MEM_UNDEFINED(d2, 32);
+        xs_session_sign_invoke_v3(out, felts, nf, lens, 6, sh, cf, d, d2);
+        VALGRIND_MAKE_MEM_DEFINED(out, sizeof out);
+        VALGRIND_MAKE_MEM_DEFINED(d, 32);
+        VALGRIND_MAKE_MEM_DEFINED(d2, 32);
+    }
+    printf("ctime tests: signing, batch signing, session signing and public key ran with secret-marked key "
+           "and nonce\n");
     return 0;
 }
