@@ -4,11 +4,14 @@
 Usage::
 
     python benchmarks/report.py                  # runs benchmarks/bench_crypto.py, prints the table
-    python benchmarks/report.py --json out.json  # reads an existing --benchmark-json file
-    python benchmarks/report.py --save out.json  # runs, keeps the JSON, prints the table
+    python benchmarks/report.py --runs 3         # runs it 3 times, keeps each figure's best run
+    python benchmarks/report.py --json a.json b.json  # reads existing --benchmark-json files
+    python benchmarks/report.py --save out.json  # runs, keeps the JSON (out-1.json... with --runs)
 
 Times are per call (``--stat min``, the default, or ``median``; min is the most stable figure on a
-shared machine); batch groups are divided by their item count (per item).
+shared machine); batch groups are divided by their item count (per item). With several runs (every
+implementation measured in each run), each figure is the lowest of the runs: on a shared VM,
+bursts of load from other tenants last seconds and can spoil one benchmark group in one run.
 """
 
 from __future__ import annotations
@@ -71,24 +74,29 @@ def ratio(a: float | None, b: float | None) -> str:
     return "—" if a is None or b is None else f"{a / b:.3g}×"
 
 
-def collect(data: dict[str, Any], stat: str) -> dict[str, dict[str, float]]:
-    """group -> impl (or impl/layer) -> seconds per item (the ``stat`` of pytest-benchmark)."""
+def collect(runs: list[dict[str, Any]], stat: str) -> dict[str, dict[str, float]]:
+    """group -> impl (or impl/layer) -> seconds per item (the ``stat`` of pytest-benchmark), the
+    lowest over ``runs``."""
     table: dict[str, dict[str, float]] = {}
-    for bench in data["benchmarks"]:
-        params = bench.get("params") or {}
-        key = params.get("impl", "?")
-        if "layer" in params:
-            key = f"{key}/{params['layer']}"
-        items = bench.get("extra_info", {}).get("items", 1)
-        table.setdefault(bench["group"], {})[key] = bench["stats"][stat] / items
+    for data in runs:
+        for bench in data["benchmarks"]:
+            params = bench.get("params") or {}
+            key = params.get("impl", "?")
+            if "layer" in params:
+                key = f"{key}/{params['layer']}"
+            items = bench.get("extra_info", {}).get("items", 1)
+            value = bench["stats"][stat] / items
+            group = table.setdefault(bench["group"], {})
+            group[key] = min(value, group.get(key, value))
     return table
 
 
-def render(data: dict[str, Any], stat: str = "min") -> str:
-    t = collect(data, stat)
-    m = data.get("machine_info", {})
+def render(runs: list[dict[str, Any]], stat: str = "min") -> str:
+    t = collect(runs, stat)
+    m = runs[0].get("machine_info", {})
+    best = f", best of {len(runs)} runs" if len(runs) > 1 else ""
     lines = [
-        f"Time per call ({stat} of the rounds; per item for batches). CPU: {m.get('cpu_model', '?')} "
+        f"Time per call ({stat} of the rounds{best}; per item for batches). CPU: {m.get('cpu_model', '?')} "
         f"({m.get('cpu_count', '?')} cores), Python {m.get('python', '?')}, commit {m.get('git_commit', '?')}; "
         f"versions: {', '.join(f'{k} {v}' for k, v in m.get('versions', {}).items())}.",
         "",
@@ -141,16 +149,20 @@ def render(data: dict[str, Any], stat: str = "min") -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--json", type=Path, help="read this pytest-benchmark JSON instead of running")
+    parser.add_argument("--json", type=Path, nargs="+", help="read these pytest-benchmark JSON files instead of running")
     parser.add_argument("--save", type=Path, help="run and keep the JSON here")
+    parser.add_argument("--runs", type=int, default=1, help="number of benchmark runs (default 1)")
     parser.add_argument("--stat", choices=["min", "median", "mean"], default="min", help="statistic shown")
     args = parser.parse_args()
     if args.json:
-        path = args.json
+        paths = args.json
     else:
-        path = args.save or Path(tempfile.mkdtemp()) / "bench.json"
-        run_benchmarks(path)
-    print(render(json.loads(path.read_text()), args.stat))
+        base = args.save or Path(tempfile.mkdtemp()) / "bench.json"
+        paths = [base] if args.runs <= 1 else [base.with_name(f"{base.stem}-{i + 1}{base.suffix}")
+                                                for i in range(args.runs)]
+        for path in paths:
+            run_benchmarks(path)
+    print(render([json.loads(path.read_text()) for path in paths], args.stat))
 
 
 if __name__ == "__main__":
