@@ -27,6 +27,7 @@ from bench_sessions import (  # noqa: E402
     OWNER_KEY,
     best_rates,
     in_threads,
+    spread,
     make_calls,
     make_session,
     sign_one,
@@ -95,7 +96,7 @@ def test_bench_sign_one_at_a_time(benchmark: Any) -> None:
 
 # --------------------------------------------------------------------------- script
 
-def main() -> None:
+def main(runs: int = 5) -> None:
     import warnings
 
     warnings.simplefilter("ignore", RuntimeWarning)  # "Python backend is not constant time"
@@ -105,23 +106,43 @@ def main() -> None:
     clear_caches()
     verify_all(env, signed[:10])  # warm the session caches (authorisation cached per session)
     txs, js_txs, sign = env["txs"], env["js_txs"], env["signer"].sign_transactions
-    r = best_rates({
-        "verify 1": lambda: verify_all(env, signed),
-        "verify 2": lambda: in_threads(lambda c: verify_all(env, c), [signed[: n // 2], signed[n // 2:]]),
-        "sign 1": lambda: sign(txs),
-        "sign 2": lambda: in_threads(sign, [txs[: n // 2], txs[n // 2:]]),
-        "sign js": lambda: sign(js_txs),
-        "one at a time": lambda: one_at_a_time(env),
-    }, n, rounds=15)
-    print(f"backend {crypto.BACKEND}, {n} invoke v3 transactions x 3 calls, session of 8 allowed methods")
-    print(f"verify (batch, 1 thread):        {r['verify 1']:8.0f} tx/s   target >= 1500")
-    print(f"verify (batch, 2 threads):       {r['verify 2']:8.0f} tx/s   ratio {r['verify 2'] / r['verify 1']:.2f}"
-          "  target >= 1.7")
-    print(f"sign_transactions (1 thread):    {r['sign 1']:8.0f} tx/s   target >= 3000")
-    print(f"sign_transactions (2 threads):   {r['sign 2']:8.0f} tx/s   ratio {r['sign 2'] / r['sign 1']:.2f}")
-    print(f"sign_transactions (JS dicts):    {r['sign js']:8.0f} tx/s")
-    print(f"sign one at a time (sessions):   {r['one at a time']:8.0f} tx/s   batch / single "
-          f"{r['sign 1'] / r['one at a time']:.2f}  target >= 1.3")
+    # this VM's two-core ceiling for the work: 2 ECDSA verifications per transaction as bare backend calls
+    backend, key = crypto.backend_module(), 0x5EED
+    pub = crypto.private_to_stark_key(key)
+    items = [(z, *crypto.message_signature(z, key), pub) for z in range(1, 2 * n + 1)]
+    chunks = [items[i:i + 64] for i in range(0, 2 * n, 64)]
+
+    def native_only(part: list) -> None:  # type: ignore[type-arg]
+        for c in part:
+            backend.verify_batch(c)
+
+    results = []
+    for i in range(runs):
+        r = best_rates({
+            "verify 1": lambda: verify_all(env, signed),
+            "verify 2": lambda: in_threads(lambda c: verify_all(env, c), [signed[: n // 2], signed[n // 2:]]),
+            "sign 1": lambda: sign(txs),
+            "sign js": lambda: sign(js_txs),
+            "one at a time": lambda: one_at_a_time(env),
+            "native 1": lambda: native_only(chunks),
+            "native 2": lambda: in_threads(native_only, [chunks[: len(chunks) // 2], chunks[len(chunks) // 2:]]),
+        }, n, rounds=7)
+        results.append(r)
+        print(f"run {i + 1}: verify {r['verify 1']:5.0f} / s, 2 threads x{r['verify 2'] / r['verify 1']:.2f} "
+              f"(verifications alone x{r['native 2'] / r['native 1']:.2f}); sign_transactions {r['sign 1']:5.0f} / s, "
+              f"one at a time {r['one at a time']:5.0f} / s")
+    best = {k: max(r[k] for r in results) for k in results[0]}
+    print(f"backend {crypto.BACKEND}, {n} invoke v3 transactions x 3 calls, session of 8 allowed methods (best run)")
+    print(f"verify (batch, 1 thread):        {best['verify 1']:8.0f} tx/s   target >= 1500")
+    print("verify (batch, 2 threads):       " + spread([r["verify 2"] / r["verify 1"] for r in results])
+          + "  target >= 1.7")
+    print("VM ceiling:                      " + spread([r["native 2"] / r["native 1"] for r in results])
+          + " (the ECDSA verifications alone on 2 threads)")
+    print(f"sign_transactions (1 thread):    {best['sign 1']:8.0f} tx/s   target >= 3000")
+    print(f"sign_transactions (JS dicts):    {best['sign js']:8.0f} tx/s")
+    print(f"sign one at a time (sessions):   {best['one at a time']:8.0f} tx/s")
+    print("batch / one at a time:           " + spread([r["sign 1"] / r["one at a time"] for r in results])
+          + "  target >= 1.3")
 
 
 if __name__ == "__main__":
