@@ -127,6 +127,22 @@ def ecdsa() -> None:
         sys.exit("MISMATCH sign_batch/verify_batch: a batch signature does not verify")
 
 
+def sessions() -> None:
+    """Session-transaction signing: random transactions (empty and long sequences, with and without
+    proof facts) on both backends, then a large native batch checked against single calls."""
+    def tx() -> tuple[list[int], ...]:
+        return ([felt() for _ in range(9)], *([felt() for _ in range(rng.choice((0, 1, 2, 7)))] for _ in range(2)),
+                [felt() for _ in range(rng.choice((0, 1, 18, 40)))], [felt() for _ in range(rng.choice((0, 0, 3)))])
+    keys = (1, N - 1, 1 + rng.getrandbits(251))
+    for k1, k2 in zip(keys, reversed(keys)):
+        same("session_sign_invoke_v3", [tx() for _ in range(rng.choice((1, 3, 5)))], felt(), felt(), k1, k2)
+    same("session_sign_invoke_v3", [], 0, 0, 1, 1)
+    txs = [tx() for _ in range(70)]
+    batch = native("session_sign_invoke_v3", txs, 5, 1, keys[2], keys[0])
+    if [native("session_sign_invoke_v3", [t], 5, 1, keys[2], keys[0])[0] for t in txs[::7]] != batch[::7]:
+        sys.exit("MISMATCH session_sign_invoke_v3: a batch item differs from the same transaction alone")
+
+
 def threads() -> None:
     """The native calls release the GIL: run them concurrently and compare with a serial run."""
     pairs = [(felt(), felt()) for _ in range(2000)]
@@ -152,6 +168,7 @@ def main() -> None:
     print(f"native extension under test: {lib}")
     hashes()
     ecdsa()
+    sessions()
     threads()
     missing = [name for name, n in calls.items() if n == 0]
     if missing:
