@@ -27,10 +27,11 @@ from bench_sessions import (  # noqa: E402
     OWNER_KEY,
     best_rates,
     in_threads,
-    spread,
     make_calls,
     make_session,
+    process_scaling,
     sign_one,
+    spread,
 )
 
 from xsessions_core import crypto  # noqa: E402
@@ -96,7 +97,7 @@ def test_bench_sign_one_at_a_time(benchmark: Any) -> None:
 
 # --------------------------------------------------------------------------- script
 
-def main(runs: int = 5) -> None:
+def main(runs: int = 9) -> None:
     import warnings
 
     warnings.simplefilter("ignore", RuntimeWarning)  # "Python backend is not constant time"
@@ -127,9 +128,11 @@ def main(runs: int = 5) -> None:
             "native 1": lambda: native_only(chunks),
             "native 2": lambda: in_threads(native_only, [chunks[: len(chunks) // 2], chunks[len(chunks) // 2:]]),
         }, n, rounds=7)
+        r["processes"] = process_scaling()
         results.append(r)
         print(f"run {i + 1}: verify {r['verify 1']:5.0f} / s, 2 threads x{r['verify 2'] / r['verify 1']:.2f} "
-              f"(verifications alone x{r['native 2'] / r['native 1']:.2f}); sign_transactions {r['sign 1']:5.0f} / s, "
+              f"(verifications alone x{r['native 2'] / r['native 1']:.2f}, 2 processes x{r['processes']:.2f}); "
+              f"sign_transactions {r['sign 1']:5.0f} / s, "
               f"one at a time {r['one at a time']:5.0f} / s")
     best = {k: max(r[k] for r in results) for k in results[0]}
     print(f"backend {crypto.BACKEND}, {n} invoke v3 transactions x 3 calls, session of 8 allowed methods (best run)")
@@ -138,6 +141,8 @@ def main(runs: int = 5) -> None:
           + "  target >= 1.7")
     print("verifications alone, 2 threads:  " + spread([r["native 2"] / r["native 1"] for r in results])
           + " (bare backend calls, same rounds)")
+    print("2 processes:                     " + spread([r["processes"] for r in results])
+          + " (native signing, two processes at once vs one: the machine's own two-core scaling)")
     print(f"sign_transactions (1 thread):    {best['sign 1']:8.0f} tx/s   target >= 3000")
     print(f"sign_transactions (JS dicts):    {best['sign js']:8.0f} tx/s")
     print(f"sign one at a time (sessions):   {best['one at a time']:8.0f} tx/s")

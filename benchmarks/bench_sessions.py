@@ -158,13 +158,43 @@ def test_bench_session_invoke_native(benchmark, sign) -> None:  # type: ignore[n
         crypto.use_backend(previous)
 
 
+def _native_signing_loop(count: int) -> None:
+    """A process's work for :func:`process_scaling`: ``count`` native signatures, one call each."""
+    backend = crypto.backend_module()
+    for z in range(1, count + 1):
+        backend.sign(z, SESSION_KEY, None)
+
+
+def process_scaling(count: int = 3000, rounds: int = 3) -> float:
+    """How this machine scales plain native work on two cores, without threads or a GIL: the time of
+    one process signing ``count`` times over that of two processes doing it at once (best rounds)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    one = two = float("inf")
+    for _ in range(rounds):
+        for n_proc in (1, 2):
+            procs = [ctx.Process(target=_native_signing_loop, args=(count,)) for _ in range(n_proc)]
+            start = time.perf_counter()
+            for p in procs:
+                p.start()
+            for p in procs:
+                p.join()
+            elapsed = time.perf_counter() - start
+            if n_proc == 1:
+                one = min(one, elapsed)
+            else:
+                two = min(two, elapsed)
+    return 2 * one / two
+
+
 def spread(values: list[float]) -> str:
     """``median (min-max, n runs)`` of ratios measured in separate runs."""
     v = sorted(values)
     return f"x{statistics.median(v):.2f} (x{v[0]:.2f}-x{v[-1]:.2f}, {len(v)} runs)"
 
 
-def main(runs: int = 5) -> None:
+def main(runs: int = 9) -> None:
     import warnings
 
     warnings.simplefilter("ignore", RuntimeWarning)  # "Python backend is not constant time"
@@ -180,9 +210,11 @@ def main(runs: int = 5) -> None:
         results = []
         for i in range(runs):
             r = throughputs(n, rounds=7)
+            r["processes"] = process_scaling()
             results.append(r)
             print(f"native run {i + 1}: 1 thread {r['1 thread']:7.0f} / s, 2 threads {r['2 threads']:7.0f} / s "
-                  f"(x{r['2 threads'] / r['1 thread']:.2f}); native calls alone x{r['native 2'] / r['native 1']:.2f}; "
+                  f"(x{r['2 threads'] / r['1 thread']:.2f}); native calls alone x{r['native 2'] / r['native 1']:.2f}, "
+                  f"2 processes x{r['processes']:.2f}; "
                   f"stepwise {r['stepwise']:7.0f} / s")
         best = {k: max(r[k] for r in results) for k in results[0]}
         print(f"native 1 thread : {best['1 thread']:9.1f} session-signed invoke v3 / s (sign_invoke_v3: one backend "
@@ -191,6 +223,8 @@ def main(runs: int = 5) -> None:
         print("native 2 threads: " + spread([r["2 threads"] / r["1 thread"] for r in results]) + ", target >= 1.7")
         print("native alone    : " + spread([r["native 2"] / r["native 1"] for r in results])
               + " (the same native calls with no Python work around them, 2 threads, same rounds)")
+        print("2 processes     : " + spread([r["processes"] for r in results])
+              + " (native signing in two processes at once vs one: the machine's own two-core scaling)")
 
 
 if __name__ == "__main__":
