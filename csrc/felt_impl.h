@@ -38,6 +38,27 @@ XS_INLINE void xs_fe_reduce_once(uint64_t r[4], const uint64_t t[4]) {
 }
 
 #if XS_FE_ASM
+/* Montgomery reduction of the 512-bit product in r8..r15 with mulq (p = 1 mod 2^192: a 3-limb
+ * step m = -T mod 2^192, then one 64-bit step), a cmov conditional subtraction, and the store of
+ * r8..r11 to the pointer at roff(%[p]). Shared by xs_fe_mul_base and xs_fe_sqr_base. */
+#define XS_BASE_REDC_STORE(roff) \
+        "negq %%r8\n\t" \
+        "movl $0, %%eax\n\t" "sbbq %%r9, %%rax\n\t" "movq %%rax, %%r9\n\t" \
+        "movl $0, %%eax\n\t" "sbbq %%r10, %%rax\n\t" "movq %%rax, %%r10\n\t" \
+        "adcq $0, %%r11\n\t" "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t" \
+        "movabsq $0x0800000000000011, %%rcx\n\t" \
+        "movq %%r8, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r11\n\t" "adcq %%rdx, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t" \
+        "movq %%r9, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r12\n\t" "adcq %%rdx, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t" \
+        "movq %%r10, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r13\n\t" "adcq %%rdx, %%r14\n\t" "adcq $0, %%r15\n\t" \
+        "movq %%r11, %%r8\n\t" "negq %%r8\n\t" \
+        "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t" \
+        "movq %%r8, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r14\n\t" "adcq %%rdx, %%r15\n\t" \
+        "movq %%r12, %%r8\n\t" "movq %%r13, %%r9\n\t" "movq %%r14, %%r10\n\t" "movq %%r15, %%r11\n\t" \
+        "subq $1, %%r8\n\t" "sbbq $0, %%r9\n\t" "sbbq $0, %%r10\n\t" "sbbq %%rcx, %%r11\n\t" \
+        "cmovcq %%r12, %%r8\n\t" "cmovcq %%r13, %%r9\n\t" "cmovcq %%r14, %%r10\n\t" "cmovcq %%r15, %%r11\n\t" \
+        "movq " #roff "(%[p]), %%rax\n\t" \
+        "movq %%r8, 0(%%rax)\n\t" "movq %%r9, 8(%%rax)\n\t" "movq %%r10, 16(%%rax)\n\t" "movq %%r11, 24(%%rax)\n\t"
+
 /* x86-64 (baseline ISA: mul/add/adc/sbb/cmov) Montgomery multiplication in one block, the
  * 512-bit product kept in r8..r15. Product: operand scanning. Reduction in two steps, using
  * p = 1 mod 2^192: m = -T mod 2^192 (3 limbs, negation), U = (T + m p)/2^192 =
@@ -69,22 +90,7 @@ static void xs_fe_mul_base(xs_fe *r, const xs_fe *a, const xs_fe *b) {
         "movq 0(%[p]), %%rax\n\t" "movq 8(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r12\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
         "movq 0(%[p]), %%rax\n\t" "movq 16(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r13\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
         "movq 0(%[p]), %%rax\n\t" "movq 24(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r14\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r15\n\t"
-        "negq %%r8\n\t"
-        "movl $0, %%eax\n\t" "sbbq %%r9, %%rax\n\t" "movq %%rax, %%r9\n\t"
-        "movl $0, %%eax\n\t" "sbbq %%r10, %%rax\n\t" "movq %%rax, %%r10\n\t"
-        "adcq $0, %%r11\n\t" "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "movabsq $0x0800000000000011, %%rcx\n\t"
-        "movq %%r8, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r11\n\t" "adcq %%rdx, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "movq %%r9, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r12\n\t" "adcq %%rdx, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "movq %%r10, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r13\n\t" "adcq %%rdx, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "movq %%r11, %%r8\n\t" "negq %%r8\n\t"
-        "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "movq %%r8, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r14\n\t" "adcq %%rdx, %%r15\n\t"
-        "movq %%r12, %%r8\n\t" "movq %%r13, %%r9\n\t" "movq %%r14, %%r10\n\t" "movq %%r15, %%r11\n\t"
-        "subq $1, %%r8\n\t" "sbbq $0, %%r9\n\t" "sbbq $0, %%r10\n\t" "sbbq %%rcx, %%r11\n\t"
-        "cmovcq %%r12, %%r8\n\t" "cmovcq %%r13, %%r9\n\t" "cmovcq %%r14, %%r10\n\t" "cmovcq %%r15, %%r11\n\t"
-        "movq 16(%[p]), %%rax\n\t"
-        "movq %%r8, 0(%%rax)\n\t" "movq %%r9, 8(%%rax)\n\t" "movq %%r10, 16(%%rax)\n\t" "movq %%r11, 24(%%rax)\n\t"
+        XS_BASE_REDC_STORE(16)
         :
         : [p] "r"(p)
         : "rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
@@ -298,22 +304,7 @@ static void xs_fe_sqr_base(xs_fe *r, const xs_fe *a) {
         "movq 0(%[p]), %%rax\n\t" "movq 16(%%rax), %%rax\n\t" "mulq %%rax\n\t" "movq %%rax, 48(%[p])\n\t" "movq %%rdx, 56(%[p])\n\t"
         "movq 0(%[p]), %%rax\n\t" "movq 24(%%rax), %%rax\n\t" "mulq %%rax\n\t" "movq %%rax, 64(%[p])\n\t" "movq %%rdx, 72(%[p])\n\t"
         "addq 16(%[p]), %%r8\n\t" "adcq 24(%[p]), %%r9\n\t" "adcq 32(%[p]), %%r10\n\t" "adcq 40(%[p]), %%r11\n\t" "adcq 48(%[p]), %%r12\n\t" "adcq 56(%[p]), %%r13\n\t" "adcq 64(%[p]), %%r14\n\t" "adcq 72(%[p]), %%r15\n\t"
-        "negq %%r8\n\t"
-        "movl $0, %%eax\n\t" "sbbq %%r9, %%rax\n\t" "movq %%rax, %%r9\n\t"
-        "movl $0, %%eax\n\t" "sbbq %%r10, %%rax\n\t" "movq %%rax, %%r10\n\t"
-        "adcq $0, %%r11\n\t" "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "movabsq $0x0800000000000011, %%rcx\n\t"
-        "movq %%r8, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r11\n\t" "adcq %%rdx, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "movq %%r9, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r12\n\t" "adcq %%rdx, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "movq %%r10, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r13\n\t" "adcq %%rdx, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "movq %%r11, %%r8\n\t" "negq %%r8\n\t"
-        "adcq $0, %%r12\n\t" "adcq $0, %%r13\n\t" "adcq $0, %%r14\n\t" "adcq $0, %%r15\n\t"
-        "movq %%r8, %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r14\n\t" "adcq %%rdx, %%r15\n\t"
-        "movq %%r12, %%r8\n\t" "movq %%r13, %%r9\n\t" "movq %%r14, %%r10\n\t" "movq %%r15, %%r11\n\t"
-        "subq $1, %%r8\n\t" "sbbq $0, %%r9\n\t" "sbbq $0, %%r10\n\t" "sbbq %%rcx, %%r11\n\t"
-        "cmovcq %%r12, %%r8\n\t" "cmovcq %%r13, %%r9\n\t" "cmovcq %%r14, %%r10\n\t" "cmovcq %%r15, %%r11\n\t"
-        "movq 8(%[p]), %%rax\n\t"
-        "movq %%r8, 0(%%rax)\n\t" "movq %%r9, 8(%%rax)\n\t" "movq %%r10, 16(%%rax)\n\t" "movq %%r11, 24(%%rax)\n\t"
+        XS_BASE_REDC_STORE(8)
         :
         : [p] "r"(blk)
         : "rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",

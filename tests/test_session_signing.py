@@ -1,4 +1,4 @@
-"""One-call session signing (``SessionContext.sign_invoke_v3`` / ``sign_invoke_transactions`` and the
+"""One-call session signing (``SessionContext.sign_invoke_v3`` / ``sign_invoke_prepared`` and the
 backend's ``session_sign_invoke_v3``) against the vectors and the step-by-step API; batch chunking
 of the relayer's signer and verifier."""
 
@@ -98,7 +98,7 @@ def test_sign_transactions_in_several_chunks(case: dict[str, Any]) -> None:
     txs = _transactions(case, batch_module.CHUNK * 2 + 5)
     for tx in txs:  # different calldata per transaction
         tx["calls"] = [dict(c, calldata=[rng.randrange(2**64) for _ in range(rng.randrange(6))]) for c in tx["calls"]]
-    # most transactions share one bounds object (memoised per batch); these have their own
+    # most transactions share one bounds object (parsed once, memoised by value); these differ
     txs[3]["resource_bounds"] = dict(BOUNDS, l1_gas={"max_amount": 7, "max_price_per_unit": 9})
     txs[40]["resource_bounds"] = dict(BOUNDS, l2_gas={"max_amount": "0x10", "max_price_per_unit": 5})
     got = signer.sign_transactions_with_hashes(txs)

@@ -23,13 +23,10 @@ from ..sessions.token import SessionContext
 from ..transactions import (
     Call,
     InvokeV3Fields,
-    ResourceBounds,
     execute_calldata_unchecked,
     invoke_v3_fields,
-    invoke_v3_hashes_unchecked,
     normalize_calls,
     parse_execute_calldata,
-    parse_resource_bounds,
 )
 from .verify import (
     AccountInfo,
@@ -89,10 +86,8 @@ class SessionSigner:
         """The felt at signature offset 5."""
         return self._ctx.cache_flag
 
-    def _prepare(self, tx: object, i: int, bounds_memo: dict[int, tuple[object, ResourceBounds]] | None = None
-                 ) -> tuple[InvokeV3Fields, list[Call]]:
-        """The validated transaction fields (not hashed yet) and its calls. ``bounds_memo`` remembers
-        parsed resource bounds by object within one batch (relayers often reuse one bounds object)."""
+    def _prepare(self, tx: object, i: int) -> tuple[InvokeV3Fields, list[Call]]:
+        """The validated transaction fields (not hashed yet) and its calls."""
         if not isinstance(tx, Mapping):
             raise TransactionError(f"transactions[{i}] must be a mapping of invoke v3 details")
         if "calls" in tx:
@@ -108,24 +103,13 @@ class SessionSigner:
                 raise TransactionError(f"transactions[{i}] is missing {key!r}")
         session = self._ctx.session
         get = tx.get
-        bounds = tx["resource_bounds"]
-        if bounds_memo is not None:
-            seen = bounds_memo.get(id(bounds))
-            if seen is None or seen[0] is not bounds:
-                seen = bounds_memo[id(bounds)] = (bounds, parse_resource_bounds(bounds))  # keeps the object alive
-            bounds = seen[1]
         fields = invoke_v3_fields(
-            get("sender_address", session.address), calldata, session.chain_id, tx["nonce"], bounds,
+            get("sender_address", session.address), calldata, session.chain_id, tx["nonce"], tx["resource_bounds"],
             get("tip", 0), get("paymaster_data", ()), get("account_deployment_data", ()),
             get("nonce_data_availability_mode", 0), get("fee_data_availability_mode", 0), get("version", 3),
             get("proof_facts"),
         )
         return fields, calls
-
-    def transaction_hashes(self, transactions: Sequence[object]) -> list[int]:
-        """The invoke v3 hashes of ``transactions`` (same input as :meth:`sign_transactions`)."""
-        fields = [self._prepare(tx, i)[0] for i, tx in enumerate(transactions)]
-        return invoke_v3_hashes_unchecked(fields) if fields else []
 
     def sign_transactions(self, transactions: Iterable[object]) -> list[list[int]]:
         """Full session-token signatures of many invoke v3 transactions, in order.
@@ -137,7 +121,7 @@ class SessionSigner:
 
         Every transaction is validated first (nothing is signed if one is bad); then one backend
         call per :data:`CHUNK` transactions hashes them and makes both signatures
-        (:meth:`~xsessions_core.sessions.token.SessionContext.sign_invoke_transactions`). Natively
+        (:meth:`~xsessions_core.sessions.token.SessionContext.sign_invoke_prepared`). Natively
         that call runs without the GIL, so another thread prepares its next chunk meanwhile.
 
         :raises TransactionError: malformed transaction. :raises PolicyViolation: a call the session
@@ -148,8 +132,7 @@ class SessionSigner:
     def sign_transactions_with_hashes(self, transactions: Iterable[object]) -> list[tuple[int, list[int]]]:
         """:meth:`sign_transactions`, with each transaction's hash: ``(transaction_hash, signature)``."""
         ctx, guardian = self._ctx, self._guardian
-        memo: dict[int, tuple[object, ResourceBounds]] = {}
-        prepared = [self._prepare(tx, i, memo) for i, tx in enumerate(transactions)]
+        prepared = [self._prepare(tx, i) for i, tx in enumerate(transactions)]
         proofs = [ctx.proofs_felts(calls) for _, calls in prepared]  # checks every call before signing
         fields = [f for f, _ in prepared]
         out: list[tuple[int, list[int]]] = []

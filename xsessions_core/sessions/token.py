@@ -15,7 +15,7 @@ owner that signed the authorisation, or 0 for no caching. Choose with ``account_
 Merkle proofs per (contract, selector), the fixed signature prefix); per transaction
 :func:`build_session_signature` costs one 3-felt Poseidon, one ECDSA signature and list assembly.
 With a local guardian, :meth:`SessionContext.sign_invoke_v3` (one transaction) and
-:meth:`SessionContext.sign_invoke_transactions` (many) do the transaction hash, the token
+:meth:`SessionContext.sign_invoke_prepared` (many, validated) do the transaction hash, the token
 message and both signatures in one backend call, which releases the GIL: two threads sign on
 two cores.
 """
@@ -254,28 +254,21 @@ class SessionContext:
         return [*self._prefix, 0, self.session_public_key, r, s,
                 0, guardian_signature.public_key, guardian_signature.r, guardian_signature.s, *proofs_felts]
 
-    def sign_invoke_transactions(self, transactions: Sequence[tuple[InvokeV3Fields, object]],
-                                 guardian: LocalGuardian) -> list[tuple[int, list[int]]]:
+    def sign_invoke_prepared(self, fields: Sequence[InvokeV3Fields], proofs: Sequence[list[int]],
+                             guardian: LocalGuardian) -> list[tuple[int, list[int]]]:
         """Hash and session-sign many invoke v3 transactions co-signed by a local guardian.
 
-        :param transactions: ``(fields, calls)`` pairs: validated fields
-            (:func:`~xsessions_core.transactions.invoke_v3_fields`) and the transaction's calls.
+        :param fields: validated fields per transaction (:func:`~xsessions_core.transactions.invoke_v3_fields`).
+        :param proofs: the :meth:`proofs_felts` of each transaction's calls (computing them checked
+            the calls against the policies).
         :return: ``(transaction_hash, signature_array)`` per transaction, in order.
-        :raises PolicyViolation: a call the session does not allow (nothing is signed then).
 
-        One backend call for the whole batch does the transaction hashes, the token messages and
-        both signatures (natively: without the GIL, Poseidon four transactions at a time and one
-        inversion per 32 signatures).
+        One backend call does the transaction hashes, the token messages and both signatures
+        (natively: without the GIL, Poseidon four transactions at a time and one inversion per 32
+        signatures).
         """
         if not isinstance(guardian, LocalGuardian):
             raise SessionError(f"guardian must be a LocalGuardian, got {type(guardian).__name__}")
-        proofs = [self.proofs_felts(calls) for _, calls in transactions]
-        return self.sign_invoke_prepared([fields for fields, _ in transactions], proofs, guardian)
-
-    def sign_invoke_prepared(self, fields: Sequence[InvokeV3Fields], proofs: Sequence[list[int]],
-                             guardian: LocalGuardian) -> list[tuple[int, list[int]]]:
-        """:meth:`sign_invoke_transactions` with the calls' :meth:`proofs_felts` already computed
-        (which checked the calls against the policies)."""
         if not fields:
             return []
         signed = backend_module().session_sign_invoke_v3(
@@ -296,8 +289,6 @@ class SessionContext:
         :raises PolicyViolation: a call the session does not allow.
         :raises TransactionError: malformed calls or fields (as :func:`calculate_invoke_v3_hash`).
         """
-        if not isinstance(guardian, LocalGuardian):
-            raise SessionError(f"guardian must be a LocalGuardian, got {type(guardian).__name__}")
         if type(calls) is not list or not all([type(c) is Call and type(c.to_addr) is int and type(c.selector) is int
                                                and type(c.calldata) is list for c in calls]):
             calls = normalize_calls(calls)
