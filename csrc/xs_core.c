@@ -322,8 +322,8 @@ void xs_verify_batch(unsigned char *results, const unsigned char *items, size_t 
 #define XS_INVOKE_HEAD 9     /* version, sender, chain_id, nonce, da_word, tip, 3 bound words */
 #define XS_SESSION_CHUNK 32  /* transactions per signing batch (shares the inversions) */
 
-/* Up to four transactions: their invoke v3 hashes (PROTOCOL §6.10) and session-token messages
- * pos_many(h, session_hash, cache_flag) (§6.5), as big-endian bytes. */
+/* Up to four transactions: their invoke v3 hashes (PROTOCOL §6.10) and, unless tokens is NULL,
+ * their session-token messages pos_many(h, session_hash, cache_flag) (§6.5), as big-endian bytes. */
 static void xs_invoke_v3_token_upto4(unsigned char *hashes, unsigned char *tokens,
                                      const unsigned char *const *tx, const size_t *const *lens,
                                      size_t m, const unsigned char *session_hash32,
@@ -365,8 +365,9 @@ static void xs_invoke_v3_token_upto4(unsigned char *hashes, unsigned char *token
         v[k] = o; len[k] = lens[k][3] ? 11 : 10;
     }
     xs_sponge_upto4(h, v, len, m);
+    for (k = 0; k < m; k++) xs_fe_to_be32(hashes + 32 * k, &h[k]);
+    if (tokens == NULL) return;
     for (k = 0; k < m; k++) {
-        xs_fe_to_be32(hashes + 32 * k, &h[k]);
         memcpy(tok[k], hashes + 32 * k, 32);
         memcpy(tok[k] + 32, session_hash32, 32);
         memcpy(tok[k] + 64, cache_flag32, 32);
@@ -374,6 +375,37 @@ static void xs_invoke_v3_token_upto4(unsigned char *hashes, unsigned char *token
     }
     xs_sponge_upto4(h, v, len, m);
     for (k = 0; k < m; k++) xs_fe_to_be32(tokens + 32 * k, &h[k]);
+}
+
+/* Hashes (and token messages unless tokens is NULL) of transactions first..first+m-1 of a
+ * felts/lens layout (see xs_session_sign_invoke_v3); *off is the felt offset of the first one and
+ * is advanced past the last. */
+static void xs_invoke_v3_run(unsigned char *hashes, unsigned char *tokens, const unsigned char *felts,
+                             size_t nfelts, const size_t *lens, size_t first, size_t m, size_t *off,
+                             const unsigned char *session_hash32, const unsigned char *cache_flag32) {
+    size_t g, k, gm;
+    for (g = 0; g < m; g += gm) {
+        const unsigned char *tx[4];
+        const size_t *tl[4];
+        gm = m - g < 4 ? m - g : 4;
+        for (k = 0; k < gm; k++) {
+            const size_t *l = lens + 4 * (first + g + k);
+            tx[k] = felts + 32 * *off;
+            tl[k] = l;
+            *off += XS_INVOKE_HEAD + l[0] + l[1] + l[2] + l[3];
+            XS_VERIFY_CHECK(*off <= nfelts);
+        }
+        xs_invoke_v3_token_upto4(hashes + 32 * g, tokens ? tokens + 32 * g : NULL, tx, tl, gm, session_hash32,
+                                 cache_flag32);
+    }
+    (void)nfelts;
+}
+
+void xs_invoke_v3_hash_batch(unsigned char *out, const unsigned char *felts, size_t nfelts,
+                             const size_t *lens, size_t n) {
+    size_t off = 0;
+    XS_ONCE();
+    xs_invoke_v3_run(out, NULL, felts, nfelts, lens, 0, n, &off, NULL, NULL);
 }
 
 void xs_session_sign_invoke_v3(unsigned char *out, const unsigned char *felts, size_t nfelts,
@@ -385,22 +417,9 @@ void xs_session_sign_invoke_v3(unsigned char *out, const unsigned char *felts, s
     for (base = 0; base < n; base += m) {
         unsigned char hashes[XS_SESSION_CHUNK * 32], tokens[XS_SESSION_CHUNK * 32];
         unsigned char sig1[XS_SESSION_CHUNK * 64], sig2[XS_SESSION_CHUNK * 64];
-        size_t g, k, gm;
+        size_t k;
         m = n - base < XS_SESSION_CHUNK ? n - base : XS_SESSION_CHUNK;
-        for (g = 0; g < m; g += gm) {
-            const unsigned char *tx[4];
-            const size_t *tl[4];
-            gm = m - g < 4 ? m - g : 4;
-            for (k = 0; k < gm; k++) {
-                const size_t *l = lens + 4 * (base + g + k);
-                tx[k] = felts + 32 * off;
-                tl[k] = l;
-                off += XS_INVOKE_HEAD + l[0] + l[1] + l[2] + l[3];
-                XS_VERIFY_CHECK(off <= nfelts);
-            }
-            xs_invoke_v3_token_upto4(hashes + 32 * g, tokens + 32 * g, tx, tl, gm, session_hash32,
-                                     cache_flag32);
-        }
+        xs_invoke_v3_run(hashes, tokens, felts, nfelts, lens, base, m, &off, session_hash32, cache_flag32);
         xs_ecdsa_sign_batch_s(sig1, tokens, m, key1);
         xs_ecdsa_sign_batch_s(sig2, tokens, m, key2);
         for (k = 0; k < m; k++) {

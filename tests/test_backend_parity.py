@@ -221,6 +221,9 @@ INVOKE_INPUTS = st.tuples(st.lists(FELTS, min_size=9, max_size=9), SEQ0, SEQ0, S
 def test_session_sign_invoke_v3(txs: list[Any], session_hash: int, cache_flag: int, k1: int, k2: int) -> None:
     expected = pb.session_sign_invoke_v3(txs, session_hash, cache_flag, k1, k2)
     _same(nb.session_sign_invoke_v3(txs, session_hash, cache_flag, k1, k2), expected)
+    hashes = [e[0] for e in expected]
+    _same(pb.invoke_v3_hash_batch(txs), hashes)
+    _same(nb.invoke_v3_hash_batch(txs), hashes)
     # each item is the invoke v3 hash and the two signatures of its token message
     for (head, paymaster, deployment, calldata, facts), (tx_hash, r1, s1, r2, s2) in zip(txs, expected):
         inner = [pb.poseidon_many(head[5:]), pb.poseidon_many(paymaster), pb.poseidon_many(deployment),

@@ -37,11 +37,13 @@ def _fields(args: dict[str, Any]) -> Any:
 
 def test_backend_hashes_every_invoke_vector_in_one_batch() -> None:
     """All invoke v3 vectors (both versions, proof facts or not) in one call: the hashes are the
-    vectors', the signatures are those of the token messages."""
+    vectors' (also from ``invoke_v3_hash_batch``), the signatures are those of the token messages."""
     session_hash, cache_flag, k1, k2 = 0x1234, 1, 0x5EED, 0x6A4D
     inputs = [invoke_v3_hash_input(_fields(_hash_args(c["args"]))) for c in HASHES]
     got = crypto.backend_module().session_sign_invoke_v3(inputs, session_hash, cache_flag, k1, k2)
     assert [g[0] for g in got] == [h(c["transaction_hash"]) for c in HASHES]
+    assert crypto.backend_module().invoke_v3_hash_batch(inputs) == [h(c["transaction_hash"]) for c in HASHES]
+    assert crypto.backend_module().invoke_v3_hash_batch([]) == []
     for tx_hash, r1, s1, r2, s2 in got:
         token = crypto.poseidon_hash_many([tx_hash, session_hash, cache_flag])
         assert (r1, s1) == crypto.message_signature(token, k1)

@@ -10,12 +10,15 @@ from xsessions_core.crypto import get_selector_from_name
 from xsessions_core.errors import TransactionError
 from xsessions_core.transactions import (
     QUERY_VERSION_OFFSET,
+    ResourceBound,
+    ResourceBounds,
     compile_calldata,
     calculate_invoke_v3_hash,
     get_execute_calldata,
     get_execute_calldata_cairo0,
     normalize_calls,
     parse_execute_calldata,
+    parse_resource_bounds,
 )
 
 V = load_vectors("transactions.json")
@@ -227,3 +230,21 @@ def test_empty_proof_facts_is_not_hashed() -> None:
     args = _hash_args(case["args"])
     args["proof_facts"] = []
     assert calculate_invoke_v3_hash(**args) == h(case["transaction_hash"])
+
+
+@pytest.mark.parametrize("amount, price", [(16, 255), ("0x10", "0xff"), ("16", "255"), ("0x10", 255)])
+def test_resource_bounds_memo_gives_the_parsed_values(amount: object, price: object) -> None:
+    """Plain dicts are memoised by their raw values (ints or strings): every spelling of a value,
+    first time and again, gives the same validated bounds."""
+    bound = {"max_amount": amount, "max_price_per_unit": price}
+    want = ResourceBounds(ResourceBound(16, 255), ResourceBound(16, 255), ResourceBound(16, 255))
+    for _ in range(2):
+        assert parse_resource_bounds({"l1_gas": dict(bound), "l2_gas": dict(bound), "l1_data_gas": dict(bound)}) == want
+
+
+@pytest.mark.parametrize("amount", ["0x1g", "16 ", "0x", "-1", hex(2**64), True])
+def test_resource_bounds_memo_does_not_keep_bad_values(amount: object) -> None:
+    bound = {"max_amount": amount, "max_price_per_unit": 1}
+    for _ in range(2):
+        with pytest.raises(TransactionError, match="max_amount"):
+            parse_resource_bounds({"l1_gas": bound, "l2_gas": bound, "l1_data_gas": bound})

@@ -63,7 +63,6 @@ DA_MODE_L2 = 1
 _P = FIELD_PRIME
 _U64 = 2**64
 _U128 = 2**128
-_INVOKE = 0x696E766F6B65  # ss("invoke")
 _L1_GAS = 0x4C315F474153  # ss("L1_GAS")
 _L2_GAS = 0x4C325F474153  # ss("L2_GAS")
 _L1_DATA = 0x4C315F44415441  # ss("L1_DATA")
@@ -354,7 +353,7 @@ def parse_resource_bounds(resource_bounds: object) -> ResourceBounds:
     """
     if isinstance(resource_bounds, ResourceBounds):
         return resource_bounds
-    if type(resource_bounds) is dict:  # fast path: plain dicts of ints, seen before
+    if type(resource_bounds) is dict:  # fast path: plain dicts of ints or strings, seen before
         get = resource_bounds.get
         l1, l2, l1d = get("l1_gas"), get("l2_gas"), get("l1_data_gas")
         if type(l1) is dict and type(l2) is dict and type(l1d) is dict:
@@ -362,7 +361,7 @@ def parse_resource_bounds(resource_bounds: object) -> ResourceBounds:
                    l2.get("max_price_per_unit"), l1d.get("max_amount"), l1d.get("max_price_per_unit"))
         else:
             key = None
-        if key is not None and all([type(v) is int for v in key]):
+        if key is not None and all([type(v) is int or type(v) is str for v in key]):
             cached = _BOUNDS_SEEN.get(key)
             if cached is None:
                 cached = _parse_resource_bounds(resource_bounds)  # validates
@@ -373,7 +372,8 @@ def parse_resource_bounds(resource_bounds: object) -> ResourceBounds:
     return _parse_resource_bounds(resource_bounds)
 
 
-#: Validated bounds by their six int values (immutable results; bounded; relayers reuse a few).
+#: Validated bounds by their six raw values, ints or strings (a string always parses to the same
+#: value; the results are immutable; bounded; relayers see the same few again and again).
 _BOUNDS_SEEN: dict[tuple[int, ...], ResourceBounds] = {}
 
 
@@ -438,32 +438,13 @@ def invoke_v3_hash_input(fields: InvokeV3Fields) -> InvokeV3HashInput:
 
 
 def invoke_v3_hashes_unchecked(transactions: Sequence[InvokeV3Fields]) -> list[int]:
-    """Hashes of many INVOKE v3 transactions in two backend calls, **without validating** them.
+    """Hashes of many INVOKE v3 transactions in one backend call, **without validating** them.
 
     For hot paths whose inputs are already validated (felts in ``[0, p)``, a :class:`ResourceBounds`,
     tip a u64, DA modes 0/1, version 3 or ``2**128 + 3``), e.g. by :class:`InvokeV3Transaction` or
     :func:`calculate_invoke_v3_hash`. Out-of-range input gives a wrong hash, not an error.
     """
-    inputs = [invoke_v3_hash_input(f) for f in transactions]
-    seqs: list[Sequence[int]] = []
-    for head, paymaster, deployment, calldata, facts in inputs:
-        seqs += (head[5:], paymaster, deployment, calldata)
-        if facts:
-            seqs.append(facts)
-    b = crypto.backend_module()
-    inner = b.poseidon_many_batch(seqs)
-    outer = []
-    pos = 0
-    for head, _, _, _, facts in inputs:
-        version, sender, chain_id, nonce, da_word = head[:5]
-        elements = [_INVOKE, version, sender, inner[pos], inner[pos + 1], chain_id, nonce, da_word,
-                    inner[pos + 2], inner[pos + 3]]
-        pos += 4
-        if facts:
-            elements.append(inner[pos])
-            pos += 1
-        outer.append(elements)
-    return b.poseidon_many_batch(outer)  # type: ignore[no-any-return]
+    return crypto.backend_module().invoke_v3_hash_batch([invoke_v3_hash_input(f) for f in transactions])
 
 
 def invoke_v3_fields(sender_address: object, calldata: object, chain_id: object, nonce: object, resource_bounds: object,

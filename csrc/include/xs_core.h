@@ -97,6 +97,10 @@ void xs_session_sign_invoke_v3(unsigned char *out, const unsigned char *felts, s
                                const size_t *lens, size_t n, const unsigned char *session_hash32,
                                const unsigned char *cache_flag32, const unsigned char *key1,
                                const unsigned char *key2);
+/* out[32i..] = the invoke v3 hash of transaction i < n, laid out in felts/lens as for
+ * xs_session_sign_invoke_v3 (no signing: the hashing half of that function). */
+void xs_invoke_v3_hash_batch(unsigned char *out, const unsigned char *felts, size_t nfelts,
+                             const size_t *lens, size_t n);
 
 #ifdef __cplusplus
 }

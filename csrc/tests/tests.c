@@ -916,10 +916,11 @@ static void test_poseidon_avx2(int iters) {
 
 /* ------------------------------------------------------------------ session transactions */
 /* xs_session_sign_invoke_v3 == the invoke v3 hash and token message by xs_poseidon_many, signed
- * by xs_sign with both keys; n = 37 spans several 4-transaction groups and two signing chunks. */
+ * by xs_sign with both keys; n = 37 spans several 4-transaction groups and two signing chunks.
+ * xs_invoke_v3_hash_batch gives the same hashes. */
 static void test_session_sign(void) {
     enum { NTX = 37, MAXF = 9 + 6 + 6 + 20 + 3 };
-    static unsigned char felts[NTX * MAXF * 32], out[NTX * 160], one[160];
+    static unsigned char felts[NTX * MAXF * 32], out[NTX * 160], one[160], hashes[NTX * 32];
     size_t lens[NTX * 4], off = 0, i, j;
     unsigned char sh[32], cf[32], k1[32], k2[32], outer[11 * 32], tok[96], h[32], r[32], sg[32];
     rnd_felt251(sh); rnd_felt251(cf); rnd_felt251(k1); rnd_felt251(k2);
@@ -932,6 +933,7 @@ static void test_session_sign(void) {
         off += nf;
     }
     xs_session_sign_invoke_v3(out, felts, off, lens, NTX, sh, cf, k1, k2);
+    xs_invoke_v3_hash_batch(hashes, felts, off, lens, NTX);
     for (i = 0, off = 0; i < NTX; i++) {
         const unsigned char *tx = felts + 32 * off;
         const size_t *l = lens + 4 * i;
@@ -946,6 +948,7 @@ static void test_session_sign(void) {
         if (l[3]) xs_poseidon_many(outer + 320, tx + 32 * seq, l[3]);
         xs_poseidon_many(h, outer, l[3] ? 11 : 10);
         CHECK(memcmp(h, out + 160 * i, 32) == 0, "session sign: hash of tx %zu", i);
+        CHECK(memcmp(h, hashes + 32 * i, 32) == 0, "invoke v3 hash batch: hash of tx %zu", i);
         memcpy(tok, h, 32); memcpy(tok + 32, sh, 32); memcpy(tok + 64, cf, 32);
         xs_poseidon_many(h, tok, 3);
         xs_sign(r, sg, h, k1);

@@ -141,6 +141,10 @@ def sessions() -> None:
     batch = native("session_sign_invoke_v3", txs, 5, 1, keys[2], keys[0])
     if [native("session_sign_invoke_v3", [t], 5, 1, keys[2], keys[0])[0] for t in txs[::7]] != batch[::7]:
         sys.exit("MISMATCH session_sign_invoke_v3: a batch item differs from the same transaction alone")
+    for n in (0, 1, 3, 4, 5, 70):
+        same("invoke_v3_hash_batch", txs[:n])
+    if native("invoke_v3_hash_batch", txs) != [b[0] for b in batch]:
+        sys.exit("MISMATCH invoke_v3_hash_batch: a hash differs from session_sign_invoke_v3's")
 
 
 def threads() -> None:

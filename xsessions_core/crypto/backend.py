@@ -23,6 +23,7 @@ Domains (p = field prime, n = curve order):
   ``h`` and the signatures (variant S) of ``m = poseidon_many([h, session_hash, cache_flag])``
   under ``key1`` and ``key2`` — ``(h, r1, s1, r2, s2)``. The whole per-transaction work of a
   session-token signature with a local guardian (PROTOCOL §6.4-§6.6) in one call.
+* ``invoke_v3_hash_batch(txs)``: the hashes ``h`` alone of the same transactions.
 """
 
 from __future__ import annotations
@@ -58,11 +59,12 @@ class Backend(Protocol):
     def verify_batch(self, items: Sequence[tuple[int, int, int, int]]) -> list[bool]: ...
     def session_sign_invoke_v3(self, txs: Sequence[InvokeV3HashInput], session_hash: int, cache_flag: int,
                                key1: int, key2: int) -> list[tuple[int, int, int, int, int]]: ...
+    def invoke_v3_hash_batch(self, txs: Sequence[InvokeV3HashInput]) -> list[int]: ...
 
 
 FUNCTIONS = (
     "pedersen", "pedersen_batch", "pedersen_chain", "poseidon", "poseidon_batch",
     "poseidon_single", "poseidon_many", "poseidon_many_batch", "poseidon_permutation",
     "merkle_levels", "keccak256", "starknet_keccak", "public_key", "sign", "sign_batch",
-    "verify", "verify_batch", "session_sign_invoke_v3",
+    "verify", "verify_batch", "session_sign_invoke_v3", "invoke_v3_hash_batch",
 )

@@ -51,6 +51,7 @@ _sign_batch = _lib.xs_sign_batch
 _verify = _lib.xs_verify
 _verify_batch = _lib.xs_verify_batch
 _session_sign = _lib.xs_session_sign_invoke_v3
+_invoke_hash_batch = _lib.xs_invoke_v3_hash_batch
 
 _T32 = "unsigned char[32]"
 _T64 = "unsigned char[64]"
@@ -236,11 +237,8 @@ def verify_batch(items: Sequence[tuple[int, int, int, int]]) -> list[bool]:
 
 # --------------------------------------------------------------------------- session transactions
 
-def session_sign_invoke_v3(txs: Sequence[Sequence[Sequence[int]]], session_hash: int, cache_flag: int,
-                           key1: int, key2: int) -> list[tuple[int, int, int, int, int]]:
-    n = len(txs)
-    if not n:
-        return []
+def _invoke_v3_layout(txs: Sequence[Sequence[Sequence[int]]]) -> tuple[bytes, int, object]:
+    """``(felts, number of felts, lens)`` of ``txs`` as ``xs_session_sign_invoke_v3`` reads them."""
     lens: list[int] = []
     values: list[int] = []
     for head, paymaster, deployment, calldata, facts in txs:
@@ -250,8 +248,25 @@ def session_sign_invoke_v3(txs: Sequence[Sequence[Sequence[int]]], session_hash:
         values += deployment
         values += calldata
         values += facts
+    return _pack(values), len(values), _ffi.new("size_t[]", lens)
+
+
+def invoke_v3_hash_batch(txs: Sequence[Sequence[Sequence[int]]]) -> list[int]:
+    n = len(txs)
+    if not n:
+        return []
+    out = _new(_TN, 32 * n)
+    _invoke_hash_batch(out, *_invoke_v3_layout(txs), n)
+    return _unpack(out, n)
+
+
+def session_sign_invoke_v3(txs: Sequence[Sequence[Sequence[int]]], session_hash: int, cache_flag: int,
+                           key1: int, key2: int) -> list[tuple[int, int, int, int, int]]:
+    n = len(txs)
+    if not n:
+        return []
     out = _new(_TN, 160 * n)
-    _session_sign(out, _pack(values), len(values), _ffi.new("size_t[]", lens), n, session_hash.to_bytes(32, "big"),
+    _session_sign(out, *_invoke_v3_layout(txs), n, session_hash.to_bytes(32, "big"),
                   cache_flag.to_bytes(32, "big"), key1.to_bytes(32, "big"), key2.to_bytes(32, "big"))
     raw = _buffer(out)[:]
     return [tuple(_from_bytes(raw[i + j:i + j + 32], "big") for j in range(0, 160, 32))  # type: ignore[misc]

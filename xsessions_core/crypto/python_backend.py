@@ -605,16 +605,25 @@ def sign_batch(msg_hashes: Sequence[int], priv: int) -> list[tuple[int, int]]:
 _INVOKE = 0x696E766F6B65  # ss("invoke")
 
 
+def _invoke_v3_hash(tx: Sequence[Sequence[int]]) -> int:
+    head, paymaster, deployment, calldata, facts = tx
+    version, sender, chain_id, nonce, da_word = head[:5]
+    elements = [_INVOKE, version, sender, poseidon_many(head[5:9]), poseidon_many(paymaster), chain_id, nonce,
+                da_word, poseidon_many(deployment), poseidon_many(calldata)]
+    if facts:
+        elements.append(poseidon_many(facts))
+    return poseidon_many(elements)
+
+
+def invoke_v3_hash_batch(txs: Sequence[Sequence[Sequence[int]]]) -> list[int]:
+    return [_invoke_v3_hash(tx) for tx in txs]
+
+
 def session_sign_invoke_v3(txs: Sequence[Sequence[Sequence[int]]], session_hash: int, cache_flag: int,
                            key1: int, key2: int) -> list[tuple[int, int, int, int, int]]:
     out = []
-    for head, paymaster, deployment, calldata, facts in txs:
-        version, sender, chain_id, nonce, da_word = head[:5]
-        elements = [_INVOKE, version, sender, poseidon_many(head[5:9]), poseidon_many(paymaster), chain_id, nonce,
-                    da_word, poseidon_many(deployment), poseidon_many(calldata)]
-        if facts:
-            elements.append(poseidon_many(facts))
-        h = poseidon_many(elements)
+    for tx in txs:
+        h = _invoke_v3_hash(tx)
         m = poseidon_many([h, session_hash, cache_flag])
         out.append((h, *sign(m, key1, None), *sign(m, key2, None)))
     return out
