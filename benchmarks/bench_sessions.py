@@ -175,9 +175,11 @@ def reference_work(items: Sequence[object]) -> None:
 
 
 def two_thread_rounds(work: dict[str, tuple[Callable[[Sequence[Any]], object], Sequence[Any]]],
-                      rounds: int) -> dict[str, list[tuple[float, float]]]:
+                      rounds: int, pieces: int = 20) -> dict[str, list[tuple[float, float]]]:
     """``(1-thread seconds, 2-thread seconds)`` per round for every ``name: (fn, items)``: ``fn(items)``
-    on one thread, then ``fn`` on each half of ``items`` on two threads.
+    on one thread, then two threads taking ``fn``'s work from a shared queue of ``pieces`` slices
+    of ``items`` (a pool, as a relayer would run it: a thread that is slowed down by the machine
+    takes fewer pieces instead of leaving the other one waiting at the end).
 
     Within a round every variant runs back to back, the reference first, so that the ratios of one
     round are measured under the same machine conditions (on a shared VM they change from one
@@ -191,9 +193,9 @@ def two_thread_rounds(work: dict[str, tuple[Callable[[Sequence[Any]], object], S
     out: dict[str, list[tuple[float, float]]] = {name: [] for name in work}
     for i in range(rounds):
         for name, (fn, items) in work.items():
-            half = len(items) // 2
+            size = -(-len(items) // pieces)
             one_thread = lambda: fn(items)  # noqa: E731
-            two_threads = lambda: in_threads(fn, [items[:half], items[half:]])  # noqa: E731
+            two_threads = lambda: in_threads(fn, [items[j:j + size] for j in range(0, len(items), size)])  # noqa: E731
             if i % 2:  # alternate the order, so that neither variant always runs second
                 two = timed(two_threads)
                 one = timed(one_thread)

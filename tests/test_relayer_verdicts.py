@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from conftest import h, load_vectors
+from starknet_py.net.client_models import Call
 
 from xsessions_core.relayer import (
     AccountInfo,
@@ -191,3 +192,41 @@ def test_decoder_fast_path_equals_the_field_by_field_reader() -> None:
             else:
                 assert fast == slow
     assert tried > 1000 and 0 < deferred < tried
+
+
+def test_calldata_fast_path_equals_the_general_reader() -> None:
+    """The fast ``__execute__`` calldata decoder gives the general reader's calls or defers to it,
+    on the vector transactions and on random single-felt mutations and truncations of them."""
+    from xsessions_core.relayer import verify as verify_module
+
+    rng = random.Random(13)
+    datas = [[h(x) for x in c["transaction"]["calldata"]] for c in CASES]
+
+    def general(data: list[int]) -> list[Call] | None:
+        fast = verify_module._execute_calls_fast  # noqa: SLF001
+        verify_module._execute_calls_fast = lambda _: None  # noqa: SLF001
+        try:
+            return verify_module.parse_execute_calls(data)
+        except verify_module._CalldataPanic:  # noqa: SLF001
+            return None
+        finally:
+            verify_module._execute_calls_fast = fast  # noqa: SLF001
+
+    tried = deferred = 0
+    for data in datas:
+        variants = [data, data[:-1], data + [0], [], [0], [2**64]]
+        for _ in range(30):
+            if not data:
+                break
+            i = rng.randrange(len(data))
+            value = rng.choice([0, 1, 2, 3, data[i] + 1, len(data), 2**32, 2**251, rng.randrange(2**251)])
+            variants.append(data[:i] + [value] + data[i + 1:])
+        for variant in variants:
+            tried += 1
+            fast = verify_module._execute_calls_fast(variant)  # noqa: SLF001
+            slow = general(variant)
+            if fast is None:
+                deferred += 1
+            else:
+                assert fast == slow, variant
+    assert tried > 500 and 0 < deferred < tried

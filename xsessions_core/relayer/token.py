@@ -38,6 +38,7 @@ __all__ = [
     "SessionToken",
     "CairoReader",
     "decode_session_token",
+    "decode_session_token_felts",
     "read_signer_signature",
     "is_session_signature",
 ]
@@ -335,10 +336,14 @@ def decode_session_token(signature: Sequence[int], *, account_version: str = "0.
     :raises SessionTokenError: with the account's error string; :class:`SessionError` for input
         that is not a list of felts.
     """
-    data = _check_felts(signature)
+    return decode_session_token_felts(_check_felts(signature), _is_v5(account_version))
+
+
+def decode_session_token_felts(data: Sequence[int], v5: bool) -> SessionToken:
+    """:func:`decode_session_token` of a signature already known to be felts (ints in ``[0, p)``),
+    as the relayer's verifier has it after parsing the transaction; ``v5`` for account 0.5.0."""
     if not is_session_signature(data):
         raise SessionTokenError("session/invalid-magic-value", "signature[0] is not ss('session-token')", 0)
-    v5 = _is_v5(account_version)
     parts = _decode_starknet_signers(data) or _decode_with_reader(data)
     session, cache_flag, authorization, session_signature, guardian_signature, proofs = parts
     return SessionToken(
@@ -352,7 +357,7 @@ def decode_session_token(signature: Sequence[int], *, account_version: str = "0.
     )
 
 
-def _decode_with_reader(data: list[int]) -> tuple[Any, ...]:
+def _decode_with_reader(data: Sequence[int]) -> tuple[Any, ...]:
     """The token's parts, read field by field as Cairo ``Serde`` does (any signer variant)."""
     r = CairoReader(data, 1)
     try:
@@ -371,7 +376,7 @@ def _decode_with_reader(data: list[int]) -> tuple[Any, ...]:
     return session, cache_flag, authorization, session_signature, guardian_signature, proofs
 
 
-def _decode_starknet_signers(data: list[int]) -> tuple[Any, ...] | None:
+def _decode_starknet_signers(data: Sequence[int]) -> tuple[Any, ...] | None:
     """The common case of :func:`decode_session_token` without the general reader: both signers
     of the Starknet variant and every length in range. ``None`` when anything differs: then the
     general reader decodes the token (or finds the account's error)."""

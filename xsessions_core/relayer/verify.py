@@ -53,7 +53,7 @@ from .token import (
     TokenSession,
     _Panic,
     _SerdeNone,
-    decode_session_token,
+    decode_session_token_felts,
     is_session_signature,
     read_signer_signature,
 )
@@ -255,11 +255,11 @@ def _tx_felts(values: object, name: str) -> tuple[int, ...]:
             return out
         # JSON-RPC shape, all "0x..." strings: the same values as _tx_felt gives, converted in bulk
         try:
-            ints = tuple([int(v, 16) for v in out])  # type: ignore[call-overload]
+            ints = tuple([int(v, 16) for v in out if v[:2] == "0x"])  # type: ignore[call-overload,index]
         except (TypeError, ValueError):
             pass
         else:
-            if max(ints) < _P and all([v[:2] == "0x" for v in out]):  # type: ignore[index]
+            if len(ints) == len(out) and max(ints) < _P:
                 return ints
     elif isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
         raise TransactionError(f"{name} must be a list of felts, got {type(values).__name__}")
@@ -373,6 +373,10 @@ def parse_execute_calls(calldata: Sequence[int]) -> list[Call]:
     :raises _CalldataPanic: with the Starknet error string (``Failed to deserialize param #1``,
         ``Index out of bounds``, ``Input too long for arguments``).
     """
+    fast = _execute_calls_fast(calldata)
+    if fast is not None:
+        return fast
+
     def calls(r: CairoReader) -> list[Call]:
         def call() -> Call:
             to = r.felt()
@@ -382,6 +386,26 @@ def parse_execute_calls(calldata: Sequence[int]) -> list[Call]:
         return list(r.span_of(call))
 
     return _deserialize(calldata, calls, _CalldataPanic, "Failed to deserialize param #1", "Input too long for arguments")
+
+
+def _execute_calls_fast(data: Sequence[int]) -> list[Call] | None:
+    """:func:`parse_execute_calls` of well-formed calldata (every address below 2**251, every
+    length in range, nothing left over) without the general reader; ``None`` otherwise, and the
+    reader then finds the error."""
+    end = len(data)
+    if not end or data[0] > end:
+        return None
+    pos, out = 1, []
+    for _ in range(data[0]):
+        if pos + 3 > end:
+            return None
+        to, selector, length = data[pos], data[pos + 1], data[pos + 2]
+        pos += 3
+        if to >= _M251 or length > end - pos:
+            return None
+        out.append(Call(to_addr=to, selector=selector, calldata=list(data[pos:pos + length])))
+        pos += length
+    return out if pos == end else None
 
 
 # --------------------------------------------------------------------------- caches (thread safe)
@@ -592,7 +616,7 @@ class SessionCheck:
         inputs of the token message ``[tx_hash, session_hash, cache_value]``, ``None`` if the
         signature does not decode (:meth:`run` then reports the decoding error)."""
         try:
-            token = decode_session_token(self.signature, account_version=self.account.class_version)
+            token = decode_session_token_felts(self.signature, self.account.class_version == "0.5.0")
         except SessionTokenError as exc:
             self.decode_error = exc.contract_error
             return None
