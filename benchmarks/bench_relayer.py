@@ -98,11 +98,11 @@ def test_bench_sign_one_at_a_time(benchmark: Any) -> None:
 
 # --------------------------------------------------------------------------- script
 
-def main(runs: int = 9, rounds: int = 30) -> None:
+def main(runs: int = 9, rounds: int = 40) -> None:
     import warnings
 
     warnings.simplefilter("ignore", RuntimeWarning)  # "Python backend is not constant time"
-    n = 1000
+    n = 1024  # 16 pieces of 64 (two verification chunks) for the two-thread pool
     env = setup(n)
     signed = env["signed"]
     clear_caches()

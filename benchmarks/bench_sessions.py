@@ -175,7 +175,7 @@ def reference_work(items: Sequence[object]) -> None:
 
 
 def two_thread_rounds(work: dict[str, tuple[Callable[[Sequence[Any]], object], Sequence[Any]]],
-                      rounds: int, pieces: int = 20) -> dict[str, list[tuple[float, float]]]:
+                      rounds: int, pieces: int = 16) -> dict[str, list[tuple[float, float]]]:
     """``(1-thread seconds, 2-thread seconds)`` per round for every ``name: (fn, items)``: ``fn(items)``
     on one thread, then two threads taking ``fn``'s work from a shared queue of ``pieces`` slices
     of ``items`` (a pool, as a relayer would run it: a thread that is slowed down by the machine
@@ -230,7 +230,7 @@ def spread(values: list[float]) -> str:
     return f"x{statistics.median(v):.2f} (x{v[0]:.2f}-x{v[-1]:.2f}, {len(v)})"
 
 
-def main(rounds: int = 30) -> None:
+def main(rounds: int = 40) -> None:
     import warnings
 
     warnings.simplefilter("ignore", RuntimeWarning)  # "Python backend is not constant time"

@@ -16,6 +16,12 @@ static double now_ns(void) {
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+#if XS_FE_ASM
+#define ADX_IN_USE xs_fe_use_adx
+#else
+#define ADX_IN_USE 0   /* portable field (-DXS_NO_ASM): no ADX code is built */
+#endif
+
 static volatile uint64_t g_sink;
 static double fmin_(double x, double y) { return x < y ? x : y; }
 
@@ -34,9 +40,9 @@ int main(int argc, char **argv) {
     xs_fe s[4][3], a, b;
     xs_init();
 #if XS_POSEIDON_AVX2
-    printf("adx: %d, avx2 xs_hades4: %d\n", XS_FE_ASM ? xs_fe_use_adx : 0, xs_poseidon_use_avx2);
+    printf("adx: %d, avx2 xs_hades4: %d\n", ADX_IN_USE, xs_poseidon_use_avx2);
 #else
-    printf("adx: %d, avx2 xs_hades4: 0\n", XS_FE_ASM ? xs_fe_use_adx : 0);
+    printf("adx: %d, avx2 xs_hades4: 0\n", ADX_IN_USE);
 #endif
     for (r = 0; r < runs; r++) {
         double t0;
