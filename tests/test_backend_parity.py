@@ -120,6 +120,13 @@ def test_pedersen_batch(pairs: list[tuple[int, int]]) -> None:
     assert expected == [pb.pedersen(a, b) for a, b in pairs]
 
 
+@TREES
+@given(st.lists(st.tuples(FELTS, FELTS), min_size=64, max_size=300))
+def test_pedersen_batch_affine_path(pairs: list[tuple[int, int]]) -> None:
+    """Batches of 64 items or more: the native core keeps the sums in affine coordinates."""
+    _same(nb.pedersen_batch(pairs), pb.pedersen_batch(pairs))
+
+
 @HASHES
 @given(PAIRS)
 def test_poseidon_batch(pairs: list[tuple[int, int]]) -> None:

@@ -31,7 +31,9 @@ int xs_init(void);
 
 /* Pedersen hash of two felts: out32 = ped(a32, b32). */
 void xs_pedersen(unsigned char *out32, const unsigned char *a32, const unsigned char *b32);
-/* out[i] = ped(pairs[64i .. 64i+32), pairs[64i+32 .. 64i+64)), i < n; out is n*32 bytes. */
+/* out[i] = ped(pairs[64i .. 64i+32), pairs[64i+32 .. 64i+64)), i < n; out is n*32 bytes.
+ * From 64 items on, the sums stay in affine coordinates and the items of a chunk (up to 256)
+ * share one field inversion per addition step. */
 void xs_pedersen_batch(unsigned char *out, const unsigned char *pairs, size_t n);
 /* out32 = ped(...ped(ped(0, v1), v2)..., vn), n) ("compute_hash_on_elements"). */
 void xs_pedersen_chain(unsigned char *out32, const unsigned char *values, size_t n);

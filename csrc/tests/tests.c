@@ -914,6 +914,83 @@ static void test_poseidon_avx2(int iters) {
 #endif
 }
 
+/* Pedersen batches on the affine path (>= XS_PED_AFFINE_MIN items) and around its edges equal
+ * single calls; inputs mix random felts, small values and zero digits. */
+static void test_pedersen_affine(void) {
+    static const size_t sizes[] = {1, 63, 64, 65, 256, 257, 600};
+    static unsigned char pairs[600 * 64], outs[600 * 32];
+    unsigned char one[32];
+    size_t k, i;
+    for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        size_t n = sizes[k];
+        for (i = 0; i < n; i++) {
+            unsigned char *a = pairs + 64 * i, *b = a + 32;
+            rnd_felt251(a); rnd_felt251(b);
+            if (i % 5 == 1) memset(a, 0, 32);
+            if (i % 7 == 2) { memset(b, 0, 32); b[31] = (unsigned char)i; }
+            if (i % 11 == 3) memcpy(b, a, 32);
+            if (i % 13 == 4) h32(a, HEX_2_251_1);
+        }
+        if (n > 2) h32(pairs + 64 * 2, HEX_P_1);   /* p - 1 */
+        xs_pedersen_batch(outs, pairs, n);
+        for (i = 0; i < n; i++) {
+            xs_pedersen(one, pairs + 64 * i, pairs + 64 * i + 32);
+            CHECK(memcmp(one, outs + 32 * i, 32) == 0, "pedersen batch of %zu: item %zu", n, i);
+        }
+    }
+}
+
+/* The affine batch addition's exceptional items: acc = t (doubling), acc = -t (infinity),
+ * infinity + t, no term; against the Jacobian formulas. */
+static void test_affine_batch_add(int iters) {
+    int it;
+    for (it = 0; it < iters; it++) {
+        enum { M = 6 };
+        xs_ge acc[M], pts[M], want[M];
+        const xs_ge *t[M];
+        unsigned char inf[M], want_inf[M];
+        xs_gej j;
+        xs_scalar k;
+        unsigned char kb[32];
+        size_t i;
+        for (i = 0; i < M; i++) {   /* random multiples of G */
+            rnd_felt251(kb); kb[31] |= 1;
+            xs_limbs_from_be32(k.n, kb);
+            xs_ecmult_gen_var(&j, &k);
+            xs_gej_batch_to_ge_var(&pts[i], &j, 1);
+        }
+        for (i = 0; i < M; i++) {
+            acc[i] = pts[(i + 1) % M];
+            t[i] = &pts[i];
+            inf[i] = 0;
+        }
+        acc[0] = pts[0];                             /* doubling */
+        acc[1] = pts[1]; xs_fe_neg(&acc[1].y, &acc[1].y);   /* cancellation */
+        inf[2] = 1;                                  /* infinity + t */
+        t[3] = NULL;                                 /* no term */
+        for (i = 0; i < M; i++) {
+            want_inf[i] = 0;
+            if (!t[i]) { want[i] = acc[i]; continue; }
+            if (inf[i]) { want[i] = *t[i]; continue; }
+            xs_gej_set_ge(&j, &acc[i]);
+            xs_gej_add_ge_var(&j, &j, t[i]);
+            if (j.inf) want_inf[i] = 1; else xs_gej_batch_to_ge_var(&want[i], &j, 1);
+        }
+        xs_ge_add_batch_var(acc, inf, t, M);
+        for (i = 0; i < M; i++) {
+            CHECK(inf[i] == want_inf[i], "affine batch add: infinity flag of item %zu", i);
+            if (!want_inf[i])
+                CHECK(xs_fe_equal(&acc[i].x, &want[i].x) && xs_fe_equal(&acc[i].y, &want[i].y),
+                      "affine batch add: item %zu", i);
+        }
+        CHECK(want_inf[1] && !want_inf[0], "affine batch add: the crafted cases are exceptional");
+        /* infinity + t on the next step gives t */
+        t[1] = &pts[4];
+        xs_ge_add_batch_var(acc, inf, t, M);
+        CHECK(!inf[1] && xs_fe_equal(&acc[1].x, &pts[4].x), "affine batch add: infinity + t");
+    }
+}
+
 /* ------------------------------------------------------------------ session transactions */
 /* xs_session_sign_invoke_v3 == the invoke v3 hash and token message by xs_poseidon_many, signed
  * by xs_sign with both keys; n = 37 spans several 4-transaction groups and two signing chunks.
@@ -989,6 +1066,8 @@ int main(int argc, char **argv) {
     test_batch_inverse(iters);
     test_ecdsa_batch();
     test_session_sign();
+    test_pedersen_affine();
+    test_affine_batch_add(iters);
     printf("C tests: %d passed, %d failed\n", g_pass, g_fail);
     return g_fail ? 1 : 0;
 }

@@ -75,6 +75,9 @@ def hashes() -> None:
     native("pedersen_chain", big[:20_000])
     native("poseidon_batch", list(zip(big[::2], big[1::2])))
     native("pedersen_batch", list(zip(big[:4000:2], big[1:4000:2])))
+    for n in (63, 64, 65, 257):   # around the affine batch path (64 items and more)
+        same("pedersen_batch", [(felt(), felt()) for _ in range(n)])
+    same("merkle_levels", big[:130], False)
     native("poseidon_many_batch", [big[i:i + rng.randrange(0, 9)] for i in range(0, 50_000, 7)])
     for n in (1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33, 65):
         leaves = [felt() for _ in range(n)]
