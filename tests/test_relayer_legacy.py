@@ -96,3 +96,13 @@ def test_malformed_calldata_and_foreign_account() -> None:
     assert _verify(SESSION, dict(tx, calldata=[])).error == "invalid calldata"
     with pytest.raises(TransactionError):
         _verify(SESSION, tx, account_address=1)
+
+
+@pytest.mark.parametrize("bad", [-1, "-5", 2**251 + 17 * 2**192 + 1, "0x" + "f" * 70])
+def test_values_that_are_not_felts_raise(bad: object) -> None:
+    tx = _tx(EXECUTION)
+    for field in ("nonce", "max_fee"):
+        with pytest.raises(TransactionError, match=field):
+            _verify(SESSION, dict(tx, **{field: bad}))
+    with pytest.raises(TransactionError, match="calldata"):
+        _verify(SESSION, dict(tx, calldata=[*tx["calldata"][:-1], bad]))

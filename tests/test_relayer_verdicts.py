@@ -162,6 +162,27 @@ def test_sender_must_be_the_account() -> None:
                                    block_timestamp=case["block"]["timestamp"])
 
 
+@pytest.mark.parametrize("bad", [-1, "-5", 2**251 + 17 * 2**192 + 1, 10**80, "0x" + "f" * 70, "0x1" + "0" * 3750])
+def test_values_that_are_not_felts_raise(bad: object) -> None:
+    """Out-of-range numbers anywhere in a transaction or an account (as ints, hex or decimal
+    strings; the last one was found by the session-token fuzzer) raise the typed error."""
+    from xsessions_core.errors import SessionError, TransactionError
+
+    case = _first("valid_calls_1")
+    tx, acct = case["transaction"], account_of(case)
+    args = dict(account=acct, chain_id=h(case["chain_id"]), block_timestamp=case["block"]["timestamp"])
+    for field in ("nonce", "tip", "sender_address"):
+        with pytest.raises(TransactionError, match=field):
+            verify_session_transaction({**tx, field: bad}, **args)
+    for field in ("calldata", "signature"):
+        with pytest.raises(TransactionError, match=field):
+            verify_session_transaction({**tx, field: [*tx[field][:3], bad, *tx[field][4:]]}, **args)
+    with pytest.raises(SessionError, match="address"):
+        AccountInfo(bad, acct.class_version, acct.owner_public_key, acct.guardian_public_key)
+    with pytest.raises(SessionError, match="chain_id"):
+        verify_session_transaction(tx, **{**args, "chain_id": bad})
+
+
 def test_decoder_fast_path_equals_the_field_by_field_reader() -> None:
     """The fast decoder of the common (Starknet signers) layout gives the reader's result or
     defers to it, on every vector token and on random single-felt mutations of them."""

@@ -230,6 +230,18 @@ def to_felt(value: object, name: str = "value", js_quirks: bool = False) -> int:
     return encode_shortstring(value, name)
 
 
+def to_felt_checked(value: object, name: str, error: type[Exception] = EncodingError) -> int:
+    """:func:`to_felt` (a number, or a short string as starknet.js encodes it) that must be a felt
+    (``0 <= v < p``); ``error`` otherwise, with a message naming ``name``."""
+    try:
+        v = to_felt(value, name)
+    except EncodingError as exc:
+        raise error(str(exc)) from None
+    if not 0 <= v < FIELD_PRIME:
+        raise error(f"{name} must satisfy 0 <= {name} < p (the Stark prime), got {describe_value(v)}")
+    return v
+
+
 def to_hex(v: int) -> str:
     """``num.toHex`` style: lowercase, ``0x`` prefix, no leading zeros, ``"0x0"`` for zero.
 

@@ -27,8 +27,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..crypto import compute_hash_on_elements, verify_message_signature
-from ..encoding import to_felt
-from ..errors import InvalidFieldElement, TransactionError
+from ..encoding import to_felt_checked
+from ..errors import TransactionError
 from ..legacy import (
     POLICY_TYPE_HASH,
     SESSION_PLUGIN_CLASS_HASH,
@@ -58,10 +58,7 @@ def legacy_session_hash(session_key: int, expires: int, root: int, account_addre
 
 
 def _felt(value: object, name: str) -> int:
-    try:
-        return to_felt(value, name)
-    except InvalidFieldElement as exc:
-        raise TransactionError(str(exc)) from None
+    return to_felt_checked(value, name, TransactionError)
 
 
 def _felts(values: object, name: str) -> list[int]:

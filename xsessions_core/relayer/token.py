@@ -38,7 +38,6 @@ __all__ = [
     "SessionToken",
     "CairoReader",
     "decode_session_token",
-    "decode_session_token_felts",
     "read_signer_signature",
     "is_session_signature",
 ]
@@ -336,10 +335,10 @@ def decode_session_token(signature: Sequence[int], *, account_version: str = "0.
     :raises SessionTokenError: with the account's error string; :class:`SessionError` for input
         that is not a list of felts.
     """
-    return decode_session_token_felts(_check_felts(signature), _is_v5(account_version))
+    return _decode_session_token_felts(_check_felts(signature), _is_v5(account_version))
 
 
-def decode_session_token_felts(data: Sequence[int], v5: bool) -> SessionToken:
+def _decode_session_token_felts(data: Sequence[int], v5: bool) -> SessionToken:
     """:func:`decode_session_token` of a signature already known to be felts (ints in ``[0, p)``),
     as the relayer's verifier has it after parsing the transaction; ``v5`` for account 0.5.0."""
     if not is_session_signature(data):

@@ -33,8 +33,8 @@ from typing import Any, Callable, TypeVar
 from starknet_py.net.client_models import Call
 
 from ..crypto import EC_ORDER, FIELD_PRIME, backend_module
-from ..encoding import to_felt
-from ..errors import InvalidFieldElement, SessionError, TransactionError, describe_value
+from ..encoding import to_felt_checked
+from ..errors import SessionError, TransactionError, describe_value
 from ..sessions.objects import OnChainSession
 from ..sessions.outside_execution import ANY_CALLER, outside_execution_hash_unchecked
 from ..sessions.session import ALLOWED_METHOD_HASH, session_hash_from_onchain, starknet_signer_guid
@@ -53,7 +53,7 @@ from .token import (
     TokenSession,
     _Panic,
     _SerdeNone,
-    decode_session_token_felts,
+    _decode_session_token_felts,
     is_session_signature,
     read_signer_signature,
 )
@@ -90,10 +90,7 @@ NOT_A_SESSION = "not a session signature"
 # --------------------------------------------------------------------------- public data types
 
 def _felt_arg(value: object, name: str) -> int:
-    try:
-        return to_felt(value, name)
-    except InvalidFieldElement as exc:
-        raise SessionError(str(exc)) from None
+    return to_felt_checked(value, name, SessionError)
 
 
 @dataclass(frozen=True)
@@ -237,10 +234,7 @@ def _tx_felt(value: object, name: str) -> int:
             v = -1
         if 0 <= v < _P:
             return v
-    try:
-        return to_felt(value, name)
-    except InvalidFieldElement as exc:
-        raise TransactionError(str(exc)) from None
+    return to_felt_checked(value, name, TransactionError)
 
 
 def _tx_felts(values: object, name: str) -> tuple[int, ...]:
@@ -616,7 +610,7 @@ class SessionCheck:
         inputs of the token message ``[tx_hash, session_hash, cache_value]``, ``None`` if the
         signature does not decode (:meth:`run` then reports the decoding error)."""
         try:
-            token = decode_session_token_felts(self.signature, self.account.class_version == "0.5.0")
+            token = _decode_session_token_felts(self.signature, self.account.class_version == "0.5.0")
         except SessionTokenError as exc:
             self.decode_error = exc.contract_error
             return None
