@@ -230,18 +230,6 @@ def to_felt(value: object, name: str = "value", js_quirks: bool = False) -> int:
     return encode_shortstring(value, name)
 
 
-def to_felt_checked(value: object, name: str, error: type[Exception] = EncodingError) -> int:
-    """:func:`to_felt` (a number, or a short string as starknet.js encodes it) that must be a felt
-    (``0 <= v < p``); ``error`` otherwise, with a message naming ``name``."""
-    try:
-        v = to_felt(value, name)
-    except EncodingError as exc:
-        raise error(str(exc)) from None
-    if not 0 <= v < FIELD_PRIME:
-        raise error(f"{name} must satisfy 0 <= {name} < p (the Stark prime), got {describe_value(v)}")
-    return v
-
-
 def to_hex(v: int) -> str:
     """``num.toHex`` style: lowercase, ``0x`` prefix, no leading zeros, ``"0x0"`` for zero.
 
@@ -288,18 +276,21 @@ def keccak_bn(value: object) -> int:
     return starknet_keccak(v.to_bytes(max(1, (v.bit_length() + 7) // 8), "big"))
 
 
-def felt_from(value: object, name: str, error: type[Exception] = EncodingError) -> int:
+def felt_from(value: object, name: str, error: type[Exception] = EncodingError, *,
+              short_strings: bool = False) -> int:
     """A felt (``0 <= v < p``) from an int or a BigNumberish string (``to_bigint``), else ``error``.
 
-    The shared parser of the object layers (Merkle leaves, session objects); each passes its own
-    error class.
+    With ``short_strings``, from whatever :func:`to_felt` takes (also strings that are not numbers,
+    encoded as short strings as starknet.js does): the relayer's transaction and account fields.
+    The shared parser of the object layers (Merkle leaves, session objects) and the relayer; each
+    passes its own error class.
     """
     if type(value) is int and 0 <= value < FIELD_PRIME:
         return value
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
+    if not short_strings and (isinstance(value, bool) or not isinstance(value, (int, str))):
         raise error(f"{name} must be an int or a numeric string, got {type(value).__name__}")
     try:
-        v = to_bigint(value, name)
+        v = to_felt(value, name) if short_strings else to_bigint(value, name)
     except EncodingError as exc:
         raise error(str(exc)) from None
     if not 0 <= v < FIELD_PRIME:

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..crypto import compute_hash_on_elements, verify_message_signature
-from ..encoding import to_felt_checked
+from ..encoding import felt_from
 from ..errors import TransactionError
 from ..legacy import (
     POLICY_TYPE_HASH,
@@ -58,7 +58,7 @@ def legacy_session_hash(session_key: int, expires: int, root: int, account_addre
 
 
 def _felt(value: object, name: str) -> int:
-    return to_felt_checked(value, name, TransactionError)
+    return felt_from(value, name, TransactionError, short_strings=True)
 
 
 def _felts(values: object, name: str) -> list[int]:

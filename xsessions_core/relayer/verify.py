@@ -33,7 +33,7 @@ from typing import Any, Callable, TypeVar
 from starknet_py.net.client_models import Call
 
 from ..crypto import EC_ORDER, FIELD_PRIME, backend_module
-from ..encoding import to_felt_checked
+from ..encoding import felt_from
 from ..errors import SessionError, TransactionError, describe_value
 from ..sessions.objects import OnChainSession
 from ..sessions.outside_execution import ANY_CALLER, outside_execution_hash_unchecked
@@ -90,7 +90,7 @@ NOT_A_SESSION = "not a session signature"
 # --------------------------------------------------------------------------- public data types
 
 def _felt_arg(value: object, name: str) -> int:
-    return to_felt_checked(value, name, SessionError)
+    return felt_from(value, name, SessionError, short_strings=True)
 
 
 @dataclass(frozen=True)
@@ -234,7 +234,7 @@ def _tx_felt(value: object, name: str) -> int:
             v = -1
         if 0 <= v < _P:
             return v
-    return to_felt_checked(value, name, TransactionError)
+    return felt_from(value, name, TransactionError, short_strings=True)
 
 
 def _tx_felts(values: object, name: str) -> tuple[int, ...]:
