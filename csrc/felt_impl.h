@@ -130,6 +130,14 @@ static void xs_fe_mul_base(xs_fe *r, const xs_fe *a, const xs_fe *b) {
         "movq " #roff "(%[p]), %%rax\n\t" \
         "movq %%r8, 0(%%rax)\n\t" "movq %%r9, 8(%%rax)\n\t" "movq %%r10, 16(%%rax)\n\t" "movq %%r11, 24(%%rax)\n\t"
 
+/* Operands and clobbers of the BMI2/ADX blocks below: p = {a, b, r} in a register; they use
+ * rax..rdx, rsi and r8..r15. */
+#define XS_ADX_OPERANDS \
+        : \
+        : [p] "r"(p) \
+        : "rax", "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", \
+          "cc", "memory"
+
 /* The same multiplication with BMI2/ADX (mulx, and adcx/adox: two independent carry chains per
  * row), used when the CPU has them (xs_fe_detect_cpu; chosen once, same results). About half the
  * instructions of xs_fe_mul_base, no rax/rdx shuffling. Constant time like xs_fe_mul_base. */
@@ -162,10 +170,7 @@ static void xs_fe_mul_adx(xs_fe *r, const xs_fe *a, const xs_fe *b) {
         "mulxq 24(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r14\n\t" "adoxq %%rbx, %%r15\n\t"
         "movl $0, %%eax\n\t" "adcxq %%rax, %%r15\n\t"
         XS_ADX_REDC_STORE(16)
-        :
-        : [p] "r"(p)
-        : "rax", "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
-          "cc", "memory");
+        XS_ADX_OPERANDS);
 }
 
 /* a^2 (a at rsi) into r8..r15, with BMI2/ADX: 6 off-diagonal products, doubled, plus the 4 squares. */
@@ -198,10 +203,7 @@ static void xs_fe_sqr_adx(xs_fe *r, const xs_fe *a) {
         "movq 0(%[p]), %%rsi\n\t"
         XS_ADX_SQR
         XS_ADX_REDC_STORE(16)
-        :
-        : [p] "r"(p)
-        : "rax", "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
-          "cc", "memory");
+        XS_ADX_OPERANDS);
 }
 
 /* a^3 (a at rsi, a < 4p) with BMI2/ADX, product T = (a^2 R^-1 mod-ish p) * a left in r8..r15:
@@ -242,10 +244,7 @@ static void xs_fe_cube_adx(xs_fe *r, const xs_fe *a) {
         "movq 0(%[p]), %%rsi\n\t"
         XS_ADX_CUBE_T
         XS_ADX_REDC_STORE(16)
-        :
-        : [p] "r"(p)
-        : "rax", "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
-          "cc", "memory");
+        XS_ADX_OPERANDS);
 }
 
 /* r = a^3 with BMI2/ADX, lazily reduced: a < 9p, r = a^3 (Montgomery) mod p with r < 2p
@@ -260,10 +259,7 @@ static void xs_fe_cube_lazy_adx(xs_fe *r, const xs_fe *a) {
         XS_ADX_REDC_LAZY
         "movq 16(%[p]), %%rax\n\t"
         "movq %%r12, 0(%%rax)\n\t" "movq %%r13, 8(%%rax)\n\t" "movq %%r14, 16(%%rax)\n\t" "movq %%r15, 24(%%rax)\n\t"
-        :
-        : [p] "r"(p)
-        : "rax", "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
-          "cc", "memory");
+        XS_ADX_OPERANDS);
 }
 
 /* 1 when xs_fe_mul/xs_fe_sqr use the BMI2/ADX code; written once by xs_fe_detect_cpu (inside the
