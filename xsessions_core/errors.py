@@ -79,6 +79,11 @@ class SessionError(XSessionsError, ValueError):
     """A session object is malformed or inconsistent (bad JSON shape, root mismatch, expiry...)."""
 
 
+class SessionExpired(SessionError):
+    """The session's ``expires_at`` is not after the time of signing: the account would reject the
+    transaction. Pass ``now=`` (e.g. the block time) or ``allow_expired=True`` to override."""
+
+
 class CosignerError(XSessionsError):
     """The guardian / cosigner service failed (network error, timeout, non-2xx, garbage answer).
 
@@ -109,6 +114,7 @@ __all__ = [
     "PolicyViolation",
     "PolicyViolationError",
     "SessionError",
+    "SessionExpired",
     "CosignerError",
     "TransactionError",
 ]
