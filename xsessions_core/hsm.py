@@ -120,7 +120,11 @@ class Pkcs11P256Key:
         """
         try:
             token = pkcs11.lib(library_path).get_token(token_label=token_label)
-            session = token.open(user_pin=user_pin)
+            try:
+                session = token.open(user_pin=user_pin)
+            except pkcs11.UserAlreadyLoggedIn:
+                # PKCS#11 logins are per application: another session of this process logged in.
+                session = token.open()
         except (pkcs11.PKCS11Error, RuntimeError) as exc:
             # The PIN is never part of the message.
             raise HsmError(f"cannot open a session on the token {token_label!r} ({type(exc).__name__})") from None

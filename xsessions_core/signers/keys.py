@@ -298,6 +298,11 @@ class WebauthnKey:
         return cls(Secp256r1Key.generate().private_key, origin, rp_id, version)
 
     @property
+    def private_key(self) -> int:
+        """The P-256 private key (to store it; never logged)."""
+        return self._p256.private_key
+
+    @property
     def signer(self) -> WebauthnSigner:
         """``Signer::Webauthn(origin, rp_id_hash, x)``."""
         return self._signer
