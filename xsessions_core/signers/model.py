@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import ClassVar, Union
 
@@ -421,7 +421,7 @@ class SignerSignature:
     """
 
     signer: Signer
-    signature: StarknetSignature | Secp256Signature | WebauthnSignature = field()
+    signature: StarknetSignature | Secp256Signature | WebauthnSignature
 
     def __post_init__(self) -> None:
         if not isinstance(self.signer, Signer) or type(self.signer) is Signer:

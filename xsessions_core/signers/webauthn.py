@@ -3,6 +3,11 @@
 Sources: argentlabs/argent-contracts-starknet ``src/signer/webauthn.cairo`` at ``account-0.4.0``
 (challenge = the hash and the SHA-256 implementation byte, ``crossOrigin`` rebuilt) and ``v0.5.0``
 (challenge = the hash alone, ``crossOrigin`` left to the outro).
+
+0.4.0's ``sha256_implementation = Cairo0`` makes the account library-call a Cairo 0 SHA-256 class
+(``0x04dacc042b398d6f385a87e7dd65d2bcb3270bb71c4b34857b3c658c7f52cf6d``, not in the Argent
+repository); it is computed here with the standard SHA-256 like ``Cairo1`` (which is Alexandria's
+SHA-256), so only the challenge byte differs. No recorded verdict covers ``Cairo0``.
 """
 
 from __future__ import annotations
