@@ -11,7 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xsessions_core import crypto
-from xsessions_core.errors import InvalidFieldElement, InvalidPrivateKey, XSessionsError
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+from xsessions_core.errors import InvalidFieldElement, InvalidPrivateKey, InvalidSignature, XSessionsError
 from xsessions_core.signers import (
     SHA256_CAIRO0,
     SHA256_CAIRO1,
@@ -36,7 +38,7 @@ from xsessions_core.signers import (
     WebauthnSignature,
     WebauthnSigner,
 )
-from xsessions_core.signers import curves
+from xsessions_core.signers import curves, webauthn
 from xsessions_core.versions import AccountVersion
 
 V4, V5 = AccountVersion.V0_4_0, AccountVersion.V0_5_0
@@ -97,10 +99,10 @@ def _order(sig: SignerSignature) -> int:
 @pytest.mark.parametrize("kind", list(KEYS))
 def test_keys_implement_the_protocol_and_hide_private_keys(kind: str) -> None:
     key = KEYS[kind]
+    secret: int = key.private_key
     assert isinstance(key, SigningKey)
     assert isinstance(key.signer, Signer)
     text = repr(key)
-    secret = key.private_key if hasattr(key, "private_key") else key._p256.private_key
     assert hex(secret)[2:] not in text.lower() and str(secret) not in text
 
 
@@ -215,7 +217,9 @@ def test_webauthn_layout_is_per_version() -> None:
 
 
 def test_guids_follow_the_account() -> None:
-    tag = lambda text: int.from_bytes(text.encode(), "big")  # noqa: E731
+    def tag(text: str) -> int:
+        return int.from_bytes(text.encode(), "big")
+
     assert StarknetSigner(5).guid == crypto.poseidon_hash(tag("Starknet Signer"), 5)
     assert Secp256k1Signer(6).guid == crypto.poseidon_hash(tag("Secp256k1 Signer"), 6)
     assert Secp256r1Signer(2**200 + 7).guid == crypto.poseidon_hash_many([tag("Secp256r1 Signer"), 7, 2**72])
@@ -267,8 +271,10 @@ def test_signer_signature_deserialisation_failures() -> None:
 
 def test_value_ranges_are_checked() -> None:
     for make in (lambda: StarknetSigner(0), lambda: Secp256k1Signer(2**160), lambda: Secp256r1Signer(2**256),
-                 lambda: WebauthnSigner("origin", 1, 1), lambda: Secp256Signature(2**256, 0, False),
-                 lambda: Secp256Signature(1, 1, 1), lambda: StarknetSignature(P, 0),
+                 lambda: WebauthnSigner("origin", 1, 1),  # type: ignore[arg-type]
+                 lambda: Secp256Signature(2**256, 0, False),
+                 lambda: Secp256Signature(1, 1, 1),  # type: ignore[arg-type]
+                 lambda: StarknetSignature(P, 0),
                  lambda: WebauthnSignature(b"", 256, 0, Secp256Signature(1, 1, False)),
                  lambda: WebauthnSignature(b"", 5, 0, Secp256Signature(1, 1, False), True, None),
                  lambda: SignerSignature(StarknetSigner(1), Secp256Signature(1, 1, False))):
@@ -393,3 +399,66 @@ def test_signer_panic_is_an_xsessions_error() -> None:
     with pytest.raises(SignerPanic) as info:
         _with_ec(sig, Secp256Signature(0, ec.s, False)).is_valid_signature(1, V5)
     assert info.value.error == "argent/invalid-r-value"
+
+
+# --------------------------------------------------------------------------- WebAuthn assertions
+
+def _assertion(version: AccountVersion, msg_hash: int, *, json_tail: bytes = b',"crossOrigin":false}',
+               cross_origin: bytes = b"", auth: bytes | None = None, order: bool = True) -> tuple[bytes, bytes, int, int]:
+    """A browser-like assertion signed by the module's P-256 key: (authData, clientDataJSON, r, s)."""
+    key = KEYS[f"webauthn-{version}"]
+    signer = key.signer
+    auth = auth if auth is not None else webauthn.authenticator_data(signer.rp_id_hash, 0x05, 3)
+    challenge = webauthn.challenge(msg_hash, version, SHA256_CAIRO1).decode()
+    fields = [f'"type":"webauthn.get"', f'"challenge":"{challenge}"', '"origin":"https://app.example"']
+    if not order:
+        fields = [fields[1], fields[0], fields[2]]
+    client_data = ("{" + ",".join(fields)).encode() + cross_origin + json_tail
+    r, s = decode_dss_signature(key._p256.sign_der(webauthn.signed_digest(auth, client_data)))
+    return auth, client_data, r, s
+
+
+@pytest.mark.parametrize("version", [V4, V5])
+def test_webauthn_from_assertion(version: AccountVersion) -> None:
+    signer = KEYS[f"webauthn-{version}"].signer
+    tails = [b"}", b',"crossOrigin":false}', b',"crossOrigin":false,"other_keys_can_be_added_here":"x"}']
+    prefixes = [b',"crossOrigin":true', b',"crossOrigin":false'] if version is V4 else [b""]
+    for tail in tails:
+        for prefix in prefixes:
+            auth, client_data, r, s = _assertion(version, 0x77, json_tail=tail, cross_origin=prefix)
+            for s_given in (s, R1_N - s):  # a high s from the authenticator is normalised
+                signature = WebauthnSignature.from_assertion(signer, version, auth, client_data, r, s_given, 0x77)
+                assert signature.sign_count == 3 and signature.ec_signature.s <= curves.SECP256R1_HALF
+                assert signature.client_data_json(0x77, signer.origin) == client_data
+                sig = SignerSignature(signer, signature)
+                assert sig.verify(0x77, version, invalid=INVALID) is None
+                assert SignerSignature.decode(sig.encode(version), version)[0] == sig
+
+
+@pytest.mark.parametrize("version", [V4, V5])
+def test_webauthn_assertions_the_account_cannot_verify(version: AccountVersion) -> None:
+    signer = KEYS[f"webauthn-{version}"].signer
+    cross = b',"crossOrigin":false' if version is V4 else b""
+
+    def build(**changes: Any) -> tuple[bytes, bytes, int, int]:
+        changes.setdefault("cross_origin", cross)
+        return _assertion(version, 0x77, **changes)
+
+    bad = [
+        build(auth=webauthn.authenticator_data(signer.rp_id_hash, 0x45, 0) + b"\xa0"),  # extension data
+        build(auth=webauthn.authenticator_data(signer.rp_id_hash + 1, 0x05, 0)),      # another relying party
+        build(order=False),                                                            # fields in another order
+        build(json_tail=b' }'),                                                        # outro not starting with ','
+    ]
+    if version is V4:
+        bad.append(build(cross_origin=b"", json_tail=b"}"))                            # no crossOrigin
+    for auth, client_data, r, s in bad:
+        with pytest.raises(SignerError):
+            WebauthnSignature.from_assertion(signer, version, auth, client_data, r, s)
+    auth, client_data, r, s = build()
+    with pytest.raises(SignerError):
+        WebauthnSignature.from_assertion(signer, version, auth, client_data, r, s, msg_hash=0x78)
+    with pytest.raises(InvalidSignature):
+        WebauthnSignature.from_assertion(signer, version, auth, client_data, r, (s * 3) % R1_N)
+    with pytest.raises(InvalidSignature):
+        WebauthnSignature.from_assertion(signer, version, auth, client_data, 0, s)

@@ -24,13 +24,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 
 from .. import crypto
-from ..errors import XSessionsError
+from ..errors import InvalidSignature, XSessionsError
 
 __all__ = [
     "SECP256K1_ORDER", "SECP256K1_HALF", "SECP256R1_ORDER", "SECP256R1_HALF", "STARK_ORDER",
     "INVALID_R_VALUE", "INVALID_S_VALUE", "MALLEABLE_SIGNATURE", "INVALID_SIG_FORMAT", "UNWRAP_FAILED",
     "SignerPanic", "u256_bytes", "stark_check", "secp256k1_check", "secp256k1_address",
-    "secp256r1_check", "p256_recovered_x_is", "eip191_digest",
+    "secp256r1_check", "p256_recovered_x_is", "p256_normalise", "eip191_digest",
 ]
 
 SECP256K1_P = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F
@@ -194,3 +194,22 @@ def secp256r1_check(digest: int, pubkey: int, r: int, s: int, y_parity: bool) ->
     if found is None:
         raise SignerPanic(INVALID_SIG_FORMAT)
     return found
+
+
+def p256_normalise(digest: int, r: int, s: int, pubkey_x: int) -> tuple[int, int, bool]:
+    """An ECDSA P-256 signature ``(r, s)`` of ``digest`` by the key with x coordinate ``pubkey_x``
+    as the account wants it: ``(r, s', y_parity)`` with ``s'`` in the low half and the ``y_parity``
+    that recovers the key (OpenSSL, HSMs and passkeys return no parity).
+
+    :raises InvalidSignature: ``r`` or ``s`` out of ``[1, n)``, or the signature recovers
+        ``pubkey_x`` with neither parity (it is not a signature of ``digest`` by that key).
+    """
+    n = SECP256R1_ORDER
+    if not (0 < r < n and 0 < s < n):
+        raise InvalidSignature("P-256 signature r and s must be in [1, n)")
+    if s > SECP256R1_HALF:
+        s = n - s
+    for parity in (False, True):
+        if p256_recovered_x_is(digest, r, s, parity, pubkey_x):
+            return r, s, parity
+    raise InvalidSignature("the P-256 signature does not recover the signer's public key")

@@ -12,7 +12,6 @@ P-256 through ``cryptography`` (OpenSSL: RFC 6979 deterministic nonces).
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import secrets
 from typing import Protocol, runtime_checkable
@@ -66,20 +65,12 @@ def _private_key(value: object, order: int, curve: str) -> int:
 
 
 def p256_signature(digest: int, r: int, s: int, pubkey_x: int) -> Secp256Signature:
-    """A P-256 signature ``(r, s)`` of ``digest`` by the key with x coordinate ``pubkey_x``, as the
-    account wants it: ``s`` normalised to the low half and ``y_parity`` found by recovering the
-    public key (ECDSA signers such as OpenSSL or an HSM do not return the parity).
+    """:func:`curves.p256_normalise` as a :class:`Secp256Signature`: low ``s`` and the ``y_parity``
+    found by recovering the public key, for signers that return a bare ``(r, s)``.
 
-    :raises XSessionsError: the signature does not recover ``pubkey_x`` with either parity (it is
-        not a signature of ``digest`` by that key).
+    :raises InvalidSignature: the signature is not one of ``digest`` by the key ``pubkey_x``.
     """
-    n = curves.SECP256R1_ORDER
-    if s > curves.SECP256R1_HALF:
-        s = n - s
-    for parity in (False, True):
-        if curves.p256_recovered_x_is(digest, r, s, parity, pubkey_x):
-            return Secp256Signature(r, s, parity)
-    raise XSessionsError("the P-256 signature does not recover the signer's public key")
+    return Secp256Signature(*curves.p256_normalise(digest, r, s, pubkey_x))
 
 
 # --------------------------------------------------------------------------- STARK curve
@@ -257,10 +248,13 @@ class Secp256r1Key:
         """``Signer::Secp256r1(x)``."""
         return Secp256r1Signer(self._x)
 
+    def sign_der(self, digest: int) -> bytes:
+        """OpenSSL's DER ECDSA P-256 signature of a 32-byte digest (as a passkey or an HSM returns it)."""
+        return self._key.sign(curves.u256_bytes(digest), _ECDSA_DETERMINISTIC)
+
     def sign_digest(self, digest: int) -> Secp256Signature:
         """ECDSA P-256 of a 32-byte digest, low ``s``, with its ``y_parity``."""
-        der = self._key.sign(curves.u256_bytes(digest), _ECDSA_DETERMINISTIC)
-        r, s = decode_dss_signature(der)
+        r, s = decode_dss_signature(self.sign_der(digest))
         return p256_signature(digest, r, s, self._x)
 
     def sign(self, msg_hash: int) -> SignerSignature:
@@ -273,14 +267,14 @@ class Secp256r1Key:
 
 
 class WebauthnKey:
-    """A software passkey: signs the assertion a browser would return for the account ``version``.
+    """A software passkey: makes the assertion a browser returns and converts it with
+    :meth:`WebauthnSignature.from_assertion`, for the account ``version``.
 
-    Flags ``UP | UV`` (``0x05``), sign count 0. The clientDataJSON is the browser's
-    ``{"type":"webauthn.get","challenge":...,"origin":...,"crossOrigin":false}``: on 0.5.0 the
-    account rebuilds it up to the origin and the signature carries the outro
-    ``,"crossOrigin":false}``; on 0.4.0 it rebuilds ``crossOrigin`` too (and the challenge carries
-    the SHA-256 implementation byte, ``Cairo1``). Meant for tests and for relayers that emulate a
-    wallet; a real passkey never gives out its private key.
+    Flags ``UP | UV`` (``0x05``), sign count 0, clientDataJSON
+    ``{"type":"webauthn.get","challenge":...,"origin":...,"crossOrigin":false}`` where the
+    challenge is the hash (0.5.0) or the hash and the SHA-256 implementation byte ``Cairo1`` (0.4.0).
+    Meant for tests and for services that emulate a wallet; a real passkey never gives out its
+    private key.
     """
 
     __slots__ = ("_p256", "_signer", "_version")
@@ -307,16 +301,24 @@ class WebauthnKey:
         """``Signer::Webauthn(origin, rp_id_hash, x)``."""
         return self._signer
 
+    def assertion(self, msg_hash: int) -> tuple[bytes, bytes, bytes]:
+        """``(authenticatorData, clientDataJSON, DER signature)`` as ``navigator.credentials.get``
+        returns them for the challenge of ``msg_hash``."""
+        crypto.felt(msg_hash, "msg_hash")
+        auth = webauthn.authenticator_data(self._signer.rp_id_hash,
+                                           webauthn.FLAG_USER_PRESENT | webauthn.FLAG_USER_VERIFIED, 0)
+        challenge = webauthn.challenge(msg_hash, self._version, SHA256_CAIRO1)
+        client_data = (b'{"type":"webauthn.get","challenge":"' + challenge + b'","origin":"'
+                       + self._signer.origin + b'","crossOrigin":false}')
+        digest = webauthn.signed_digest(auth, client_data)
+        return auth, client_data, self._p256.sign_der(digest)
+
     def sign(self, msg_hash: int) -> SignerSignature:
         """``SignerSignature::Webauthn`` of the felt ``msg_hash`` in the layout of the key's version."""
-        crypto.felt(msg_hash, "msg_hash")
-        flags = webauthn.FLAG_USER_PRESENT | webauthn.FLAG_USER_VERIFIED
-        if self._version is AccountVersion.V0_4_0:
-            draft = WebauthnSignature(b"", flags, 0, Secp256Signature(0, 0, False), False, SHA256_CAIRO1)
-        else:
-            draft = WebauthnSignature(b',"crossOrigin":false}', flags, 0, Secp256Signature(0, 0, False))
-        ec_signature = self._p256.sign_digest(draft.digest(msg_hash, self._signer))
-        return SignerSignature(self._signer, dataclasses.replace(draft, ec_signature=ec_signature))
+        auth, client_data, der = self.assertion(msg_hash)
+        r, s = decode_dss_signature(der)
+        signature = WebauthnSignature.from_assertion(self._signer, self._version, auth, client_data, r, s, msg_hash)
+        return SignerSignature(self._signer, signature)
 
     def __repr__(self) -> str:
         return f"WebauthnKey(origin={self._signer.origin.decode(errors='replace')!r}, x={self._signer.pubkey:#066x})"

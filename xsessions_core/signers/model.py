@@ -11,6 +11,7 @@ on a zero address.
 
 from __future__ import annotations
 
+import base64
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -373,6 +374,58 @@ class WebauthnSignature:
         """
         return webauthn.client_data_json(msg_hash, self.version, origin, self.client_data_json_outro,
                                          self.cross_origin, self.sha256_implementation)
+
+    @classmethod
+    def from_assertion(cls, signer: WebauthnSigner, version: AnyVersion, authenticator_data: bytes,
+                       client_data_json: bytes, r: int, s: int, msg_hash: int | None = None) -> WebauthnSignature:
+        """The signature for the account from a WebAuthn assertion as the browser returns it
+        (``response.authenticatorData``, ``response.clientDataJSON``, and ``r``, ``s`` of
+        ``response.signature``, which is DER: ``cryptography``'s ``decode_dss_signature`` reads it).
+
+        The clientDataJSON must start as the account rebuilds it (``type``, ``challenge``,
+        ``origin`` and, for 0.4.0, ``crossOrigin``, in that order); the rest becomes the outro.
+        ``s`` is normalised to the low half and ``y_parity`` found by recovering ``signer.pubkey``.
+
+        :param msg_hash: if given, the challenge must encode it.
+        :raises SignerError: an assertion the account cannot verify (extensions in the
+            authenticator data, another relying party, another JSON layout or challenge).
+        :raises InvalidSignature: ``(r, s)`` is not a signature of the assertion by ``signer``.
+        """
+        v = _version(version)
+        if len(authenticator_data) != 37:
+            raise SignerError("authenticator_data must be 37 bytes (rp_id_hash, flags, sign_count): "
+                              f"the account rebuilds no extensions, got {len(authenticator_data)} bytes")
+        if authenticator_data[:32] != signer.rp_id_hash.to_bytes(32, "big"):
+            raise SignerError("authenticator_data is for another relying party (rp_id_hash differs)")
+        intro = b'{"type":"webauthn.get","challenge":"'
+        size = 44 if v is AccountVersion.V0_4_0 else 43
+        head = client_data_json[: len(intro) + size]
+        rest = client_data_json[len(head):]
+        origin_part = b'","origin":"' + signer.origin + b'"'
+        if not head.startswith(intro) or not rest.startswith(origin_part):
+            raise SignerError("client_data_json does not start with type, challenge and origin as the account rebuilds it")
+        challenge = base64.urlsafe_b64decode(head[len(intro):] + b"=" * (-size % 4))
+        rest = rest[len(origin_part):]
+        cross_origin: bool | None = None
+        sha: int | None = None
+        if v is AccountVersion.V0_4_0:
+            sha = challenge[32]
+            if sha not in (SHA256_CAIRO0, SHA256_CAIRO1):
+                raise SignerError("the 0.4.0 challenge must end with the SHA-256 implementation byte 0 or 1")
+            for value in (False, True):
+                part = b',"crossOrigin":' + (b"true" if value else b"false")
+                if rest.startswith(part):
+                    cross_origin, rest = value, rest[len(part):]
+            if cross_origin is None:
+                raise SignerError('a 0.4.0 client_data_json must continue with "crossOrigin" after the origin')
+        if msg_hash is not None and challenge[:32] != crypto.felt(msg_hash, "msg_hash").to_bytes(32, "big"):
+            raise SignerError("the challenge of client_data_json is not msg_hash")
+        if rest[:1] != b"," and rest != b"}":
+            raise SignerError("client_data_json must continue with ',' or end with '}' after the rebuilt fields")
+        digest = webauthn.signed_digest(authenticator_data, client_data_json)
+        ec_signature = Secp256Signature(*curves.p256_normalise(digest, r, s, signer.pubkey))
+        flags, sign_count = authenticator_data[32], int.from_bytes(authenticator_data[33:], "big")
+        return cls(b"" if rest == b"}" else rest, flags, sign_count, ec_signature, cross_origin, sha)
 
     def digest(self, msg_hash: int, signer: WebauthnSigner) -> int:
         """The P-256 digest: ``sha256(authenticatorData ‖ sha256(clientDataJSON))``.
