@@ -61,8 +61,8 @@ class SoftHsm:
         self.previous_conf = os.environ.get("SOFTHSM2_CONF")
         os.environ["SOFTHSM2_CONF"] = str(conf)  # read by the module when it is first initialised
         for label in (TOKEN, LOCKED_TOKEN):
-            subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", label, "--pin", PIN, "--so-pin", SO_PIN],
-                           check=True, capture_output=True, timeout=60)
+            command = ["softhsm2-util", "--init-token", "--free", "--label", label, "--pin", PIN, "--so-pin", SO_PIN]
+            subprocess.run(command, check=True, capture_output=True, timeout=60)
         self.lib = pkcs11.lib(self.module)
         self.session = self.lib.get_token(token_label=TOKEN).open(rw=True, user_pin=PIN)
 

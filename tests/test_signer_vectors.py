@@ -33,8 +33,9 @@ from xsessions_core.signers import (
     WebauthnKey,
     WebauthnSignature,
     WebauthnSigner,
+    curves,
+    webauthn,
 )
-from xsessions_core.signers import curves, webauthn
 from xsessions_core.versions import AccountVersion
 
 SIGNERS = load_vectors("contract_verdicts_signers.json")
@@ -95,7 +96,8 @@ class Token:
         self.session_signature, pos = SignerSignature.read(felts, 7 + auth_len, version)
         self.guardian_signature, _ = SignerSignature.read(felts, pos, version)
 
-    def authorization_signatures(self, version: AccountVersion, owner: Signer, guardian: Signer) -> tuple[SignerSignature, SignerSignature] | None:
+    def authorization_signatures(self, version: AccountVersion, owner: Signer,
+                                 guardian: Signer) -> tuple[SignerSignature, SignerSignature] | None:
         """Owner and guardian ``SignerSignature`` of the authorisation (``None``: concise form with a
         non-Starknet owner, which only the verifier judges)."""
         auth = self.authorization

@@ -7,12 +7,11 @@ import dataclasses
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xsessions_core import crypto
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-
 from xsessions_core.errors import InvalidFieldElement, InvalidPrivateKey, InvalidSignature, XSessionsError
 from xsessions_core.signers import (
     SHA256_CAIRO0,
@@ -37,8 +36,9 @@ from xsessions_core.signers import (
     WebauthnKey,
     WebauthnSignature,
     WebauthnSigner,
+    curves,
+    webauthn,
 )
-from xsessions_core.signers import curves, webauthn
 from xsessions_core.versions import AccountVersion
 
 V4, V5 = AccountVersion.V0_4_0, AccountVersion.V0_5_0
@@ -168,17 +168,22 @@ def _secp_sig() -> st.SearchStrategy[Secp256Signature]:
 
 
 def _webauthn_sig(version: AccountVersion) -> st.SearchStrategy[WebauthnSignature]:
-    extra = (st.just(None), st.just(None)) if version is V5 else (st.booleans(), st.sampled_from([SHA256_CAIRO0, SHA256_CAIRO1]))
-    return st.builds(WebauthnSignature, small_bytes, st.integers(0, 255), st.integers(0, 2**32 - 1), _secp_sig(), *extra)
+    extra: tuple[st.SearchStrategy[Any], st.SearchStrategy[Any]] = (st.just(None), st.just(None))
+    if version is V4:
+        extra = (st.booleans(), st.sampled_from([SHA256_CAIRO0, SHA256_CAIRO1]))
+    return st.builds(WebauthnSignature, small_bytes, st.integers(0, 255), st.integers(0, 2**32 - 1), _secp_sig(),
+                     *extra)
 
 
 def signer_signatures(version: AccountVersion) -> st.SearchStrategy[SignerSignature]:
     return st.one_of(
-        st.builds(SignerSignature, st.builds(StarknetSigner, st.integers(1, P - 1)), st.builds(StarknetSignature, felt, felt)),
+        st.builds(SignerSignature, st.builds(StarknetSigner, st.integers(1, P - 1)),
+                  st.builds(StarknetSignature, felt, felt)),
         st.builds(SignerSignature, st.builds(Secp256k1Signer, address), _secp_sig()),
         st.builds(SignerSignature, st.builds(Secp256r1Signer, nonzero_u256), _secp_sig()),
         st.builds(SignerSignature, st.builds(Eip191Signer, address), _secp_sig()),
-        st.builds(SignerSignature, st.builds(WebauthnSigner, small_bytes, nonzero_u256, nonzero_u256), _webauthn_sig(version)),
+        st.builds(SignerSignature, st.builds(WebauthnSigner, small_bytes, nonzero_u256, nonzero_u256),
+                  _webauthn_sig(version)),
     )
 
 
@@ -334,12 +339,15 @@ def test_secp256k1_range_and_recovery_rules() -> None:
         assert _with_ec(sig, Secp256Signature(r, ec.s, ec.y_parity)).verify(42, V5, invalid=INVALID) == INVALID
     assert _with_ec(sig, Secp256Signature(ec.r, 0, ec.y_parity)).verify(42, V5, invalid=INVALID) == INVALID
     # s >= n: the low-s assertion comes first.
-    assert _with_ec(sig, Secp256Signature(ec.r, K1_N, ec.y_parity)).verify(42, V5, invalid=INVALID) == "argent/malleable-signature"
+    high = _with_ec(sig, Secp256Signature(ec.r, K1_N, ec.y_parity))
+    assert high.verify(42, V5, invalid=INVALID) == "argent/malleable-signature"
     # An r that is no x coordinate: corelib unwraps the failed recovery.
     r = _first_non_x(curves._is_secp256k1_x, 5)
-    assert _with_ec(sig, Secp256Signature(r, ec.s, ec.y_parity)).verify(42, V4, invalid=INVALID) == "Option::unwrap failed."
+    no_point = _with_ec(sig, Secp256Signature(r, ec.s, ec.y_parity))
+    assert no_point.verify(42, V4, invalid=INVALID) == "Option::unwrap failed."
     eip = KEYS["eip191"].sign(42)
-    assert _with_ec(eip, Secp256Signature(r, _ec(eip).s, False)).verify(42, V5, invalid=INVALID) == "Option::unwrap failed."
+    no_point = _with_ec(eip, Secp256Signature(r, _ec(eip).s, False))
+    assert no_point.verify(42, V5, invalid=INVALID) == "Option::unwrap failed."
 
 
 def test_secp256r1_range_and_recovery_rules() -> None:
@@ -359,7 +367,8 @@ def test_secp256r1_range_and_recovery_rules() -> None:
         return curves.p256_recovered_x_is(1, x, 1, False, 1) is not None
 
     r = _first_non_x(is_p256_x, 5)
-    assert _with_ec(sig, Secp256Signature(r, ec.s, False)).verify(42, V5, invalid=INVALID) == "argent/invalid-sig-format"
+    no_point = _with_ec(sig, Secp256Signature(r, ec.s, False))
+    assert no_point.verify(42, V5, invalid=INVALID) == "argent/invalid-sig-format"
     # The signer is the x coordinate: a signer with another x is not this key.
     other = dataclasses.replace(sig, signer=Secp256r1Signer(KEYS["secp256r1"].public_key[0] + 1))
     assert other.verify(42, V5, invalid=INVALID) == INVALID
@@ -370,7 +379,9 @@ def test_webauthn_flags_and_outro(version: AccountVersion) -> None:
     sig = KEYS[f"webauthn-{version}"].sign(99)
     inner = sig.signature
     assert isinstance(inner, WebauthnSignature)
-    for flags, error in ((0x04, "webauthn/nonpresent-user"), (0x01, "webauthn/unverified-user"), (0x00, "webauthn/nonpresent-user")):
+    flag_errors = ((0x04, "webauthn/nonpresent-user"), (0x01, "webauthn/unverified-user"),
+                   (0x00, "webauthn/nonpresent-user"))
+    for flags, error in flag_errors:
         changed = dataclasses.replace(sig, signature=dataclasses.replace(inner, flags=flags))
         assert changed.verify(99, version, invalid=INVALID) == error
     bad_outro = dataclasses.replace(sig, signature=dataclasses.replace(inner, client_data_json_outro=b"}"))
@@ -404,13 +415,14 @@ def test_signer_panic_is_an_xsessions_error() -> None:
 # --------------------------------------------------------------------------- WebAuthn assertions
 
 def _assertion(version: AccountVersion, msg_hash: int, *, json_tail: bytes = b',"crossOrigin":false}',
-               cross_origin: bytes = b"", auth: bytes | None = None, order: bool = True) -> tuple[bytes, bytes, int, int]:
+               cross_origin: bytes = b"", auth: bytes | None = None,
+               order: bool = True) -> tuple[bytes, bytes, int, int]:
     """A browser-like assertion signed by the module's P-256 key: (authData, clientDataJSON, r, s)."""
     key = KEYS[f"webauthn-{version}"]
     signer = key.signer
     auth = auth if auth is not None else webauthn.authenticator_data(signer.rp_id_hash, 0x05, 3)
     challenge = webauthn.challenge(msg_hash, version, SHA256_CAIRO1).decode()
-    fields = [f'"type":"webauthn.get"', f'"challenge":"{challenge}"', '"origin":"https://app.example"']
+    fields = ['"type":"webauthn.get"', f'"challenge":"{challenge}"', '"origin":"https://app.example"']
     if not order:
         fields = [fields[1], fields[0], fields[2]]
     client_data = ("{" + ",".join(fields)).encode() + cross_origin + json_tail

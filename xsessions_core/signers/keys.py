@@ -17,8 +17,8 @@ import secrets
 from typing import Protocol, runtime_checkable
 
 import coincurve
-from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature
 
 from .. import crypto

@@ -403,7 +403,8 @@ class WebauthnSignature:
         rest = client_data_json[len(head):]
         origin_part = b'","origin":"' + signer.origin + b'"'
         if not head.startswith(intro) or not rest.startswith(origin_part):
-            raise SignerError("client_data_json does not start with type, challenge and origin as the account rebuilds it")
+            raise SignerError("client_data_json does not start with type, challenge and origin as the account "
+                              "rebuilds it")
         challenge = base64.urlsafe_b64decode(head[len(intro):] + b"=" * (-size % 4))
         rest = rest[len(origin_part):]
         cross_origin: bool | None = None
