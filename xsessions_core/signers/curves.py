@@ -29,7 +29,7 @@ from ..errors import InvalidSignature, XSessionsError
 __all__ = [
     "SECP256K1_ORDER", "SECP256K1_HALF", "SECP256R1_ORDER", "SECP256R1_HALF", "STARK_ORDER",
     "INVALID_R_VALUE", "INVALID_S_VALUE", "MALLEABLE_SIGNATURE", "INVALID_SIG_FORMAT", "UNWRAP_FAILED",
-    "SignerPanic", "u256_bytes", "stark_check", "secp256k1_check", "secp256k1_address",
+    "SignerPanic", "u256_bytes", "stark_ecdsa_args", "stark_check", "secp256k1_check", "secp256k1_address",
     "secp256r1_check", "p256_recovered_x_is", "p256_normalise", "eip191_digest",
 ]
 
@@ -75,8 +75,10 @@ def u256_bytes(value: int) -> bytes:
 
 # --------------------------------------------------------------------------- STARK curve
 
-def stark_check(msg_hash: int, pubkey: int, r: int, s: int) -> bool:
-    """Cairo ``check_ecdsa_signature(msg_hash, pubkey, r, s)`` for felts (corelib ``ecdsa.cairo``).
+def stark_ecdsa_args(msg_hash: int, pubkey: int, r: int, s: int) -> tuple[int, int, int, int] | None:
+    """Arguments ``(z, r, s, pubkey)`` for the backends' ``verify`` (one call or a batch) that decide
+    Cairo ``check_ecdsa_signature(msg_hash, pubkey, r, s)`` for felts, or ``None`` when it is
+    certainly ``false`` (corelib ``ecdsa.cairo``).
 
     Cairo accepts iff ``(z·G ± r·Q).x == (s·R).x`` with ``R.x = r``: it rejects only ``s ∈ {0, n}``,
     ``r = n`` and ``r``/``pubkey`` that are not x coordinates; ``z`` and ``s`` count modulo n. The
@@ -90,12 +92,22 @@ def stark_check(msg_hash: int, pubkey: int, r: int, s: int) -> bool:
     if s >= n:
         s -= n
     if s == 0 or r == 0 or r >= _M251:
-        return False
+        return None
     if msg_hash >= n:
         msg_hash -= n
     elif msg_hash >= _M251:
         msg_hash, s = n - msg_hash, n - s
-    return crypto.verify_message_signature(msg_hash, (r, s), pubkey)
+    return msg_hash, r, s, pubkey
+
+
+def stark_check(msg_hash: int, pubkey: int, r: int, s: int) -> bool:
+    """Cairo ``check_ecdsa_signature(msg_hash, pubkey, r, s)`` (see :func:`stark_ecdsa_args`),
+    computed by :func:`xsessions_core.crypto.verify_message_signature`."""
+    args = stark_ecdsa_args(msg_hash, pubkey, r, s)
+    if args is None:
+        return False
+    z, r, s, q = args
+    return crypto.verify_message_signature(z, (r, s), q)
 
 
 # --------------------------------------------------------------------------- secp256k1
