@@ -474,3 +474,92 @@ def test_webauthn_assertions_the_account_cannot_verify(version: AccountVersion) 
         WebauthnSignature.from_assertion(signer, version, auth, client_data, r, (s * 3) % R1_N)
     with pytest.raises(InvalidSignature):
         WebauthnSignature.from_assertion(signer, version, auth, client_data, 0, s)
+
+
+# --------------------------------------------------------------------------- differential recovery
+
+class _P256Reference:
+    """Textbook affine P-256 arithmetic in Python: the oracle for the OpenSSL rewrite of the
+    account's public-key recovery (``recover_public_key::<Secp256r1Point>``)."""
+
+    p = curves.SECP256R1_P
+    n = R1_N
+    b = 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B
+    g = (0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296,
+         0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5)
+
+    @classmethod
+    def add(cls, a: tuple[int, int] | None, b: tuple[int, int] | None) -> tuple[int, int] | None:
+        if a is None:
+            return b
+        if b is None:
+            return a
+        p = cls.p
+        if a[0] == b[0] and (a[1] + b[1]) % p == 0:
+            return None
+        if a == b:
+            lam = (3 * a[0] * a[0] - 3) * pow(2 * a[1], -1, p) % p
+        else:
+            lam = (b[1] - a[1]) * pow(b[0] - a[0], -1, p) % p
+        x = (lam * lam - a[0] - b[0]) % p
+        return x, (lam * (a[0] - x) - a[1]) % p
+
+    @classmethod
+    def mul(cls, k: int, pt: tuple[int, int] | None) -> tuple[int, int] | None:
+        out = None
+        while k:
+            if k & 1:
+                out = cls.add(out, pt)
+            pt = cls.add(pt, pt)
+            k >>= 1
+        return out
+
+    @classmethod
+    def recover(cls, z: int, r: int, s: int, parity: bool) -> tuple[int, int] | None | str:
+        """``-(z/r)·G + (s/r)·R``; ``"no point"`` if no point has x = r."""
+        p, n = cls.p, cls.n
+        y2 = (r * r * r - 3 * r + cls.b) % p
+        y = pow(y2, (p + 1) // 4, p)
+        if y * y % p != y2:
+            return "no point"
+        if y % 2 != parity:
+            y = p - y
+        r_inv = pow(r, -1, n)
+        return cls.add(cls.mul((-z * r_inv) % n, cls.g), cls.mul(s * r_inv % n, (r, y)))
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(z=u256, r=st.integers(1, R1_N - 1), s=st.integers(1, R1_N - 1), parity=st.booleans(), other=nonzero_u256)
+def test_p256_recovery_matches_the_textbook(z: int, r: int, s: int, parity: bool, other: int) -> None:
+    expected = _P256Reference.recover(z, r, s, parity)
+    if expected == "no point":
+        assert curves.p256_recovered_x_is(z, r, s, parity, other) is None
+        return
+    assert expected is None or isinstance(expected, tuple)
+    if expected is not None:
+        assert curves.p256_recovered_x_is(z, r, s, parity, expected[0]) is True
+    recovered_x = None if expected is None else expected[0]
+    assert curves.p256_recovered_x_is(z, r, s, parity, other) is (other == recovered_x)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(z=u256, r=st.integers(1, K1_N - 1), s=st.integers(1, curves.SECP256K1_HALF), parity=st.booleans())
+def test_secp256k1_recovery_matches_eth_keys(z: int, r: int, s: int, parity: bool) -> None:
+    """Against eth-keys' pure-Python backend (a starknet-py dependency): the recovered Ethereum address."""
+    from eth_keys.main import KeyAPI
+    from eth_keys.backends.native.main import NativeECCBackend
+    from eth_keys.exceptions import BadSignature
+
+    api = KeyAPI(NativeECCBackend)
+    try:
+        address = int.from_bytes(api.Signature(vrs=(int(parity), r, s)).recover_public_key_from_msg_hash(
+            z.to_bytes(32, "big")).to_canonical_address(), "big")
+    except BadSignature:
+        if curves._is_secp256k1_x(r):
+            assert curves.secp256k1_check(z, 1, r, s, parity) is False  # recovered at infinity
+        else:
+            with pytest.raises(SignerPanic, match="Option::unwrap failed."):
+                curves.secp256k1_check(z, 1, r, s, parity)
+        return
+    assert curves.secp256k1_check(z, address, r, s, parity) is True
+    assert curves.secp256k1_check(z, address ^ 1, r, s, parity) is False
