@@ -546,9 +546,9 @@ def test_p256_recovery_matches_the_textbook(z: int, r: int, s: int, parity: bool
 @given(z=u256, r=st.integers(1, K1_N - 1), s=st.integers(1, curves.SECP256K1_HALF), parity=st.booleans())
 def test_secp256k1_recovery_matches_eth_keys(z: int, r: int, s: int, parity: bool) -> None:
     """Against eth-keys' pure-Python backend (a starknet-py dependency): the recovered Ethereum address."""
-    from eth_keys.main import KeyAPI
     from eth_keys.backends.native.main import NativeECCBackend
     from eth_keys.exceptions import BadSignature
+    from eth_keys.main import KeyAPI
 
     api = KeyAPI(NativeECCBackend)
     try:
