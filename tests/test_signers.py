@@ -194,7 +194,7 @@ def test_signer_signature_round_trip(version: AccountVersion, data: st.DataObjec
     sig = data.draw(signer_signatures(version))
     tail = data.draw(st.lists(felt, max_size=3))
     felts = sig.encode(version)
-    assert felts[0] == int(sig.kind)
+    assert felts[0] == int(sig.kind) and felts == sig.to_felts()
     decoded, rest = SignerSignature.decode([*felts, *tail], version)
     assert decoded == sig and list(rest) == tail
     assert SignerSignature.read([9, *felts], 1, version) == (sig, len(felts) + 1)

@@ -505,7 +505,11 @@ class SignerSignature:
         sig = self.signature
         if isinstance(sig, WebauthnSignature) and sig.version is not v:
             raise SignerError(f"this WebAuthn signature has the {sig.version} layout, not {v}")
-        return [*self.signer.to_felts(), *sig.to_felts()]
+        return self.to_felts()
+
+    def to_felts(self) -> list[int]:
+        """The ``Serde`` in the signature's own layout (a WebAuthn signature knows its version)."""
+        return [*self.signer.to_felts(), *self.signature.to_felts()]
 
     @classmethod
     def read(cls, felts: Sequence[int], start: int, version: AnyVersion) -> tuple[SignerSignature, int]:
