@@ -29,6 +29,7 @@ in the child from the connection settings of its client, with a new instance id;
 
 from __future__ import annotations
 
+import inspect
 import threading
 import time
 import uuid
@@ -350,9 +351,18 @@ def _text(value: bytes | str) -> str:
 
 
 def _connection_kwargs(client: Any) -> dict[str, Any]:
-    """The settings to open an equivalent client (a connection pool cannot be pickled)."""
-    kwargs = dict(client.connection_pool.connection_kwargs)
-    kwargs.pop("connection_class", None)
+    """The constructor arguments of an equivalent client (a connection pool cannot be pickled):
+    the pool's connection settings that the client class takes (host, port, db, credentials,
+    timeouts, TLS options...), a Unix socket path, TLS on or off."""
+    pool = client.connection_pool
+    settings = pool.connection_kwargs
+    accepted = inspect.signature(type(client).__init__).parameters
+    # values that are bare ``object()`` are redis-py's "not given" sentinels: they do not survive pickling
+    kwargs = {k: v for k, v in settings.items() if k in accepted and type(v) is not object}
+    if "path" in settings:
+        kwargs["unix_socket_path"] = settings["path"]
+    if "ssl" in accepted and "SSL" in pool.connection_class.__name__:
+        kwargs["ssl"] = True
     return kwargs
 
 
