@@ -42,6 +42,7 @@ from xsessions_core.sessions import (
     outside_execution_message_hash,
     sign_outside_execution,
 )
+from xsessions_core.sessions.outside_execution import outside_execution_hash_unchecked
 
 GUARDIAN_KEY = h(load_vectors("contract_verdicts.json")["guardian_private_key"])
 CASE = next(c for c in CASES if c["transaction"]["kind"] == "outside_execution_v2" and c["verdict"] == "VALID")
@@ -87,26 +88,30 @@ def _signed_stream(n_valid: int, n_invalid: int) -> tuple[list[tuple[dict[str, A
     previous = crypto.BACKEND
     crypto.use_backend("native")
     try:
-        oes = [_outside(i + 1, template) for i in range(n_valid + n_invalid)]
-        hashes = [outside_execution_message_hash(oe, session.address, CHAIN_ID, "2") for oe in oes]
+        t = template
+        calls = [(c.to, c.selector, c.calldata) for c in t.calls]
+        nonces = range(1, n_valid + n_invalid + 1)
+        hashes = [outside_execution_hash_unchecked(t.caller, nonce, t.execute_after, t.execute_before, calls,
+                                                   session.address, CHAIN_ID) for nonce in nonces]
         messages = ctx.token_message_hashes(hashes)
         session_sigs = ctx.sign_token_messages(messages)
         guardian_sigs = guardian.sign_token_messages(messages)
         proofs = ctx.proofs_felts(template.starknet_calls())
         sigs = [ctx.assemble(s, g, proofs) for s, g in zip(session_sigs, guardian_sigs)]
         # the same signatures as the one-at-a-time API (x-sessions signOutsideExecution)
-        for i in (0, len(oes) - 1):
-            assert asyncio.run(sign_outside_execution(session, None, oes[i], guardian)) == sigs[i]
+        for i in (0, len(sigs) - 1):
+            oe = _outside(nonces[i], template)
+            assert outside_execution_message_hash(oe, session.address, CHAIN_ID, "2") == hashes[i]
+            assert asyncio.run(sign_outside_execution(session, None, oe, guardian)) == sigs[i]
     finally:
         crypto.use_backend(previous)
+    call_dicts = [{"to": to, "selector": selector, "calldata": list(data)} for to, selector, data in calls]
     items = []
-    for i, (oe, sig) in enumerate(zip(oes, sigs)):
+    for i, (nonce, sig) in enumerate(zip(nonces, sigs)):
         if i >= n_valid:
             sig = [*sig[:-len(proofs) - 1], sig[-len(proofs) - 1] ^ 1, *proofs]  # guardian's s altered
-        items.append(({"caller": oe.caller, "nonce": oe.nonce, "execute_after": oe.execute_after,
-                       "execute_before": oe.execute_before,
-                       "calls": [{"to": c.to, "selector": c.selector, "calldata": list(c.calldata)} for c in oe.calls]},
-                      sig, oe.nonce))
+        items.append(({"caller": t.caller, "nonce": nonce, "execute_after": t.execute_after,
+                       "execute_before": t.execute_before, "calls": call_dicts}, sig, nonce))
     return items, session.address
 
 
