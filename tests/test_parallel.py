@@ -101,7 +101,8 @@ def test_errors_are_the_single_process_ones(pool: ProcessPoolExecutor) -> None:
     with pytest.raises(SessionError, match="account_for has no entry"):
         verify_parallel(txs, executor=pool, account_for={}, chain_id=1, block_timestamp=1)
     with pytest.raises(SessionError, match="must give an AccountInfo"):
-        verify_parallel(txs, executor=pool, account_for=lambda address: None, chain_id=1, block_timestamp=1)
+        verify_parallel(txs, executor=pool, account_for=lambda address: None,  # type: ignore[arg-type,return-value]
+                        chain_id=1, block_timestamp=1)
     for bad in ({"chunk_size": 0}, {"processes": 0}, {"processes": True}):
         with pytest.raises(SessionError):
             verify_parallel(txs, **kwargs, **bad)

@@ -35,6 +35,7 @@ from xsessions_core.sessions import (
     OutsideExecution,
     Session,
     SessionContext,
+    SessionKey,
     SessionRequest,
     compile_session,
     get_outside_execution_typed_data,
@@ -71,7 +72,7 @@ def _values() -> dict[str, Any]:
     session = _session()
     info = GuardianSessionInfo(session.hash, tuple(session.authorisation_signature), 0, 5, (6, 7))
     oe = _outside_execution()
-    tx = InvokeV3Transaction(session.address, (1, 2), session.chain_id, 3, BOUNDS)
+    tx = InvokeV3Transaction(session.address, (1, 2), session.chain_id, 3, parse_resource_bounds(BOUNDS))
     legacy = SESSIONS[0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -80,7 +81,7 @@ def _values() -> dict[str, Any]:
         "Session": session,
         "SessionKey": session.session_key,
         "SessionRequest": SessionRequest(get_session_typed_data(session, session.chain_id), session.offchain_session,
-                                         session.session_key),
+                                         SessionKey(GUARDIAN_KEY)),
         "OffChainSession": session.offchain_session,
         "OnChainSession": compile_session(session),
         "AllowedMethod": session.allowed_methods[0],
@@ -97,7 +98,7 @@ def _values() -> dict[str, Any]:
         "OutsideCall": oe.calls[0],
         "GuardianSignature": GuardianSignature(1, 2, 3),
         "GuardianSessionInfo": info,
-        "GuardianTransactionRequest": GuardianTransactionRequest(info, tx),
+        "GuardianTransactionRequest": GuardianTransactionRequest(info, tx.transaction_hash, tx),
         "GuardianOutsideExecutionRequest": GuardianOutsideExecutionRequest(
             info, session.address, session.chain_id, get_outside_execution_typed_data(oe, session.chain_id, "2"), 9),
         "SessionToken": decode_session_token([h(v) for v in OUTSIDE["transaction"]["signature"]]),

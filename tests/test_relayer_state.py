@@ -187,9 +187,11 @@ def test_authorization_cache_feeds_the_verifier_state(make_state: Callable[[], A
 
 def test_bad_arguments_are_value_errors(make_state: Callable[[], Any]) -> None:
     st = make_state()
-    for call in (lambda: st.reserve_nonce(ACCOUNT, 1, ttl_ms=0), lambda: st.reserve_nonce(ACCOUNT, -1, ttl_ms=5),
+    calls: list[Callable[[], object]] = [
+                 lambda: st.reserve_nonce(ACCOUNT, 1, ttl_ms=0), lambda: st.reserve_nonce(ACCOUNT, -1, ttl_ms=5),
                  lambda: st.reserve_nonce(ACCOUNT, 1, ttl_ms=True), lambda: st.confirm_nonce("zz", 1),
-                 lambda: st.cache_authorization(1, 2, 3, 0), lambda: st.revoke_sessions([2**260])):
+                 lambda: st.cache_authorization(1, 2, 3, 0), lambda: st.revoke_sessions([2**260])]
+    for call in calls:
         with pytest.raises(SessionError):
             call()
     with pytest.raises(ValueError, match="ttl_ms"):

@@ -153,7 +153,9 @@ def _worker(index: int, port: int, items: list[tuple[dict[str, Any], list[int], 
         pipe = client.pipeline(transaction=True)
         if again:
             pipe.rpush(f"{PREFIX}stream", *again)
-        pipe.incrby(f"{PREFIX}dropped", dropped).incrby(f"{PREFIX}invalid", invalid).delete(mine)
+        pipe.incrby(f"{PREFIX}dropped", dropped)
+        pipe.incrby(f"{PREFIX}invalid", invalid)
+        pipe.delete(mine)
         pipe.execute()
         batches += 1
         if not reserved and again:
