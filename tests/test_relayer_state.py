@@ -25,6 +25,7 @@ from xsessions_core.relayer import (
     InMemoryRelayerState,
     NonceStatus,
     RedisRelayerState,
+    RelayerState,
     RelayerStateError,
     Verdict,
     verify_outside_execution,
@@ -62,10 +63,10 @@ def make_state(request: pytest.FixtureRequest, server: RedisServer, prefix: str)
     """A factory of state instances that share one store (two instances = two relayer processes)."""
     clients: list[redis.Redis] = []
     if request.param == "memory":
-        shared = InMemoryRelayerState()
+        shared: RelayerState = InMemoryRelayerState()  # mypy checks both against the protocol
         yield lambda: shared
     else:
-        def make() -> RedisRelayerState:
+        def make() -> RelayerState:
             clients.append(server.client())
             return RedisRelayerState(clients[-1], prefix=prefix)
         yield make

@@ -26,15 +26,15 @@ from .verify import AccountInfo, AccountState, Verdict, _get, _tx_felt
 
 __all__ = ["verify_parallel", "DEFAULT_CHUNK_SIZE"]
 
-#: Transactions per task sent to a worker: large enough that pickling and scheduling stay a small
+#: Transactions per chunk sent to a worker: large enough that pickling and scheduling stay a small
 #: part of the work, small enough to spread a few thousand transactions over the workers.
 DEFAULT_CHUNK_SIZE = 256
 
 AccountLookup = Union[Mapping[int, AccountInfo], Callable[[int], AccountInfo]]
 StateLookup = Union[Mapping[int, AccountState], Callable[[int], Union[AccountState, None]]]
 
-#: One task: backend name, chain id, block timestamp and runs of (account, state, transactions).
-_Task = tuple[str, Union[int, str], int, list[tuple[AccountInfo, Union[AccountState, None], list[object]]]]
+#: One chunk of work: backend name, chain id, block timestamp and runs of (account, state, transactions).
+_Chunk = tuple[str, Union[int, str], int, list[tuple[AccountInfo, Union[AccountState, None], list[object]]]]
 
 
 def _lookup(table: AccountLookup | StateLookup | None, address: int, name: str) -> object:
@@ -48,9 +48,9 @@ def _lookup(table: AccountLookup | StateLookup | None, address: int, name: str) 
     return table(address)
 
 
-def _verify_task(task: _Task) -> list[Verdict]:
+def _verify_chunk(chunk: _Chunk) -> list[Verdict]:
     """Worker side: verify the runs of one chunk with the caller's backend."""
-    backend, chain_id, block_timestamp, runs = task
+    backend, chain_id, block_timestamp, runs = chunk
     if crypto.BACKEND != backend:
         crypto.use_backend(backend)
     out: list[Verdict] = []
@@ -60,10 +60,10 @@ def _verify_task(task: _Task) -> list[Verdict]:
     return out
 
 
-def _tasks(transactions: Sequence[object], account_for: AccountLookup, state_for: StateLookup | None,
-           chain_id: int | str, block_timestamp: int, chunk_size: int) -> list[_Task]:
+def _chunks(transactions: Sequence[object], account_for: AccountLookup, state_for: StateLookup | None,
+           chain_id: int | str, block_timestamp: int, chunk_size: int) -> list[_Chunk]:
     backend = crypto.BACKEND
-    tasks: list[_Task] = []
+    chunks: list[_Chunk] = []
     for start in range(0, len(transactions), chunk_size):
         runs: list[tuple[AccountInfo, AccountState | None, list[object]]] = []
         for i in range(start, min(start + chunk_size, len(transactions))):
@@ -79,8 +79,8 @@ def _tasks(transactions: Sequence[object], account_for: AccountLookup, state_for
                 runs[-1][2].append(tx)
             else:
                 runs.append((account, state, [tx]))
-        tasks.append((backend, chain_id, block_timestamp, runs))
-    return tasks
+        chunks.append((backend, chain_id, block_timestamp, runs))
+    return chunks
 
 
 def verify_parallel(transactions: Sequence[object], *, account_for: AccountLookup, chain_id: int | str,
@@ -98,7 +98,7 @@ def verify_parallel(transactions: Sequence[object], *, account_for: AccountLooku
     :param processes: workers of the pool made for this call (default ``os.cpu_count()``);
         ``1`` verifies in this process. Ignored when ``executor`` is given.
     :param executor: a pool to use (and keep) instead, e.g. a long-lived ``ProcessPoolExecutor``.
-    :param chunk_size: transactions per task.
+    :param chunk_size: transactions per chunk.
     :return: one :class:`~.verify.Verdict` per transaction, in input order.
     :raises TransactionError, SessionError: the first malformed transaction (in input order) or
         bad argument, as the single-process verifier raises it.
@@ -108,11 +108,11 @@ def verify_parallel(transactions: Sequence[object], *, account_for: AccountLooku
     if processes is not None and (isinstance(processes, bool) or not isinstance(processes, int) or processes < 1):
         raise SessionError(f"processes must be a positive int or None, got {processes!r}")
     items = list(transactions)
-    tasks = _tasks(items, account_for, state_for, chain_id, block_timestamp, chunk_size)
+    chunks = _chunks(items, account_for, state_for, chain_id, block_timestamp, chunk_size)
     if executor is not None:
-        return [v for verdicts in executor.map(_verify_task, tasks) for v in verdicts]
-    workers = min(processes or os.cpu_count() or 1, len(tasks))
+        return [v for verdicts in executor.map(_verify_chunk, chunks) for v in verdicts]
+    workers = min(processes or os.cpu_count() or 1, len(chunks))
     if workers <= 1:
-        return [v for task in tasks for v in _verify_task(task)]
+        return [v for chunk in chunks for v in _verify_chunk(chunk)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return [v for verdicts in pool.map(_verify_task, tasks) for v in verdicts]
+        return [v for verdicts in pool.map(_verify_chunk, chunks) for v in verdicts]
