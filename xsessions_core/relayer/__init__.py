@@ -12,6 +12,7 @@
 """
 
 from .batch import SessionSigner, verify_outside_executions_batch, verify_session_transactions_batch
+from .legacy_verify import verify_legacy_session_transaction
 from .parallel import verify_parallel
 from .state import (
     AsyncRedisRelayerState,
@@ -21,7 +22,6 @@ from .state import (
     RelayerState,
     RelayerStateError,
 )
-from .legacy_verify import verify_legacy_session_transaction
 from .token import SessionToken, SessionTokenError, SignerSignature, TokenSession, decode_session_token
 from .verify import (
     ANY_CALLER,
