@@ -14,8 +14,8 @@ from redis_server import RedisServer, running_redis_server
 from test_relayer_verdicts import CASES, account_of, state_of, verify_case
 
 from xsessions_core import errors
-from xsessions_core.legacy import Policy, RequestSession, SignedSession
-from xsessions_core.merkle import MerkleTree
+from xsessions_core.legacy import FeeEstimate, LegacyInvoke, Policy, RequestSession, SignedSession
+from xsessions_core.merkle import HashMethod, MerkleTree
 from xsessions_core.relayer import (
     AsyncRedisRelayerState,
     InMemoryRelayerState,
@@ -106,6 +106,9 @@ def _values() -> dict[str, Any]:
         "Policy": signed.policies[0],
         "RequestSession": RequestSession(signed.key, signed.expires, signed.policies),
         "SignedSession": signed,
+        "LegacyInvoke": LegacyInvoke(session.address, tuple(oe.starknet_calls()), (1, 2), (3, 4), 5, 6, 7, 1),
+        "FeeEstimate": FeeEstimate(10, 15),
+        "HashMethod": HashMethod.POSEIDON,
         "AccountVersion": AccountVersion.parse("0.5"),
         "NonceStatus": NonceStatus.RESERVED,
     }
