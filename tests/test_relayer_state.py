@@ -58,7 +58,7 @@ class FakeClock:
         return self.ms
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "redis-decoded"])
 def make_state(request: pytest.FixtureRequest, server: RedisServer, prefix: str) -> Iterator[Callable[[], Any]]:
     """A factory of state instances that share one store (two instances = two relayer processes)."""
     clients: list[redis.Redis] = []
@@ -67,7 +67,7 @@ def make_state(request: pytest.FixtureRequest, server: RedisServer, prefix: str)
         yield lambda: shared
     else:
         def make() -> RelayerState:
-            clients.append(server.client())
+            clients.append(server.client(decode_responses=request.param == "redis-decoded"))
             return RedisRelayerState(clients[-1], prefix=prefix)
         yield make
     for c in clients:
