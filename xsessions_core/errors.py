@@ -93,6 +93,10 @@ class CosignerError(XSessionsError):
     def __init__(self, message: str, status: int | str | None = None) -> None:
         super().__init__(message if status is None else f"{message} (status {status})")
         self.status = status
+        self._message = message
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self._message, self.status))
 
 
 class TransactionError(XSessionsError, ValueError):

@@ -863,6 +863,11 @@ class TypedData:
             _validate(plan, self.primary_type)
             plan.validated.add(self.primary_type)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles as its parts (for process pools); the receiving process reuses or rebuilds the plan."""
+        key = tuple((name, tuple((f.name, f.type, f.contains) for f in fields)) for name, fields in self.types.items())
+        return (_typed_data_from_parts, (key, self.primary_type, self.domain, self.message, self.revision))
+
     def with_message(self, message: Mapping[str, Any], domain: Mapping[str, Any] | None = None) -> TypedData:
         """A copy with another message (and optionally domain), reusing the parsed types.
 
@@ -962,3 +967,10 @@ def verify_message(typed_data: TypedData | Mapping[str, Any], account_address: i
     :raises InvalidSignature: the signature is not a pair of ints.
     """
     return verify_message_signature(get_message_hash(typed_data, account_address), signature, public_key)
+
+
+def _typed_data_from_parts(key: _TypesKey, primary_type: str, domain: Mapping[str, Any], message: Mapping[str, Any],
+                           revision: int) -> TypedData:
+    """:meth:`TypedData.__reduce__`'s constructor."""
+    plan = _plan_for(key, revision)
+    return TypedData(plan.types, primary_type, domain, message, revision, plan)

@@ -5,15 +5,28 @@
 * :func:`verify_legacy_session_transaction` — the 2022 plugin sessions (PROTOCOL §5.7);
 * :func:`decode_session_token` — the session-token signature decoder;
 * :class:`SessionSigner`, :func:`verify_session_transactions_batch`,
-  :func:`verify_outside_executions_batch` — bulk work with few native calls, thread safe.
+  :func:`verify_outside_executions_batch` — bulk work with few native calls, thread safe;
+* :func:`verify_parallel` — verification over worker processes;
+* :class:`InMemoryRelayerState`, :class:`RedisRelayerState`, :class:`AsyncRedisRelayerState` —
+  nonces, revocations, cached authorisations and locks shared by several relayer instances.
 """
 
 from .batch import SessionSigner, verify_outside_executions_batch, verify_session_transactions_batch
 from .legacy_verify import verify_legacy_session_transaction
+from .parallel import verify_parallel
+from .state import (
+    AsyncRedisRelayerState,
+    InMemoryRelayerState,
+    NonceStatus,
+    RedisRelayerState,
+    RelayerState,
+    RelayerStateError,
+)
 from .token import SessionToken, SessionTokenError, SignerSignature, TokenSession, decode_session_token
 from .verify import (
     ANY_CALLER,
     NOT_A_SESSION,
+    REPLAYED_OR_IN_FLIGHT,
     AccountInfo,
     AccountState,
     Verdict,
@@ -24,6 +37,7 @@ from .verify import (
 __all__ = [
     "ANY_CALLER",
     "NOT_A_SESSION",
+    "REPLAYED_OR_IN_FLIGHT",
     "AccountInfo",
     "AccountState",
     "Verdict",
@@ -38,4 +52,11 @@ __all__ = [
     "SessionSigner",
     "verify_session_transactions_batch",
     "verify_outside_executions_batch",
+    "verify_parallel",
+    "RelayerState",
+    "RelayerStateError",
+    "NonceStatus",
+    "InMemoryRelayerState",
+    "RedisRelayerState",
+    "AsyncRedisRelayerState",
 ]

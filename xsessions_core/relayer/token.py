@@ -67,6 +67,10 @@ class SessionTokenError(SessionError):
         super().__init__(f"{contract_error}: {detail}{where}")
         self.contract_error = contract_error
         self.offset = offset
+        self._detail = detail
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.contract_error, self._detail, self.offset))
 
 
 class _SerdeNone(Exception):

@@ -28,7 +28,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from starknet_py.net.client_models import Call
 
@@ -58,6 +58,9 @@ from .token import (
     read_signer_signature,
 )
 
+if TYPE_CHECKING:
+    from .state import RelayerState
+
 __all__ = [
     "AccountInfo",
     "AccountState",
@@ -85,6 +88,9 @@ PHASE_OUTSIDE = "execute_from_outside_v2"
 #: Error of a signature that is not a session token (the account would take its owner/guardian
 #: path, which this verifier does not model): not an account error string.
 NOT_A_SESSION = "not a session signature"
+#: Error of an outside execution whose nonce the shared relayer state holds (reserved by an
+#: instance, or already submitted): not an account error string.
+REPLAYED_OR_IN_FLIGHT = "outside nonce replayed or in flight"
 
 
 # --------------------------------------------------------------------------- public data types
@@ -963,7 +969,8 @@ def verify_session_transaction(tx: object, *, account: AccountInfo, chain_id: in
 
 def verify_outside_execution(outside_execution: object, signature: Sequence[object], *, account: AccountInfo,
                              chain_id: int | str, block_timestamp: int, caller_address: int | str,
-                             state: AccountState | None = None, relayer_tx_version: int = 3) -> Verdict:
+                             state: AccountState | None = None, relayer_tx_version: int = 3,
+                             relayer_state: RelayerState | None = None, reservation_ttl_ms: int = 60_000) -> Verdict:
     """Verdict of the Argent account on ``execute_from_outside_v2(outside_execution, signature)``.
 
     :param outside_execution: an ``OutsideExecution`` (attributes) or a mapping ``{caller, nonce,
@@ -972,8 +979,17 @@ def verify_outside_execution(outside_execution: object, signature: Sequence[obje
     :param caller_address: the address that calls ``execute_from_outside_v2`` (the relayer).
     :param relayer_tx_version: version of the relayer's transaction (fee estimation matters only
         when the caller is 0).
+    :param relayer_state: a shared :class:`~.state.RelayerState`: an outside execution the account
+        would accept is then valid only if its nonce could be reserved (``reservation_ttl_ms``);
+        the caller submits it and confirms the nonce, or releases it. A nonce another instance
+        holds gives :data:`REPLAYED_OR_IN_FLIGHT`.
     :return: :class:`Verdict` (phase ``"execute_from_outside_v2"`` on failure).
     """
-    return finish(prepare_outside_executions([(outside_execution, signature, caller_address)], account=account,
-                                             chain_id=chain_id, block_timestamp=block_timestamp, state=state,
-                                             relayer_tx_version=relayer_tx_version))[0]
+    verdict = finish(prepare_outside_executions([(outside_execution, signature, caller_address)], account=account,
+                                                chain_id=chain_id, block_timestamp=block_timestamp, state=state,
+                                                relayer_tx_version=relayer_tx_version))[0]
+    if verdict.valid and relayer_state is not None:
+        nonce = parse_outside_execution(outside_execution).nonce
+        if not relayer_state.reserve_nonce(account.address, nonce, ttl_ms=reservation_ttl_ms):
+            return Verdict(False, REPLAYED_OR_IN_FLIGHT, PHASE_OUTSIDE)
+    return verdict
