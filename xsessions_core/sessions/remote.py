@@ -4,8 +4,9 @@
 :meth:`~xsessions_core.relayer.SessionSigner.sign_transactions` takes, validates them, hashes and
 session-signs them in native batches (one backend call each for the transaction hashes, the token
 messages and the session key's signatures), then asks the cosigner for every guardian signature
-concurrently, at most ``concurrency`` at a time, and verifies all guardian signatures in one batch.
-While the network answers, the event loop keeps signing the next chunk.
+concurrently, at most ``concurrency`` at a time, and verifies the guardian signatures in batches in
+a worker thread (the native verifier releases the GIL). While the network answers, the event loop
+keeps signing the next chunk.
 
 It returns one entry per transaction, in input order: the full session-token signature, or the typed
 exception that transaction met (a malformed transaction, a call the session does not allow, a fee
@@ -139,6 +140,8 @@ async def sign_transactions_async(
     queue: asyncio.Queue[tuple[int, int, int, tuple[int, int], InvokeV3Transaction] | None] = asyncio.Queue(
         maxsize=2 * concurrency)
     answers: list[tuple[int, int, tuple[int, int], GuardianSignature]] = []
+    checks: list[asyncio.Future[None]] = []
+    proofs_of = {i: proofs for i, _, proofs, _ in ready}
 
     async def produce() -> None:
         for start in range(0, len(ready), _CHUNK):
@@ -151,27 +154,36 @@ async def sign_transactions_async(
         for _ in range(concurrency):
             await queue.put(None)
 
+    async def finish(batch: list[tuple[int, int, tuple[int, int], GuardianSignature]]) -> None:
+        """Verify a batch of guardian signatures (natively in a worker thread, without the GIL) and
+        assemble the signature arrays."""
+        valid = await asyncio.to_thread(
+            verify_message_signature_batch, [(m, (g.r, g.s), g.public_key) for _, m, _, g in batch])
+        for (i, _, signature, guardian), ok in zip(batch, valid):
+            results[i] = ctx.assemble(signature, guardian, proofs_of[i]) if ok else CosignerBadResponse(
+                f"transactions[{i}]: the guardian signature does not verify over the session-token message")
+
+    def answered(i: int, message: int, signature: tuple[int, int], guardian: object) -> None:
+        if not isinstance(guardian, GuardianSignature):
+            results[i] = CosignerBadResponse(f"the cosigner returned {type(guardian).__name__}, not a GuardianSignature")
+            return
+        answers.append((i, message, signature, guardian))
+        if len(answers) >= _CHUNK:
+            checks.append(asyncio.ensure_future(finish(answers[:])))
+            answers.clear()
+
     async def cosign() -> None:
         while (item := await queue.get()) is not None:
             i, tx_hash, message, signature, transaction = item
             request = GuardianTransactionRequest(ctx.guardian_session_info(signature), tx_hash, transaction)
             try:
-                answers.append((i, message, signature, await cosigner.sign_session_transaction(request)))
+                answered(i, message, signature, await cosigner.sign_session_transaction(request))
             except XSessionsError as exc:
                 results[i] = exc
             except Exception as exc:  # a third-party cosigner's own failure: typed, for this transaction only
                 results[i] = CosignerError(f"the cosigner raised {type(exc).__name__}: {exc}")
 
     await asyncio.gather(produce(), *(cosign() for _ in range(concurrency)))
-
-    proofs_of = {i: proofs for i, _, proofs, _ in ready}
-    well_typed = [a for a in answers if isinstance(a[3], GuardianSignature)]
-    for i, _, _, guardian in answers:
-        if not isinstance(guardian, GuardianSignature):
-            results[i] = CosignerBadResponse(f"the cosigner returned {type(guardian).__name__}, not a GuardianSignature")
-    checks = verify_message_signature_batch([(m, (g.r, g.s), g.public_key) for _, m, _, g in well_typed])
-    for (i, _, signature, guardian), valid in zip(well_typed, checks):
-        results[i] = ctx.assemble(signature, guardian, proofs_of[i]) if valid else CosignerBadResponse(
-            f"transactions[{i}]: the guardian signature does not verify over the session-token message")
+    await asyncio.gather(*checks, finish(answers))
     assert all(r is not None for r in results)
     return [r for r in results if r is not None]
