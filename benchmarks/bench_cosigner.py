@@ -105,7 +105,7 @@ async def run(n: int, url: str, *, timeout: float = 10.0) -> tuple[list[Any], fl
     session = make_session()
     txs = transactions(n)
     async with ArgentCosigner(url, None, timeout=timeout, max_concurrency=CONCURRENCY,
-                              verify_signature=False, backoff=0.05, max_backoff=1.0) as cosigner:
+                              verify_signature=False, max_attempts=4, backoff=0.05, max_backoff=1.0) as cosigner:
         await sign_transactions_async(session, None, txs[:CONCURRENCY], cosigner, concurrency=CONCURRENCY)
         start = time.perf_counter()
         results = await sign_transactions_async(session, None, txs, cosigner, concurrency=CONCURRENCY)

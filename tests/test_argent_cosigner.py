@@ -275,7 +275,7 @@ async def test_server_down() -> None:
 
 async def test_timeout(scripted: Any) -> None:
     server = scripted(lambda body: Reply(200, stub_sign_session(body), delay=1.5))
-    async with ArgentCosigner(server.url, timeout=0.2, max_attempts=1) as cosigner:
+    async with ArgentCosigner(server.url, timeout=0.2) as cosigner:
         with pytest.raises(CosignerError, match="did not answer within 0.2 s"):
             await cosigner.sign_session_transaction(first_request())
     assert len(server.requests) == 1  # sent once, never retried
@@ -294,7 +294,7 @@ async def test_timeout(scripted: Any) -> None:
 )
 async def test_non_2xx(reply: Reply, status: int, text: str, scripted: Any) -> None:
     server = scripted(lambda body: reply)
-    async with ArgentCosigner(server.url, max_attempts=1) as cosigner:
+    async with ArgentCosigner(server.url) as cosigner:
         with pytest.raises(CosignerError) as err:
             await cosigner.sign_session_transaction(first_request())
     assert len(server.requests) == 1

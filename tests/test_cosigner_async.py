@@ -57,7 +57,8 @@ def expected(txs: list[dict[str, Any]]) -> list[list[int]]:
 
 
 def cosigner(url: str, **kwargs: Any) -> ArgentCosigner:
-    options: dict[str, Any] = {"network": None, "timeout": 2.0, "backoff": 0.001, "max_backoff": 0.01}
+    options: dict[str, Any] = {"network": None, "timeout": 2.0, "backoff": 0.001, "max_backoff": 0.01,
+                               "max_attempts": 4}
     options.update(kwargs)
     return ArgentCosigner(url, **options)
 
@@ -269,6 +270,13 @@ async def test_bad_arguments() -> None:
     for kwargs in ({"max_concurrency": 0}, {"max_attempts": 0}, {"backoff": 0}, {"max_backoff": -1}):
         with pytest.raises(ValueError):
             ArgentCosigner("http://127.0.0.1:1", **kwargs)
+
+
+async def test_one_attempt_by_default() -> None:
+    async with AsyncLoopbackServer({PATH: lambda body: Reply(503, {"status": "down"})}) as server:
+        async with ArgentCosigner(server.url, None) as remote:
+            (result,) = await sign_transactions_async(SESSION, None, transactions(1), remote)
+    assert isinstance(result, CosignerServerError) and len(server.requests) == 1
 
 
 async def test_aclose_and_reuse() -> None:

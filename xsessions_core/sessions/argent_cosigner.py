@@ -12,10 +12,10 @@ Unlike x-sessions, the returned guardian signature is verified against the sessi
 default (``verify_signature=False`` disables it), and the guardian key can be pinned.
 
 Built for volume: one pooled ``aiohttp`` session per cosigner (closed by ``async with`` or
-:meth:`ArgentCosigner.aclose`), at most ``max_concurrency`` requests in flight, and retries with
-exponential backoff and full jitter (``tenacity``) on timeouts, connection errors, HTTP 429 and 5xx,
-waiting what ``Retry-After`` asks instead when the service sends it. Other 4xx answers are never
-retried. Every failure raises a :class:`~xsessions_core.errors.CosignerError` subclass carrying the
+:meth:`ArgentCosigner.aclose`), at most ``max_concurrency`` requests in flight, and, with
+``max_attempts > 1``, retries with exponential backoff and full jitter (``tenacity``) on timeouts,
+connection errors, HTTP 429 and 5xx, waiting what ``Retry-After`` asks instead when the service sends
+it. Other 4xx answers are never retried. Every failure raises a :class:`~xsessions_core.errors.CosignerError` subclass carrying the
 HTTP status and the service's own message. Requests and retries are logged on the
 ``xsessions_core.cosigner`` logger: paths, statuses, timings and attempt numbers only — never keys,
 request bodies or signatures.
@@ -143,8 +143,9 @@ class ArgentCosigner:
     :param guardian_public_key: if given, the answer must come from this guardian key.
     :param max_concurrency: requests in flight at once through this object (and the size of its
         connection pool).
-    :param max_attempts: attempts per request (1 = no retry). Timeouts, connection errors, 429 and
-        5xx are retried; other answers are final.
+    :param max_attempts: attempts per request. The default 1 sends each request once (as before
+        retries existed); a relayer at volume sets e.g. 4. Timeouts, connection errors, 429 and 5xx
+        are retried; other answers are final.
     :param backoff: base of the exponential backoff in seconds: before attempt ``k + 1`` the wait is
         uniform in ``[0, min(backoff * 2**k, max_backoff)]`` (full jitter).
     :param max_backoff: cap of one wait, ``Retry-After`` included.
@@ -162,7 +163,7 @@ class ArgentCosigner:
         verify_signature: bool = True,
         guardian_public_key: int | None = None,
         max_concurrency: int = 64,
-        max_attempts: int = 4,
+        max_attempts: int = 1,
         backoff: float = 0.1,
         max_backoff: float = 10.0,
     ) -> None:
