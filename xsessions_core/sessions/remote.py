@@ -144,15 +144,17 @@ async def sign_transactions_async(
     proofs_of = {i: proofs for i, _, proofs, _ in ready}
 
     async def produce() -> None:
-        for start in range(0, len(ready), _CHUNK):
-            chunk = ready[start:start + _CHUNK]
-            hashes = invoke_v3_hashes_unchecked([fields for _, fields, _, _ in chunk])
-            messages = ctx.token_message_hashes(hashes)
-            signatures = ctx.sign_token_messages(messages)
-            for (i, fields, _, sender), h, m, sig in zip(chunk, hashes, messages, signatures):
-                await queue.put((i, h, m, sig, _transaction(fields, sender)))
-        for _ in range(concurrency):
-            await queue.put(None)
+        try:
+            for start in range(0, len(ready), _CHUNK):
+                chunk = ready[start:start + _CHUNK]
+                hashes = invoke_v3_hashes_unchecked([fields for _, fields, _, _ in chunk])
+                messages = ctx.token_message_hashes(hashes)
+                signatures = ctx.sign_token_messages(messages)
+                for (i, fields, _, sender), h, m, sig in zip(chunk, hashes, messages, signatures):
+                    await queue.put((i, h, m, sig, _transaction(fields, sender)))
+        finally:  # the workers stop even if signing failed
+            for _ in range(concurrency):
+                await queue.put(None)
 
     async def finish(batch: list[tuple[int, int, tuple[int, int], GuardianSignature]]) -> None:
         """Verify a batch of guardian signatures (natively in a worker thread, without the GIL) and
