@@ -422,3 +422,52 @@ async def test_bad_input_is_typed_and_sends_nothing() -> None:
                 await paymaster.execute_transaction("prepared")  # type: ignore[arg-type]
     assert server.requests == []
     assert json.loads(json.dumps(FeeMode.default("0x04718F").to_json())) == {"mode": "default", "gas_token": "0x04718F"}
+
+
+async def test_snip9_v1_typed_data_is_signed_with_the_revision_0_hash() -> None:
+    """A paymaster may answer SNIP-9 v1 (revision 0) typed data, in avnu's form (hex values, text domain)."""
+    from xsessions_core.crypto import poseidon_hash_many, verify_message_signature
+    from xsessions_core.sessions.guardian import LocalGuardian
+    from xsessions_core.sessions.outside_execution import outside_execution_message_hash
+
+    flow = FLOWS["rpc_sponsored_time_bounds_two_calls"]
+
+    def to_v1(answer: Any) -> Any:
+        message = _typed(answer)["message"]
+        calls = [{"to": c["To"], "selector": c["Selector"], "calldata_len": hex(len(c["Calldata"])),
+                  "calldata": c["Calldata"]} for c in message["Calls"]]
+        answer["result"]["typed_data"] = {
+            "types": {"StarkNetDomain": [{"name": "name", "type": "felt"}, {"name": "version", "type": "felt"},
+                                         {"name": "chainId", "type": "felt"}],
+                      "OutsideExecution": [{"name": n, "type": "felt"} for n in (
+                          "caller", "nonce", "execute_after", "execute_before", "calls_len")] + [
+                          {"name": "calls", "type": "OutsideCall*"}],
+                      "OutsideCall": [{"name": "to", "type": "felt"}, {"name": "selector", "type": "felt"},
+                                      {"name": "calldata_len", "type": "felt"}, {"name": "calldata", "type": "felt*"}]},
+            "domain": {"name": "Account.execute_from_outside", "version": "1", "chainId": "SN_SEPOLIA", "revision": "0"},
+            "primaryType": "OutsideExecution",
+            "message": {"caller": message["Caller"], "nonce": message["Nonce"], "execute_after": message["Execute After"],
+                        "execute_before": message["Execute Before"], "calls_len": hex(len(calls)), "calls": calls},
+        }
+        return answer
+
+    session = Session.from_dict(SESSIONS[flow["session"]]["session"])
+    requests = recorded(flow["requests"], PAYMASTER)
+    async with AsyncLoopbackServer({PAYMASTER: replay(requests, to_v1)}) as server:
+        async with PaymasterClient(server.url + PAYMASTER, api_key=API_KEY) as paymaster:
+            await execute_sponsored(session, None, flow["user_calls"],
+                                    LocalGuardian(h(PM["constants"]["guardian_private_key"])), paymaster,
+                                    fee_mode="sponsored", time_bounds=time_bounds_of(flow["paymaster_details"]))
+    build, execute = server.requests
+    invoke = execute.body["params"]["transaction"]["invoke"]
+    assert invoke["typed_data"]["domain"]["version"] == "1" and "calls" in invoke["typed_data"]["message"]
+    prepared = PaymasterClient._prepared(to_v1(copy.deepcopy(requests[0]["response"]["body"]))["result"], "0x1")
+    oe, version = check_prepared_transaction(prepared, flow["user_calls"], "sponsored", session.chain_id)
+    assert version == "1"
+    v1_hash = outside_execution_message_hash(oe, session.address, session.chain_id, "1")
+    assert v1_hash != outside_execution_message_hash(oe, session.address, session.chain_id, "2")
+    signature = [h(v) for v in invoke["signature"]]
+    token_message = poseidon_hash_many([v1_hash, session.hash, 0])
+    offset = 7 + len(session.authorisation_signature)  # magic, 4 session felts, cache flag, auth length, auth
+    assert signature[offset + 1] == session.session_key.public_key  # type: ignore[union-attr]
+    assert verify_message_signature(token_message, signature[offset + 2:offset + 4], signature[offset + 1])
