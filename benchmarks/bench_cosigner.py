@@ -5,7 +5,7 @@ transaction hash from the body and signs, like the real service); it runs in its
 127.0.0.1, as a remote service would, and stops with the run. The client —
 :func:`~xsessions_core.sessions.sign_transactions_async` with an
 :class:`~xsessions_core.sessions.argent_cosigner.ArgentCosigner` — runs on one thread with 128
-requests in flight; the latency is hidden, not serialised. Target: >= 1,000 transactions/s.
+requests in flight; the latency is hidden, not serialised. Goal: >= 1,000 transactions/s.
 
 The fault run has 2 % of the answers HTTP 503 and 1 % never answered in time (the client times out
 after 1 s and retries): every transaction must end signed (equal to the local-guardian signature)

@@ -2,8 +2,8 @@
 
 The node (:class:`loopback.AsyncLoopbackServer` with :func:`loopback.json_rpc`) models Argent 0.4.0
 and 0.5.0 accounts from ``onchain.json``: each entry point exists only in the versions that have it,
-takes exactly its arguments (or answers the CONTRACT_ERROR a real node gives) and returns §11's
-Serde layouts. starknet-py's ``FullNodeClient`` talks to it; the selectors and calldata it sends must
+takes exactly its arguments (or answers the CONTRACT_ERROR a real node gives) and returns the
+Cairo Serde layouts of the published ABIs. starknet-py's ``FullNodeClient`` talks to it; the selectors and calldata it sends must
 equal the vectors.
 """
 

@@ -231,22 +231,22 @@ async def account_state_from_chain(client: Client, address: int | str, sessions:
     ``authorisation_signature`` (the view says whether, not how long, and the cached authorisation is
     the one the session carried).
     """
-    target = _felt(address, "address")
-    info = account if account is not None else await fetch_account_info(client, target, block=block)
-    if not isinstance(info, AccountInfo) or info.address != target:
+    account_address = _felt(address, "address")
+    info = account if account is not None else await fetch_account_info(client, account_address, block=block)
+    if not isinstance(info, AccountInfo) or info.address != account_address:
         raise SessionError("account must be the AccountInfo of the same address")
     version = AccountVersion.parse(info.class_version)
     items = list(sessions)
     for i, s in enumerate(items):
         if not isinstance(s, Session):
             raise SessionError(f"sessions[{i}] must be a Session, got {type(s).__name__}")
-    revoked = await asyncio.gather(*(is_session_revoked(client, target, s.hash, block=block) for s in items))
+    revoked = await asyncio.gather(*(is_session_revoked(client, account_address, s.hash, block=block) for s in items))
     guardian_guids = [starknet_signer_guid(k) for k in info.guardian_keys]
     if version is AccountVersion.V0_4_0:
         guardian_guids = guardian_guids[:1]  # the view answers for the main guardian only
     pairs = [(s, g) for s in items for g in guardian_guids]
     cached = await asyncio.gather(*(is_session_authorization_cached(
-        client, target, s, info.owner_guid, g, account_version=version, block=block) for s, g in pairs))
+        client, account_address, s, info.owner_guid, g, account_version=version, block=block) for s, g in pairs))
     return AccountState(
         revoked_sessions=frozenset(s.hash for s, r in zip(items, revoked) if r),
         session_cache={(info.owner_guid, g, s.hash): len(s.authorisation_signature)
