@@ -91,7 +91,7 @@ async def test_faults_every_transaction_ends_signed_or_typed_in_order() -> None:
         if nonce % 10 == 1 and n == 1:
             return Reply(503, {"status": "overloaded"})
         if nonce % 10 == 2 and n <= 2:
-            return Reply(200, GOOD(body), delay=0.5)  # times out twice, then answers
+            return Reply(200, GOOD(body), delay=2.0)  # times out twice, then answers
         if nonce % 10 == 3:
             return Reply(503, b"<html>down</html>")  # never heals
         if nonce % 10 == 4:
@@ -103,7 +103,7 @@ async def test_faults_every_transaction_ends_signed_or_typed_in_order() -> None:
         return GOOD(body)
 
     async with AsyncLoopbackServer({PATH: flaky}) as server:
-        async with cosigner(server.url, timeout=0.2, max_attempts=3, verify_signature=False) as remote:
+        async with cosigner(server.url, timeout=0.6, max_attempts=3, verify_signature=False) as remote:
             got = await sign_transactions_async(SESSION, None, txs, remote, concurrency=8)
     want = expected(txs)
     assert len(got) == len(txs)
