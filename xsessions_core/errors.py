@@ -88,15 +88,91 @@ class CosignerError(XSessionsError):
     """The guardian / cosigner service failed (network error, timeout, non-2xx, garbage answer).
 
     :ivar status: the HTTP status (or the status field the service returned), ``None`` if no answer.
+    :ivar backend_message: the service's own error text (its ``status`` or ``message`` field), if any.
     """
 
-    def __init__(self, message: str, status: int | str | None = None) -> None:
+    def __init__(self, message: str, status: int | str | None = None, backend_message: str | None = None) -> None:
         super().__init__(message if status is None else f"{message} (status {status})")
         self.status = status
+        self.backend_message = backend_message
         self._message = message
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (type(self), (self._message, self.status))
+        # Exceptions pickle as (type, args); ours take extra keyword-like fields, so pass them all and the
+        # instance dict (subclass fields such as ``retry_after``) for process pools.
+        return (type(self), (self._message, self.status, self.backend_message), self.__dict__)
+
+
+class CosignerUnavailable(CosignerError):
+    """A transient cosigner failure, retried: timeout, connection error, HTTP 429 or 5xx.
+
+    :ivar retry_after: seconds the service asked to wait (``Retry-After``), or ``None``.
+    """
+
+    def __init__(self, message: str, status: int | str | None = None, backend_message: str | None = None,
+                 retry_after: float | None = None) -> None:
+        super().__init__(message, status, backend_message)
+        self.retry_after = retry_after
+
+
+class CosignerTimeout(CosignerUnavailable):
+    """The cosigner did not answer in time."""
+
+
+class CosignerConnectionError(CosignerUnavailable):
+    """The cosigner could not be reached (refused, reset, DNS...)."""
+
+
+class CosignerServerError(CosignerUnavailable):
+    """The cosigner answered HTTP 5xx."""
+
+
+class CosignerRateLimited(CosignerUnavailable):
+    """The cosigner answered HTTP 429 (too many requests)."""
+
+
+class CosignerRejected(CosignerError):
+    """The cosigner refused the request with a 4xx other than 429 (never retried)."""
+
+
+class CosignerBadResponse(CosignerError):
+    """The cosigner answered 2xx with a body that is not a valid guardian signature for the request."""
+
+
+class PaymasterError(XSessionsError):
+    """A SNIP-29 paymaster failed: unreachable, an HTTP error, a malformed answer, or a JSON-RPC error.
+
+    :ivar code: the JSON-RPC error code (e.g. 151 ``TOKEN_NOT_SUPPORTED``), ``None`` for transport errors.
+    :ivar data: the JSON-RPC error ``data``, if any.
+    """
+
+    def __init__(self, message: str, code: int | None = None, data: object = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.data = data
+
+
+class OnchainError(XSessionsError):
+    """Reading an account through a Starknet node failed, or the account is not what was expected.
+
+    :ivar code: the node's JSON-RPC error code, if the node answered one.
+    """
+
+    def __init__(self, message: str, code: int | str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class NodeUnavailable(OnchainError):
+    """The Starknet node could not be reached or answered garbage."""
+
+
+class EntrypointNotFound(OnchainError):
+    """The contract has no entry point with the called selector."""
+
+
+class NotAnArgentAccount(OnchainError):
+    """The contract is not an Argent account of a version that speaks sessions (0.4.0, 0.5.0)."""
 
 
 class TransactionError(XSessionsError, ValueError):
@@ -120,5 +196,17 @@ __all__ = [
     "SessionError",
     "SessionExpired",
     "CosignerError",
+    "CosignerUnavailable",
+    "CosignerTimeout",
+    "CosignerConnectionError",
+    "CosignerServerError",
+    "CosignerRateLimited",
+    "CosignerRejected",
+    "CosignerBadResponse",
+    "PaymasterError",
+    "OnchainError",
+    "NodeUnavailable",
+    "EntrypointNotFound",
+    "NotAnArgentAccount",
     "TransactionError",
 ]

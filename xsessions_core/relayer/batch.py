@@ -20,14 +20,9 @@ from ..errors import SessionError, TransactionError
 from ..sessions.guardian import LocalGuardian
 from ..sessions.objects import Session, SessionKey
 from ..sessions.token import SessionContext
-from ..transactions import (
-    Call,
-    InvokeV3Fields,
-    execute_calldata_unchecked,
-    invoke_v3_fields,
-    normalize_calls,
-    parse_execute_calldata,
-)
+from ..sessions.fee_limits import FeeLimits
+from ..sessions.remote import prepare_transaction
+from ..transactions import Call, InvokeV3Fields
 from .verify import (
     AccountInfo,
     AccountState,
@@ -49,16 +44,22 @@ class SessionSigner:
     :param cache_authorization: set the cache flag (PROTOCOL §6.6).
     :param account_version: ``"0.4"`` or ``"0.5"`` (format of the cache flag).
     :param owner_guid: the owner's GUID (0.5 accounts with ``cache_authorization=True``).
+    :param fee_limits: opt-in :class:`~xsessions_core.sessions.fee_limits.FeeLimits` (e.g.
+        ``FeeLimits.from_session(session)``): a transaction whose maximum fee is above them raises
+        :class:`~xsessions_core.errors.PolicyViolation` before anything is signed.
     :raises SessionError: inconsistent session / key, bad guardian.
 
     Thread safe: :meth:`sign_transactions` keeps no mutable state.
     """
 
-    __slots__ = ("_ctx", "_guardian", "guardian_public_key")
+    __slots__ = ("_ctx", "_guardian", "_fee_limits", "guardian_public_key")
 
     def __init__(self, session: Session, session_key: SessionKey | None, guardian: LocalGuardian | int, *,
                  cache_authorization: bool = False, account_version: str = "0.4",
-                 owner_guid: int | None = None) -> None:
+                 owner_guid: int | None = None, fee_limits: FeeLimits | None = None) -> None:
+        if fee_limits is not None and not isinstance(fee_limits, FeeLimits):
+            raise SessionError(f"fee_limits must be FeeLimits, got {type(fee_limits).__name__}")
+        self._fee_limits = fee_limits
         self._ctx = SessionContext(session, session_key, cache_authorization=cache_authorization,
                                    account_version=account_version, owner_guid=owner_guid)
         if not isinstance(guardian, LocalGuardian):
@@ -87,28 +88,10 @@ class SessionSigner:
         return self._ctx.cache_flag
 
     def _prepare(self, tx: object, i: int) -> tuple[InvokeV3Fields, list[Call]]:
-        """The validated transaction fields (not hashed yet) and its calls."""
-        if not isinstance(tx, Mapping):
-            raise TransactionError(f"transactions[{i}] must be a mapping of invoke v3 details")
-        if "calls" in tx:
-            calls = normalize_calls(tx["calls"])
-            calldata = execute_calldata_unchecked(calls)
-        elif "calldata" in tx:
-            calldata = list(tx["calldata"])
-            calls = parse_execute_calldata(calldata)
-        else:
-            raise TransactionError(f"transactions[{i}] needs 'calls' or 'calldata'")
-        for key in ("nonce", "resource_bounds"):
-            if key not in tx:
-                raise TransactionError(f"transactions[{i}] is missing {key!r}")
-        session = self._ctx.session
-        get = tx.get
-        fields = invoke_v3_fields(
-            get("sender_address", session.address), calldata, session.chain_id, tx["nonce"], tx["resource_bounds"],
-            get("tip", 0), get("paymaster_data", ()), get("account_deployment_data", ()),
-            get("nonce_data_availability_mode", 0), get("fee_data_availability_mode", 0), get("version", 3),
-            get("proof_facts"),
-        )
+        """The validated transaction fields (not hashed yet) and its calls; checks the fee limits."""
+        fields, calls = prepare_transaction(self._ctx.session, tx, i)
+        if self._fee_limits is not None:
+            self._fee_limits.check_resource_bounds(fields[4], fields[5], what=f"transactions[{i}] max fee")
         return fields, calls
 
     def sign_transactions(self, transactions: Iterable[object]) -> list[list[int]]:

@@ -173,6 +173,15 @@ class AccountState:
                    _felt_arg(session_hash, "session_hash"))] = n
         object.__setattr__(self, "session_cache", cache)
 
+    @classmethod
+    async def from_chain(cls, client: Any, address: int | str, sessions: Iterable[Any], *,
+                         account: AccountInfo | None = None, block: int | str = "latest") -> AccountState:
+        """The revoked and cached entries of ``sessions`` read from a Starknet node (a starknet-py
+        ``Client``): :func:`xsessions_core.onchain.account_state_from_chain`."""
+        from ..onchain import account_state_from_chain
+
+        return await account_state_from_chain(client, address, sessions, account=account, block=block)
+
 
 _EMPTY_STATE = AccountState()
 

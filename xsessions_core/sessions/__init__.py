@@ -4,9 +4,12 @@
 * :mod:`.session` — creating sessions, their typed data, hash, proofs and verification;
 * :mod:`.token` — the session-token transaction signature, with a per-session :class:`SessionContext`;
 * :mod:`.guardian` — the cosigner interface and :class:`LocalGuardian`;
-* :mod:`.outside_execution` — SNIP-9 outside executions signed with a session.
+* :mod:`.outside_execution` — SNIP-9 outside executions signed with a session;
+* :mod:`.remote` — many transactions co-signed concurrently by a remote guardian;
+* :mod:`.fee_limits` — the session metadata's ``txFees`` limits, enforced by the relayer.
 """
 
+from .fee_limits import FeeLimits, PolicyVerdict, check_fee_limits
 from .guardian import (
     SN_MAIN,
     Cosigner,
@@ -46,6 +49,7 @@ from .outside_execution import (
     sign_outside_execution,
     sign_outside_execution_with_context,
 )
+from .remote import sign_transactions_async
 from .session import (
     ALLOWED_METHOD_HASH,
     MILLISECONDS_THRESHOLD,
@@ -107,4 +111,6 @@ __all__ = [
     "create_outside_execution_call", "get_outside_execution_typed_data", "outside_execution_calldata",
     "outside_execution_from_dict", "outside_execution_message_hash", "outside_execution_to_dict",
     "sign_outside_execution", "sign_outside_execution_with_context",
+    # remote guardian, fee limits
+    "sign_transactions_async", "FeeLimits", "PolicyVerdict", "check_fee_limits",
 ]

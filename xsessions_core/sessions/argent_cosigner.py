@@ -1,7 +1,7 @@
-"""HTTP client of the Argent session cosigner (guardian backend), PROTOCOL §6.8.
+"""HTTP client of the Argent session cosigner (guardian backend).
 
 :class:`ArgentCosigner` implements the :class:`~xsessions_core.sessions.guardian.Cosigner` protocol
-over the two endpoints ``@argent/x-sessions`` 9.0.4 calls:
+over the two endpoints ``@argent/x-sessions`` 9.0.4 calls (``src/argentBackendUtils.ts``):
 
 * ``POST {base_url}/cosigner/signSession`` — a normal (invoke v3) transaction;
 * ``POST {base_url}/cosigner/signSessionEFO`` — a SNIP-9 outside execution.
@@ -11,24 +11,43 @@ The JSON bodies are exactly the ones x-sessions sends (they are produced by the 
 Unlike x-sessions, the returned guardian signature is verified against the session-token message by
 default (``verify_signature=False`` disables it), and the guardian key can be pinned.
 
-Every failure — connection refused, timeout, non-2xx, a body that is not JSON, missing or malformed
-fields, values out of range, a guardian signature that does not verify — raises
-:class:`~xsessions_core.errors.CosignerError`. Nothing is retried and nothing is logged.
+Built for volume: one pooled ``aiohttp`` session per cosigner (closed by ``async with`` or
+:meth:`ArgentCosigner.aclose`), at most ``max_concurrency`` requests in flight, and, with
+``max_attempts > 1``, retries with exponential backoff and full jitter (``tenacity``) on timeouts,
+connection errors, HTTP 429 and 5xx, waiting what ``Retry-After`` asks instead when the service sends
+it. Other 4xx answers are never retried. Every failure raises a :class:`~xsessions_core.errors.CosignerError` subclass carrying the
+HTTP status and the service's own message. Requests and retries are logged on the
+``xsessions_core.cosigner`` logger: paths, statuses, timings and attempt numbers only — never keys,
+request bodies or signatures.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import time
 from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any
 
 import aiohttp
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from .. import crypto
 from ..crypto import EC_ORDER, MAX_ECDSA_VALUE
-from ..errors import CosignerError, XSessionsError
+from ..errors import (
+    CosignerBadResponse,
+    CosignerConnectionError,
+    CosignerError,
+    CosignerRateLimited,
+    CosignerRejected,
+    CosignerServerError,
+    CosignerTimeout,
+    CosignerUnavailable,
+    XSessionsError,
+)
 from .guardian import (
     SN_MAIN,
     GuardianOutsideExecutionRequest,
@@ -50,6 +69,8 @@ _SIGN_SESSION = "/cosigner/signSession"
 _SIGN_SESSION_EFO = "/cosigner/signSessionEFO"
 _MAX_RESPONSE_BYTES = 1 << 16  # a signature answer is ~300 bytes
 
+logger = logging.getLogger("xsessions_core.cosigner")
+
 
 def parse_guardian_signature(payload: object) -> GuardianSignature:
     """Parse the cosigner's answer ``{"signature": {"publicKey", "r", "s"}}``.
@@ -57,32 +78,53 @@ def parse_guardian_signature(payload: object) -> GuardianSignature:
     Values may be JSON numbers, decimal strings or ``0x`` hex strings. Ranges: ``publicKey`` in
     ``[1, p)``, ``r`` in ``[1, 2**251)``, ``s`` in ``[1, n)`` (what the account can accept).
 
-    :raises CosignerError: not an object, missing key, malformed number, value out of range.
+    :raises CosignerBadResponse: not an object, missing key, malformed number, value out of range.
     """
     if not isinstance(payload, Mapping):
-        raise CosignerError(f"cosigner answer must be a JSON object, got {type(payload).__name__}")
+        raise CosignerBadResponse(f"cosigner answer must be a JSON object, got {type(payload).__name__}")
     if "signature" not in payload:
-        raise CosignerError("cosigner answer has no 'signature' field")
-    signature = GuardianSignature.from_dict(payload["signature"])
+        raise CosignerBadResponse("cosigner answer has no 'signature' field")
+    try:
+        signature = GuardianSignature.from_dict(payload["signature"])
+    except CosignerError as exc:
+        raise CosignerBadResponse(str(exc)) from None
     if signature.public_key == 0:
-        raise CosignerError("cosigner answer: signature.publicKey is 0")
+        raise CosignerBadResponse("cosigner answer: signature.publicKey is 0")
     if not 0 < signature.r < MAX_ECDSA_VALUE:
-        raise CosignerError("cosigner answer: signature.r is out of range (0 < r < 2**251)")
+        raise CosignerBadResponse("cosigner answer: signature.r is out of range (0 < r < 2**251)")
     if not 0 < signature.s < EC_ORDER:
-        raise CosignerError("cosigner answer: signature.s is out of range (0 < s < n)")
+        raise CosignerBadResponse("cosigner answer: signature.s is out of range (0 < s < n)")
     return signature
 
 
-def _service_status(raw: bytes) -> str | None:
-    """The ``status`` field x-sessions reads from an error answer (shortened), if any."""
+def _backend_message(raw: bytes) -> str | None:
+    """The service's own error text: the ``status`` field x-sessions reads, else ``message`` (shortened)."""
     try:
         body = json.loads(raw)
     except ValueError:
         return None
-    if isinstance(body, Mapping) and isinstance(body.get("status"), (str, int)):
-        status = str(body["status"])
-        return status if len(status) <= 80 else status[:80] + "..."
+    if not isinstance(body, Mapping):
+        return None
+    for key in ("status", "message"):
+        value = body.get(key)
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            text = str(value)
+            return text if len(text) <= 80 else text[:80] + "..."
     return None
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header: delta-seconds or an HTTP date; ``None`` if absent or malformed."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 class ArgentCosigner:
@@ -93,14 +135,22 @@ class ArgentCosigner:
     :param network: ``"mainnet"`` (chain ``SN_MAIN``) or ``"sepolia"`` (``SN_SEPOLIA``): the chain
         this service co-signs for; a request for another chain raises :class:`CosignerError`
         before anything is sent. ``None`` disables the check (devnets, custom chains).
-    :param timeout: total time allowed per request (connect + send + answer), in seconds.
-    :param session: an ``aiohttp.ClientSession`` to use (it is not closed by :meth:`close`);
-        by default one is created on first use and owned by this object.
+    :param timeout: time allowed per attempt (connect + send + answer), in seconds.
+    :param session: an ``aiohttp.ClientSession`` to use (it is not closed by :meth:`aclose`);
+        by default one pooled session is created on first use and owned by this object.
     :param verify_signature: check the returned guardian signature against the session-token
-        message of the request (x-sessions does not); an invalid one raises :class:`CosignerError`.
+        message of the request (x-sessions does not); an invalid one raises :class:`CosignerBadResponse`.
     :param guardian_public_key: if given, the answer must come from this guardian key.
+    :param max_concurrency: requests in flight at once through this object (and the size of its
+        connection pool).
+    :param max_attempts: attempts per request. The default 1 sends each request once (as before
+        retries existed); a relayer at volume sets e.g. 4. Timeouts, connection errors, 429 and 5xx
+        are retried; other answers are final.
+    :param backoff: base of the exponential backoff in seconds: before attempt ``k + 1`` the wait is
+        uniform in ``[0, min(backoff * 2**k, max_backoff)]`` (full jitter).
+    :param max_backoff: cap of one wait, ``Retry-After`` included.
 
-    Use it as ``async with ArgentCosigner(...) as cosigner:`` or call :meth:`close`.
+    Use it as ``async with ArgentCosigner(...) as cosigner:`` or call :meth:`aclose`.
     """
 
     def __init__(
@@ -112,13 +162,21 @@ class ArgentCosigner:
         session: aiohttp.ClientSession | None = None,
         verify_signature: bool = True,
         guardian_public_key: int | None = None,
+        max_concurrency: int = 64,
+        max_attempts: int = 1,
+        backoff: float = 0.1,
+        max_backoff: float = 10.0,
     ) -> None:
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
         if network is not None and network not in _NETWORK_CHAINS:
             raise ValueError(f"network must be 'mainnet', 'sepolia' or None, got {network!r}")
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        for name, value in (("timeout", timeout), ("backoff", backoff), ("max_backoff", max_backoff)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+        for name, count in (("max_concurrency", max_concurrency), ("max_attempts", max_attempts)):
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                raise ValueError(f"{name} must be an int >= 1, got {count!r}")
         if guardian_public_key is not None:
             guardian_public_key = crypto.felt(guardian_public_key, "guardian_public_key")
         self.base_url = base_url.rstrip("/")
@@ -126,11 +184,18 @@ class ArgentCosigner:
         self.timeout = float(timeout)
         self.verify_signature = verify_signature
         self.guardian_public_key = guardian_public_key
+        self.max_concurrency = max_concurrency
+        self.max_attempts = max_attempts
+        self.backoff = float(backoff)
+        self.max_backoff = float(max_backoff)
         self._session = session
         self._owns_session = session is None
+        self._slots: asyncio.Semaphore | None = None
+        self._jitter = wait_random_exponential(multiplier=self.backoff, max=self.max_backoff)
 
     def __repr__(self) -> str:
-        return f"ArgentCosigner(base_url={self.base_url!r}, network={self.network!r}, timeout={self.timeout})"
+        return (f"ArgentCosigner(base_url={self.base_url!r}, network={self.network!r}, timeout={self.timeout}, "
+                f"max_concurrency={self.max_concurrency}, max_attempts={self.max_attempts})")
 
     async def __aenter__(self) -> "ArgentCosigner":
         return self
@@ -141,20 +206,26 @@ class ArgentCosigner:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self.close()
+        await self.aclose()
 
-    async def close(self) -> None:
-        """Close the aiohttp session this object created (a session passed in is left open)."""
+    async def aclose(self) -> None:
+        """Close the pooled aiohttp session this object created (a session passed in is left open).
+
+        The object stays usable: the next request opens a new pool.
+        """
         if self._owns_session and self._session is not None:
             await self._session.close()
             self._session = None
+
+    #: Alias of :meth:`aclose`.
+    close = aclose
 
     async def sign_session_transaction(self, request: GuardianTransactionRequest) -> GuardianSignature:
         """Guardian signature for a session-signed invoke v3 transaction (``/cosigner/signSession``).
 
         ``request.transaction`` (the transaction details) is required: they are sent to the service.
 
-        :raises CosignerError: any failure of the service or of its answer.
+        :raises CosignerError: any failure of the service or of its answer (a subclass saying which).
         """
         body = request.to_json_body()
         assert request.transaction is not None  # to_json_body raised otherwise
@@ -166,7 +237,7 @@ class ArgentCosigner:
     async def sign_session_outside_execution(self, request: GuardianOutsideExecutionRequest) -> GuardianSignature:
         """Guardian signature for a session-signed outside execution (``/cosigner/signSessionEFO``).
 
-        :raises CosignerError: any failure of the service or of its answer.
+        :raises CosignerError: any failure of the service or of its answer (a subclass saying which).
         """
         body = request.to_json_body()
         self._check_chain(request.chain_id)
@@ -185,7 +256,7 @@ class ArgentCosigner:
 
     def _check_signature(self, signature: GuardianSignature, session: GuardianSessionInfo, message_hash: int) -> None:
         if self.guardian_public_key is not None and signature.public_key != self.guardian_public_key:
-            raise CosignerError(
+            raise CosignerBadResponse(
                 f"cosigner answered with guardian key {hex(signature.public_key)}, "
                 f"expected {hex(self.guardian_public_key)}"
             )
@@ -197,7 +268,7 @@ class ArgentCosigner:
         except XSessionsError:
             valid = False
         if not valid:
-            raise CosignerError(
+            raise CosignerBadResponse(
                 f"cosigner returned a guardian signature that does not verify for key "
                 f"{hex(signature.public_key)} over the session-token message {hex(token_message)}"
             )
@@ -206,32 +277,72 @@ class ArgentCosigner:
         if self._session is None or self._session.closed:
             if not self._owns_session:
                 raise CosignerError("the aiohttp session given to ArgentCosigner is closed")
-            self._session = aiohttp.ClientSession()
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self.max_concurrency))
         return self._session
 
+    def _wait(self, state: RetryCallState) -> float:
+        """Seconds before the next attempt: ``Retry-After`` if the service sent one, else full jitter."""
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(exc, CosignerUnavailable) and exc.retry_after is not None:
+            return min(exc.retry_after, self.max_backoff)
+        return float(self._jitter(state))
+
     async def _post(self, path: str, body: Any) -> GuardianSignature:
-        url = self.base_url + path
         data = json.dumps(body, separators=(",", ":")).encode()
-        timeout = aiohttp.ClientTimeout(total=self.timeout)
-        try:
-            async with self._client().post(
-                url, data=data, headers={"Content-Type": "application/json"}, timeout=timeout
-            ) as response:
-                raw = await _read_limited(response)
-                status = response.status
-        except asyncio.TimeoutError:
-            raise CosignerError(f"cosigner {url} did not answer within {self.timeout:g} s") from None
-        except aiohttp.ClientError as exc:
-            raise CosignerError(f"cannot reach the cosigner at {url}: {type(exc).__name__}: {exc}") from None
-        if not 200 <= status < 300:
-            service = _service_status(raw)
-            detail = f" (service status {service!r})" if service is not None else ""
-            raise CosignerError(f"cosigner {url} refused to sign: HTTP {status}{detail}", status)
-        try:
-            payload = json.loads(raw)
-        except ValueError:
-            raise CosignerError(f"cosigner {url} answered HTTP {status} with a body that is not JSON") from None
-        return parse_guardian_signature(payload)
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.max_attempts),
+            wait=self._wait,
+            retry=retry_if_exception_type(CosignerUnavailable),
+            before_sleep=lambda state: _log_retry(path, state),
+            reraise=True,
+        )
+        return await retrying(self._attempt, path, data)
+
+    async def _attempt(self, path: str, data: bytes) -> GuardianSignature:
+        """One HTTP request, its answer parsed; transient failures raise :class:`CosignerUnavailable`."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.max_concurrency)
+        url = self.base_url + path
+        async with self._slots:
+            started = time.perf_counter()
+            try:
+                async with self._client().post(
+                    url, data=data, headers={"Content-Type": "application/json"},
+                    timeout=aiohttp.ClientTimeout(total=self.timeout),
+                ) as response:
+                    raw = await _read_limited(response)
+                    status = response.status
+                    retry_after = _retry_after(response.headers.get("Retry-After"))
+            except asyncio.TimeoutError:
+                raise CosignerTimeout(f"cosigner {url} did not answer within {self.timeout:g} s") from None
+            except aiohttp.ClientError as exc:
+                raise CosignerConnectionError(
+                    f"cannot reach the cosigner at {url}: {type(exc).__name__}: {exc}") from None
+        logger.debug("POST %s -> HTTP %d in %.1f ms", path, status, (time.perf_counter() - started) * 1e3)
+        if 200 <= status < 300:
+            try:
+                payload = json.loads(raw)
+            except ValueError:
+                raise CosignerBadResponse(
+                    f"cosigner {url} answered HTTP {status} with a body that is not JSON", status) from None
+            return parse_guardian_signature(payload)
+        message = _backend_message(raw)
+        detail = f" (service status {message!r})" if message is not None else ""
+        text = f"cosigner {url} refused to sign: HTTP {status}{detail}"
+        if status == 429:
+            raise CosignerRateLimited(text, status, message, retry_after)
+        if status >= 500:
+            raise CosignerServerError(text, status, message, retry_after)
+        raise CosignerRejected(text, status, message)
+
+
+
+def _log_retry(path: str, state: RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome is not None else None
+    status = getattr(exc, "status", None)
+    wait = state.next_action.sleep if state.next_action is not None else 0.0
+    logger.warning("POST %s attempt %d failed (%s%s); retrying in %.2f s", path, state.attempt_number,
+                   type(exc).__name__, "" if status is None else f", HTTP {status}", wait)
 
 
 async def _read_limited(response: aiohttp.ClientResponse) -> bytes:
@@ -240,6 +351,6 @@ async def _read_limited(response: aiohttp.ClientResponse) -> bytes:
     async for chunk in response.content.iter_chunked(1 << 14):
         size += len(chunk)
         if size > _MAX_RESPONSE_BYTES:
-            raise CosignerError(f"cosigner answer is larger than {_MAX_RESPONSE_BYTES} bytes")
+            raise CosignerBadResponse(f"cosigner answer is larger than {_MAX_RESPONSE_BYTES} bytes", response.status)
         chunks.append(chunk)
     return b"".join(chunks)

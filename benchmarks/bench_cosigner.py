@@ -1,0 +1,161 @@
+"""Throughput of session signing with a remote guardian (the Argent cosigner) over HTTP.
+
+A loopback aiohttp cosigner answers every ``/cosigner/signSession`` after 50 ms (it recomputes the
+transaction hash from the body and signs, like the real service); it runs in its own process on
+127.0.0.1, as a remote service would, and stops with the run. The client —
+:func:`~xsessions_core.sessions.sign_transactions_async` with an
+:class:`~xsessions_core.sessions.argent_cosigner.ArgentCosigner` — runs on one thread with 128
+requests in flight; the latency is hidden, not serialised. Goal: >= 1,000 transactions/s.
+
+The fault run has 2 % of the answers HTTP 503 and 1 % never answered in time (the client times out
+after 1 s and retries): every transaction must end signed (equal to the local-guardian signature)
+or with a typed :class:`~xsessions_core.errors.CosignerError`, none lost, duplicated or reordered.
+
+Run ``python benchmarks/bench_cosigner.py [n]`` for the numbers, or
+``pytest benchmarks/bench_cosigner.py`` for a pytest-benchmark timing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import random
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_sessions import BOUNDS, GUARDIAN_KEY, make_calls, make_session  # noqa: E402
+from loopback import AsyncLoopbackServer, Reply, cosigner_sign_session  # noqa: E402
+
+from xsessions_core.errors import CosignerError  # noqa: E402
+from xsessions_core.relayer import SessionSigner  # noqa: E402
+from xsessions_core.sessions import LocalGuardian, sign_transactions_async  # noqa: E402
+from xsessions_core.sessions.argent_cosigner import ArgentCosigner  # noqa: E402
+
+LATENCY = 0.05
+CONCURRENCY = 128
+PATH = "/cosigner/signSession"
+
+
+def transactions(n: int) -> list[dict[str, Any]]:
+    return [{"calls": make_calls(i), "nonce": i, "resource_bounds": BOUNDS} for i in range(n)]
+
+
+def cosigner_routes(fault_rate_503: float = 0.0, fault_rate_timeout: float = 0.0, seed: int = 7) -> dict[str, Any]:
+    """The 50 ms cosigner, with optional random faults (a seeded generator: the same run each time)."""
+    sign = cosigner_sign_session(GUARDIAN_KEY)
+    rng = random.Random(seed)
+
+    def handle(body: Any) -> Any:
+        roll = rng.random()
+        if roll < fault_rate_503:
+            return Reply(503, {"status": "unavailable"}, delay=LATENCY)
+        if roll < fault_rate_503 + fault_rate_timeout:
+            return Reply(200, sign(body), delay=2.0)
+        return Reply(200, sign(body), delay=LATENCY)
+
+    return {PATH: handle}
+
+
+def _serve(conn: Connection, fault_rate_503: float, fault_rate_timeout: float) -> None:
+    """Child process: serve the cosigner until the parent says stop, then report the request count."""
+    async def serve() -> None:
+        async with AsyncLoopbackServer(cosigner_routes(fault_rate_503, fault_rate_timeout)) as server:
+            conn.send(server.url)
+            await asyncio.get_running_loop().run_in_executor(None, conn.recv)
+            conn.send(len(server.requests))
+
+    asyncio.run(serve())
+
+
+@contextmanager
+def cosigner_process(fault_rate_503: float = 0.0, fault_rate_timeout: float = 0.0) -> Iterator[tuple[str, list[int]]]:
+    """A loopback cosigner in a child process: yields its URL and a list that receives the number of
+    requests it served when the block ends."""
+    parent, child = multiprocessing.get_context("fork").Pipe()
+    process = multiprocessing.get_context("fork").Process(
+        target=_serve, args=(child, fault_rate_503, fault_rate_timeout), daemon=True)
+    process.start()
+    served: list[int] = []
+    try:
+        if not parent.poll(30):
+            raise RuntimeError("the loopback cosigner did not start")
+        yield parent.recv(), served
+        parent.send("stop")
+        if parent.poll(30):
+            served.append(parent.recv())
+    finally:
+        process.join(timeout=10)
+        if process.is_alive():
+            process.terminate()
+            process.join()
+
+
+async def run(n: int, url: str, *, timeout: float = 10.0) -> tuple[list[Any], float]:
+    """Sign ``n`` transactions through the cosigner at ``url`` (after a warm-up of one full window
+    that opens the pool's connections): (results, seconds)."""
+    session = make_session()
+    txs = transactions(n)
+    async with ArgentCosigner(url, None, timeout=timeout, max_concurrency=CONCURRENCY,
+                              verify_signature=False, max_attempts=4, backoff=0.05, max_backoff=1.0) as cosigner:
+        await sign_transactions_async(session, None, txs[:CONCURRENCY], cosigner, concurrency=CONCURRENCY)
+        start = time.perf_counter()
+        results = await sign_transactions_async(session, None, txs, cosigner, concurrency=CONCURRENCY)
+        elapsed = time.perf_counter() - start
+    return results, elapsed
+
+
+def measure(n: int, fault_rate_503: float = 0.0, fault_rate_timeout: float = 0.0,
+            timeout: float = 10.0) -> tuple[list[Any], float, int]:
+    """:func:`run` against a fresh cosigner process: (results, seconds, requests served, warm-up included)."""
+    with cosigner_process(fault_rate_503, fault_rate_timeout) as (url, served):
+        results, elapsed = asyncio.run(run(n, url, timeout=timeout))
+    return results, elapsed, served[0] if served else -1
+
+
+def check(results: list[Any], n: int) -> dict[str, int]:
+    """Every result is the expected signature of its own transaction or a typed cosigner error."""
+    expected = SessionSigner(make_session(), None, LocalGuardian(GUARDIAN_KEY)).sign_transactions(transactions(n))
+    assert len(results) == n, "a transaction was lost or duplicated"
+    counts = {"signed": 0, "typed_error": 0}
+    for result, want in zip(results, expected):
+        if isinstance(result, CosignerError):
+            counts["typed_error"] += 1
+        else:
+            assert result == want, "a signature is not the one of its transaction (reordered?)"
+            counts["signed"] += 1
+    signed = [tuple(r) for r in results if not isinstance(r, CosignerError)]
+    assert len(set(signed)) == len(signed), "duplicated signature"
+    return counts
+
+
+def test_cosigner_throughput(benchmark: Any) -> None:
+    """pytest-benchmark: 512 transactions through the 50 ms cosigner at concurrency 128."""
+    with cosigner_process() as (url, _):
+        results = benchmark.pedantic(lambda: asyncio.run(run(512, url))[0], rounds=1, iterations=1)
+    assert check(results, 512)["signed"] == 512
+
+
+def main() -> None:
+    import warnings
+
+    warnings.simplefilter("ignore", RuntimeWarning)
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    results, elapsed, served = measure(n)
+    print(f"50 ms cosigner, concurrency {CONCURRENCY}, one thread: {n} tx in {elapsed:.2f} s = "
+          f"{n / elapsed:,.0f} tx/s ({served} requests) {check(results, n)}")
+    results, elapsed, served = measure(n, 0.02, 0.01, timeout=1.0)
+    print(f"with 2% 503 and 1% timeouts (1 s, up to 4 attempts): {n} tx in {elapsed:.2f} s = "
+          f"{n / elapsed:,.0f} tx/s ({served} requests) {check(results, n)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""Session signing at volume with a remote guardian (the Argent cosigner or any :class:`Cosigner`).
+
+:func:`sign_transactions_async` takes the transaction mappings
+:meth:`~xsessions_core.relayer.SessionSigner.sign_transactions` takes, validates them, hashes and
+session-signs them in native batches (one backend call each for the transaction hashes, the token
+messages and the session key's signatures), then asks the cosigner for every guardian signature
+concurrently, at most ``concurrency`` at a time, and verifies the guardian signatures in batches in
+a worker thread (the native verifier releases the GIL). While the network answers, the event loop
+keeps signing the next chunk.
+
+It returns one entry per transaction, in input order: the full session-token signature, or the typed
+exception that transaction met (a malformed transaction, a call the session does not allow, a fee
+above the session's limit, a cosigner failure or a guardian signature that does not verify). One bad
+answer fails one transaction, never the batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from typing import Union
+
+from ..crypto import verify_message_signature_batch
+from ..errors import CosignerBadResponse, CosignerError, TransactionError, XSessionsError
+from ..transactions import (
+    Call,
+    InvokeV3Fields,
+    InvokeV3Transaction,
+    execute_calldata_unchecked,
+    invoke_v3_fields,
+    invoke_v3_hashes_unchecked,
+    normalize_calls,
+    parse_execute_calldata,
+)
+from .fee_limits import FeeLimits
+from .guardian import Cosigner, GuardianSignature, GuardianTransactionRequest
+from .objects import Session, SessionKey
+from .token import SessionContext
+
+__all__ = ["SignResult", "prepare_transaction", "sign_transactions_async"]
+
+#: One result of :func:`sign_transactions_async`: the signature array, or the transaction's error.
+SignResult = Union[list[int], XSessionsError]
+
+#: Transactions hashed and session-signed per backend call before the loop lets answers in.
+_CHUNK = 256
+
+
+def prepare_transaction(session: Session, tx: object, index: int) -> tuple[InvokeV3Fields, list[Call]]:
+    """Validate one transaction mapping of ``session``'s account: its invoke v3 fields (not hashed
+    yet) and its calls.
+
+    The mapping has ``calls`` (starknet-py ``Call`` objects or starknet.js dicts) or ``calldata``
+    (``__execute__`` calldata), ``nonce``, ``resource_bounds`` and optionally ``tip``,
+    ``paymaster_data``, ``account_deployment_data``, the DA modes, ``version`` (3 or ``2**128 + 3``),
+    ``proof_facts`` and ``sender_address`` (default: the session's account).
+
+    :raises TransactionError: a malformed transaction (the message names ``transactions[index]``).
+    """
+    if not isinstance(tx, Mapping):
+        raise TransactionError(f"transactions[{index}] must be a mapping of invoke v3 details")
+    if "calls" in tx:
+        calls = normalize_calls(tx["calls"])
+        calldata = execute_calldata_unchecked(calls)
+    elif "calldata" in tx:
+        calldata = list(tx["calldata"])
+        calls = parse_execute_calldata(calldata)
+    else:
+        raise TransactionError(f"transactions[{index}] needs 'calls' or 'calldata'")
+    for key in ("nonce", "resource_bounds"):
+        if key not in tx:
+            raise TransactionError(f"transactions[{index}] is missing {key!r}")
+    get = tx.get
+    fields = invoke_v3_fields(
+        get("sender_address", session.address), calldata, session.chain_id, tx["nonce"], tx["resource_bounds"],
+        get("tip", 0), get("paymaster_data", ()), get("account_deployment_data", ()),
+        get("nonce_data_availability_mode", 0), get("fee_data_availability_mode", 0), get("version", 3),
+        get("proof_facts"),
+    )
+    return fields, calls
+
+
+def _transaction(fields: InvokeV3Fields, sender_text: str) -> InvokeV3Transaction:
+    sender, calldata, chain_id, nonce, bounds, tip, paymaster, deployment, nonce_da, fee_da, version, facts = fields
+    return InvokeV3Transaction(sender, tuple(calldata), chain_id, nonce, bounds, tip, tuple(paymaster),
+                               tuple(deployment), nonce_da, fee_da, version, tuple(facts),
+                               sender_address_text=sender_text)
+
+
+async def sign_transactions_async(
+    session: Session,
+    session_key: SessionKey | None,
+    transactions: Iterable[object],
+    cosigner: Cosigner,
+    *,
+    concurrency: int = 64,
+    cache_authorization: bool = False,
+    account_version: str = "0.4",
+    owner_guid: int | None = None,
+    fee_limits: FeeLimits | None = None,
+) -> list[SignResult]:
+    """Session-token signatures of many invoke v3 transactions, co-signed by a remote guardian.
+
+    :param transactions: the mappings :func:`prepare_transaction` reads.
+    :param cosigner: e.g. an :class:`~xsessions_core.sessions.argent_cosigner.ArgentCosigner`
+        (its own retries and pool apply; every guardian signature is verified here in one batch,
+        so its ``verify_signature`` may be turned off).
+    :param concurrency: co-signing requests in flight at once.
+    :param cache_authorization, account_version, owner_guid: the cache flag
+        (:func:`~xsessions_core.sessions.token.cache_flag_for`).
+    :param fee_limits: refuse transactions whose maximum fee is above these limits (e.g.
+        :meth:`FeeLimits.from_session`), before signing them.
+    :return: per transaction, in input order: the signature array, or the exception for that
+        transaction (:class:`TransactionError`, :class:`~xsessions_core.errors.PolicyViolation`,
+        a :class:`CosignerError` subclass).
+    :raises SessionError: the session or key is unusable (nothing is signed).
+    :raises ValueError: ``concurrency`` is not a positive int.
+    """
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ValueError(f"concurrency must be an int >= 1, got {concurrency!r}")
+    if fee_limits is not None and not isinstance(fee_limits, FeeLimits):
+        raise TypeError(f"fee_limits must be FeeLimits, got {type(fee_limits).__name__}")
+    ctx = SessionContext(session, session_key, cache_authorization=cache_authorization,
+                         account_version=account_version, owner_guid=owner_guid)
+    items = list(transactions)
+    results: list[SignResult | None] = [None] * len(items)
+    ready: list[tuple[int, InvokeV3Fields, list[int], str]] = []
+    for i, tx in enumerate(items):
+        try:
+            fields, calls = prepare_transaction(session, tx, i)
+            proofs = ctx.proofs_felts(calls)
+            if fee_limits is not None:
+                fee_limits.check_resource_bounds(fields[4], fields[5], what=f"transactions[{i}] max fee")
+        except XSessionsError as exc:
+            results[i] = exc
+            continue
+        sender = tx.get("sender_address") if isinstance(tx, Mapping) else None
+        ready.append((i, fields, proofs, sender if isinstance(sender, str) else session.address_hex))
+
+    queue: asyncio.Queue[tuple[int, int, int, tuple[int, int], InvokeV3Transaction] | None] = asyncio.Queue(
+        maxsize=2 * concurrency)
+    answers: list[tuple[int, int, tuple[int, int], GuardianSignature]] = []
+    checks: list[asyncio.Future[None]] = []
+    proofs_of = {i: proofs for i, _, proofs, _ in ready}
+
+    async def produce() -> None:
+        try:
+            for start in range(0, len(ready), _CHUNK):
+                chunk = ready[start:start + _CHUNK]
+                hashes = invoke_v3_hashes_unchecked([fields for _, fields, _, _ in chunk])
+                messages = ctx.token_message_hashes(hashes)
+                signatures = ctx.sign_token_messages(messages)
+                for (i, fields, _, sender), h, m, sig in zip(chunk, hashes, messages, signatures):
+                    await queue.put((i, h, m, sig, _transaction(fields, sender)))
+        finally:  # the workers stop even if signing failed
+            for _ in range(concurrency):
+                await queue.put(None)
+
+    async def finish(batch: list[tuple[int, int, tuple[int, int], GuardianSignature]]) -> None:
+        """Verify a batch of guardian signatures (natively in a worker thread, without the GIL) and
+        assemble the signature arrays."""
+        valid = await asyncio.to_thread(
+            verify_message_signature_batch, [(m, (g.r, g.s), g.public_key) for _, m, _, g in batch])
+        for (i, _, signature, guardian), ok in zip(batch, valid):
+            results[i] = ctx.assemble(signature, guardian, proofs_of[i]) if ok else CosignerBadResponse(
+                f"transactions[{i}]: the guardian signature does not verify over the session-token message")
+
+    def answered(i: int, message: int, signature: tuple[int, int], guardian: object) -> None:
+        if not isinstance(guardian, GuardianSignature):
+            results[i] = CosignerBadResponse(f"the cosigner returned {type(guardian).__name__}, not a GuardianSignature")
+            return
+        answers.append((i, message, signature, guardian))
+        if len(answers) >= _CHUNK:
+            checks.append(asyncio.ensure_future(finish(answers[:])))
+            answers.clear()
+
+    async def cosign() -> None:
+        while (item := await queue.get()) is not None:
+            i, tx_hash, message, signature, transaction = item
+            request = GuardianTransactionRequest(ctx.guardian_session_info(signature), tx_hash, transaction)
+            try:
+                answered(i, message, signature, await cosigner.sign_session_transaction(request))
+            except XSessionsError as exc:
+                results[i] = exc
+            except Exception as exc:  # a third-party cosigner's own failure: typed, for this transaction only
+                results[i] = CosignerError(f"the cosigner raised {type(exc).__name__}: {exc}")
+
+    await asyncio.gather(produce(), *(cosign() for _ in range(concurrency)))
+    await asyncio.gather(*checks, finish(answers))
+    assert all(r is not None for r in results)
+    return [r for r in results if r is not None]
