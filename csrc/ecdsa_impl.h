@@ -317,35 +317,50 @@ XS_INLINE size_t xs_prep_entry(int w, int j) {
     return ((size_t)w * XS_PREP_PER + (size_t)(j - 1)) * sizeof(xs_ge);
 }
 
-/* The table of Q' = (px, py) on y^2 = x^3 + a*x + b (Q' of prime order n, so no sum below meets
- * infinity): the window bases 32^w * Q' by doublings in Jacobian coordinates and one shared
- * inversion, then the multiples 2..16 of all 51 bases in affine coordinates, step by step, each
- * step sharing one inversion across the windows (xs_ge_add_batch_var). */
+/* The table is filled in passes of up to XS_PREP_PASS windows (this bounds the stack): the
+ * doublings give 1, 2, 4, 8 and 16 times each window base (Jacobian, one shared inversion), then
+ * two rounds of affine sums j = k + l, each round's sums sharing one inversion
+ * (xs_ge_add_batch_var) and using only multiples known before the round. */
+#define XS_PREP_PASS 26
+static const unsigned char xs_prep_sums[11][3] = {   /* {j, k, l}: j*B = k*B + l*B */
+    {3, 2, 1}, {5, 4, 1}, {6, 4, 2}, {9, 8, 1}, {10, 8, 2}, {12, 8, 4},
+    {7, 6, 1}, {11, 10, 1}, {13, 12, 1}, {14, 12, 2}, {15, 12, 3}};
+static const int xs_prep_rounds[3] = {0, 6, 11};     /* round r: sums [rounds[r], rounds[r+1]) */
+
+/* The table of Q' = (px, py) on y^2 = x^3 + a*x + b. Q' has prime order n, so no doubling or
+ * sum below meets infinity or two equal points. */
 static void xs_prepared_table_var(unsigned char *tab, const xs_fe *px, const xs_fe *py,
                                   const xs_fe *a) {
-    xs_gej jb[XS_PREP_WIN];
-    xs_ge base[XS_PREP_WIN], acc[XS_PREP_WIN];
-    const xs_ge *tp[XS_PREP_WIN];
-    unsigned char inf[XS_PREP_WIN];
-    int w, j, i;
-    jb[0].x = *px; jb[0].y = *py; xs_fe_set_limbs(&jb[0].z, XS_FE_ONE_M); jb[0].inf = 0;
-    for (w = 1; w < XS_PREP_WIN; w++) {
-        jb[w] = jb[w - 1];
-        for (i = 0; i < 5; i++) xs_gej_dbl_var(&jb[w], &jb[w], a);
-        XS_VERIFY_CHECK(!jb[w].inf);
-    }
-    xs_gej_batch_to_ge_var(base, jb, XS_PREP_WIN);
-    for (w = 0; w < XS_PREP_WIN; w++) {
-        acc[w] = base[w];
-        tp[w] = &base[w];
-        inf[w] = 0;
-        memcpy(tab + xs_prep_entry(w, 1), &acc[w], sizeof acc[w]);
-    }
-    for (j = 2; j <= XS_PREP_PER; j++) {
-        xs_ge_add_batch_var(acc, inf, tp, XS_PREP_WIN, a);
-        for (w = 0; w < XS_PREP_WIN; w++) {
-            XS_VERIFY_CHECK(!inf[w]);
-            memcpy(tab + xs_prep_entry(w, j), &acc[w], sizeof acc[w]);
+    xs_gej pw[5 * XS_PREP_PASS], cur;
+    xs_ge acc[6 * XS_PREP_PASS], src[6 * XS_PREP_PASS];
+    const xs_ge *tp[6 * XS_PREP_PASS];
+    unsigned char inf[6 * XS_PREP_PASS];
+    int w0, nw, w, i, r, o;
+    size_t m;
+    cur.x = *px; cur.y = *py; xs_fe_set_limbs(&cur.z, XS_FE_ONE_M); cur.inf = 0;
+    for (w0 = 0; w0 < XS_PREP_WIN; w0 += nw) {
+        nw = XS_PREP_WIN - w0 < XS_PREP_PASS ? XS_PREP_WIN - w0 : XS_PREP_PASS;
+        pw[0] = cur;                                  /* 32^w0 * Q' */
+        for (i = 1; i < 5 * nw; i++) xs_gej_dbl_var(&pw[i], &pw[i - 1], a);
+        xs_gej_dbl_var(&cur, &pw[5 * nw - 1], a);     /* the next pass's first window base */
+        xs_gej_batch_to_ge_var(acc, pw, 5 * nw);
+        for (w = 0; w < nw; w++)
+            for (i = 0; i < 5; i++)
+                memcpy(tab + xs_prep_entry(w0 + w, 1 << i), &acc[5 * w + i], sizeof(xs_ge));
+        for (r = 0; r < 2; r++) {
+            for (o = xs_prep_rounds[r], m = 0; o < xs_prep_rounds[r + 1]; o++)
+                for (w = 0; w < nw; w++, m++) {
+                    memcpy(&acc[m], tab + xs_prep_entry(w0 + w, xs_prep_sums[o][1]), sizeof(xs_ge));
+                    memcpy(&src[m], tab + xs_prep_entry(w0 + w, xs_prep_sums[o][2]), sizeof(xs_ge));
+                    tp[m] = &src[m];
+                    inf[m] = 0;
+                }
+            xs_ge_add_batch_var(acc, inf, tp, m, a);
+            for (o = xs_prep_rounds[r], m = 0; o < xs_prep_rounds[r + 1]; o++)
+                for (w = 0; w < nw; w++, m++) {
+                    XS_VERIFY_CHECK(!inf[m]);
+                    memcpy(tab + xs_prep_entry(w0 + w, xs_prep_sums[o][0]), &acc[m], sizeof(xs_ge));
+                }
         }
     }
 }
