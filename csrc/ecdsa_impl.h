@@ -469,11 +469,14 @@ static int xs_ecdsa_verify_finish_var(xs_verify_ctx *c, const xs_fe *inv) {
     return xs_fe_equal(&l, &m);
 }
 
-/* Montgomery w = s^-1 (0 if s == 0 mod n). */
+/* Montgomery w = s^-1 (0 if s == 0 mod n); s is public: variable-time inversion. */
 static void xs_ecdsa_w_var(xs_scalar *wm, const unsigned char *s32) {
-    xs_limbs_from_be32(wm->n, s32);
-    xs_scalar_to_mont(wm, wm);
-    xs_scalar_mont_inv(wm, wm);
+    xs_scalar s;
+    xs_limbs_from_be32(s.n, s32);
+    xs_scalar_to_mont(wm, &s);
+    xs_scalar_from_mont(&s, wm);                      /* s mod n */
+    xs_scalar_inv_var(&s, &s);
+    xs_scalar_to_mont(wm, &s);
 }
 
 static int xs_ecdsa_verify_var(const unsigned char *z32, const unsigned char *r32,

@@ -465,6 +465,29 @@ static void test_scalar(int iters) {
         xs_scalar_from_mont(&c, &c);
         CHECK(memcmp(c.n, one.n, 32) == 0, "a * a^-1 == 1 mod n (iter %d)", i);
     }
+    {   /* variable-time plain inverse == Fermat inverse: random values and edges */
+        int bad = 0;
+        for (i = 0; i < 4 * iters + 8; i++) {
+            unsigned char b32[32];
+            xs_scalar want, got;
+            if (i == 0) memset(b32, 0, 32);
+            else if (i == 1) { memset(b32, 0, 32); b32[31] = 1; }
+            else if (i == 2) { memset(b32, 0, 32); b32[31] = 2; }
+            else if (i == 3) h32(b32, HEX_N_1);
+            else if (i == 4) h32(b32, HEX_2_251_1);
+            else if (i == 5) { memset(b32, 0, 32); b32[0] = 0x08; }                 /* 2^251 */
+            else if (i == 6) { memset(b32, 0, 32); b32[31 - 8 * (int)(rnd64() % 4)] = 0x80; }
+            else if (i == 7) { h32(b32, HEX_N_1); b32[31] -= 1; }                   /* n - 2 */
+            else { rnd_bytes(b32, 32); b32[0] &= (unsigned char)(i & 1 ? 0x07 : 0x00); }
+            xs_limbs_from_be32(a.n, b32);
+            xs_scalar_to_mont(&b, &a);
+            xs_scalar_mont_inv(&b, &b);
+            xs_scalar_from_mont(&want, &b);
+            xs_scalar_inv_var(&got, &a);
+            if (memcmp(want.n, got.n, 32) != 0) bad++;
+        }
+        CHECK(bad == 0, "scalar_inv_var == Fermat inverse (%d differ)", bad);
+    }
 }
 
 /* ------------------------------------------------------------------ group */
