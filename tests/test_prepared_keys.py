@@ -242,7 +242,7 @@ def test_shared_prepared_key_across_threads() -> None:
 
 _CI = os.environ.get("CI", "").lower() == "true"
 # Few examples (each signs and verifies on the slow Python backend too); derandomised in CI.
-PROPERTY = settings(max_examples=12, deadline=None, derandomize=_CI, database=None if _CI else settings.default.database,
+PROPERTY = settings(max_examples=12, deadline=None, derandomize=_CI, database=None if _CI else settings().database,
                     suppress_health_check=[HealthCheck.too_slow])
 KEYS = st.one_of(st.sampled_from([1, 2, N - 1, M251 - 1]), st.integers(1, N - 1))
 HASHES_Z = st.one_of(st.sampled_from([0, 1, M251 - 1]), st.integers(0, M251 - 1))
