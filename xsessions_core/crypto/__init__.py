@@ -15,6 +15,10 @@ Two interchangeable backends compute the results, bit for bit identical:
 :class:`~xsessions_core.errors.NativeBackendError` if the extension is missing); unset means
 native when the extension imports, else Python. :data:`BACKEND` names the active one.
 
+A key that verifies many signatures (a session key, a guardian) can be prepared once with
+:func:`prepare_public_key`; the resulting :class:`PreparedPublicKey` is accepted wherever a public
+key is verified against, with the same verdicts, at about 0.4x the cost per verification.
+
 Divergences from starknet.js kept on purpose (PROTOCOL §1.5, §1.6):
 
 * Poseidon rejects inputs ``>= p`` (starknet.js silently reduces them).
