@@ -245,6 +245,61 @@ def test_verify_batch(benchmark: Any, impl: str) -> None:
     assert all(result)
 
 
+# --------------------------------------------------------------------------- prepared public keys
+# A relayer verifies many signatures per key (session keys, guardians) over many keys: the items
+# cycle over 256 signatures by PREP_NKEYS distinct keys (item i by key i % PREP_NKEYS), so that
+# the single calls and the batches see the same inputs and the prepared tables (52 KB each) do not
+# all sit in the L1/L2 cache. An int-key and a prepared-key entry of each backend share a group.
+
+PREP_NKEYS = 16
+_PREP_PRIVS = [KEY + 7919 * k for k in range(PREP_NKEYS)]
+PREP_PUBS = [crypto.private_to_stark_key(d) for d in _PREP_PRIVS]
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", RuntimeWarning)
+    _PREP_SIGS = [crypto.message_signature_batch(ZS[k::PREP_NKEYS], d) for k, d in enumerate(_PREP_PRIVS)]
+PREP_ITEMS = [(z, _PREP_SIGS[i % PREP_NKEYS][i // PREP_NKEYS], i % PREP_NKEYS) for i, z in enumerate(ZS)]
+KEY_KINDS = pytest.mark.parametrize("key", ["int", "prepared"])
+
+
+def _prep_items(key: str) -> list[tuple[int, tuple[int, int], int | crypto.PreparedPublicKey]]:
+    """PREP_ITEMS with int keys, or with prepared keys whose tables for the active backend are
+    built here (not timed: preparing is a one-time cost per key, timed on its own below)."""
+    if key == "int":
+        return [(z, sig, PREP_PUBS[k]) for z, sig, k in PREP_ITEMS]
+    prepared = [crypto.prepare_public_key(q) for q in PREP_PUBS]
+    return [(z, sig, prepared[k]) for z, sig, k in PREP_ITEMS]
+
+
+@OURS_ONLY
+@KEY_KINDS
+def test_verify_prepared_key(benchmark: Any, impl: str, key: str) -> None:
+    """One verification per call, going round PREP_ITEMS; ``key`` = int or prepared."""
+    items = itertools.cycle(_prep_items(key))
+    benchmark.extra_info["key"] = key
+    fn = lambda: crypto.verify_message_signature(*next(items))  # noqa: E731
+    assert _run(benchmark, f"verify: int vs prepared key ({PREP_NKEYS} keys)", fn) is True
+
+
+@OURS_ONLY
+@KEY_KINDS
+def test_verify_batch_prepared_key(benchmark: Any, impl: str, key: str) -> None:
+    """One batch call over the 256 PREP_ITEMS; ``key`` = int or prepared."""
+    items = _prep_items(key)
+    benchmark.group = f"verify batch of {BATCH}: int vs prepared key ({PREP_NKEYS} keys)"
+    benchmark.extra_info["items"] = BATCH
+    benchmark.extra_info["key"] = key
+    result = benchmark.pedantic(crypto.verify_message_signature_batch, args=(items,), warmup_rounds=1,
+                                rounds=3 if impl == "python" else 10)
+    assert all(result)
+
+
+@OURS_ONLY
+def test_prepare_public_key(benchmark: Any, impl: str) -> None:
+    """The one-time cost of a prepared key (compare with one verification above)."""
+    pubs = itertools.cycle(PREP_PUBS)
+    _run(benchmark, "prepare_public_key (once per key)", lambda: crypto.prepare_public_key(next(pubs)))
+
+
 # --------------------------------------------------------------------------- call overhead, one-time costs
 
 

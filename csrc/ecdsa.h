@@ -43,4 +43,36 @@ static int xs_ecdsa_verify_var(const unsigned char *z32, const unsigned char *r3
 static void xs_ecdsa_verify_batch_var(unsigned char *results, const unsigned char *items,
                                       size_t n);
 
+/* Prepared public keys: a per-key table for the variable-base multiplication u2*Q' of
+ * verification (ecdsa_impl.h), kept in a caller-provided buffer of XS_PREPARED_KEY_BYTES bytes
+ * (any alignment; read and written with memcpy). Layout (host byte order, same build only):
+ *   [0, 8)    XS_PREP_MAGIC
+ *   [8]       1 if pub is the x of a curve point, else 0 (then every verification fails)
+ *   [16, 48)  pub, 32 bytes big-endian
+ *   [48, 80)  t = x^3 + x + beta (Montgomery xs_fe)
+ *   [80, ...) XS_PREP_WIN x XS_PREP_PER affine points (xs_ge): entry [w][j-1] = j*32^w*Q'
+ *             on E_t, for the signed 5-bit digits j in [-16, 16] of u2 (the sign flips y).
+ * With the table, u2*Q' is about 50 mixed additions and no doublings (the plain path: 252
+ * doublings and about 42 additions). */
+#define XS_PREP_WIN 51                 /* 5-bit windows: 255 bits, u2 < n < 2^252 */
+#define XS_PREP_PER 16                 /* |digit| = 1..16 */
+#define XS_PREP_MAGIC "xsprep1"
+#define XS_PREP_VALID 8
+#define XS_PREP_PUB 16
+#define XS_PREP_T 48
+#define XS_PREP_TABLE 80
+#define XS_PREPARED_KEY_BYTES (XS_PREP_TABLE + XS_PREP_WIN * XS_PREP_PER * 64)   /* 52304 */
+
+/* Fills out (XS_PREPARED_KEY_BYTES) for the stark key pub (< p). Returns 1 if pub is the x of a
+ * curve point, 0 if not (the buffer is still valid: every verification with it gives 0).
+ * Variable time (public data). */
+static int xs_ecdsa_prepare_var(unsigned char *out, const unsigned char *pub32);
+/* == xs_ecdsa_verify_var(z, r, s, pub) for the pub that prepared was made from. */
+static int xs_ecdsa_verify_prepared_var(const unsigned char *z32, const unsigned char *r32,
+                                        const unsigned char *s32, const unsigned char *prepared);
+/* results[i] = xs_ecdsa_verify_prepared_var(items[96i..]: z, r, s, keys[i]) for i < n, sharing
+ * the inversions across items as xs_ecdsa_verify_batch_var does. */
+static void xs_ecdsa_verify_batch_prepared_var(unsigned char *results, const unsigned char *items,
+                                               const unsigned char *const *keys, size_t n);
+
 #endif /* XS_ECDSA_H */

@@ -259,36 +259,173 @@ static void xs_ecdsa_sign_batch_s(unsigned char *sigs, const unsigned char *msgs
 /* Verification state between the two stages of xs_ecdsa_verify_var (see below). */
 typedef struct { xs_fe t, rf, tzb, prod; xs_gej A, B; } xs_verify_ctx;
 
-/* Stage 1, given wm = s^-1 (Montgomery; 0 if s == 0 mod n): u1*G, u2*Q' and the product
- * prod = Z_A * t * Z_B to invert. Returns 0 or 1 when decided, -1 when the caller must pass
- * prod^-1 to xs_ecdsa_verify_finish_var. */
-static int xs_ecdsa_verify_start_var(xs_verify_ctx *c, const unsigned char *z32,
-                                     const unsigned char *r32, const xs_scalar *wm,
-                                     const unsigned char *pub32) {
-    xs_scalar z, r, w, u1, u2;
-    xs_fe x, t2, qx, beta;
+/* u1 = z*w and u2 = r*w (plain) given wm = s^-1 (Montgomery; 0 if s == 0 mod n). Returns 0 when
+ * w is out of range (cairo-lang: 1 <= w < 2^251), else 1. */
+static int xs_ecdsa_verify_scalars_var(xs_scalar *u1, xs_scalar *u2, const unsigned char *z32,
+                                       const unsigned char *r32, const xs_scalar *wm) {
+    xs_scalar z, r, w;
     xs_limbs_from_be32(z.n, z32);
     xs_limbs_from_be32(r.n, r32);
     xs_scalar_from_mont(&w, wm);                      /* plain w */
     if (xs_scalar_is_zero(&w) || !xs_scalar_lt_2_251(&w)) return 0;
-    xs_scalar_mont_mul(&u1, &z, wm);                  /* plain * mont = plain product */
-    xs_scalar_mont_mul(&u2, &r, wm);
-    xs_ecmult_gen_var(&c->A, &u1);
-    /* t = x^3 + x + beta; Q' = (t*x, t^2) on E_t with a = t^2 */
-    xs_fe_from_be32(&x, pub32);
-    xs_fe_set_limbs(&beta, XS_FE_BETA_M);
-    xs_fe_sqr(&c->t, &x); xs_fe_mul(&c->t, &c->t, &x); xs_fe_add(&c->t, &c->t, &x);
-    xs_fe_add(&c->t, &c->t, &beta);
-    XS_VERIFY_CHECK(!xs_fe_is_zero(&c->t));   /* E has odd order: no 2-torsion */
-    xs_fe_sqr(&t2, &c->t);
-    xs_fe_mul(&qx, &c->t, &x);
-    xs_ecmult_var(&c->B, &qx, &t2, &u2, &t2);
+    xs_scalar_mont_mul(u1, &z, wm);                   /* plain * mont = plain product */
+    xs_scalar_mont_mul(u2, &r, wm);
+    return 1;
+}
+
+/* End of stage 1, with c->A, c->B and c->t set: the product prod = Z_A * t * Z_B to invert. */
+static int xs_ecdsa_verify_product_var(xs_verify_ctx *c, const unsigned char *r32) {
     if (c->B.inf) return 0;
     xs_fe_from_be32(&c->rf, r32);
     /* one inversion for Z_A, t*Z_B */
     xs_fe_mul(&c->tzb, &c->t, &c->B.z);               /* t*Z_B */
     if (!c->A.inf) xs_fe_mul(&c->prod, &c->A.z, &c->tzb); else c->prod = c->tzb;
     return -1;
+}
+
+/* t = x^3 + x + beta for the stark key x. */
+static void xs_ecdsa_key_t(xs_fe *t, const xs_fe *x) {
+    xs_fe beta;
+    xs_fe_set_limbs(&beta, XS_FE_BETA_M);
+    xs_fe_sqr(t, x); xs_fe_mul(t, t, x); xs_fe_add(t, t, x);
+    xs_fe_add(t, t, &beta);
+    XS_VERIFY_CHECK(!xs_fe_is_zero(t));   /* E has odd order: no 2-torsion */
+}
+
+/* Stage 1, given wm = s^-1 (Montgomery; 0 if s == 0 mod n): u1*G, u2*Q' and the product
+ * prod = Z_A * t * Z_B to invert. Returns 0 or 1 when decided, -1 when the caller must pass
+ * prod^-1 to xs_ecdsa_verify_finish_var. */
+static int xs_ecdsa_verify_start_var(xs_verify_ctx *c, const unsigned char *z32,
+                                     const unsigned char *r32, const xs_scalar *wm,
+                                     const unsigned char *pub32) {
+    xs_scalar u1, u2;
+    xs_fe x, t2, qx;
+    if (!xs_ecdsa_verify_scalars_var(&u1, &u2, z32, r32, wm)) return 0;
+    xs_ecmult_gen_var(&c->A, &u1);
+    /* t = x^3 + x + beta; Q' = (t*x, t^2) on E_t with a = t^2 */
+    xs_fe_from_be32(&x, pub32);
+    xs_ecdsa_key_t(&c->t, &x);
+    xs_fe_sqr(&t2, &c->t);
+    xs_fe_mul(&qx, &c->t, &x);
+    xs_ecmult_var(&c->B, &qx, &t2, &u2, &t2);
+    return xs_ecdsa_verify_product_var(c, r32);
+}
+
+/* ------------------------------------------------------------------ prepared public keys */
+/* Byte offset of entry [w][j-1] (j = 1..16) in a prepared table. */
+XS_INLINE size_t xs_prep_entry(int w, int j) {
+    return ((size_t)w * XS_PREP_PER + (size_t)(j - 1)) * sizeof(xs_ge);
+}
+
+/* The table is filled in passes of up to XS_PREP_PASS windows (this bounds the stack): the
+ * doublings give 1, 2, 4, 8 and 16 times each window base (Jacobian, one shared inversion), then
+ * two rounds of affine sums j = k + l, each round's sums sharing one inversion
+ * (xs_ge_add_batch_var) and using only multiples known before the round. */
+#define XS_PREP_PASS 26
+static const unsigned char xs_prep_sums[11][3] = {   /* {j, k, l}: j*B = k*B + l*B */
+    {3, 2, 1}, {5, 4, 1}, {6, 4, 2}, {9, 8, 1}, {10, 8, 2}, {12, 8, 4},
+    {7, 6, 1}, {11, 10, 1}, {13, 12, 1}, {14, 12, 2}, {15, 12, 3}};
+static const int xs_prep_rounds[3] = {0, 6, 11};     /* round r: sums [rounds[r], rounds[r+1]) */
+
+/* The table of Q' = (px, py) on y^2 = x^3 + a*x + b. Q' has prime order n, so no doubling or
+ * sum below meets infinity or two equal points. */
+static void xs_prepared_table_var(unsigned char *tab, const xs_fe *px, const xs_fe *py,
+                                  const xs_fe *a) {
+    xs_gej pw[5 * XS_PREP_PASS], cur;
+    xs_ge acc[6 * XS_PREP_PASS], src[6 * XS_PREP_PASS];
+    const xs_ge *tp[6 * XS_PREP_PASS];
+    unsigned char inf[6 * XS_PREP_PASS];
+    int w0, nw, w, i, r, o;
+    size_t m;
+    cur.x = *px; cur.y = *py; xs_fe_set_limbs(&cur.z, XS_FE_ONE_M); cur.inf = 0;
+    for (w0 = 0; w0 < XS_PREP_WIN; w0 += nw) {
+        nw = XS_PREP_WIN - w0 < XS_PREP_PASS ? XS_PREP_WIN - w0 : XS_PREP_PASS;
+        pw[0] = cur;                                  /* 32^w0 * Q' */
+        for (i = 1; i < 5 * nw; i++) xs_gej_dbl_var(&pw[i], &pw[i - 1], a);
+        xs_gej_dbl_var(&cur, &pw[5 * nw - 1], a);     /* the next pass's first window base */
+        xs_gej_batch_to_ge_var(acc, pw, 5 * nw);
+        for (w = 0; w < nw; w++)
+            for (i = 0; i < 5; i++)
+                memcpy(tab + xs_prep_entry(w0 + w, 1 << i), &acc[5 * w + i], sizeof(xs_ge));
+        for (r = 0; r < 2; r++) {
+            for (o = xs_prep_rounds[r], m = 0; o < xs_prep_rounds[r + 1]; o++)
+                for (w = 0; w < nw; w++, m++) {
+                    memcpy(&acc[m], tab + xs_prep_entry(w0 + w, xs_prep_sums[o][1]), sizeof(xs_ge));
+                    memcpy(&src[m], tab + xs_prep_entry(w0 + w, xs_prep_sums[o][2]), sizeof(xs_ge));
+                    tp[m] = &src[m];
+                    inf[m] = 0;
+                }
+            xs_ge_add_batch_var(acc, inf, tp, m, a);
+            for (o = xs_prep_rounds[r], m = 0; o < xs_prep_rounds[r + 1]; o++)
+                for (w = 0; w < nw; w++, m++) {
+                    XS_VERIFY_CHECK(!inf[m]);
+                    memcpy(tab + xs_prep_entry(w0 + w, xs_prep_sums[o][0]), &acc[m], sizeof(xs_ge));
+                }
+        }
+    }
+}
+
+/* Signed 5-bit digits of k (plain, < 2^254): k = sum d[w] * 32^w, d[w] in [-15, 16]. */
+static void xs_recode_signed5_var(int *d, const xs_scalar *k) {
+    int w, carry = 0;
+    for (w = 0; w < XS_PREP_WIN; w++) {
+        int pos = 5 * w, limb = pos >> 6, sh = pos & 63, v;
+        uint64_t bits = k->n[limb] >> sh;
+        if (sh > 59 && limb < 3) bits |= k->n[limb + 1] << (64 - sh);
+        v = (int)(bits & 31) + carry;
+        carry = v > 16;
+        d[w] = v - (carry << 5);
+    }
+    XS_VERIFY_CHECK(carry == 0);
+}
+
+/* r = k*Q' from a prepared table (k plain < 2^254; a as for xs_prepared_table_var): one mixed
+ * addition per nonzero digit. */
+static void xs_ecmult_prepared_var(xs_gej *r, const unsigned char *tab, const xs_scalar *k,
+                                   const xs_fe *a) {
+    int d[XS_PREP_WIN], w;
+    xs_ge t;
+    xs_recode_signed5_var(d, k);
+    r->inf = 1;
+    for (w = 0; w < XS_PREP_WIN; w++) {
+        if (!d[w]) continue;
+        memcpy(&t, tab + xs_prep_entry(w, d[w] > 0 ? d[w] : -d[w]), sizeof t);
+        if (d[w] < 0) xs_fe_neg(&t.y, &t.y);
+        xs_gej_add_ge_a_var(r, r, &t, a);
+    }
+}
+
+static int xs_ecdsa_prepare_var(unsigned char *out, const unsigned char *pub32) {
+    xs_fe x, t, t2, qx;
+    memset(out, 0, XS_PREPARED_KEY_BYTES);
+    memcpy(out, XS_PREP_MAGIC, 8);
+    memcpy(out + XS_PREP_PUB, pub32, 32);
+    xs_fe_from_be32(&x, pub32);
+    xs_ecdsa_key_t(&t, &x);
+    /* t not a square: x is not on the curve and every verification fails (see the top) */
+    if (!xs_fe_is_square_var(&t)) return 0;
+    out[XS_PREP_VALID] = 1;
+    memcpy(out + XS_PREP_T, &t, sizeof t);
+    xs_fe_sqr(&t2, &t);
+    xs_fe_mul(&qx, &t, &x);
+    xs_prepared_table_var(out + XS_PREP_TABLE, &qx, &t2, &t2);
+    return 1;
+}
+
+/* Stage 1 of xs_ecdsa_verify_start_var with a prepared key. Keys off the curve give 0, as the
+ * plain path does (it reaches the same verdict through L^2 != M^2 t, see the top). */
+static int xs_ecdsa_verify_start_prepared_var(xs_verify_ctx *c, const unsigned char *z32,
+                                              const unsigned char *r32, const xs_scalar *wm,
+                                              const unsigned char *prepared) {
+    xs_scalar u1, u2;
+    xs_fe t2;
+    if (!xs_ecdsa_verify_scalars_var(&u1, &u2, z32, r32, wm)) return 0;
+    if (prepared[XS_PREP_VALID] != 1 || memcmp(prepared, XS_PREP_MAGIC, 8) != 0) return 0;
+    xs_ecmult_gen_var(&c->A, &u1);
+    memcpy(&c->t, prepared + XS_PREP_T, sizeof c->t);
+    xs_fe_sqr(&t2, &c->t);
+    xs_ecmult_prepared_var(&c->B, prepared + XS_PREP_TABLE, &u2, &t2);
+    return xs_ecdsa_verify_product_var(c, r32);
 }
 
 /* Stage 2, given inv = prod^-1. */
@@ -332,44 +469,67 @@ static int xs_ecdsa_verify_finish_var(xs_verify_ctx *c, const xs_fe *inv) {
     return xs_fe_equal(&l, &m);
 }
 
+/* Montgomery w = s^-1 (0 if s == 0 mod n); s is public: variable-time inversion. */
+static void xs_ecdsa_w_var(xs_scalar *wm, const unsigned char *s32) {
+    xs_scalar s;
+    xs_limbs_from_be32(s.n, s32);
+    xs_scalar_to_mont(wm, &s);
+    xs_scalar_from_mont(&s, wm);                      /* s mod n */
+    xs_scalar_inv_var(&s, &s);
+    xs_scalar_to_mont(wm, &s);
+}
+
 static int xs_ecdsa_verify_var(const unsigned char *z32, const unsigned char *r32,
                                const unsigned char *s32, const unsigned char *pub32) {
     xs_verify_ctx c;
-    xs_scalar s;
+    xs_scalar wm;
     xs_fe inv;
     int res;
-    xs_limbs_from_be32(s.n, s32);
-    xs_scalar_to_mont(&s, &s);
-    xs_scalar_mont_inv(&s, &s);                       /* Montgomery w */
-    res = xs_ecdsa_verify_start_var(&c, z32, r32, &s, pub32);
+    xs_ecdsa_w_var(&wm, s32);
+    res = xs_ecdsa_verify_start_var(&c, z32, r32, &wm, pub32);
     if (res >= 0) return res;
     xs_fe_inv(&inv, &c.prod);
     return xs_ecdsa_verify_finish_var(&c, &inv);
 }
 
-/* results[i] = xs_ecdsa_verify_var(items[128i..]) for i < n: per chunk of XS_VERIFY_CHUNK
- * items, one scalar inversion for all s^-1 and one field inversion for all Z_A * t * Z_B. */
+static int xs_ecdsa_verify_prepared_var(const unsigned char *z32, const unsigned char *r32,
+                                        const unsigned char *s32, const unsigned char *prepared) {
+    xs_verify_ctx c;
+    xs_scalar wm;
+    xs_fe inv;
+    int res;
+    xs_ecdsa_w_var(&wm, s32);
+    res = xs_ecdsa_verify_start_prepared_var(&c, z32, r32, &wm, prepared);
+    if (res >= 0) return res;
+    xs_fe_inv(&inv, &c.prod);
+    return xs_ecdsa_verify_finish_var(&c, &inv);
+}
+
+/* results[i] = the verdict on items[stride*i..] (z, r, s, then pub when keys is NULL) for i < n,
+ * with the key keys[i] (prepared) when keys is not NULL: per chunk of XS_VERIFY_CHUNK items, one
+ * scalar inversion for all s^-1 and one field inversion for all Z_A * t * Z_B. */
 #define XS_VERIFY_CHUNK 32
-static void xs_ecdsa_verify_batch_var(unsigned char *results, const unsigned char *items,
-                                      size_t n) {
+static void xs_ecdsa_verify_chunks_var(unsigned char *results, const unsigned char *items,
+                                       size_t stride, const unsigned char *const *keys, size_t n) {
     xs_verify_ctx c[XS_VERIFY_CHUNK];
     xs_scalar sm[XS_VERIFY_CHUNK], wm[XS_VERIFY_CHUNK], spre[XS_VERIFY_CHUNK];
     xs_fe prod[XS_VERIFY_CHUNK], fpre[XS_VERIFY_CHUNK];
     size_t pend[XS_VERIFY_CHUNK];
     size_t base, m, i, j, np;
     for (base = 0; base < n; base += m) {
-        const unsigned char *it = items + 128 * base;
+        const unsigned char *it = items + stride * base;
         m = n - base < XS_VERIFY_CHUNK ? n - base : XS_VERIFY_CHUNK;
         for (i = j = 0; i < m; i++) {
-            xs_limbs_from_be32(sm[i].n, it + 128 * i + 64);
+            xs_limbs_from_be32(sm[i].n, it + stride * i + 64);
             xs_scalar_to_mont(&sm[i], &sm[i]);
             if (!xs_scalar_is_zero(&sm[i])) { wm[j] = sm[i]; pend[j++] = i; }
         }
         if (j) xs_scalar_mont_inv_all(wm, wm, j, spre);
         while (j-- > 0) sm[pend[j]] = wm[j];        /* s == 0 mod n (outside the domain): w = 0 */
         for (i = np = 0; i < m; i++) {
-            const unsigned char *x = it + 128 * i;
-            int res = xs_ecdsa_verify_start_var(&c[i], x, x + 32, &sm[i], x + 96);
+            const unsigned char *x = it + stride * i;
+            int res = keys ? xs_ecdsa_verify_start_prepared_var(&c[i], x, x + 32, &sm[i], keys[base + i])
+                           : xs_ecdsa_verify_start_var(&c[i], x, x + 32, &sm[i], x + 96);
             results[base + i] = (unsigned char)(res > 0);
             if (res < 0) { prod[np] = c[i].prod; pend[np++] = i; }
         }
@@ -377,6 +537,16 @@ static void xs_ecdsa_verify_batch_var(unsigned char *results, const unsigned cha
         for (j = 0; j < np; j++)
             results[base + pend[j]] = (unsigned char)xs_ecdsa_verify_finish_var(&c[pend[j]], &prod[j]);
     }
+}
+
+static void xs_ecdsa_verify_batch_var(unsigned char *results, const unsigned char *items,
+                                      size_t n) {
+    xs_ecdsa_verify_chunks_var(results, items, 128, NULL, n);
+}
+
+static void xs_ecdsa_verify_batch_prepared_var(unsigned char *results, const unsigned char *items,
+                                               const unsigned char *const *keys, size_t n) {
+    xs_ecdsa_verify_chunks_var(results, items, 96, keys, n);
 }
 
 #endif /* XS_ECDSA_IMPL_H */

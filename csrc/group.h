@@ -39,5 +39,8 @@ static void xs_ecmult_var(xs_gej *r, const xs_fe *px, const xs_fe *py, const xs_
 static void xs_gej_dbl_var(xs_gej *r, const xs_gej *p, const xs_fe *a);
 static void xs_gej_add_var(xs_gej *r, const xs_gej *p, const xs_gej *q, const xs_fe *a);
 static void xs_gej_add_ge_var(xs_gej *r, const xs_gej *p, const xs_ge *q); /* a = 1 only */
+/* r = p + q, q affine (not infinity), on y^2 = x^3 + a*x + b (a == NULL means a = 1; a only
+ * matters when p == q, which doubles). */
+static void xs_gej_add_ge_a_var(xs_gej *r, const xs_gej *p, const xs_ge *q, const xs_fe *a);
 
 #endif /* XS_GROUP_H */

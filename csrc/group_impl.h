@@ -53,7 +53,7 @@ static void xs_gej_dbl_var(xs_gej *r, const xs_gej *p, const xs_fe *a) {
     r->inf = 0;
 }
 
-static void xs_gej_add_ge_var(xs_gej *r, const xs_gej *p, const xs_ge *q) {
+static void xs_gej_add_ge_a_var(xs_gej *r, const xs_gej *p, const xs_ge *q, const xs_fe *a) {
     xs_fe z1z1, u2, s2, h, hh, i, j, rr, v, t;
     if (p->inf) { xs_gej_set_ge(r, q); return; }
     xs_fe_sqr(&z1z1, &p->z);
@@ -62,7 +62,7 @@ static void xs_gej_add_ge_var(xs_gej *r, const xs_gej *p, const xs_ge *q) {
     xs_fe_sub(&h, &u2, &p->x);
     xs_fe_sub(&rr, &s2, &p->y); xs_fe_add(&rr, &rr, &rr);
     if (xs_fe_is_zero(&h)) {
-        if (xs_fe_is_zero(&rr)) xs_gej_dbl_var(r, p, NULL); else r->inf = 1;
+        if (xs_fe_is_zero(&rr)) xs_gej_dbl_var(r, p, a); else r->inf = 1;
         return;
     }
     xs_fe_sqr(&hh, &h);
@@ -77,6 +77,10 @@ static void xs_gej_add_ge_var(xs_gej *r, const xs_gej *p, const xs_ge *q) {
     r->x = t;
     xs_fe_sub(&v, &v, &t); xs_fe_mul(&v, &rr, &v); xs_fe_sub(&r->y, &v, &s2);
     r->inf = 0;
+}
+
+static void xs_gej_add_ge_var(xs_gej *r, const xs_gej *p, const xs_ge *q) {
+    xs_gej_add_ge_a_var(r, p, q, NULL);
 }
 
 static void xs_gej_add_var(xs_gej *r, const xs_gej *p, const xs_gej *q, const xs_fe *a) {

@@ -66,8 +66,10 @@ static void xs_pedersen_jacobian_var(unsigned char *const *out, const unsigned c
 
 /* acc[i] += *t[i] for every i < m with t[i] != NULL, in affine coordinates, all m additions
  * sharing one field inversion (Montgomery's trick); inf[i] marks acc[i] = infinity. An item
- * whose x equals its table point's (acc = t or acc = -t) takes the Jacobian formulas. */
-static void xs_ge_add_batch_var(xs_ge *acc, unsigned char *inf, const xs_ge *const *t, size_t m) {
+ * whose x equals its table point's (acc = t or acc = -t) takes the Jacobian formulas. The curve
+ * is y^2 = x^3 + a*x + b (a == NULL means a = 1: a is only used when acc = t, which doubles). */
+static void xs_ge_add_batch_var(xs_ge *acc, unsigned char *inf, const xs_ge *const *t, size_t m,
+                                const xs_fe *a) {
     xs_fe d[XS_PED_CHUNK], pre[XS_PED_CHUNK], inv, di, lam, x3, u;
     size_t idx[XS_PED_CHUNK], k = 0, j, i;
     XS_VERIFY_CHECK(m <= XS_PED_CHUNK);
@@ -78,7 +80,7 @@ static void xs_ge_add_batch_var(xs_ge *acc, unsigned char *inf, const xs_ge *con
         if (xs_fe_is_zero(&d[k])) {
             xs_gej r;
             xs_gej_set_ge(&r, &acc[i]);
-            xs_gej_add_ge_var(&r, &r, t[i]);
+            xs_gej_add_ge_a_var(&r, &r, t[i], a);
             if (r.inf) inf[i] = 1;
             else xs_gej_batch_to_ge_var(&acc[i], &r, 1);
             continue;
@@ -121,7 +123,7 @@ static void xs_pedersen_affine_var(unsigned char *const *out, const unsigned cha
     }
     for (s = 0; s < XS_PED_STEPS; s++) {
         for (i = 0; i < m; i++) t[i] = xs_pedersen_term(a[i], b[i], s);
-        xs_ge_add_batch_var(acc, inf, t, m);
+        xs_ge_add_batch_var(acc, inf, t, m, NULL);
     }
     for (i = 0; i < m; i++) {
         xs_fe x = acc[i].x;

@@ -20,6 +20,9 @@ static void xs_scalar_from_mont(xs_scalar *r, const xs_scalar *a);
 static void xs_scalar_add(xs_scalar *r, const xs_scalar *a, const xs_scalar *b);
 /* Montgomery inverse: r = a^-1 (Fermat, fixed window over the public exponent n-2). 0 -> 0. */
 static void xs_scalar_mont_inv(xs_scalar *r, const xs_scalar *a);
+/* Plain inverse: r = a^-1 mod n for a plain a < n (0 -> 0), binary extended Euclid. Variable
+ * time: for public values only (verification). Equals from_mont(mont_inv(to_mont(a))). */
+static void xs_scalar_inv_var(xs_scalar *r, const xs_scalar *a);
 /* 1 if a < n (any 256-bit a), constant time. */
 static int xs_scalar_lt_n(const xs_scalar *a);
 /* 1 if a < 2^251 / a == 0, constant time. */

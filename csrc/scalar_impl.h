@@ -150,6 +150,62 @@ static void xs_scalar_mont_inv(xs_scalar *r, const xs_scalar *a) {
     xs_memclear(&acc, sizeof acc);
 }
 
+/* x = x / 2^k mod n for x < n (k >= 1): per bit, add n when x is odd (x + n < 2^253), halve. */
+static void xs_scalar_half_var(uint64_t x[4], int k) {
+    int i;
+    while (k-- > 0) {
+        if (x[0] & 1) {
+            uint64_t c = 0;
+            for (i = 0; i < 4; i++) c = xs_addc(&x[i], x[i], XS_N[i], c);
+        }
+        for (i = 0; i < 3; i++) x[i] = (x[i] >> 1) | (x[i + 1] << 63);
+        x[3] >>= 1;
+    }
+}
+
+/* u = u / 2^k (k = its trailing zero bits, u != 0) and x = x / 2^k mod n. */
+static void xs_scalar_strip_twos_var(uint64_t u[4], uint64_t x[4]) {
+    while (!(u[0] & 1)) {
+        int k = u[0] ? xs_ctz64_var(u[0]) : 63, i;
+        for (i = 0; i < 3; i++) u[i] = (u[i] >> k) | (u[i + 1] << (64 - k));
+        u[3] >>= k;
+        xs_scalar_half_var(x, k);
+    }
+}
+
+/* x = x - y mod n (both < n). */
+static void xs_scalar_sub_mod_var(uint64_t x[4], const uint64_t y[4]) {
+    uint64_t b = 0;
+    int i;
+    for (i = 0; i < 4; i++) b = xs_subb(&x[i], x[i], y[i], b);
+    if (b) {
+        uint64_t c = 0;
+        for (i = 0; i < 4; i++) c = xs_addc(&x[i], x[i], XS_N[i], c);
+    }
+}
+
+/* Invariants: x1*a == u and x2*a == v (mod n); gcd(u, v) = 1 as n is prime; every step keeps
+ * both odd after stripping and decreases max(u, v) until one of them is 1. */
+static void xs_scalar_inv_var(xs_scalar *r, const xs_scalar *a) {
+    uint64_t u[4], v[4], x1[4] = {1, 0, 0, 0}, x2[4] = {0, 0, 0, 0};
+    int i;
+    memcpy(u, a->n, sizeof u);
+    memcpy(v, XS_N, sizeof v);
+    if (!(u[0] | u[1] | u[2] | u[3])) { memset(r->n, 0, sizeof r->n); return; }
+    XS_VERIFY_CHECK(xs_scalar_lt_n(a));
+    for (;;) {
+        int ge = 1;
+        xs_scalar_strip_twos_var(u, x1);
+        xs_scalar_strip_twos_var(v, x2);
+        if (u[0] == 1 && !(u[1] | u[2] | u[3])) { memcpy(r->n, x1, sizeof r->n); return; }
+        if (v[0] == 1 && !(v[1] | v[2] | v[3])) { memcpy(r->n, x2, sizeof r->n); return; }
+        for (i = 3; i >= 0; i--)
+            if (u[i] != v[i]) { ge = u[i] > v[i]; break; }
+        if (ge) { xs_scalar_sub_mod_var(u, v); xs_scalar_sub_mod_var(x1, x2); }   /* u > v: no wrap */
+        else { xs_scalar_sub_mod_var(v, u); xs_scalar_sub_mod_var(x2, x1); }
+    }
+}
+
 static int xs_scalar_lt_n(const xs_scalar *a) {
     uint64_t s, b = 0;
     int i;

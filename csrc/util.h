@@ -79,6 +79,17 @@ XS_INLINE uint64_t xs_zero_mask64(uint64_t x) { return xs_nonzero64(x) - 1; }
 /* mask all-ones if a == b (any 64-bit values). */
 XS_INLINE uint64_t xs_eq_mask64(uint64_t a, uint64_t b) { return xs_zero_mask64(a ^ b); }
 
+/* Number of trailing zero bits of x != 0. Variable time (for public values only). */
+XS_INLINE int xs_ctz64_var(uint64_t x) {
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_ctzll(x);
+#else
+    int n = 0;
+    while (!(x & 1)) { x >>= 1; n++; }
+    return n;
+#endif
+}
+
 /* r = mask ? a : r, limb by limb (mask is 0 or all-ones). */
 XS_INLINE void xs_cmov64(uint64_t *r, const uint64_t *a, size_t n, uint64_t mask) {
     size_t i;

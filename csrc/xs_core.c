@@ -318,6 +318,29 @@ void xs_verify_batch(unsigned char *results, const unsigned char *items, size_t 
     xs_ecdsa_verify_batch_var(results, items, n);
 }
 
+_Static_assert(XS_PREPARED_KEY_BYTES == 52304, "xs_core.h documents 52304 bytes per prepared key");
+
+size_t xs_prepared_key_size(void) {
+    return XS_PREPARED_KEY_BYTES;
+}
+
+int xs_prepare_public_key(unsigned char *prepared, const unsigned char *pub32) {
+    XS_ONCE();
+    return xs_ecdsa_prepare_var(prepared, pub32);
+}
+
+int xs_verify_prepared(const unsigned char *msg32, const unsigned char *r32,
+                       const unsigned char *s32, const unsigned char *prepared) {
+    XS_ONCE();
+    return xs_ecdsa_verify_prepared_var(msg32, r32, s32, prepared);
+}
+
+void xs_verify_batch_prepared(unsigned char *results, const unsigned char *items,
+                              const unsigned char *const *keys, size_t n) {
+    XS_ONCE();
+    xs_ecdsa_verify_batch_prepared_var(results, items, keys, n);
+}
+
 /* ------------------------------------------------------------------ session transactions */
 #define XS_INVOKE_HEAD 9     /* version, sender, chain_id, nonce, da_word, tip, 3 bound words */
 #define XS_SESSION_CHUNK 32  /* transactions per signing batch (shares the inversions) */

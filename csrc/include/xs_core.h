@@ -86,6 +86,26 @@ int xs_verify(const unsigned char *msg32, const unsigned char *r32, const unsign
  * inversion per 32 items). */
 void xs_verify_batch(unsigned char *results, const unsigned char *items, size_t n);
 
+/* Prepared public keys: a precomputed table per stark key for the variable-base half of
+ * verification (u2*Q), so that verifying against a key seen before costs about what the
+ * fixed-base half (u1*G) costs. A prepared key is an opaque buffer of xs_prepared_key_size()
+ * = 52304 bytes (51 windows x 16 affine points of 64 bytes, plus an 80-byte header), any
+ * alignment, filled by xs_prepare_public_key and only read afterwards (any number of threads
+ * may verify with it at once). Its content is specific to this build: rebuild it from the
+ * public key in another process. Verification with it is variable time, like xs_verify. */
+size_t xs_prepared_key_size(void);
+/* Fills prepared (xs_prepared_key_size() bytes) for the stark key pub32 (< p). Returns 1 if
+ * pub32 is the x coordinate of a curve point, 0 if not (the buffer is usable all the same:
+ * every verification with it returns 0, as xs_verify does with such a key). */
+int xs_prepare_public_key(unsigned char *prepared, const unsigned char *pub32);
+/* == xs_verify(msg32, r32, s32, pub) for the key pub that prepared was made from. */
+int xs_verify_prepared(const unsigned char *msg32, const unsigned char *r32,
+                       const unsigned char *s32, const unsigned char *prepared);
+/* results[i] = xs_verify_prepared(items[96i..]: msg, r, s, keys[i]), i < n (keys may repeat;
+ * the same shared inversions as xs_verify_batch). */
+void xs_verify_batch_prepared(unsigned char *results, const unsigned char *items,
+                              const unsigned char *const *keys, size_t n);
+
 /* Session-token signing of n invoke v3 transactions of one session (PROTOCOL §6.4-§6.6, §6.10).
  * Transaction i occupies 9 + lens[4i] + ... + lens[4i+3] consecutive felts of felts[0..nfelts):
  * version, sender_address, chain_id, nonce, (nonce_da_mode << 32) + fee_da_mode, tip, the three

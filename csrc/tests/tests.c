@@ -465,6 +465,29 @@ static void test_scalar(int iters) {
         xs_scalar_from_mont(&c, &c);
         CHECK(memcmp(c.n, one.n, 32) == 0, "a * a^-1 == 1 mod n (iter %d)", i);
     }
+    {   /* variable-time plain inverse == Fermat inverse: random values and edges */
+        int bad = 0;
+        for (i = 0; i < 4 * iters + 8; i++) {
+            unsigned char b32[32];
+            xs_scalar want, got;
+            if (i == 0) memset(b32, 0, 32);
+            else if (i == 1) { memset(b32, 0, 32); b32[31] = 1; }
+            else if (i == 2) { memset(b32, 0, 32); b32[31] = 2; }
+            else if (i == 3) h32(b32, HEX_N_1);
+            else if (i == 4) h32(b32, HEX_2_251_1);
+            else if (i == 5) { memset(b32, 0, 32); b32[0] = 0x08; }                 /* 2^251 */
+            else if (i == 6) { memset(b32, 0, 32); b32[31 - 8 * (int)(rnd64() % 4)] = 0x80; }
+            else if (i == 7) { h32(b32, HEX_N_1); b32[31] -= 1; }                   /* n - 2 */
+            else { rnd_bytes(b32, 32); b32[0] &= (unsigned char)(i & 1 ? 0x07 : 0x00); }
+            xs_limbs_from_be32(a.n, b32);
+            xs_scalar_to_mont(&b, &a);
+            xs_scalar_mont_inv(&b, &b);
+            xs_scalar_from_mont(&want, &b);
+            xs_scalar_inv_var(&got, &a);
+            if (memcmp(want.n, got.n, 32) != 0) bad++;
+        }
+        CHECK(bad == 0, "scalar_inv_var == Fermat inverse (%d differ)", bad);
+    }
 }
 
 /* ------------------------------------------------------------------ group */
@@ -727,6 +750,207 @@ static void test_ecdsa_batch(void) {
     }
 }
 
+/* ------------------------------------------------------------------ prepared public keys */
+static unsigned char g_prep[4][XS_PREPARED_KEY_BYTES];
+
+/* plain scalar (< n) -> big-endian, and back; mont helpers for building edge signatures */
+static void scalar_be(unsigned char *out, const xs_scalar *a) { xs_limbs_to_be32(out, a->n); }
+static void be_mont(xs_scalar *r, const unsigned char *b) { xs_limbs_from_be32(r->n, b); xs_scalar_to_mont(r, r); }
+static void mont_be(unsigned char *out, const xs_scalar *m) { xs_scalar t; xs_scalar_from_mont(&t, m); scalar_be(out, &t); }
+
+/* Jacobian p == q as points (both may be infinity). */
+static int gej_equal(const xs_gej *p, const xs_gej *q) {
+    xs_fe a, b, zp2, zq2;
+    if (p->inf || q->inf) return p->inf == q->inf;
+    xs_fe_sqr(&zp2, &p->z); xs_fe_sqr(&zq2, &q->z);
+    xs_fe_mul(&a, &p->x, &zq2); xs_fe_mul(&b, &q->x, &zp2);
+    if (!xs_fe_equal(&a, &b)) return 0;
+    xs_fe_mul(&zp2, &zp2, &p->z); xs_fe_mul(&zq2, &zq2, &q->z);
+    xs_fe_mul(&a, &p->y, &zq2); xs_fe_mul(&b, &q->y, &zp2);
+    return xs_fe_equal(&a, &b);
+}
+
+/* xs_verify_prepared == xs_verify on (z, r, s) with key q (prepared in prep), counted in *bad. */
+static void prep_agree(const unsigned char *z, const unsigned char *r, const unsigned char *s,
+                       const unsigned char *q, const unsigned char *prep, int *bad, int *valid) {
+    int want = xs_verify(z, r, s, q);
+    *valid += want;
+    if (xs_verify_prepared(z, r, s, prep) != want) (*bad)++;
+}
+
+/* The signed 5-bit table multiplication == the wNAF one, on E and on a twist-free E_t. */
+static void test_prepared_ecmult(int iters) {
+    int i, bad = 0;
+    unsigned char d[32], q[32];
+    xs_fe x, t, t2, qx;
+    rnd_felt251(d); d[31] |= 1;
+    xs_public_key(q, d);
+    CHECK(xs_prepare_public_key(g_prep[0], q) == 1, "a derived public key is on the curve");
+    xs_fe_from_be32(&x, q);
+    xs_ecdsa_key_t(&t, &x);
+    xs_fe_sqr(&t2, &t); xs_fe_mul(&qx, &t, &x);
+    for (i = 0; i < iters + 4; i++) {
+        xs_scalar k;
+        xs_gej a, b;
+        unsigned char kb[32];
+        if (i == 0) memset(kb, 0, 32);
+        else if (i == 1) { memset(kb, 0, 32); kb[31] = 1; }
+        else if (i == 2) h32(kb, HEX_N_1);
+        else if (i == 3) { memset(kb, 0xff, 32); kb[0] = 0x3f; }           /* 2^254 - 1 */
+        else { rnd_bytes(kb, 32); kb[0] &= (unsigned char)(i & 1 ? 0x07 : 0x08); }
+        if (i > 3 && (i & 3) == 0) {    /* runs of 16 (digit 16 and carries) and of 15 */
+            int j;
+            for (j = 0; j < 32; j++) kb[j] = (unsigned char)(j & 1 ? 0x84 : 0x21);
+            kb[0] &= 0x07;
+        }
+        xs_limbs_from_be32(k.n, kb);
+        xs_ecmult_var(&a, &qx, &t2, &k, &t2);
+        xs_ecmult_prepared_var(&b, g_prep[0] + XS_PREP_TABLE, &k, &t2);
+        if (!gej_equal(&a, &b)) bad++;
+    }
+    CHECK(bad == 0, "prepared table k*Q' == wNAF k*Q' (%d differ)", bad);
+    {   /* n*Q' = O */
+        xs_scalar n;
+        xs_gej b;
+        memcpy(n.n, XS_N, 32);
+        xs_ecmult_prepared_var(&b, g_prep[0] + XS_PREP_TABLE, &n, &t2);
+        CHECK(b.inf, "n*Q' == O (prepared table)");
+    }
+    CHECK(memcmp(g_prep[0], XS_PREP_MAGIC, 8) == 0 && memcmp(g_prep[0] + XS_PREP_PUB, q, 32) == 0
+          && xs_prepared_key_size() == sizeof g_prep[0], "prepared key header and size");
+}
+
+/* xs_verify_prepared == xs_verify on random, edge and invalid inputs. */
+static void test_prepared_verify(int iters) {
+    int i, bad = 0, valid = 0, on_curve = 0, off_curve = 0;
+    unsigned char d[32], q[32], z[32], r[32], s[32], t[32];
+    for (i = 0; i < iters; i++) {
+        int k;
+        if (i == 0) h32(d, HEX_N_1);
+        else if (i == 1) { memset(d, 0, 32); d[31] = 1; }
+        else { rnd_felt251(d); d[31] |= 1; }
+        xs_public_key(q, d);
+        CHECK(xs_prepare_public_key(g_prep[1], q) == 1, "prepare a derived key (iter %d)", i);
+        for (k = 0; k < 12; k++) {
+            if (k == 0) memset(z, 0, 32);                 /* u1 = 0: R = +-B */
+            else if (k == 1) h32(z, HEX_2_251_1);
+            else rnd_felt251(z);
+            xs_sign(r, s, z, d);
+            prep_agree(z, r, s, q, g_prep[1], &bad, &valid);
+            switch (k % 6) {
+            case 0: memcpy(t, s, 32); t[31] ^= 1; prep_agree(z, r, t, q, g_prep[1], &bad, &valid); break;
+            case 1: memcpy(t, r, 32); t[31] ^= 2; prep_agree(z, t, s, q, g_prep[1], &bad, &valid); break;
+            case 2: memcpy(t, z, 32); t[31] ^= 4; prep_agree(t, r, s, q, g_prep[1], &bad, &valid); break;
+            case 3: {   /* s -> n - s: valid too (either y) */
+                xs_scalar sv;
+                uint64_t bb = 0;
+                int j;
+                xs_limbs_from_be32(sv.n, s);
+                for (j = 0; j < 4; j++) bb = xs_subb(&sv.n[j], XS_N[j], sv.n[j], bb);
+                xs_limbs_to_be32(t, sv.n);
+                prep_agree(z, r, t, q, g_prep[1], &bad, &valid);
+                break;
+            }
+            case 4: rnd_felt251(t); t[31] |= 1; prep_agree(z, t, s, q, g_prep[1], &bad, &valid); break;
+            default: rnd_felt251(t); t[31] |= 1; prep_agree(z, r, t, q, g_prep[1], &bad, &valid); break;
+            }
+        }
+        /* s = n - 1, s = 1, w = 2^251 + 1 (out of range), s = 0 (outside the domain) */
+        h32(t, HEX_N_1); prep_agree(z, r, t, q, g_prep[1], &bad, &valid);
+        memset(t, 0, 32); t[31] = 1; prep_agree(z, r, t, q, g_prep[1], &bad, &valid);
+        {
+            xs_scalar w;
+            memset(t, 0, 32); t[0] = 0x08; t[31] = 1;
+            be_mont(&w, t); xs_scalar_mont_inv(&w, &w); mont_be(t, &w);
+            prep_agree(z, r, t, q, g_prep[1], &bad, &valid);
+        }
+        memset(t, 0, 32); prep_agree(z, r, t, q, g_prep[1], &bad, &valid);
+        {   /* B = A (D = 0 in the final test): k random, r = x(kG), d = z/r, s = 2z/k */
+            xs_scalar km, zm, rm, sm, dm, two = {{2, 0, 0, 0}};
+            unsigned char kb[32], dd[32];
+            rnd_felt251(z); z[31] |= 1;
+            rnd_felt251(kb); kb[31] |= 1;
+            xs_public_key(r, kb);
+            if (r[0] < 8) {
+                be_mont(&km, kb); be_mont(&zm, z); be_mont(&rm, r);
+                xs_scalar_to_mont(&two, &two);
+                xs_scalar_mont_inv(&rm, &rm); xs_scalar_mont_mul(&dm, &zm, &rm); mont_be(dd, &dm);
+                xs_scalar_mont_inv(&km, &km); xs_scalar_mont_mul(&sm, &zm, &two);
+                xs_scalar_mont_mul(&sm, &sm, &km); mont_be(s, &sm);
+                xs_public_key(q, dd);
+                CHECK(xs_verify(z, r, s, q) == 1, "B = A signature verifies (iter %d)", i);
+                xs_prepare_public_key(g_prep[2], q);
+                prep_agree(z, r, s, q, g_prep[2], &bad, &valid);
+                memcpy(t, r, 32); t[31] ^= 1;
+                prep_agree(z, t, s, q, g_prep[2], &bad, &valid);
+            }
+        }
+        /* a random x: on the curve about half of the time; off the curve every verdict is 0 */
+        rnd_bytes(t, 32); t[0] &= 0x07;
+        if (i == 2) memset(t, 0, 32);
+        if (i == 3) h32(t, HEX_P_1);
+        {
+            int on = xs_prepare_public_key(g_prep[3], t), j;
+            on_curve += on; off_curve += !on;
+            CHECK(g_prep[3][XS_PREP_VALID] == on, "prepared validity flag (iter %d)", i);
+            for (j = 0; j < 4; j++) {
+                rnd_felt251(z); rnd_felt251(r); r[31] |= 1; rnd_felt251(s); s[31] |= 1;
+                if (j == 0) xs_sign(r, s, z, d);
+                if (!on) CHECK(xs_verify_prepared(z, r, s, g_prep[3]) == 0, "off-curve key rejects");
+                prep_agree(z, r, s, t, g_prep[3], &bad, &valid);
+            }
+        }
+    }
+    CHECK(bad == 0, "verify_prepared == verify (%d differ, %d valid, keys %d on / %d off the curve)",
+          bad, valid, on_curve, off_curve);
+}
+
+/* xs_verify_batch_prepared == xs_verify_prepared per item (several keys, chunk boundaries). */
+static void test_prepared_batch(void) {
+    static const size_t sizes[] = {0, 1, 31, 32, 33, 70};
+    static unsigned char items[70 * 96], plain[70 * 128], res[71], res2[70];
+    const unsigned char *keys[70];
+    unsigned char d[3][32], q[4][32];
+    size_t si, i;
+    int k;
+    for (k = 0; k < 3; k++) {
+        rnd_felt251(d[k]); d[k][31] |= 1;
+        xs_public_key(q[k], d[k]);
+        xs_prepare_public_key(g_prep[k], q[k]);
+    }
+    do { rnd_bytes(q[3], 32); q[3][0] &= 0x07; } while (xs_prepare_public_key(g_prep[3], q[3]));
+    for (si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        size_t n = sizes[si], bad = 0, valid = 0;
+        for (i = 0; i < n; i++) {
+            unsigned char *it = items + 96 * i;
+            int kk = (int)(rnd64() % 4);
+            rnd_felt251(it);
+            xs_sign(it + 32, it + 64, it, d[kk == 3 ? 0 : kk]);
+            switch (rnd64() % 5) {
+            case 0: it[31] ^= 1; break;
+            case 1: it[95] ^= 2; break;
+            case 2: memset(it + 64, 0, 32); break;      /* s = 0: outside the domain, rejected */
+            default: break;
+            }
+            keys[i] = g_prep[kk];
+            memcpy(plain + 128 * i, it, 96);
+            memcpy(plain + 128 * i + 96, q[kk], 32);
+        }
+        res[n] = 0x5a;
+        xs_verify_batch_prepared(res, items, keys, n);
+        CHECK(res[n] == 0x5a, "verify_batch_prepared(n=%zu) writes only n bytes", n);
+        xs_verify_batch(res2, plain, n);
+        for (i = 0; i < n; i++) {
+            const unsigned char *it = items + 96 * i;
+            int want = xs_verify_prepared(it, it + 32, it + 64, keys[i]);
+            valid += (size_t)want;
+            if (res[i] != want || res2[i] != want) bad++;
+        }
+        CHECK(bad == 0, "verify_batch_prepared(n=%zu) == verify_prepared == verify_batch (%zu differ, %zu valid)",
+              n, bad, valid);
+    }
+}
+
 /* Montgomery batch inversion == one inversion per element. */
 static void test_batch_inverse(int iters) {
     xs_fe a[17], inv[17], pre[17], one, c;
@@ -976,7 +1200,7 @@ static void test_affine_batch_add(int iters) {
             xs_gej_add_ge_var(&j, &j, t[i]);
             if (j.inf) want_inf[i] = 1; else xs_gej_batch_to_ge_var(&want[i], &j, 1);
         }
-        xs_ge_add_batch_var(acc, inf, t, M);
+        xs_ge_add_batch_var(acc, inf, t, M, NULL);
         for (i = 0; i < M; i++) {
             CHECK(inf[i] == want_inf[i], "affine batch add: infinity flag of item %zu", i);
             if (!want_inf[i])
@@ -986,7 +1210,7 @@ static void test_affine_batch_add(int iters) {
         CHECK(want_inf[1] && !want_inf[0], "affine batch add: the crafted cases are exceptional");
         /* infinity + t on the next step gives t */
         t[1] = &pts[4];
-        xs_ge_add_batch_var(acc, inf, t, M);
+        xs_ge_add_batch_var(acc, inf, t, M, NULL);
         CHECK(!inf[1] && xs_fe_equal(&acc[1].x, &pts[4].x), "affine batch add: infinity + t");
     }
 }
@@ -1065,6 +1289,9 @@ int main(int argc, char **argv) {
     test_ecdsa(iters);
     test_batch_inverse(iters);
     test_ecdsa_batch();
+    test_prepared_ecmult(iters);
+    test_prepared_verify(iters);
+    test_prepared_batch();
     test_session_sign();
     test_pedersen_affine();
     test_affine_batch_add(iters);

@@ -130,6 +130,59 @@ def ecdsa() -> None:
         sys.exit("MISMATCH sign_batch/verify_batch: a batch signature does not verify")
 
 
+def prepared_keys() -> None:
+    """Prepared public keys: native tables of derived, edge and off-curve keys verify exactly as the
+    plain key does on the Python backend, single and batched; a large batch over several shared
+    tables; tables used from several threads at once."""
+    off_curve = [x for x in range(40) if pow(x**3 + ALPHA * x + BETA, (P - 1) // 2, P) == P - 1][:2]
+    derived = [same("public_key", d) for d in (1, N - 1, 1 + rng.getrandbits(251))]
+    tables: dict[int, Any] = {}
+    for q in (*derived, *off_curve, P - 1):
+        tables[q] = native("prepare_public_key", q)
+        if len(bytes(nat._ffi.buffer(tables[q]))) != nat.PREPARED_KEY_BYTES:  # type: ignore[attr-defined]
+            sys.exit("MISMATCH prepare_public_key: table size")
+    items = []
+    for i, d in enumerate((1, N - 1)):
+        for z in (0, 1, M251 - 1, rng.getrandbits(251)):
+            r, s = nat.sign(z, d, None)
+            q = derived[i]
+            for zz, rr, ss in ((z, r, s), (z, r, N - s), (z ^ 1, r, s), (z, r, 1), (z, r, N - 1)):
+                for key in (q, *off_curve):
+                    items.append((zz, rr, ss, key))
+    for _ in range(30):
+        items.append((rng.getrandbits(251), 1 + rng.getrandbits(250), 1 + rng.getrandbits(251) % (N - 1),
+                      rng.choice(list(tables))))
+    for z, r, s, q in items:
+        want = py.verify(z, r, s, q)
+        if native("verify_prepared", z, r, s, tables[q]) != want or py.verify_prepared(z, r, s, py.prepare_public_key(q)) != want:
+            sys.exit(f"MISMATCH verify_prepared({z:#x}, {r:#x}, {s:#x}, key {q:#x}): python verify says {want}")
+    want_batch = [py.verify(z, r, s, q) for z, r, s, q in items]
+    if native("verify_batch_prepared", [(z, r, s, tables[q]) for z, r, s, q in items]) != want_batch:
+        sys.exit("MISMATCH verify_batch_prepared: differs from python verify per item")
+    if native("verify_batch_prepared", []) != []:
+        sys.exit("MISMATCH verify_batch_prepared: empty batch")
+    zs = [rng.getrandbits(251) for _ in range(300)]
+    sigs = native("sign_batch", zs, 1)
+    big = [(z ^ (i % 7 == 0), r, s, tables[derived[0]]) for i, (z, (r, s)) in enumerate(zip(zs, sigs))]
+    want_big = [i % 7 != 0 for i in range(300)]
+    if native("verify_batch_prepared", big) != want_big:
+        sys.exit("MISMATCH verify_batch_prepared: a large batch over one shared table")
+    errors: list[str] = []
+
+    def work() -> None:
+        for _ in range(3):
+            if nat.verify_batch_prepared(big[:64]) != want_big[:64]:
+                errors.append("threaded prepared batch differs")
+
+    pool = [threading.Thread(target=work) for _ in range(4)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    if errors:
+        sys.exit(f"MISMATCH under threads: {errors[0]}")
+
+
 def sessions() -> None:
     """Session-transaction signing: random transactions (empty and long sequences, with and without
     proof facts) on both backends, then a large native batch checked against single calls."""
@@ -175,6 +228,7 @@ def main() -> None:
     print(f"native extension under test: {lib}")
     hashes()
     ecdsa()
+    prepared_keys()
     sessions()
     threads()
     missing = [name for name, n in calls.items() if n == 0]

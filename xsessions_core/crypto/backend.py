@@ -10,6 +10,11 @@ Domains (p = field prime, n = curve order):
 * ``public_key``/``sign*``: private key in ``[1, n)``; message hash in ``[0, 2**251)``;
 * ``verify*``: ``1 <= r < 2**251``, ``1 <= s < n``, ``0 <= z < 2**251``, ``0 <= pub < p``;
   a public key that is not on the curve, or an out-of-range ``w = s^-1`` gives ``False``.
+* ``prepare_public_key(pub)``: an opaque per-key table of this backend (native: the C core's
+  precomputed multiples of the key, :data:`PREPARED_KEY_BYTES` bytes; Python: the recovered
+  point) for ``verify_prepared(z, r, s, table)`` and ``verify_batch_prepared`` items
+  ``(z, r, s, table)``, which give exactly ``verify(z, r, s, pub)``. A table only works with the
+  backend that made it, in the process that made it.
 * ``sign(z, d, seed)``: ``seed=None`` is starknet.js (RFC 6979 "variant S", no extra entropy);
   an int seed is cairo-lang / starknet-py (RFC 6979 "variant R", extra entropy = seed bytes,
   retry with seed+1 when r or w is out of range). ``sign_batch`` uses variant S.
@@ -29,6 +34,10 @@ Domains (p = field prime, n = curve order):
 from __future__ import annotations
 
 from typing import Protocol, Sequence
+
+#: Bytes of one native prepared-key table (``xs_prepared_key_size()``, csrc/include/xs_core.h):
+#: 51 windows x 16 affine points of 64 bytes, plus an 80-byte header.
+PREPARED_KEY_BYTES = 52304
 
 #: ``(head, paymaster_data, account_deployment_data, calldata, proof_facts)`` of an invoke v3
 #: transaction, ``head`` being the 9 felts listed under ``session_sign_invoke_v3`` above.
@@ -57,6 +66,9 @@ class Backend(Protocol):
     def sign_batch(self, msg_hashes: Sequence[int], priv: int) -> list[tuple[int, int]]: ...
     def verify(self, msg_hash: int, r: int, s: int, pub: int) -> bool: ...
     def verify_batch(self, items: Sequence[tuple[int, int, int, int]]) -> list[bool]: ...
+    def prepare_public_key(self, pub: int) -> object: ...
+    def verify_prepared(self, msg_hash: int, r: int, s: int, table: object) -> bool: ...
+    def verify_batch_prepared(self, items: Sequence[tuple[int, int, int, object]]) -> list[bool]: ...
     def session_sign_invoke_v3(self, txs: Sequence[InvokeV3HashInput], session_hash: int, cache_flag: int,
                                key1: int, key2: int) -> list[tuple[int, int, int, int, int]]: ...
     def invoke_v3_hash_batch(self, txs: Sequence[InvokeV3HashInput]) -> list[int]: ...
@@ -66,5 +78,6 @@ FUNCTIONS = (
     "pedersen", "pedersen_batch", "pedersen_chain", "poseidon", "poseidon_batch",
     "poseidon_single", "poseidon_many", "poseidon_many_batch", "poseidon_permutation",
     "merkle_levels", "keccak256", "starknet_keccak", "public_key", "sign", "sign_batch",
-    "verify", "verify_batch", "session_sign_invoke_v3", "invoke_v3_hash_batch",
+    "verify", "verify_batch", "prepare_public_key", "verify_prepared", "verify_batch_prepared",
+    "session_sign_invoke_v3", "invoke_v3_hash_batch",
 )

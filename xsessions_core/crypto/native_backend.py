@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from .backend import PREPARED_KEY_BYTES
+
 try:
     from xsessions_core import _native  # type: ignore[attr-defined]
 except ImportError as exc:  # pragma: no cover - depends on the build
@@ -50,6 +52,9 @@ _sign_seeded = _lib.xs_sign_seeded
 _sign_batch = _lib.xs_sign_batch
 _verify = _lib.xs_verify
 _verify_batch = _lib.xs_verify_batch
+_prepare = _lib.xs_prepare_public_key
+_verify_prepared = _lib.xs_verify_prepared
+_verify_batch_prepared = _lib.xs_verify_batch_prepared
 _session_sign = _lib.xs_session_sign_invoke_v3
 _invoke_hash_batch = _lib.xs_invoke_v3_hash_batch
 
@@ -235,6 +240,31 @@ def verify_batch(items: Sequence[tuple[int, int, int, int]]) -> list[bool]:
     return [b != 0 for b in _buffer(out)[:]]
 
 
+_PREPARED_BYTES = _lib.xs_prepared_key_size()
+
+
+def prepare_public_key(pub: int) -> object:
+    table = _new(_TN, _PREPARED_BYTES)
+    _prepare(table, pub.to_bytes(32, "big"))
+    return table
+
+
+def verify_prepared(msg_hash: int, r: int, s: int, table: object) -> bool:
+    return bool(_verify_prepared(msg_hash.to_bytes(32, "big"), r.to_bytes(32, "big"),
+                                 s.to_bytes(32, "big"), table))
+
+
+def verify_batch_prepared(items: Sequence[tuple[int, int, int, object]]) -> list[bool]:
+    n = len(items)
+    if not n:
+        return []
+    out = _new(_TN, n)
+    keys = _ffi.new("unsigned char *[]", [t for _, _, _, t in items])
+    _verify_batch_prepared(out, _join([z.to_bytes(32, "big") + r.to_bytes(32, "big") + s.to_bytes(32, "big")
+                                       for z, r, s, _ in items]), keys, n)
+    return [b != 0 for b in _buffer(out)[:]]
+
+
 # --------------------------------------------------------------------------- session transactions
 
 def _invoke_v3_layout(txs: Sequence[Sequence[Sequence[int]]]) -> tuple[bytes, int, object]:
@@ -280,6 +310,7 @@ def _self_test() -> None:
         (pedersen(0, 0), 0x49EE3EBA8C1600700EE1B87EB599F16716B0B1022947733551FDE4050CA6804),
         (poseidon(1, 2), 0x5D44A3DECB2B2E0CC71071F7B802F45DD792D064F0FC7316C46514F70F9891A),
         (public_key(1), 0x1EF15C18599971B7BECED415A40F0C7DEACFD9B0D1819E03D723D8BC943CFCA),
+        (_PREPARED_BYTES, PREPARED_KEY_BYTES),
     )
     for got, want in checks:
         if got != want:

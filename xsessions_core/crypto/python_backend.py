@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import threading
-from typing import Sequence
+from typing import Sequence, cast
 
 from .constants import (
     BETA,
@@ -506,12 +506,12 @@ def _recover_y(x: int) -> int | None:
     return y
 
 
-def verify(msg_hash: int, r: int, s: int, pub: int) -> bool:
-    """cairo-lang verify (PROTOCOL §2.4): x(w*(z*G + r*Q)) == r for Q = (x, +-y)."""
+def _verify_point(msg_hash: int, r: int, s: int, pub: int, y: int | None) -> bool:
+    """cairo-lang verify (PROTOCOL §2.4): x(w*(z*G + r*Q)) == r for Q = (x, +-y); y is None when
+    pub is not the x of a curve point."""
     w = pow(s, -1, N)
     if not 1 <= w < MAX_ECDSA_VALUE:
         return False
-    y = _recover_y(pub)
     if y is None:
         return False
     u1 = msg_hash * w % N
@@ -526,8 +526,26 @@ def verify(msg_hash: int, r: int, s: int, pub: int) -> bool:
     return False
 
 
+def verify(msg_hash: int, r: int, s: int, pub: int) -> bool:
+    return _verify_point(msg_hash, r, s, pub, _recover_y(pub))
+
+
 def verify_batch(items: Sequence[tuple[int, int, int, int]]) -> list[bool]:
     return [verify(z, r, s, q) for z, r, s, q in items]
+
+
+def prepare_public_key(pub: int) -> object:
+    """The table of this backend is the recovered point: ``(pub, y)``, y None off the curve."""
+    return (pub, _sqrt((pub * pub * pub + pub + BETA) % P))
+
+
+def verify_prepared(msg_hash: int, r: int, s: int, table: object) -> bool:
+    pub, y = cast("tuple[int, int | None]", table)
+    return _verify_point(msg_hash, r, s, pub, y)
+
+
+def verify_batch_prepared(items: Sequence[tuple[int, int, int, object]]) -> list[bool]:
+    return [verify_prepared(z, r, s, t) for z, r, s, t in items]
 
 
 # ---- RFC 6979 (PROTOCOL §2.3)
