@@ -14,6 +14,7 @@ Hashing runs on the active crypto backend with few native calls; every input is 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -24,6 +25,7 @@ from starknet_py.net.client_models import Call
 
 from . import crypto
 from .crypto import FIELD_PRIME
+from .chains import parse_chain_id
 from .crypto.backend import InvokeV3HashInput
 from .encoding import byte_array_serialize, encode_shortstring, selector_from_name_cached
 from .errors import TransactionError, XSessionsError, describe_value
@@ -50,6 +52,7 @@ __all__ = [
     "invoke_v3_hashes_unchecked",
     "InvokeV3Fields",
     "InvokeV3Transaction",
+    "InvokeV3",
 ]
 
 #: Added to the version of a transaction sent for fee estimation only ("query" version).
@@ -558,3 +561,137 @@ class InvokeV3Transaction:
     def sender_address_hex(self) -> str:
         """The sender address as given (or canonical hex)."""
         return self.sender_address_text or hex(self.sender_address)
+
+
+# --------------------------------------------------------------------------- the transaction value
+
+#: The keys of a ``starknet_addInvokeTransaction`` v3 transaction (starknet-specs ``api/starknet_api_openrpc.json``,
+#: ``BROADCASTED_INVOKE_TXN`` / ``INVOKE_TXN_V3``; ``proof_facts`` only when non-empty, as starknet-py 0.30 writes it).
+_RPC_KEYS = frozenset({"type", "sender_address", "calldata", "version", "signature", "nonce", "resource_bounds", "tip",
+                       "paymaster_data", "account_deployment_data", "nonce_data_availability_mode",
+                       "fee_data_availability_mode", "proof_facts"})
+_RPC_REQUIRED = ("sender_address", "calldata", "version", "signature", "nonce", "resource_bounds")
+_DA_NAMES = ("L1", "L2")
+
+
+def _hex_list(values: Sequence[int]) -> list[str]:
+    return [hex(v) for v in values]
+
+
+def _bound_rpc(bound: ResourceBound) -> dict[str, str]:
+    return {"max_amount": hex(bound.max_amount), "max_price_per_unit": hex(bound.max_price_per_unit)}
+
+
+@dataclass(frozen=True)
+class InvokeV3:
+    """An INVOKE v3 transaction as a node receives it: a frozen, validated value.
+
+    :meth:`from_rpc` / :meth:`to_rpc` read and write the exact ``starknet_addInvokeTransaction`` JSON
+    (hex strings, ``"L1"``/``"L2"`` DA modes); :meth:`hash` is the transaction hash on a chain. The
+    session signers return it with its :attr:`signature`; ``InvokeV3.from_rpc(tx.to_rpc()) == tx``.
+
+    Scalars may be given as ints or hex/decimal strings, ``resource_bounds`` in any form
+    :func:`parse_resource_bounds` accepts (also starknet-py's ``ResourceBoundsMapping``), DA modes as
+    0/1/``"L1"``/``"L2"``; they are stored normalised (felts as ints, sequences as tuples).
+
+    :raises TransactionError: a value out of range or of the wrong type, naming the field.
+    """
+
+    sender_address: int
+    calldata: tuple[int, ...]
+    nonce: int
+    resource_bounds: ResourceBounds
+    signature: tuple[int, ...] = ()
+    tip: int = 0
+    paymaster_data: tuple[int, ...] = ()
+    account_deployment_data: tuple[int, ...] = ()
+    nonce_da_mode: int = DA_MODE_L1
+    fee_da_mode: int = DA_MODE_L1
+    version: int = TRANSACTION_VERSION_3
+    proof_facts: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        put = object.__setattr__
+        put(self, "sender_address", _felt(self.sender_address, "sender_address"))
+        for name in ("calldata", "signature", "paymaster_data", "account_deployment_data", "proof_facts"):
+            put(self, name, tuple(_felt_list(getattr(self, name), name)))
+        put(self, "nonce", _felt(self.nonce, "nonce"))
+        put(self, "resource_bounds", parse_resource_bounds(self.resource_bounds))
+        put(self, "version", _version(self.version))
+        put(self, "tip", _tip(self.tip))
+        put(self, "nonce_da_mode", parse_da_mode(self.nonce_da_mode, "nonce_data_availability_mode"))
+        put(self, "fee_da_mode", parse_da_mode(self.fee_da_mode, "fee_data_availability_mode"))
+
+    @classmethod
+    def from_rpc(cls, transaction: Mapping[str, Any]) -> InvokeV3:
+        """Read a ``starknet_addInvokeTransaction`` v3 transaction (the JSON :meth:`to_rpc` writes).
+
+        ``type`` may be absent (else it must be ``"INVOKE"``); ``tip``, ``paymaster_data``,
+        ``account_deployment_data``, the DA modes and ``proof_facts`` default as in the RPC spec.
+
+        :raises TransactionError: not a mapping, a missing or unknown key, a malformed value.
+        """
+        if not isinstance(transaction, Mapping):
+            raise TransactionError(f"transaction must be a JSON object (mapping), got {type(transaction).__name__}")
+        unknown = sorted(str(k) for k in transaction.keys() - _RPC_KEYS)
+        if unknown:
+            raise TransactionError(f"transaction has unknown keys {describe_value(unknown)}")
+        missing = [k for k in _RPC_REQUIRED if k not in transaction]
+        if missing:
+            raise TransactionError(f"transaction is missing {missing}")
+        if transaction.get("type", "INVOKE") != "INVOKE":
+            raise TransactionError(f"transaction type must be 'INVOKE', got {describe_value(transaction['type'])}")
+        get = transaction.get
+        return cls(
+            sender_address=transaction["sender_address"],
+            calldata=transaction["calldata"],
+            nonce=transaction["nonce"],
+            resource_bounds=transaction["resource_bounds"],
+            signature=transaction["signature"],
+            tip=get("tip", 0),
+            paymaster_data=get("paymaster_data", ()),
+            account_deployment_data=get("account_deployment_data", ()),
+            nonce_da_mode=get("nonce_data_availability_mode", DA_MODE_L1),
+            fee_da_mode=get("fee_data_availability_mode", DA_MODE_L1),
+            version=transaction["version"],
+            proof_facts=get("proof_facts") or (),
+        )
+
+    def to_rpc(self) -> dict[str, Any]:
+        """The ``starknet_addInvokeTransaction`` JSON of this transaction, as starknet-py writes it
+        (``_create_broadcasted_txn``): felts as ``0x`` hex strings, DA modes ``"L1"``/``"L2"``, the three
+        resource bounds, ``proof_facts`` only when non-empty, no other fields."""
+        rb = self.resource_bounds
+        out: dict[str, Any] = {
+            "type": "INVOKE",
+            "sender_address": hex(self.sender_address),
+            "calldata": _hex_list(self.calldata),
+            "version": hex(self.version),
+            "signature": _hex_list(self.signature),
+            "nonce": hex(self.nonce),
+            "resource_bounds": {"l1_gas": _bound_rpc(rb.l1_gas), "l1_data_gas": _bound_rpc(rb.l1_data_gas),
+                                "l2_gas": _bound_rpc(rb.l2_gas)},
+            "tip": hex(self.tip),
+            "paymaster_data": _hex_list(self.paymaster_data),
+            "account_deployment_data": _hex_list(self.account_deployment_data),
+            "nonce_data_availability_mode": _DA_NAMES[self.nonce_da_mode],
+            "fee_data_availability_mode": _DA_NAMES[self.fee_da_mode],
+        }
+        if self.proof_facts:
+            out["proof_facts"] = _hex_list(self.proof_facts)
+        return out
+
+    def hash_fields(self, chain_id: object) -> InvokeV3Fields:
+        """The fields :func:`invoke_v3_hashes_unchecked` hashes, on the chain ``chain_id``."""
+        return (self.sender_address, self.calldata, parse_chain_id(chain_id, "chain_id", TransactionError), self.nonce,
+                self.resource_bounds, self.tip, self.paymaster_data, self.account_deployment_data, self.nonce_da_mode,
+                self.fee_da_mode, self.version, self.proof_facts)
+
+    def hash(self, chain_id: object) -> int:
+        """The transaction hash on ``chain_id`` (an int, hex string, ``"SN_MAIN"``, ``"SN_SEPOLIA"`` or
+        starknet-py ``StarknetChainId``): :func:`calculate_invoke_v3_hash`; the signature is not hashed."""
+        return invoke_v3_hashes_unchecked([self.hash_fields(chain_id)])[0]
+
+    def with_signature(self, signature: Sequence[int]) -> InvokeV3:
+        """This transaction with ``signature`` (felts)."""
+        return dataclasses.replace(self, signature=tuple(_felt_list(signature, "signature")))

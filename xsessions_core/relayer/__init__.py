@@ -2,40 +2,56 @@
 
 * :func:`verify_session_transaction`, :func:`verify_outside_execution` — the modern (x-sessions 9,
   Argent account 0.4.0 / 0.5.0) verifier, :class:`AccountInfo`, :class:`AccountState`, :class:`Verdict`;
-* :func:`verify_legacy_session_transaction` — the 2022 plugin sessions (PROTOCOL §5.7);
+* :func:`verify_legacy_session_transaction` — the 2022 plugin sessions;
 * :func:`decode_session_token` — the session-token signature decoder;
 * :class:`SessionSigner`, :func:`verify_session_transactions_batch`,
   :func:`verify_outside_executions_batch` — bulk work with few native calls, thread safe.
+
+Every name below is importable from this package; its sub-module is loaded at first use, so
+``import xsessions_core.relayer`` stays cheap (the legacy verifier, for one, is only loaded when asked for).
 """
 
-from .batch import SessionSigner, verify_outside_executions_batch, verify_session_transactions_batch
-from .legacy_verify import verify_legacy_session_transaction
-from .token import SessionToken, SessionTokenError, SignerSignature, TokenSession, decode_session_token
-from .verify import (
-    ANY_CALLER,
-    NOT_A_SESSION,
-    AccountInfo,
-    AccountState,
-    Verdict,
-    verify_outside_execution,
-    verify_session_transaction,
-)
+from __future__ import annotations
 
-__all__ = [
-    "ANY_CALLER",
-    "NOT_A_SESSION",
-    "AccountInfo",
-    "AccountState",
-    "Verdict",
-    "verify_session_transaction",
-    "verify_outside_execution",
-    "verify_legacy_session_transaction",
-    "decode_session_token",
-    "SessionToken",
-    "SessionTokenError",
-    "SignerSignature",
-    "TokenSession",
-    "SessionSigner",
-    "verify_session_transactions_batch",
-    "verify_outside_executions_batch",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .batch import SessionSigner, verify_outside_executions_batch, verify_session_transactions_batch
+    from .legacy_verify import verify_legacy_session_transaction
+    from .token import SessionToken, SessionTokenError, SignerSignature, TokenSession, decode_session_token
+    from .verify import (
+        ANY_CALLER,
+        NOT_A_SESSION,
+        AccountInfo,
+        AccountState,
+        Verdict,
+        verify_outside_execution,
+        verify_session_transaction,
+    )
+
+#: Public name -> the sub-module that defines it.
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    ".verify": ("ANY_CALLER", "NOT_A_SESSION", "AccountInfo", "AccountState", "Verdict", "verify_session_transaction",
+                "verify_outside_execution"),
+    ".legacy_verify": ("verify_legacy_session_transaction",),
+    ".token": ("decode_session_token", "SessionToken", "SessionTokenError", "SignerSignature", "TokenSession"),
+    ".batch": ("SessionSigner", "verify_session_transactions_batch", "verify_outside_executions_batch"),
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = [name for names in _EXPORTS.values() for name in names]
+
+
+def __getattr__(name: str) -> Any:
+    """Load the sub-module that defines ``name`` at first use."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

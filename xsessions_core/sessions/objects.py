@@ -25,14 +25,16 @@ from __future__ import annotations
 
 import re
 import secrets
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ..chains import parse_chain_id
 from ..crypto import EC_ORDER, private_to_stark_key
 from ..encoding import felt_from, selector_from_name_cached, to_hex
-from ..errors import SessionError, describe_value
+from ..errors import InvalidPrivateKey, SessionError, describe_value
 
 __all__ = [
     "AllowedMethod",
@@ -44,6 +46,7 @@ __all__ = [
     "Session",
     "SessionRequest",
     "SESSION_VERSION",
+    "private_key_from",
 ]
 
 #: ``Session.version`` as x-sessions writes it: ``encodeShortString("1")``.
@@ -171,19 +174,49 @@ def parse_allowed_methods(values: object, name: str = "allowed_methods") -> tupl
 
 # --------------------------------------------------------------------------- SessionKey
 
+def private_key_from(value: object, name: str = "private_key") -> int:
+    """A Stark private key from an int, a hex (``0x...``) or decimal string, or a starknet-py ``KeyPair``
+    (anything with an int ``private_key`` attribute).
+
+    :raises InvalidPrivateKey: anything else, or a key outside ``[1, n)`` (n = STARK curve order). The
+        message names ``name`` and never shows the value.
+    """
+    if type(value) is int and 1 <= value < EC_ORDER:
+        return value
+    value = getattr(value, "private_key", value)  # starknet_py.net.signer.key_pair.KeyPair
+    key: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        key = int(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            key = int(text, 16) if text[:2].lower() == "0x" else int(text, 10) if text.isdigit() else None
+        except ValueError:
+            key = None
+    if key is None or not 1 <= key < EC_ORDER:
+        raise InvalidPrivateKey(
+            f"{name} must be a private key in [1, n) (n = STARK curve order): an int, a hex string or a KeyPair"
+        )
+    return key
+
+
 @dataclass(frozen=True, repr=False)
 class SessionKey:
     """The session's key pair. Only the public key is ever shown.
 
-    :param private_key: int in ``[1, n)``.
+    :param private_key: the key in ``[1, n)``: an int, a hex string or a starknet-py ``KeyPair``
+        (stored as an int).
+    :raises SessionError: anything else (an :class:`~xsessions_core.errors.InvalidPrivateKey` too).
     """
 
     private_key: int
 
     def __post_init__(self) -> None:
-        k = self.private_key
-        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k < EC_ORDER:
-            raise SessionError("session private key must be an int in [1, n) (n = STARK curve order)")
+        try:
+            key = private_key_from(self.private_key, "session private key")
+        except InvalidPrivateKey as exc:
+            raise _InvalidSessionKey(str(exc)) from None
+        object.__setattr__(self, "private_key", key)
 
     @classmethod
     def generate(cls) -> "SessionKey":
@@ -198,8 +231,8 @@ class SessionKey:
     def __repr__(self) -> str:
         return f"SessionKey(public_key={to_hex(self.public_key)})"
 
-    def to_dict(self, include_private_key: bool = True) -> dict[str, str]:
-        """``{"privateKey", "publicKey"}`` hex strings (``privateKey`` only if asked)."""
+    def to_dict(self, include_private_key: bool = False) -> dict[str, str]:
+        """``{"publicKey"}``, or ``{"privateKey", "publicKey"}`` with ``include_private_key=True`` (hex)."""
         d = {"privateKey": to_hex(self.private_key)} if include_private_key else {}
         d["publicKey"] = to_hex(self.public_key)
         return d
@@ -362,12 +395,12 @@ class OnChainSession:
 class Session:
     """x-sessions ``Session``: what ``createSession`` returns and ``buildSessionAccount`` consumes.
 
-    ``hash`` is the SNIP-12 message hash the owner (and guardian) authorised with
-    ``authorisation_signature``. ``session_key`` may be ``None`` for a session read without its
+    ``hash`` is the SNIP-12 message hash the owner (and guardian) authorized with
+    ``authorization_signature`` (the JSON key stays x-sessions' ``authorisationSignature``). ``session_key`` may be ``None`` for a session read without its
     private key (it cannot sign then).
     """
 
-    authorisation_signature: tuple[int, ...]
+    authorization_signature: tuple[int, ...]
     address: int
     chain_id: int
     hash: int
@@ -380,10 +413,11 @@ class Session:
     address_text: str | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "authorisation_signature",
-                           _felts(self.authorisation_signature, "authorisationSignature"))
+        object.__setattr__(self, "authorization_signature",
+                           _felts(self.authorization_signature, "authorisationSignature"))
         _address(self, "address", "address_text", "address")
-        for name in ("chain_id", "hash", "session_key_guid"):
+        object.__setattr__(self, "chain_id", parse_chain_id(self.chain_id, "chain_id", SessionError))
+        for name in ("hash", "session_key_guid"):
             object.__setattr__(self, name, _felt(getattr(self, name), name))
         _expiry(self.expires_at, "expiresAt")
         object.__setattr__(self, "allowed_methods", parse_allowed_methods(self.allowed_methods, "allowedMethods"))
@@ -392,6 +426,13 @@ class Session:
             raise SessionError(f"session_key must be a SessionKey, got {type(self.session_key).__name__}")
         if self.version != SESSION_VERSION:
             raise SessionError(f"version must be {SESSION_VERSION!r}, got {self.version!r}")
+
+    @property
+    def authorisation_signature(self) -> tuple[int, ...]:
+        """Deprecated spelling of :attr:`authorization_signature` (removed in the next release)."""
+        warnings.warn("Session.authorisation_signature is deprecated; use authorization_signature",
+                      DeprecationWarning, stacklevel=2)
+        return self.authorization_signature
 
     @property
     def address_hex(self) -> str:
@@ -406,7 +447,7 @@ class Session:
     def to_dict(self, include_private_key: bool = False) -> dict[str, Any]:
         """The x-sessions JSON object; ``sessionKey.privateKey`` only with ``include_private_key=True``."""
         d: dict[str, Any] = {
-            "authorisationSignature": [to_hex(v) for v in self.authorisation_signature],
+            "authorisationSignature": [to_hex(v) for v in self.authorization_signature],
             "address": self.address_hex,
             "chainId": to_hex(self.chain_id),
             "hash": to_hex(self.hash),
@@ -432,7 +473,7 @@ class Session:
             if "privateKey" in raw_key:
                 key = SessionKey.from_dict(raw_key)
         return cls(
-            authorisation_signature=_list(_get(d, "authorisationSignature", w), "authorisationSignature"),
+            authorization_signature=_list(_get(d, "authorisationSignature", w), "authorisationSignature"),
             address=_str(_get(d, "address", w), "address"),
             chain_id=_get(d, "chainId", w),
             hash=_get(d, "hash", w),
@@ -461,7 +502,13 @@ class SessionRequest:
         if not isinstance(self.session_key, SessionKey):
             raise SessionError("session_key must be a SessionKey")
 
-    def to_dict(self, include_private_key: bool = True) -> dict[str, Any]:
+    def to_dict(self, include_private_key: bool = False) -> dict[str, Any]:
+        """The x-sessions JSON object; ``sessionKey.privateKey`` only with ``include_private_key=True``.
+
+        Without it, this is what the browser may see (it needs the typed data to have the wallet sign
+        it); the server keeps the private key (``to_dict(include_private_key=True)``) to build the
+        :class:`Session` once the wallet's signature comes back.
+        """
         return {
             "sessionTypedData": self.typed_data,
             "offchainSession": self.offchain_session.to_dict(),
@@ -476,6 +523,11 @@ class SessionRequest:
             OffChainSession.from_dict(_get(d, "offchainSession", w)),
             SessionKey.from_dict(_get(d, "sessionKey", w)),
         )
+
+
+class _InvalidSessionKey(SessionError, InvalidPrivateKey):
+    """A session key that is not a private key: both a :class:`SessionError` (as before) and an
+    :class:`~xsessions_core.errors.InvalidPrivateKey`."""
 
 
 def felt_of(value: object, name: str) -> int:
