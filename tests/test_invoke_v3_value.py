@@ -102,22 +102,24 @@ def test_signer_output_is_accepted_by_the_verifier(version: str) -> None:
     case = _case(version)
     session = Session.from_dict(case["session"])
     signer = SessionSigner(session, None, LocalGuardian(GUARDIAN_KEY), account_version=version)
-    txs = [{"calls": _calls(case), "nonce": i, "resource_bounds": BOUNDS, "tip": i % 2} for i in range(3)]
+    txs: list[dict[str, Any]] = [{"calls": _calls(case), "nonce": i, "resource_bounds": BOUNDS, "tip": i % 2}
+                                 for i in range(3)]
     now = case["block"]["timestamp"]
     signed = signer.sign_invoke_transactions(txs, now=now)
     assert [tx.signature for tx in signed] == [tuple(s) for s in signer.sign_transactions(txs, now=now)]
     chain = h(case["chain_id"])
     assert [tx.hash(chain) for tx in signed] == [th for th, _ in signer.sign_transactions_with_hashes(txs, now=now)]
-    common = dict(account=account_of(case), chain_id=chain, block_timestamp=now, state=state_of(case))
+    common: dict[str, Any] = dict(account=account_of(case), chain_id=chain, block_timestamp=now, state=state_of(case))
     for tx in signed:
         rpc = tx.to_rpc()
         assert InvokeV3.from_rpc(rpc) == tx
-        assert verify_session_transaction(rpc, **common).valid  # type: ignore[arg-type]
+        assert verify_session_transaction(rpc, **common).valid
         tampered = copy.deepcopy(rpc)
         tampered["nonce"] = hex(tx.nonce + 100)
-        assert not verify_session_transaction(tampered, **common).valid  # type: ignore[arg-type]
+        assert not verify_session_transaction(tampered, **common).valid
     # unsigned values in, signed values out: the same transactions
-    unsigned = [InvokeV3(session.address, get_execute_calldata(t["calls"]), t["nonce"], BOUNDS, tip=t["tip"]) for t in txs]
+    unsigned = [InvokeV3(session.address, get_execute_calldata(t["calls"]), t["nonce"], BOUNDS, tip=t["tip"])
+                for t in txs]
     assert signer.sign_invoke_transactions(unsigned, now=now) == signed
     assert SessionContext(session, account_version=version).sign_invoke_values(
         unsigned, LocalGuardian(GUARDIAN_KEY), now=now) == signed

@@ -60,14 +60,14 @@ BOUNDS = {"l1_gas": {"max_amount": 0x100, "max_price_per_unit": 0x10},
 CALLS = [{"contractAddress": hex(TOKEN), "entrypoint": "transfer", "calldata": ["0x123", "1000", "0"]}]
 
 
-def make_session(expires_at: int = EXPIRES_AT, chain_id: object = SN_SEPOLIA) -> Session:
+def make_session(expires_at: int = EXPIRES_AT, chain_id: int | str = SN_SEPOLIA) -> Session:
     """A session of ACCOUNT on ``chain_id`` allowing ``transfer`` on TOKEN, authorized by owner and guardian."""
     request = create_session_request(chain_id, SessionKey(SESSION_KEY), [{"Contract Address": hex(TOKEN),
                                                                           "selector": "transfer"}],
                                      expires_at, {"projectID": "surface", "txFees": []})
-    session_hash = session_hash_from_onchain(compile_session(request.offchain_session), ACCOUNT, chain_id)  # type: ignore[arg-type]
+    session_hash = session_hash_from_onchain(compile_session(request.offchain_session), ACCOUNT, chain_id)
     auth = [*crypto.message_signature(session_hash, OWNER_KEY), *crypto.message_signature(session_hash, GUARDIAN_KEY)]
-    return create_session(ACCOUNT, auth, request, chain_id)  # type: ignore[arg-type]
+    return create_session(ACCOUNT, auth, request, chain_id)
 
 
 class RecordingGuardian:
@@ -285,7 +285,7 @@ def test_default_account_version_is_0_4_0_and_bad_versions_are_typed() -> None:
 
 
 @pytest.mark.parametrize("chain", [SN_SEPOLIA, hex(SN_SEPOLIA), str(SN_SEPOLIA), "SN_SEPOLIA", StarknetChainId.SEPOLIA])
-def test_chain_id_spellings_give_the_same_session(chain: object) -> None:
+def test_chain_id_spellings_give_the_same_session(chain: int | str) -> None:
     assert parse_chain_id(chain) == SN_SEPOLIA
     assert make_session(chain_id=chain) == make_session(chain_id=SN_SEPOLIA)
 

@@ -14,7 +14,7 @@ Hashing runs on the active crypto backend with few native calls; every input is 
 
 from __future__ import annotations
 
-import dataclasses
+import copy
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -582,7 +582,7 @@ def _bound_rpc(bound: ResourceBound) -> dict[str, str]:
     return {"max_amount": hex(bound.max_amount), "max_price_per_unit": hex(bound.max_price_per_unit)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class InvokeV3:
     """An INVOKE v3 transaction as a node receives it: a frozen, validated value.
 
@@ -592,7 +592,8 @@ class InvokeV3:
 
     Scalars may be given as ints or hex/decimal strings, ``resource_bounds`` in any form
     :func:`parse_resource_bounds` accepts (also starknet-py's ``ResourceBoundsMapping``), DA modes as
-    0/1/``"L1"``/``"L2"``; they are stored normalised (felts as ints, sequences as tuples).
+    0/1/``"L1"``/``"L2"`` or starknet-py ``DAMode``; they are stored normalised (felts as ints,
+    sequences as tuples, DA modes as 0/1).
 
     :raises TransactionError: a value out of range or of the wrong type, naming the field.
     """
@@ -601,26 +602,33 @@ class InvokeV3:
     calldata: tuple[int, ...]
     nonce: int
     resource_bounds: ResourceBounds
-    signature: tuple[int, ...] = ()
-    tip: int = 0
-    paymaster_data: tuple[int, ...] = ()
-    account_deployment_data: tuple[int, ...] = ()
-    nonce_da_mode: int = DA_MODE_L1
-    fee_da_mode: int = DA_MODE_L1
-    version: int = TRANSACTION_VERSION_3
-    proof_facts: tuple[int, ...] = ()
+    signature: tuple[int, ...]
+    tip: int
+    paymaster_data: tuple[int, ...]
+    account_deployment_data: tuple[int, ...]
+    nonce_da_mode: int
+    fee_da_mode: int
+    version: int
+    proof_facts: tuple[int, ...]
 
-    def __post_init__(self) -> None:
+    def __init__(self, sender_address: int | str, calldata: Sequence[int | str], nonce: int | str,
+                 resource_bounds: object, signature: Sequence[int | str] = (), tip: int | str = 0,
+                 paymaster_data: Sequence[int | str] = (), account_deployment_data: Sequence[int | str] = (),
+                 nonce_da_mode: object = DA_MODE_L1, fee_da_mode: object = DA_MODE_L1,
+                 version: int | str = TRANSACTION_VERSION_3, proof_facts: Sequence[int | str] = ()) -> None:
         put = object.__setattr__
-        put(self, "sender_address", _felt(self.sender_address, "sender_address"))
-        for name in ("calldata", "signature", "paymaster_data", "account_deployment_data", "proof_facts"):
-            put(self, name, tuple(_felt_list(getattr(self, name), name)))
-        put(self, "nonce", _felt(self.nonce, "nonce"))
-        put(self, "resource_bounds", parse_resource_bounds(self.resource_bounds))
-        put(self, "version", _version(self.version))
-        put(self, "tip", _tip(self.tip))
-        put(self, "nonce_da_mode", parse_da_mode(self.nonce_da_mode, "nonce_data_availability_mode"))
-        put(self, "fee_da_mode", parse_da_mode(self.fee_da_mode, "fee_data_availability_mode"))
+        put(self, "sender_address", _felt(sender_address, "sender_address"))
+        put(self, "calldata", tuple(_felt_list(calldata, "calldata")))
+        put(self, "nonce", _felt(nonce, "nonce"))
+        put(self, "resource_bounds", parse_resource_bounds(resource_bounds))
+        put(self, "signature", tuple(_felt_list(signature, "signature")))
+        put(self, "tip", _tip(tip))
+        put(self, "paymaster_data", tuple(_felt_list(paymaster_data, "paymaster_data")))
+        put(self, "account_deployment_data", tuple(_felt_list(account_deployment_data, "account_deployment_data")))
+        put(self, "nonce_da_mode", parse_da_mode(nonce_da_mode, "nonce_data_availability_mode"))
+        put(self, "fee_da_mode", parse_da_mode(fee_da_mode, "fee_data_availability_mode"))
+        put(self, "version", _version(version))
+        put(self, "proof_facts", tuple(_felt_list(proof_facts, "proof_facts")))
 
     @classmethod
     def from_rpc(cls, transaction: Mapping[str, Any]) -> InvokeV3:
@@ -692,6 +700,8 @@ class InvokeV3:
         starknet-py ``StarknetChainId``): :func:`calculate_invoke_v3_hash`; the signature is not hashed."""
         return invoke_v3_hashes_unchecked([self.hash_fields(chain_id)])[0]
 
-    def with_signature(self, signature: Sequence[int]) -> InvokeV3:
+    def with_signature(self, signature: Sequence[int | str]) -> InvokeV3:
         """This transaction with ``signature`` (felts)."""
-        return dataclasses.replace(self, signature=tuple(_felt_list(signature, "signature")))
+        signed = copy.copy(self)
+        object.__setattr__(signed, "signature", tuple(_felt_list(signature, "signature")))
+        return signed

@@ -17,17 +17,29 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .batch import SessionSigner, verify_outside_executions_batch, verify_session_transactions_batch
-    from .legacy_verify import verify_legacy_session_transaction
-    from .token import SessionToken, SessionTokenError, SignerSignature, TokenSession, decode_session_token
+    from .batch import (
+        SessionSigner as SessionSigner,
+        verify_outside_executions_batch as verify_outside_executions_batch,
+        verify_session_transactions_batch as verify_session_transactions_batch,
+    )
+    from .legacy_verify import (
+        verify_legacy_session_transaction as verify_legacy_session_transaction,
+    )
+    from .token import (
+        SessionToken as SessionToken,
+        SessionTokenError as SessionTokenError,
+        SignerSignature as SignerSignature,
+        TokenSession as TokenSession,
+        decode_session_token as decode_session_token,
+    )
     from .verify import (
-        ANY_CALLER,
-        NOT_A_SESSION,
-        AccountInfo,
-        AccountState,
-        Verdict,
-        verify_outside_execution,
-        verify_session_transaction,
+        ANY_CALLER as ANY_CALLER,
+        NOT_A_SESSION as NOT_A_SESSION,
+        AccountInfo as AccountInfo,
+        AccountState as AccountState,
+        Verdict as Verdict,
+        verify_outside_execution as verify_outside_execution,
+        verify_session_transaction as verify_session_transaction,
     )
 
 #: Public name -> the sub-module that defines it.
