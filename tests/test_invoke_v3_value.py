@@ -19,7 +19,7 @@ from xsessions_core.chains import SN_SEPOLIA
 from xsessions_core.crypto import FIELD_PRIME
 from xsessions_core.errors import PolicyViolation, TransactionError
 from xsessions_core.relayer import SessionSigner, verify_session_transaction
-from xsessions_core.sessions import LocalGuardian, Session, SessionContext
+from xsessions_core.sessions import LocalGuardian, Session, SessionContext, sign_session_transaction
 from xsessions_core.transactions import (
     QUERY_VERSION_3,
     InvokeV3,
@@ -184,3 +184,20 @@ def test_signing_values_of_another_account_is_refused() -> None:
     with pytest.raises(TransactionError, match="InvokeV3"):
         SessionContext(session).sign_invoke_values([{"nonce": 1}], LocalGuardian(GUARDIAN_KEY),  # type: ignore[list-item]
                                                     now=case["block"]["timestamp"])
+
+
+async def test_sign_session_transaction_takes_the_value() -> None:
+    case = _case("0.4.0")
+    session = Session.from_dict(case["session"])
+    now = case["block"]["timestamp"]
+    tx = InvokeV3(session.address, get_execute_calldata(_calls(case)), 3, BOUNDS)
+    tx_hash = tx.hash(session.chain_id)
+    guardian = LocalGuardian(GUARDIAN_KEY)
+    with_value = await sign_session_transaction(session, None, tx_hash, _calls(case), guardian, transaction=tx, now=now)
+    bound = InvokeV3Transaction.from_invoke(tx, session.chain_id)
+    assert bound.transaction_hash == tx_hash and bound.sender_address_hex == hex(session.address)
+    assert with_value == await sign_session_transaction(session, None, tx_hash, _calls(case), guardian,
+                                                        transaction=bound, now=now)
+    assert with_value == list(SessionContext(session).sign_invoke_values([tx], guardian, now=now)[0].signature)
+    with pytest.raises(TransactionError, match="hash"):
+        await sign_session_transaction(session, None, tx_hash + 1, _calls(case), guardian, transaction=tx, now=now)

@@ -506,61 +506,6 @@ def calculate_invoke_v3_hash(
     return invoke_v3_hashes_unchecked([fields])[0]
 
 
-@dataclass(frozen=True)
-class InvokeV3Transaction:
-    """The fields of an INVOKE v3 transaction, validated; :attr:`transaction_hash` is computed once.
-
-    Scalars may be given as ints or hex/decimal strings, ``resource_bounds`` in any form
-    :func:`parse_resource_bounds` accepts and DA modes as 0/1/``"L1"``/``"L2"``; they are stored
-    normalised. A ``sender_address`` string keeps its spelling in :attr:`sender_address_text`
-    (x-sessions sends the address to the guardian as the dapp wrote it).
-    """
-
-    sender_address: int
-    calldata: tuple[int, ...]
-    chain_id: int
-    nonce: int
-    resource_bounds: ResourceBounds
-    tip: int = 0
-    paymaster_data: tuple[int, ...] = ()
-    account_deployment_data: tuple[int, ...] = ()
-    nonce_da_mode: int = DA_MODE_L1
-    fee_da_mode: int = DA_MODE_L1
-    version: int = TRANSACTION_VERSION_3
-    proof_facts: tuple[int, ...] = ()
-    sender_address_text: str | None = field(default=None, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        put = object.__setattr__
-        if isinstance(self.sender_address, str) and self.sender_address_text is None:
-            put(self, "sender_address_text", self.sender_address)
-        put(self, "sender_address", _felt(self.sender_address, "sender_address"))
-        for name in ("calldata", "paymaster_data", "account_deployment_data", "proof_facts"):
-            put(self, name, tuple(_felt_list(getattr(self, name), name)))
-        put(self, "chain_id", _felt(self.chain_id, "chain_id"))
-        put(self, "nonce", _felt(self.nonce, "nonce"))
-        put(self, "resource_bounds", parse_resource_bounds(self.resource_bounds))
-        put(self, "version", _version(self.version))
-        put(self, "tip", _tip(self.tip))
-        put(self, "nonce_da_mode", parse_da_mode(self.nonce_da_mode, "nonce_da_mode"))
-        put(self, "fee_da_mode", parse_da_mode(self.fee_da_mode, "fee_da_mode"))
-
-    @property
-    def fields(self) -> InvokeV3Fields:
-        """The validated fields in the order :func:`invoke_v3_hashes_unchecked` takes."""
-        return (self.sender_address, self.calldata, self.chain_id, self.nonce, self.resource_bounds, self.tip,
-                self.paymaster_data, self.account_deployment_data, self.nonce_da_mode, self.fee_da_mode,
-                self.version, self.proof_facts)
-
-    @cached_property
-    def transaction_hash(self) -> int:
-        """:func:`calculate_invoke_v3_hash` of these fields (computed once)."""
-        return invoke_v3_hashes_unchecked([self.fields])[0]
-
-    @property
-    def sender_address_hex(self) -> str:
-        """The sender address as given (or canonical hex)."""
-        return self.sender_address_text or hex(self.sender_address)
 
 
 # --------------------------------------------------------------------------- the transaction value
@@ -705,3 +650,54 @@ class InvokeV3:
         signed = copy.copy(self)
         object.__setattr__(signed, "signature", tuple(_felt_list(signature, "signature")))
         return signed
+
+
+@dataclass(frozen=True, init=False)
+class InvokeV3Transaction(InvokeV3):
+    """An :class:`InvokeV3` bound to its chain: what a cosigner receives (it hashes the transaction).
+
+    Arguments as :class:`InvokeV3`'s, with ``chain_id`` (anything :func:`~xsessions_core.chains.parse_chain_id`
+    accepts) after ``calldata``; :attr:`transaction_hash` is computed once. A ``sender_address`` string
+    keeps its spelling in :attr:`sender_address_text` (x-sessions sends the address to the guardian as
+    the dapp wrote it).
+    """
+
+    chain_id: int
+    sender_address_text: str | None = field(default=None, compare=False, repr=False)
+
+    def __init__(self, sender_address: int | str, calldata: Sequence[int | str], chain_id: int | str,
+                 nonce: int | str, resource_bounds: object, tip: int | str = 0,
+                 paymaster_data: Sequence[int | str] = (), account_deployment_data: Sequence[int | str] = (),
+                 nonce_da_mode: object = DA_MODE_L1, fee_da_mode: object = DA_MODE_L1,
+                 version: int | str = TRANSACTION_VERSION_3, proof_facts: Sequence[int | str] = (),
+                 sender_address_text: str | None = None, signature: Sequence[int | str] = ()) -> None:
+        super().__init__(sender_address, calldata, nonce, resource_bounds, signature, tip, paymaster_data,
+                         account_deployment_data, nonce_da_mode, fee_da_mode, version, proof_facts)
+        if sender_address_text is None and isinstance(sender_address, str):
+            sender_address_text = sender_address
+        object.__setattr__(self, "sender_address_text", sender_address_text)
+        object.__setattr__(self, "chain_id", parse_chain_id(chain_id, "chain_id", TransactionError))
+
+    @classmethod
+    def from_invoke(cls, transaction: InvokeV3, chain_id: int | str,
+                    sender_address_text: str | None = None) -> InvokeV3Transaction:
+        """``transaction`` on the chain ``chain_id``."""
+        t = transaction
+        return cls(t.sender_address, t.calldata, chain_id, t.nonce, t.resource_bounds, t.tip, t.paymaster_data,
+                   t.account_deployment_data, t.nonce_da_mode, t.fee_da_mode, t.version, t.proof_facts,
+                   sender_address_text, t.signature)
+
+    @property
+    def fields(self) -> InvokeV3Fields:
+        """The validated fields in the order :func:`invoke_v3_hashes_unchecked` takes."""
+        return self.hash_fields(self.chain_id)
+
+    @cached_property
+    def transaction_hash(self) -> int:
+        """:func:`calculate_invoke_v3_hash` of these fields (computed once)."""
+        return invoke_v3_hashes_unchecked([self.fields])[0]
+
+    @property
+    def sender_address_hex(self) -> str:
+        """The sender address as given (or canonical hex)."""
+        return self.sender_address_text or hex(self.sender_address)

@@ -446,15 +446,16 @@ async def sign_session_transaction(
     cache_authorization: bool = False,
     account_version: AccountVersion | str = AccountVersion.V0_4_0,
     owner_guid: int | None = None,
-    transaction: InvokeV3Transaction | None = None,
+    transaction: InvokeV3 | None = None,
     now: int | float | None = None,
     allow_expired: bool = False,
 ) -> list[int]:
     """x-sessions ``SessionAccount.signTransaction``: the full signature of an invoke v3 transaction.
 
     Signs the token message with the session key, asks ``cosigner`` for the guardian signature
-    (checking it verifies) and assembles the session token. ``transaction`` (the transaction's
-    fields) is passed to the cosigner; the HTTP cosigner needs it. When given, its hash must be
+    (checking it verifies) and assembles the session token. ``transaction`` (the unsigned
+    :class:`~xsessions_core.transactions.InvokeV3`, bound to the session's chain, or an
+    ``InvokeV3Transaction``) is passed to the cosigner; the HTTP cosigner needs it. When given, its hash must be
     ``transaction_hash``, its calldata the ``__execute__`` calldata of ``calls``, its sender the
     session's account and its chain the session's chain.
 
@@ -474,8 +475,10 @@ async def sign_session_transaction(
     tx_hash = felt_of(transaction_hash, "transaction_hash")
     proofs = ctx.proofs_felts(calls)
     if transaction is not None:
+        if isinstance(transaction, InvokeV3) and not isinstance(transaction, InvokeV3Transaction):
+            transaction = InvokeV3Transaction.from_invoke(transaction, session.chain_id, session.address_text)
         if not isinstance(transaction, InvokeV3Transaction):
-            raise TransactionError(f"transaction must be an InvokeV3Transaction, got {type(transaction).__name__}")
+            raise TransactionError(f"transaction must be an InvokeV3, got {type(transaction).__name__}")
         if transaction.transaction_hash != tx_hash:
             raise TransactionError("transaction_hash is not the hash of transaction")
         if list(transaction.calldata) != get_execute_calldata(calls):
