@@ -105,7 +105,7 @@ def _felt_list(values: object, name: str) -> list[int]:
     if type(values) is not list and type(values) is not tuple and (
             isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable)):
         raise TransactionError(f"{name} must be a sequence of felts, got {type(values).__name__}")
-    out = list(values)  # type: ignore[call-overload]
+    out = list(values)
     for v in out:
         if type(v) is not int or not 0 <= v < _P:
             return [_felt(v, f"{name}[{i}]") for i, v in enumerate(out)]
@@ -377,7 +377,7 @@ def parse_resource_bounds(resource_bounds: object) -> ResourceBounds:
 
 #: Validated bounds by their six raw values, ints or strings (a string always parses to the same
 #: value; the results are immutable; bounded; relayers see the same few again and again).
-_BOUNDS_SEEN: dict[tuple[int, ...], ResourceBounds] = {}
+_BOUNDS_SEEN: dict[tuple[object, ...], ResourceBounds] = {}
 
 
 def _parse_resource_bounds(resource_bounds: object) -> ResourceBounds:
@@ -447,7 +447,8 @@ def invoke_v3_hashes_unchecked(transactions: Sequence[InvokeV3Fields]) -> list[i
     tip a u64, DA modes 0/1, version 3 or ``2**128 + 3``), e.g. by :class:`InvokeV3Transaction` or
     :func:`calculate_invoke_v3_hash`. Out-of-range input gives a wrong hash, not an error.
     """
-    return crypto.backend_module().invoke_v3_hash_batch([invoke_v3_hash_input(f) for f in transactions])
+    hashes: list[int] = crypto.backend_module().invoke_v3_hash_batch([invoke_v3_hash_input(f) for f in transactions])
+    return hashes
 
 
 def invoke_v3_fields(sender_address: object, calldata: object, chain_id: object, nonce: object, resource_bounds: object,

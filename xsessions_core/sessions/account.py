@@ -36,11 +36,11 @@ from starknet_py.constants import ANY_CALLER, QUERY_VERSION_BASE, OutsideExecuti
 from starknet_py.net.account.account import Account
 from starknet_py.net.client import Client
 from starknet_py.net.client_models import Call, Calls, OutsideExecutionTimeBounds, ResourceBoundsMapping
-from starknet_py.net.models import AddressRepresentation, parse_address
+from starknet_py.net.models.address import AddressRepresentation, parse_address
 from starknet_py.net.models.chains import parse_chain
 from starknet_py.net.models.transaction import AccountTransaction, InvokeV3
-from starknet_py.net.signer import BaseSigner
-from starknet_py.utils.sync import add_sync_methods
+from starknet_py.net.signer.base_signer import BaseSigner
+from starknet_py.utils.sync.sync import add_sync_methods
 
 from ..encoding import selector_from_name_cached, to_hex
 from ..errors import PolicyViolation, SessionError
@@ -101,7 +101,7 @@ class SessionAccount(Account):
             signer=_SessionSigner(context.session_public_key),
             chain=session.chain_id,
         )
-        self._cairo_version = 1  # Argent session accounts are Cairo 1: no get_class_at round trip
+        self._cairo_version = 1  # type: ignore[assignment]  # Argent session accounts are Cairo 1: no get_class_at round trip
         self._context = context
         self._cosigner = cosigner
         self._allow_expired = bool(allow_expired)

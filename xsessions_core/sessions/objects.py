@@ -144,8 +144,9 @@ class AllowedMethod:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "AllowedMethod":
         """From the x-sessions shape ``{"Contract Address": str, "selector": str}``."""
-        address = _get(d, "Contract Address", "allowed method")
-        return cls(_str(address, "Contract Address"), _str(_get(d, "selector", "allowed method"), "selector"))
+        address = _str(_get(d, "Contract Address", "allowed method"), "Contract Address")
+        return cls(_felt(address, "Contract Address"), _str(_get(d, "selector", "allowed method"), "selector"),
+                   contract_address_text=address)
 
 
 #: Most allowed methods a session may have (bounds the hashing any input can cause; x-sessions has
@@ -472,9 +473,12 @@ class Session:
                 raise SessionError("session.sessionKey must be an object")
             if "privateKey" in raw_key:
                 key = SessionKey.from_dict(raw_key)
+        address = _str(_get(d, "address", w), "address")
         return cls(
-            authorization_signature=_list(_get(d, "authorisationSignature", w), "authorisationSignature"),
-            address=_str(_get(d, "address", w), "address"),
+            authorization_signature=_felts(_list(_get(d, "authorisationSignature", w), "authorisationSignature"),
+                                           "authorisationSignature"),
+            address=_felt(address, "address"),
+            address_text=address,
             chain_id=_get(d, "chainId", w),
             hash=_get(d, "hash", w),
             expires_at=_get(d, "expiresAt", w),

@@ -202,7 +202,7 @@ def build_outside_execution(
         text = c.get("contractAddress") if isinstance(c, Mapping) else None
         out.append(OutsideCall(call.to_addr, call.selector, tuple(call.calldata),
                                to_text=text if isinstance(text, str) else None))
-    return OutsideExecution(caller, nonce, execute_after, execute_before, tuple(out))
+    return OutsideExecution(_felt(caller, "caller"), _felt(nonce, "nonce"), execute_after, execute_before, tuple(out))
 
 
 def _version(version: str) -> str:

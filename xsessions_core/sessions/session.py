@@ -341,7 +341,8 @@ def create_session(
     onchain = compile_session(off)
     return Session(
         authorization_signature=felts_of(authorization_signature, "authorization_signature"),
-        address=address if isinstance(address, str) else account,
+        address=account,
+        address_text=address if isinstance(address, str) else None,
         chain_id=chain,
         hash=session_hash_from_onchain(onchain, account, chain),
         expires_at=off.expires_at,

@@ -231,7 +231,7 @@ class SessionContext:
             if type(h) is not int or not 0 <= h < FIELD_PRIME:
                 h = felt_of(h, f"message_hashes[{i}]")
             seqs.append([h, self.session_hash, self.cache_flag])
-        return backend_module().poseidon_many_batch(seqs) if seqs else []  # type: ignore[no-any-return]
+        return backend_module().poseidon_many_batch(seqs) if seqs else []
 
     def sign(self, token_message: int) -> tuple[int, int]:
         """The session key's ``(r, s)`` over a token message (starknet.js nonce)."""
@@ -245,7 +245,7 @@ class SessionContext:
         for m in messages:
             if type(m) is not int or not 0 <= m < _MAX_Z:
                 raise SessionError("token message must be an int in [0, 2**251)")
-        return backend_module().sign_batch(messages, self._private_key) if messages else []  # type: ignore[no-any-return]
+        return backend_module().sign_batch(messages, self._private_key) if messages else []
 
     def proofs_felts(self, calls: object) -> list[int]:
         """``[n_calls, (len, proof...)*]`` for the calls (starknet-py ``Call`` or starknet.js dicts).
