@@ -1,4 +1,5 @@
-"""``__execute__`` calldata and the invoke v3 transaction hash (PROTOCOL §6.10).
+"""``__execute__`` calldata and the invoke v3 transaction hash (starknet.js 8.5.2
+``src/utils/hash/transactionHash/v3.ts``, starknet-py 0.30 ``starknet_py/hash/transaction.py``).
 
 Calls are starknet-py :class:`~starknet_py.net.client_models.Call` objects
 (``to_addr, selector, calldata``). The starknet.js shape
@@ -493,7 +494,7 @@ def calculate_invoke_v3_hash(
     version: int | str = TRANSACTION_VERSION_3,
     proof_facts: Sequence[int] | None = None,
 ) -> int:
-    """Hash of an INVOKE v3 transaction (starknet.js ``calculateInvokeTransactionHash``, PROTOCOL §6.10).
+    """Hash of an INVOKE v3 transaction (starknet.js ``calculateInvokeTransactionHash``).
 
     Scalars are ints or hex/decimal strings; ``calldata`` is the compiled ``__execute__`` calldata
     (:func:`get_execute_calldata`); ``version`` is 3 or ``QUERY_VERSION_OFFSET + 3``.

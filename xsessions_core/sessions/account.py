@@ -3,7 +3,7 @@
 :func:`build_session_account` returns a :class:`SessionAccount`, a subclass of starknet-py 0.30's
 :class:`~starknet_py.net.account.account.Account`. ``await account.execute_v3(calls, ...)`` (with
 explicit resource bounds or ``auto_estimate=True``) builds the INVOKE v3 transaction as starknet-py
-does and signs it with the session token (PROTOCOL §6.4): the session key signs the token message,
+does and signs it with the session token: the session key signs the token message,
 the cosigner (guardian) co-signs it over the network, and the transaction goes to any Starknet
 JSON-RPC node through the account's client. ``sign_outside_execution_call`` produces the
 session-signed ``execute_from_outside_v2`` call for a relayer (x-sessions ``createOutsideExecutionCall``).

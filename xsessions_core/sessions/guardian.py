@@ -1,4 +1,5 @@
-"""The guardian (Argent "cosigner") that co-signs every session transaction (PROTOCOL §6.5, §6.8).
+"""The guardian (Argent "cosigner") that co-signs every session transaction
+(npm ``@argent/x-sessions@9.0.4``, ``dist/sessions.js``).
 
 A :class:`Cosigner` receives a request object carrying exactly what x-sessions POSTs to the Argent
 backend — the ``session`` part (session hash, authorisation, cache flag, the session key's
@@ -13,7 +14,7 @@ request, checks the session key's signature and then signs.
 
 JSON formats follow the bodies x-sessions 9.0.4 really sent (``guardian_request`` in
 ``sessions_v9.json``): ``nonce``, ``tip``, ``paymaster_data`` and ``account_deployment_data`` are
-passed through as the hex strings starknet.js gives x-sessions (PROTOCOL §6.8 says decimal; the
+passed through as the hex strings starknet.js gives x-sessions (one might expect decimal; the
 recorded bodies show hex), ``calldata``, ``chain_id``, ``version`` and resource bounds are decimal,
 the session signature's ``r``/``s`` are decimal, addresses are spelled as the dapp gave them.
 """

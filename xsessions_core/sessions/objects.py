@@ -1,4 +1,4 @@
-"""The objects a dapp exchanges with ``@argent/x-sessions`` 9.0.4, as frozen dataclasses (PROTOCOL §6.1).
+"""The objects a dapp exchanges with ``@argent/x-sessions`` 9.0.4, as frozen dataclasses (npm ``@argent/x-sessions@9.0.4``, ``dist/*.d.ts``).
 
 Every class converts to and from the exact x-sessions JSON shape (``to_dict`` / ``from_dict``):
 camelCase keys, ``"Contract Address"`` with its space, felts as lowercase ``0x`` hex strings.
@@ -14,8 +14,7 @@ byte-identical JSON these classes remember the original text (``*_text`` fields,
 (``"0x83af…"``) is accepted too and then used as the selector *value* everywhere — in the Merkle
 leaf and in the typed data — so the root always matches what the wallet signed. x-sessions instead
 hashes a hex string like a name for the leaf (``getSelectorFromName("0x83af…")``) while the typed
-data keeps the value, so its root differs from the signed one and every proof fails (PROTOCOL §6.2
-"Selector caveat", issue 7).
+data keeps the value, so its root differs from the signed one and every proof fails.
 
 Malformed input raises :class:`~xsessions_core.errors.SessionError` naming the field. Private
 keys never appear in ``repr``/``str`` or in messages.
@@ -361,7 +360,8 @@ class OffChainSession:
 
 @dataclass(frozen=True)
 class OnChainSession:
-    """The Cairo ``Session`` struct (4 felts, in this order) the account hashes (PROTOCOL §6.2)."""
+    """The Cairo ``Session`` struct (4 felts, in this order) the account hashes
+    (argentlabs/argent-contracts-starknet, tag ``account-0.4.0``, ``src/session/session_hash.cairo``)."""
 
     expires_at: int
     allowed_methods_root: int

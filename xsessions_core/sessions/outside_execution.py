@@ -1,8 +1,9 @@
-"""SNIP-9 outside execution signed with a session (PROTOCOL §6.9).
+"""SNIP-9 outside execution signed with a session (SNIP-9; starknet.js 8.5.2
+``src/utils/outsideExecution.ts``, argentlabs/argent-contracts-starknet ``src/outside_execution/*.cairo``).
 
 ``version="2"`` (default) is SNIP-12 revision 1 and the ``execute_from_outside_v2`` entry point;
 ``version="1"`` is SNIP-12 revision 0 and ``execute_from_outside``. Message hashes are computed with
-the direct formulas of PROTOCOL §6.9 (domain hashes cached per chain); the typed-data objects are
+the direct SNIP-12 formulas (domain hashes cached per chain); the typed-data objects are
 built for wallets, cosigners and cross-checks.
 
 Differences from x-sessions 9.0.4, on purpose:
@@ -278,7 +279,7 @@ def outside_execution_message_hash(
     outside_execution: OutsideExecution | StarknetPyOutsideExecution, account_address: int | str, chain_id: int | str,
     version: str = "2",
 ) -> int:
-    """SNIP-12 message hash of the outside execution for ``account_address`` (PROTOCOL §6.9).
+    """SNIP-12 message hash of the outside execution for ``account_address``.
 
     Equals the hash of :func:`get_outside_execution_typed_data`; this is what the session key signs
     (in place of a transaction hash) and what the account recomputes.

@@ -1,8 +1,8 @@
-"""Creating, hashing and checking x-sessions 9.0.4 sessions (PROTOCOL §6.1–§6.3, §6.5).
+"""Creating, hashing and checking x-sessions 9.0.4 sessions (npm ``@argent/x-sessions@9.0.4``).
 
 The SNIP-12 typed data of a session is produced exactly as x-sessions produces it
 (:func:`get_session_typed_data`), but hashes are computed with the direct Poseidon formulas of
-PROTOCOL §6.2 (:func:`session_hash_from_onchain`) — the same numbers, without the typed-data
+the account contract (:func:`session_hash_from_onchain`) — the same numbers, without the typed-data
 machinery, with the domain hash cached per chain id.
 
 Differences from x-sessions, on purpose:
@@ -151,7 +151,8 @@ def _domain_hash(chain_id: int) -> int:
 
 
 def session_hash_from_onchain(onchain: OnChainSession, account_address: int | str, chain_id: int | str) -> int:
-    """``Session.hash`` from the on-chain session fields (PROTOCOL §6.2) — what the account computes."""
+    """``Session.hash`` from the on-chain session fields — what the account computes
+    (argentlabs/argent-contracts-starknet, tag ``account-0.4.0``, ``src/session/session_hash.cairo``)."""
     if not isinstance(onchain, OnChainSession):
         raise SessionError(f"onchain must be an OnChainSession, got {type(onchain).__name__}")
     b = backend_module()

@@ -1,4 +1,5 @@
-"""The session-token signature of a session transaction (PROTOCOL §6.4–§6.6).
+"""The session-token signature of a session transaction (argentlabs/argent-contracts-starknet,
+tags ``account-0.4.0`` and ``v0.5.0``, ``src/session/session.cairo``).
 
 ``signature = [ss("session-token"), expires_at, allowed_methods_root, metadata_hash,
 session_key_guid, cache_flag, len(auth), *auth, 0, session_pubkey, r, s, 0, guardian_pubkey, gr, gs,
@@ -138,7 +139,7 @@ def build_session_token(
     guardian_signature: GuardianSignature | Sequence[int],
     proofs: Sequence[Sequence[int]],
 ) -> list[int]:
-    """The full session-token signature array (PROTOCOL §6.4) from its parts.
+    """The full session-token signature array from its parts.
 
     :param session_signature: ``(session_public_key, r, s)``.
     :param guardian_signature: a :class:`GuardianSignature` or ``(guardian_public_key, r, s)``.
