@@ -94,6 +94,12 @@ def test_hash_is_the_invoke_v3_hash_on_any_chain_spelling(tx: InvokeV3) -> None:
         fee_da_mode=tx.fee_da_mode, version=tx.version, proof_facts=tx.proof_facts)
     for chain in (SN_SEPOLIA, hex(SN_SEPOLIA), "SN_SEPOLIA", StarknetChainId.SEPOLIA):
         assert tx.hash(chain) == want
+        assert calculate_invoke_v3_hash(sender_address=tx.sender_address, calldata=tx.calldata, chain_id=chain,
+                                        nonce=tx.nonce, resource_bounds=tx.resource_bounds, tip=tx.tip,
+                                        paymaster_data=tx.paymaster_data,
+                                        account_deployment_data=tx.account_deployment_data,
+                                        nonce_da_mode=tx.nonce_da_mode, fee_da_mode=tx.fee_da_mode,
+                                        version=tx.version, proof_facts=tx.proof_facts) == want
     assert tx.with_signature([1, 2]).hash(SN_SEPOLIA) == want  # the signature is not hashed
 
 
@@ -199,5 +205,7 @@ async def test_sign_session_transaction_takes_the_value() -> None:
     assert with_value == await sign_session_transaction(session, None, tx_hash, _calls(case), guardian,
                                                         transaction=bound, now=now)
     assert with_value == list(SessionContext(session).sign_invoke_values([tx], guardian, now=now)[0].signature)
+    with pytest.raises(TransactionError, match="InvokeV3"):
+        InvokeV3Transaction.from_invoke(tx.to_rpc(), session.chain_id)  # type: ignore[arg-type]
     with pytest.raises(TransactionError, match="hash"):
         await sign_session_transaction(session, None, tx_hash + 1, _calls(case), guardian, transaction=tx, now=now)

@@ -404,3 +404,17 @@ def test_unknown_names_raise_attribute_error() -> None:
     with pytest.raises(ImportError):
         exec("from xsessions_core.sessions import nope")  # noqa: S102
     assert isinstance(SessionExpired("x"), XSessionsError)
+
+
+def test_check_not_expired_rejects_bad_input() -> None:
+    from xsessions_core.sessions import check_not_expired
+
+    check_not_expired(EXPIRES_AT, now=EXPIRES_AT - 1, execute_before=EXPIRES_AT)
+    check_not_expired(EXPIRES_AT, now=EXPIRES_AT + 1, allow_expired=True)
+    for kwargs in ({"now": True}, {"now": float("nan")}, {"now": 1, "execute_before": "2"}):
+        with pytest.raises(SessionError):
+            check_not_expired(EXPIRES_AT, **kwargs)
+    with pytest.raises(SessionError, match="expires_at"):
+        check_not_expired("1750000000", now=1)  # type: ignore[arg-type]
+    with pytest.raises(SessionExpired):
+        check_not_expired(EXPIRES_AT, now=float(EXPIRES_AT))

@@ -466,7 +466,7 @@ def invoke_v3_fields(sender_address: object, calldata: object, chain_id: object,
     return (
         _felt(sender_address, "sender_address"),
         _felt_list(calldata, "calldata"),
-        _felt(chain_id, "chain_id"),
+        parse_chain_id(chain_id, "chain_id", TransactionError),
         _felt(nonce, "nonce"),
         bounds,
         _tip(tip),
@@ -683,7 +683,12 @@ class InvokeV3Transaction(InvokeV3):
     @classmethod
     def from_invoke(cls, transaction: InvokeV3, chain_id: int | str,
                     sender_address_text: str | None = None) -> InvokeV3Transaction:
-        """``transaction`` on the chain ``chain_id``."""
+        """``transaction`` on the chain ``chain_id``.
+
+        :raises TransactionError: ``transaction`` is not an :class:`InvokeV3`, or a bad chain id.
+        """
+        if not isinstance(transaction, InvokeV3):
+            raise TransactionError(f"transaction must be an InvokeV3, got {type(transaction).__name__}")
         t = transaction
         return cls(t.sender_address, t.calldata, chain_id, t.nonce, t.resource_bounds, t.tip, t.paymaster_data,
                    t.account_deployment_data, t.nonce_da_mode, t.fee_da_mode, t.version, t.proof_facts,

@@ -498,6 +498,10 @@ def check_not_expired(expires_at: int, *, now: int | float | None = None, allow_
     """
     if allow_expired:
         return
+    if isinstance(expires_at, bool) or not isinstance(expires_at, int):
+        raise SessionError(f"expires_at must be an int (Unix time), got {type(expires_at).__name__}")
+    if execute_before is not None and (isinstance(execute_before, bool) or not isinstance(execute_before, int)):
+        raise SessionError(f"execute_before must be an int (Unix time), got {type(execute_before).__name__}")
     if now is None:
         now = wall_clock()
     elif isinstance(now, bool) or not isinstance(now, (int, float)) or now != now:
