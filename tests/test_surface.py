@@ -4,6 +4,7 @@ default serialisation, one spelling of versions / chain ids / private keys / out
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from xsessions_core.errors import InvalidPrivateKey, SessionError, SessionExpire
 from xsessions_core.relayer import SessionSigner
 from xsessions_core.sessions import (
     GuardianOutsideExecutionRequest,
+    GuardianSessionInfo,
     GuardianSignature,
     GuardianTransactionRequest,
     LocalGuardian,
@@ -349,6 +351,22 @@ def test_authorization_spelling_and_deprecated_aliases() -> None:
         with pytest.warns(DeprecationWarning, match="authoris"):
             value = read()
         assert value in (session.authorization_signature, sessions.owner_signature_from_authorization)
+    with pytest.warns(DeprecationWarning, match="authorisation_signature="):
+        replaced = dataclasses.replace(session, authorisation_signature=(1, 2))  # type: ignore[call-arg]
+    assert replaced.authorization_signature == (1, 2)
+    fields = {f.name: getattr(session, f.name) for f in dataclasses.fields(session) if f.name != "authorization_signature"}
+    with pytest.warns(DeprecationWarning):
+        assert Session(authorisation_signature=session.authorization_signature, **fields) == session  # type: ignore[call-arg]
+    with pytest.warns(DeprecationWarning):
+        rebuilt = GuardianSessionInfo(session_hash=1, session_authorisation=(2, 3), cache_flag=0,  # type: ignore[call-arg]
+                                      session_public_key=4, session_signature=(5, 6))
+    assert rebuilt.session_authorization == (2, 3)
+    request = create_session_request(SN_SEPOLIA, SessionKey(SESSION_KEY), [{"Contract Address": hex(TOKEN),
+                                                                           "selector": "transfer"}],
+                                     EXPIRES_AT, {"projectID": "surface", "txFees": []})
+    with pytest.warns(DeprecationWarning):
+        assert create_session(ACCOUNT, authorisation_signature=session.authorization_signature,  # type: ignore[call-arg]
+                              session_request=request, chain_id=SN_SEPOLIA) == session
     assert session.to_dict()["authorisationSignature"]  # the x-sessions JSON keeps its key
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the library itself never uses the old names

@@ -33,7 +33,7 @@ from ..encoding import to_hex
 from ..errors import CosignerError, SessionError, XSessionsError
 from ..transactions import DA_MODE_L1, InvokeV3Transaction
 from ..typed_data import TypedData
-from .objects import felt_of, private_key_from
+from .objects import deprecated_keywords, felt_of, private_key_from
 from .session import session_token_message_hash
 
 __all__ = [
@@ -109,6 +109,10 @@ class GuardianSessionInfo:
                 "signer": {"publicKey": to_hex(self.session_public_key), "r": str(r), "s": str(s)},
             },
         }
+
+
+setattr(GuardianSessionInfo, "__init__",
+        deprecated_keywords(session_authorisation="session_authorization")(GuardianSessionInfo.__init__))
 
 
 def _da(mode: int) -> str:

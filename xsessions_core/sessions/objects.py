@@ -22,13 +22,14 @@ keys never appear in ``repr``/``str`` or in messages.
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar, cast
 
 from ..chains import parse_chain_id
 from ..crypto import EC_ORDER, private_to_stark_key
@@ -56,6 +57,25 @@ _U64 = 2**64
 
 
 # --------------------------------------------------------------------------- field helpers
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def deprecated_keywords(**renames: str) -> Callable[[_F], _F]:
+    """Accept the old keyword names ``renames`` (old -> new) with a :class:`DeprecationWarning`, for one
+    release. When both are passed (``dataclasses.replace(obj, old=...)`` passes every field under its new
+    name too), the old one wins."""
+    def decorate(function: _F) -> _F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            for old, new in renames.items():
+                if old in kwargs:
+                    warnings.warn(f"{old}= is deprecated; use {new}=", DeprecationWarning, stacklevel=2)
+                    kwargs[new] = kwargs.pop(old)
+            return function(*args, **kwargs)
+        return cast(_F, wrapper)
+    return decorate
+
 
 def _felt(value: object, name: str) -> int:
     """A felt from an int or a hex/decimal string (starknet.js ``BigInt``), else SessionError."""
@@ -488,6 +508,9 @@ class Session:
             session_key=key,
             version=d.get("version", SESSION_VERSION),
         )
+
+
+setattr(Session, "__init__", deprecated_keywords(authorisation_signature="authorization_signature")(Session.__init__))
 
 
 @dataclass(frozen=True)

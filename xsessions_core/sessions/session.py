@@ -44,6 +44,7 @@ from .objects import (
     SessionKey,
     SessionMetadata,
     SessionRequest,
+    deprecated_keywords,
     felt_of,
     felts_of,
     parse_allowed_methods,
@@ -315,6 +316,7 @@ def create_session_request(
     return SessionRequest(get_session_typed_data(off, chain_id), off, session_key)
 
 
+@deprecated_keywords(authorisation_signature="authorization_signature")
 def create_session(
     address: int | str,
     authorization_signature: Sequence[int | str],
