@@ -39,7 +39,8 @@ def _case(version: str) -> dict[str, Any]:
 
 
 def _calls(case: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"contractAddress": c["to"], "entrypoint": c["entrypoint"], "calldata": c["calldata"]} for c in case["calls"]]
+    return [{"contractAddress": c["to"], "entrypoint": c["entrypoint"], "calldata": c["calldata"]}
+            for c in case["calls"]]
 
 
 def _sn_bounds(tx: InvokeV3) -> ResourceBoundsMapping:
@@ -188,8 +189,8 @@ def test_signing_values_of_another_account_is_refused() -> None:
     with pytest.raises(TransactionError, match="sender_address"):
         SessionSigner(session, None, GUARDIAN_KEY).sign_invoke_transactions([other], now=case["block"]["timestamp"])
     with pytest.raises(TransactionError, match="InvokeV3"):
-        SessionContext(session).sign_invoke_values([{"nonce": 1}], LocalGuardian(GUARDIAN_KEY),  # type: ignore[list-item]
-                                                    now=case["block"]["timestamp"])
+        SessionContext(session).sign_invoke_values(
+            [{"nonce": 1}], LocalGuardian(GUARDIAN_KEY), now=case["block"]["timestamp"])  # type: ignore[list-item]
 
 
 async def test_sign_session_transaction_takes_the_value() -> None:

@@ -314,7 +314,8 @@ def _cmd_sign(args: argparse.Namespace) -> int:
     session = signer.session
     with _progress(len(txs), "signing") as advance:
         for chunk in _chunks(txs):
-            for tx, (h, sig) in zip(chunk, signer.sign_transactions_with_hashes(chunk, now=spec.get("block_timestamp"))):
+            signed = signer.sign_transactions_with_hashes(chunk, now=spec.get("block_timestamp"))
+            for tx, (h, sig) in zip(chunk, signed):
                 calldata = get_execute_calldata(tx["calls"]) if "calls" in tx else [int(str(v), 0) for v in tx["calldata"]]
                 _emit_line(_broadcast(tx, calldata, sig, h, session.address))
             advance(len(chunk))

@@ -101,7 +101,8 @@ class SessionAccount(Account):
             signer=_SessionSigner(context.session_public_key),
             chain=session.chain_id,
         )
-        self._cairo_version = 1  # type: ignore[assignment]  # Argent session accounts are Cairo 1: no get_class_at round trip
+        # Argent session accounts are Cairo 1: no get_class_at round trip
+        self._cairo_version = 1  # type: ignore[assignment]
         self._context = context
         self._cosigner = cosigner
         self._allow_expired = bool(allow_expired)

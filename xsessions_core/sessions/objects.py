@@ -1,4 +1,5 @@
-"""The objects a dapp exchanges with ``@argent/x-sessions`` 9.0.4, as frozen dataclasses (npm ``@argent/x-sessions@9.0.4``, ``dist/*.d.ts``).
+"""The objects a dapp exchanges with ``@argent/x-sessions`` 9.0.4, as frozen dataclasses (npm
+``@argent/x-sessions@9.0.4``, ``dist/*.d.ts``).
 
 Every class converts to and from the exact x-sessions JSON shape (``to_dict`` / ``from_dict``):
 camelCase keys, ``"Contract Address"`` with its space, felts as lowercase ``0x`` hex strings.
@@ -417,7 +418,8 @@ class Session:
     """x-sessions ``Session``: what ``createSession`` returns and ``buildSessionAccount`` consumes.
 
     ``hash`` is the SNIP-12 message hash the owner (and guardian) authorized with
-    ``authorization_signature`` (the JSON key stays x-sessions' ``authorisationSignature``). ``session_key`` may be ``None`` for a session read without its
+    ``authorization_signature`` (the JSON key stays x-sessions' ``authorisationSignature``).
+    ``session_key`` may be ``None`` for a session read without its
     private key (it cannot sign then).
     """
 

@@ -223,7 +223,8 @@ def _oe(value: object) -> OutsideExecution:
         calls = []
         for i, call in enumerate(raw_calls):
             if not isinstance(call, Call):
-                raise TransactionError(f"outside_execution.calls[{i}] must be a starknet_py Call, got {type(call).__name__}")
+                raise TransactionError(
+                    f"outside_execution.calls[{i}] must be a starknet_py Call, got {type(call).__name__}")
             calls.append(OutsideCall(call.to_addr, call.selector, tuple(call.calldata)))
         return OutsideExecution(value.caller, value.nonce, value.execute_after, value.execute_before, tuple(calls))
     raise TransactionError(
