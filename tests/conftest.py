@@ -60,3 +60,17 @@ def readme_block(name: str) -> str:
     start = text.index(marker)
     start = text.index("```python\n", start) + len("```python\n")
     return text[start : text.index("```", start)]
+
+
+#: A time before every session of ``../vectors`` expired (they were recorded in 2023-2025).
+RECORDED_AT = 1_700_000_000
+
+
+@pytest.fixture
+def recorded_clock(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Sign at :data:`RECORDED_AT`: the recorded sessions had not expired yet (the signers check
+    the expiry against ``xsessions_core.sessions.session.wall_clock`` when no ``now`` is given)."""
+    from xsessions_core.sessions import session
+
+    monkeypatch.setattr(session, "wall_clock", lambda: RECORDED_AT)
+    return RECORDED_AT

@@ -43,6 +43,9 @@ from xsessions_core.sessions.objects import Session
 from xsessions_core.sessions.token import sign_session_transaction
 from xsessions_core.transactions import InvokeV3Transaction
 
+# Signing with the recorded sessions happens at a time they were valid (see conftest.recorded_clock).
+pytestmark = pytest.mark.usefixtures("recorded_clock")
+
 V9 = load_vectors("sessions_v9.json")
 GUARDIAN_KEY = h(V9["constants"]["guardian_private_key"])
 GUARDIAN_PUB = h(V9["constants"]["guardian_public_key"])
@@ -164,7 +167,7 @@ def first_request(case: dict[str, Any] | None = None) -> GuardianTransactionRequ
     sig = tx["signatures"]["cache_false"]
     session = Session.from_dict(case["session"])
     info = GuardianSessionInfo(
-        session.hash, session.authorisation_signature, 0, session.session_key.public_key,
+        session.hash, session.authorization_signature, 0, session.session_key.public_key,
         tuple(h(v) for v in sig["session_key_signature"]),
     )
     return GuardianTransactionRequest(info, h(tx["transaction_hash"]), vector_transaction(tx))
@@ -214,7 +217,7 @@ async def test_sign_session_efo_matches_vectors(case: dict[str, Any], stub: Loop
     variant = efo_variant(case)
     session = Session.from_dict(case["session"])
     info = GuardianSessionInfo(
-        session.hash, session.authorisation_signature, 0, session.session_key.public_key,
+        session.hash, session.authorization_signature, 0, session.session_key.public_key,
         tuple(h(v) for v in variant["session_key_signature"]),
     )
     request = GuardianOutsideExecutionRequest(

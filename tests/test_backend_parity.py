@@ -18,6 +18,9 @@ from xsessions_core.crypto import backend as contract
 from xsessions_core.crypto import native_backend as nb
 from xsessions_core.crypto import python_backend as pb
 
+# Signing with the recorded sessions happens at a time they were valid (see conftest.recorded_clock).
+pytestmark = pytest.mark.usefixtures("recorded_clock")
+
 P = pb.P
 N = pb.N
 M251 = 2**251

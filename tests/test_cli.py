@@ -99,6 +99,7 @@ def test_sign_then_verify(tmp_path: Path, cli_backend: str) -> None:
     bounds = case["transaction"]["resource_bounds"]
     calls = [{"contractAddress": c["to"], "entrypoint": c["entrypoint"], "calldata": c["calldata"]} for c in case["calls"]]
     spec = {"session": case["session"], "guardian_private_key": GUARDIAN_KEY,
+            "block_timestamp": case["block"]["timestamp"],  # signed while the recorded session was valid
             "transactions": [{"calls": calls, "nonce": hex(i), "resource_bounds": bounds} for i in range(3)]}
     f = tmp_path / "sign.json"
     f.write_text(json.dumps(spec))

@@ -32,6 +32,9 @@ from xsessions_core.sessions import (
 )
 from xsessions_core.typed_data import TypedData
 
+# Signing with the recorded sessions happens at a time they were valid (see conftest.recorded_clock).
+pytestmark = pytest.mark.usefixtures("recorded_clock")
+
 V = load_vectors("sessions_v9.json")
 C = V["constants"]
 GUARDIAN_KEY = h(C["guardian_private_key"])
@@ -107,14 +110,17 @@ async def test_variants(s: dict, j: int, oe: dict) -> None:
         assert call["entrypoint"] == "execute_from_outside_v2" and h(call["contractAddress"]) == session.address
         if v["version"] == "2":
             recorder = Recorder()
-            sig = await sign_outside_execution(session, None, built, recorder, version="2", cache_authorization=cache)
+            # the recorded execute_before outlives the session (x-sessions does not check it)
+            sig = await sign_outside_execution(session, None, built, recorder, version="2", cache_authorization=cache,
+                                               allow_expired=True)
             assert sig == want_sig
             (request,) = recorder.requests
             assert request.session.session_signature == tuple(h(x) for x in v["session_key_signature"])
             if "guardian_request" in v:
                 assert request.to_json_body() == v["guardian_request"]["body"]
                 assert v["guardian_request"]["url"].endswith("/cosigner/signSessionEFO")
-            made = await create_outside_execution_call(session, None, built, Recorder(), cache_authorization=cache)
+            made = await create_outside_execution_call(session, None, built, Recorder(), cache_authorization=cache,
+                                                       allow_expired=True)
             assert made.to_addr == session.address
             assert made.selector == get_selector_from_name("execute_from_outside_v2")
             assert made.calldata == [h(x) for x in call["calldata"]]
@@ -134,7 +140,7 @@ async def test_version_1_signature_uses_the_rev0_hash() -> None:
     session = Session.from_dict(s["session"])
     built = _build(oe)
     recorder = Recorder()
-    sig = await sign_outside_execution(session, None, built, recorder, version="1")
+    sig = await sign_outside_execution(session, None, built, recorder, version="1", allow_expired=True)
     (request,) = recorder.requests
     account, chain = _account(s)
     assert request.message_hash == outside_execution_message_hash(built, account, chain, "1")
@@ -188,7 +194,7 @@ async def test_policy_and_guardian_checks() -> None:
         await sign_outside_execution(session, None, outside, Recorder())
     built = _build(oe)
     recorder = Recorder()
-    await sign_outside_execution(session, None, built, recorder)
+    await sign_outside_execution(session, None, built, recorder, allow_expired=True)
     (request,) = recorder.requests
     guardian = LocalGuardian(GUARDIAN_KEY)
     other = build_outside_execution(oe["calls"], nonce=12345, execute_after=1, execute_before=2)
@@ -213,7 +219,7 @@ async def test_protocol_8_4_outside_execution() -> None:
         0x354F8DA39DD016C58F2596F63F92BEF95D757F3F6DFF4775BA0E70B243BD9BD
     assert outside_execution_message_hash(built, account, chain, "1") == \
         0x118F15481403B5079ECB280E12031A9BB6D57C7B0DD04F30A70ABC3166E1603
-    call = await create_outside_execution_call(session, None, built, LocalGuardian(GUARDIAN))
+    call = await create_outside_execution_call(session, None, built, LocalGuardian(GUARDIAN), allow_expired=True)
     head = [0x414E595F43414C4C4552, 0x5E55104, 0x6553F100, 0x713FB300, 0x2, h(ETH), get_selector_from_name("transfer"),
             0x3, 0x123, 0x3E8, 0x0, h(DAPP), get_selector_from_name("play_move"), 0x1, 0x7, 0x1A]
     assert call.calldata[:16] == head

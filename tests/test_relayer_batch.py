@@ -24,6 +24,9 @@ from xsessions_core.sessions.objects import Session
 from xsessions_core.sessions.token import SessionContext, build_session_signature
 from xsessions_core.transactions import calculate_invoke_v3_hash, get_execute_calldata
 
+# Signing with the recorded sessions happens at a time they were valid (see conftest.recorded_clock).
+pytestmark = pytest.mark.usefixtures("recorded_clock")
+
 GUARDIAN_KEY = h(load_vectors("contract_verdicts.json")["guardian_private_key"])
 BOUNDS = {"l1_gas": {"max_amount": "0x100", "max_price_per_unit": "0x10"},
           "l2_gas": {"max_amount": "0x1000000", "max_price_per_unit": "0x3b9aca00"},

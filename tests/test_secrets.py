@@ -17,13 +17,16 @@ from typing import Any, Callable
 
 import pytest
 
-from conftest import REPO, h, load_vectors
+from conftest import RECORDED_AT, REPO, h, load_vectors
 from xsessions_core import crypto, legacy
 from xsessions_core.errors import XSessionsError
 from xsessions_core.relayer.batch import SessionSigner
 from xsessions_core.sessions.guardian import LocalGuardian
 from xsessions_core.sessions.objects import Session, SessionKey
 from xsessions_core.sessions.token import SessionContext, build_session_signature
+
+# Signing with the recorded sessions happens at a time they were valid (see conftest.recorded_clock).
+pytestmark = pytest.mark.usefixtures("recorded_clock")
 
 WINDOW = 20
 N = crypto.EC_ORDER
@@ -101,7 +104,7 @@ BAD_CALLS: list[tuple[str, Callable[[], Any], tuple[int, ...]]] = [
         {**SESSION_JSON, "sessionKey": {**SESSION_JSON["sessionKey"], "privateKey": hex(SESSION_KEY) + "g"}}),
      (SESSION_KEY,)),
     ("LocalGuardian(n+x)", lambda: LocalGuardian(BAD), (BAD,)),
-    ("LocalGuardian(str)", lambda: LocalGuardian(hex(GUARDIAN_KEY)), (GUARDIAN_KEY,)),  # type: ignore[arg-type]
+    ("LocalGuardian(hex+'zz')", lambda: LocalGuardian(hex(GUARDIAN_KEY) + "zz"), (GUARDIAN_KEY,)),
     ("LocalGuardian.sign_token_message(2**251)", lambda: LocalGuardian(GUARDIAN_KEY).sign_token_message(2**251),
      (GUARDIAN_KEY,)),
     ("SessionSigner(guardian=n+x)", lambda: SessionSigner(Session.from_dict(SESSION_JSON), None, BAD), (BAD,)),
@@ -109,7 +112,7 @@ BAD_CALLS: list[tuple[str, Callable[[], Any], tuple[int, ...]]] = [
      (OWNER_KEY, SESSION_KEY)),
     ("build_session_signature(p)", lambda: build_session_signature(
         SessionContext(Session.from_dict(SESSION_JSON)), crypto.FIELD_PRIME, [],
-        LocalGuardian(GUARDIAN_KEY).sign_token_message), (SESSION_KEY, GUARDIAN_KEY)),
+        LocalGuardian(GUARDIAN_KEY).sign_token_message, allow_expired=True), (SESSION_KEY, GUARDIAN_KEY)),
     ("legacy.SessionAccount(wrong key)", lambda: legacy.SessionAccount(
         None, V4["account_address_used"], OWNER_KEY, V4["signed_session"]), (OWNER_KEY,)),
     ("legacy.SessionAccount(n+x)", lambda: legacy.SessionAccount(
@@ -183,7 +186,7 @@ def test_cli_output_hides_private_keys(label: str, argv: list[str], stdin: str, 
 def test_cli_sign_output_hides_private_keys(backend: str) -> None:
     """A successful bulk signing prints signatures and hashes, never the keys it used."""
     tx = V9["sessions"][0]["transactions"][0]
-    spec = {"session": SESSION_JSON, "guardian_private_key": hex(GUARDIAN_KEY),
+    spec = {"session": SESSION_JSON, "guardian_private_key": hex(GUARDIAN_KEY), "block_timestamp": RECORDED_AT,
             "transactions": [{"calls": tx["calls"], "nonce": tx["details"]["nonce"],
                               "resource_bounds": tx["details"]["resourceBounds"]}]}
     p = _cli(["--backend", backend, "sign", "-"], json.dumps(spec))

@@ -42,6 +42,9 @@ from xsessions_core.sessions.objects import Session, SessionKey
 from xsessions_core.sessions.session import create_session, create_session_request, starknet_signer_guid
 from xsessions_core.transactions import get_execute_calldata
 
+# Signing with the recorded sessions happens at a time they were valid (see conftest.recorded_clock).
+pytestmark = pytest.mark.usefixtures("recorded_clock")
+
 QUERY_VERSION_3 = 2**128 + 3
 SN_SEPOLIA = "0x534e5f5345504f4c4941"
 
@@ -244,7 +247,8 @@ async def test_sign_outside_execution_call_matches_vectors(case: dict[str, Any],
     )
     session = Session.from_dict(case["session"])
     async with ArgentCosigner(stub.url, network_of(case)) as cosigner:
-        account = build_session_account(session, None, FullNodeClient(node_url=node.url), cosigner)
+        # the recorded execute_before outlives the session (x-sessions does not check it)
+        account = build_session_account(session, None, FullNodeClient(node_url=node.url), cosigner, allow_expired=True)
         call = await account.sign_outside_execution_call(oe["calls"], bounds, nonce=h(params["nonce"]))
     expected = variant["execute_from_outside_call"]
     assert (call.to_addr, call.selector) == (h(expected["contractAddress"]), get_selector_from_name(expected["entrypoint"]))
@@ -262,7 +266,8 @@ async def test_sign_outside_execution_call_v1_and_random_nonce(node: LoopbackSer
         execute_before=datetime.fromtimestamp(params["execute_before"], tz=timezone.utc),
     )
     NODE["call"] = ["0x1"]  # is_valid_outside_execution_nonce -> true
-    account = build_session_account(session, None, FullNodeClient(node_url=node.url), LocalGuardian(GUARDIAN_KEY))
+    account = build_session_account(session, None, FullNodeClient(node_url=node.url), LocalGuardian(GUARDIAN_KEY),
+                                    allow_expired=True)  # the recorded execute_before outlives the session
     call = await account.sign_outside_execution_call(oe["calls"], bounds, interface_version=OutsideExecutionInterfaceID.V1)
     assert call.selector == get_selector_from_name("execute_from_outside")
     [rpc] = node.rpc_calls("starknet_call")

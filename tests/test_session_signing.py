@@ -27,6 +27,9 @@ from xsessions_core.transactions import (
     invoke_v3_hash_input,
 )
 
+# Signing with the recorded sessions happens at a time they were valid (see conftest.recorded_clock).
+pytestmark = pytest.mark.usefixtures("recorded_clock")
+
 
 def _fields(args: dict[str, Any]) -> Any:
     return invoke_v3_fields(args["sender_address"], args["calldata"], args["chain_id"], args["nonce"],

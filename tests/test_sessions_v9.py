@@ -51,6 +51,9 @@ from xsessions_core.sessions import (
 from xsessions_core.transactions import InvokeV3Transaction, get_execute_calldata
 from xsessions_core.typed_data import TypedData
 
+# Signing with the recorded sessions happens at a time they were valid (see conftest.recorded_clock).
+pytestmark = pytest.mark.usefixtures("recorded_clock")
+
 V = load_vectors("sessions_v9.json")
 C = V["constants"]
 ALL = V["sessions"]
@@ -128,7 +131,7 @@ def test_session_request(s: dict) -> None:
     assert starknet_signer_guid(h(s["inputs"]["session_public_key"])) == h(s["session_key_guid"])
     assert req.session_key.public_key == h(s["inputs"]["session_public_key"])
     assert OffChainSession.from_dict(want["offchain_session"]) == req.offchain_session
-    assert SessionRequest.from_dict(req.to_dict()) == req
+    assert SessionRequest.from_dict(req.to_dict(include_private_key=True)) == req
 
 
 @pytest.mark.parametrize("s", OK, ids=ids)
@@ -212,9 +215,9 @@ def test_verify_session(s: dict) -> None:
         assert case["result"] is False
         assert verify_session(tampered[case["case"]], owner) is False, case["case"]
     assert verify_session(session, h(s["inputs"]["guardian_public_key"])) is False
-    auth = list(session.authorisation_signature)
+    auth = list(session.authorization_signature)
     auth[-1] ^= 1
-    assert verify_session(dataclasses.replace(session, authorisation_signature=tuple(auth)), owner) is False
+    assert verify_session(dataclasses.replace(session, authorization_signature=tuple(auth)), owner) is False
 
 
 def test_verify_session_full_format_and_guardian() -> None:
@@ -222,19 +225,19 @@ def test_verify_session_full_format_and_guardian() -> None:
     session = _session(s)
     i = s["inputs"]
     owner, guardian = h(i["owner_public_key"]), h(i["guardian_public_key"])
-    assert session.authorisation_signature[:3] == (1, 0, owner)
+    assert session.authorization_signature[:3] == (1, 0, owner)
     assert verify_session(session, owner)
     other = h(OK[0]["inputs"]["owner_public_key"])
     assert not verify_session(session, other)
     # concise owner + guardian form, checked against both keys
     r, s_ = message_signature(session.hash, h(i["owner_private_key"]))
     gr, gs = message_signature(session.hash, h(i["guardian_private_key"]))
-    both = dataclasses.replace(session, authorisation_signature=(r, s_, gr, gs))
+    both = dataclasses.replace(session, authorization_signature=(r, s_, gr, gs))
     assert verify_session(both, owner, guardian)
     assert not verify_session(both, owner, other)
-    full = dataclasses.replace(session, authorisation_signature=(2, 0, owner, r, s_, 0, guardian, gr, gs))
+    full = dataclasses.replace(session, authorization_signature=(2, 0, owner, r, s_, 0, guardian, gr, gs))
     assert verify_session(full, owner, guardian)
-    assert not verify_session(dataclasses.replace(session, authorisation_signature=(5, 6, 7)), owner)
+    assert not verify_session(dataclasses.replace(session, authorization_signature=(5, 6, 7)), owner)
 
 
 # --------------------------------------------------------------------------- transactions
@@ -283,7 +286,7 @@ def test_token_assembly_and_proofs(s: dict) -> None:
     sk = tx["signatures"]["cache_false"]["session_key_signature"]
     gk = tx["signatures"]["cache_false"]["guardian_signature"]
     token = build_session_token(
-        compile_session(session), 0, session.authorisation_signature,
+        compile_session(session), 0, session.authorization_signature,
         (session.session_key.public_key, h(sk[0]), h(sk[1])), (h(C["guardian_public_key"]), h(gk[0]), h(gk[1])), proofs,
     )
     assert token == want
@@ -367,7 +370,7 @@ def test_session_key_privacy_and_generation() -> None:
     k = SessionKey.generate()
     assert 1 <= k.private_key
     assert hex(k.private_key) not in repr(k) and str(k.private_key) not in repr(k)
-    assert SessionKey.from_dict(k.to_dict()) == k
+    assert SessionKey.from_dict(k.to_dict(include_private_key=True)) == k
     with pytest.raises(SessionError, match="does not match"):
         SessionKey.from_dict({"privateKey": hex(k.private_key), "publicKey": "0x1"})
     with pytest.raises(SessionError) as exc:
@@ -478,7 +481,7 @@ async def test_protocol_8_4_worked_example() -> None:
     assert TypedData.from_dict(td).struct_hash("Session", td["message"]) == \
         0x6484C5F6EF06A51804206F8B1ECD73916D024C9FF98903718DCF79FEF609604
     assert session.hash == 0x3A01AE4201AD7BC31C956B69FBE5E0F8604ADD289D015393AA4226786A5B602
-    assert session.authorisation_signature == (
+    assert session.authorization_signature == (
         0x62B56F44232E474D36E9EC8E5BCF6F360590C8BC164A6054DE073262F9C77EC,
         0x26CC33562BCCAE99FFB505DE531EBA96379CA49A2721A552074E9E797E9C153,
         0x364F2EC373720FA7607A2FE54046B07F6646E1B433E16BD18FF5911A6F446A2,
@@ -496,7 +499,7 @@ async def test_protocol_8_4_worked_example() -> None:
     assert len(sig) == 26
     assert sig[:7] == [SESSION_MAGIC, 0x6B49D200, onchain.allowed_methods_root, onchain.metadata_hash,
                        session.session_key_guid, 0, 4]
-    assert sig[7:11] == list(session.authorisation_signature)
+    assert sig[7:11] == list(session.authorization_signature)
     assert sig[11:19] == [0, 0x4838C4ED86F1C9B4FE1AAC884AC79431B0243B79D9E24500EB0F6229F4FE72A,
                           0x60670D3D9B3EF86F75086B812C57D47AF1C8692C1FA58F2B56AE933C244B8B7,
                           0x604F67914D7E38F76E81CAFF4ECB03ED24EDCF5767AF5502AA3A3FF9DD5D9F6,

@@ -235,7 +235,7 @@ def _inspect_session(obj: dict[str, Any]) -> int:
         problems.append("sessionKey does not match sessionKeyGuid")
     if session.expires_at < time.time():
         problems.append("the session has expired")
-    if len(session.authorisation_signature) not in (2, 4) and len(session.authorisation_signature) < 5:
+    if len(session.authorization_signature) not in (2, 4) and len(session.authorization_signature) < 5:
         problems.append("authorisationSignature has an unusual length")
     _emit({
         "kind": "session",
@@ -248,7 +248,7 @@ def _inspect_session(obj: dict[str, Any]) -> int:
         "metadata": session.metadata,
         "session_key_guid": to_hex(session.session_key_guid),
         "session_public_key": to_hex(session.session_key.public_key) if session.session_key else None,
-        "authorisation_signature": [to_hex(v) for v in session.authorisation_signature],
+        "authorisation_signature": [to_hex(v) for v in session.authorization_signature],
         "onchain_session": onchain.to_dict(),
         "problems": problems,
     })
@@ -314,7 +314,8 @@ def _cmd_sign(args: argparse.Namespace) -> int:
     session = signer.session
     with _progress(len(txs), "signing") as advance:
         for chunk in _chunks(txs):
-            for tx, (h, sig) in zip(chunk, signer.sign_transactions_with_hashes(chunk)):
+            signed = signer.sign_transactions_with_hashes(chunk, now=spec.get("block_timestamp"))
+            for tx, (h, sig) in zip(chunk, signed):
                 calldata = get_execute_calldata(tx["calls"]) if "calls" in tx else [int(str(v), 0) for v in tx["calldata"]]
                 _emit_line(_broadcast(tx, calldata, sig, h, session.address))
             advance(len(chunk))
@@ -572,6 +573,8 @@ input (JSON object, FILE or - for stdin):
    "account_version": "0.4" | "0.5"            (optional, default "0.4"),
    "cache_authorization": false                (optional),
    "owner_guid": "0x..."                       (0.5 + caching only),
+   "block_timestamp": 1789856142               (optional: the session must not have expired by then;
+                                                default now),
    "transactions": [
      {"calls": [{"contractAddress": "0x..", "entrypoint": "transfer", "calldata": ["0x1", ...]}],
       "nonce": "0x1",

@@ -37,7 +37,6 @@ from enum import IntEnum
 from typing import Any
 
 from starknet_py.net.client_models import Call
-from starknet_py.net.client_utils import get_block_identifier
 
 from .crypto import (
     FIELD_PRIME,
@@ -762,6 +761,9 @@ class SessionAccount:
         return await self._estimate(extended, nonce, _uint(transaction_version, "transaction_version"))
 
     async def _estimate(self, extended: list[Call], nonce: int | None, version: int) -> FeeEstimate:
+        # starknet_py.net.client_utils pulls in sympy (~0.3 s): imported at first use, not with the module
+        from starknet_py.net.client_utils import get_block_identifier
+
         chain = await self._get_chain_id()
         if nonce is None:
             nonce = await self._client.get_contract_nonce(self.address)

@@ -1,4 +1,5 @@
-"""``__execute__`` calldata and the invoke v3 transaction hash (PROTOCOL §6.10).
+"""``__execute__`` calldata and the invoke v3 transaction hash (starknet.js 8.5.2
+``src/utils/hash/transactionHash/v3.ts``, starknet-py 0.30 ``starknet_py/hash/transaction.py``).
 
 Calls are starknet-py :class:`~starknet_py.net.client_models.Call` objects
 (``to_addr, selector, calldata``). The starknet.js shape
@@ -14,6 +15,7 @@ Hashing runs on the active crypto backend with few native calls; every input is 
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -24,6 +26,7 @@ from starknet_py.net.client_models import Call
 
 from . import crypto
 from .crypto import FIELD_PRIME
+from .chains import parse_chain_id
 from .crypto.backend import InvokeV3HashInput
 from .encoding import byte_array_serialize, encode_shortstring, selector_from_name_cached
 from .errors import TransactionError, XSessionsError, describe_value
@@ -50,6 +53,7 @@ __all__ = [
     "invoke_v3_hashes_unchecked",
     "InvokeV3Fields",
     "InvokeV3Transaction",
+    "InvokeV3",
 ]
 
 #: Added to the version of a transaction sent for fee estimation only ("query" version).
@@ -102,7 +106,7 @@ def _felt_list(values: object, name: str) -> list[int]:
     if type(values) is not list and type(values) is not tuple and (
             isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable)):
         raise TransactionError(f"{name} must be a sequence of felts, got {type(values).__name__}")
-    out = list(values)  # type: ignore[call-overload]
+    out = list(values)
     for v in out:
         if type(v) is not int or not 0 <= v < _P:
             return [_felt(v, f"{name}[{i}]") for i, v in enumerate(out)]
@@ -374,7 +378,7 @@ def parse_resource_bounds(resource_bounds: object) -> ResourceBounds:
 
 #: Validated bounds by their six raw values, ints or strings (a string always parses to the same
 #: value; the results are immutable; bounded; relayers see the same few again and again).
-_BOUNDS_SEEN: dict[tuple[int, ...], ResourceBounds] = {}
+_BOUNDS_SEEN: dict[tuple[object, ...], ResourceBounds] = {}
 
 
 def _parse_resource_bounds(resource_bounds: object) -> ResourceBounds:
@@ -444,7 +448,8 @@ def invoke_v3_hashes_unchecked(transactions: Sequence[InvokeV3Fields]) -> list[i
     tip a u64, DA modes 0/1, version 3 or ``2**128 + 3``), e.g. by :class:`InvokeV3Transaction` or
     :func:`calculate_invoke_v3_hash`. Out-of-range input gives a wrong hash, not an error.
     """
-    return crypto.backend_module().invoke_v3_hash_batch([invoke_v3_hash_input(f) for f in transactions])
+    hashes: list[int] = crypto.backend_module().invoke_v3_hash_batch([invoke_v3_hash_input(f) for f in transactions])
+    return hashes
 
 
 def invoke_v3_fields(sender_address: object, calldata: object, chain_id: object, nonce: object, resource_bounds: object,
@@ -461,7 +466,7 @@ def invoke_v3_fields(sender_address: object, calldata: object, chain_id: object,
     return (
         _felt(sender_address, "sender_address"),
         _felt_list(calldata, "calldata"),
-        _felt(chain_id, "chain_id"),
+        parse_chain_id(chain_id, "chain_id", TransactionError),
         _felt(nonce, "nonce"),
         bounds,
         _tip(tip),
@@ -489,7 +494,7 @@ def calculate_invoke_v3_hash(
     version: int | str = TRANSACTION_VERSION_3,
     proof_facts: Sequence[int] | None = None,
 ) -> int:
-    """Hash of an INVOKE v3 transaction (starknet.js ``calculateInvokeTransactionHash``, PROTOCOL §6.10).
+    """Hash of an INVOKE v3 transaction (starknet.js ``calculateInvokeTransactionHash``).
 
     Scalars are ints or hex/decimal strings; ``calldata`` is the compiled ``__execute__`` calldata
     (:func:`get_execute_calldata`); ``version`` is 3 or ``QUERY_VERSION_OFFSET + 3``.
@@ -503,51 +508,196 @@ def calculate_invoke_v3_hash(
     return invoke_v3_hashes_unchecked([fields])[0]
 
 
-@dataclass(frozen=True)
-class InvokeV3Transaction:
-    """The fields of an INVOKE v3 transaction, validated; :attr:`transaction_hash` is computed once.
+
+
+# --------------------------------------------------------------------------- the transaction value
+
+#: The keys of a ``starknet_addInvokeTransaction`` v3 transaction (starknet-specs ``api/starknet_api_openrpc.json``,
+#: ``BROADCASTED_INVOKE_TXN`` / ``INVOKE_TXN_V3``; ``proof_facts`` only when non-empty, as starknet-py 0.30 writes it).
+_RPC_KEYS = frozenset({"type", "sender_address", "calldata", "version", "signature", "nonce", "resource_bounds", "tip",
+                       "paymaster_data", "account_deployment_data", "nonce_data_availability_mode",
+                       "fee_data_availability_mode", "proof_facts"})
+_RPC_REQUIRED = ("sender_address", "calldata", "version", "signature", "nonce", "resource_bounds")
+_DA_NAMES = ("L1", "L2")
+
+
+def _hex_list(values: Sequence[int]) -> list[str]:
+    return [hex(v) for v in values]
+
+
+def _bound_rpc(bound: ResourceBound) -> dict[str, str]:
+    return {"max_amount": hex(bound.max_amount), "max_price_per_unit": hex(bound.max_price_per_unit)}
+
+
+@dataclass(frozen=True, init=False)
+class InvokeV3:
+    """An INVOKE v3 transaction as a node receives it: a frozen, validated value.
+
+    :meth:`from_rpc` / :meth:`to_rpc` read and write the exact ``starknet_addInvokeTransaction`` JSON
+    (hex strings, ``"L1"``/``"L2"`` DA modes); :meth:`hash` is the transaction hash on a chain. The
+    session signers return it with its :attr:`signature`; ``InvokeV3.from_rpc(tx.to_rpc()) == tx``.
 
     Scalars may be given as ints or hex/decimal strings, ``resource_bounds`` in any form
-    :func:`parse_resource_bounds` accepts and DA modes as 0/1/``"L1"``/``"L2"``; they are stored
-    normalised. A ``sender_address`` string keeps its spelling in :attr:`sender_address_text`
-    (x-sessions sends the address to the guardian as the dapp wrote it).
+    :func:`parse_resource_bounds` accepts (also starknet-py's ``ResourceBoundsMapping``), DA modes as
+    0/1/``"L1"``/``"L2"`` or starknet-py ``DAMode``; they are stored normalised (felts as ints,
+    sequences as tuples, DA modes as 0/1).
+
+    :raises TransactionError: a value out of range or of the wrong type, naming the field.
     """
 
     sender_address: int
     calldata: tuple[int, ...]
-    chain_id: int
     nonce: int
     resource_bounds: ResourceBounds
-    tip: int = 0
-    paymaster_data: tuple[int, ...] = ()
-    account_deployment_data: tuple[int, ...] = ()
-    nonce_da_mode: int = DA_MODE_L1
-    fee_da_mode: int = DA_MODE_L1
-    version: int = TRANSACTION_VERSION_3
-    proof_facts: tuple[int, ...] = ()
+    signature: tuple[int, ...]
+    tip: int
+    paymaster_data: tuple[int, ...]
+    account_deployment_data: tuple[int, ...]
+    nonce_da_mode: int
+    fee_da_mode: int
+    version: int
+    proof_facts: tuple[int, ...]
+
+    def __init__(self, sender_address: int | str, calldata: Sequence[int | str], nonce: int | str,
+                 resource_bounds: object, signature: Sequence[int | str] = (), tip: int | str = 0,
+                 paymaster_data: Sequence[int | str] = (), account_deployment_data: Sequence[int | str] = (),
+                 nonce_da_mode: object = DA_MODE_L1, fee_da_mode: object = DA_MODE_L1,
+                 version: int | str = TRANSACTION_VERSION_3, proof_facts: Sequence[int | str] = ()) -> None:
+        put = object.__setattr__
+        put(self, "sender_address", _felt(sender_address, "sender_address"))
+        put(self, "calldata", tuple(_felt_list(calldata, "calldata")))
+        put(self, "nonce", _felt(nonce, "nonce"))
+        put(self, "resource_bounds", parse_resource_bounds(resource_bounds))
+        put(self, "signature", tuple(_felt_list(signature, "signature")))
+        put(self, "tip", _tip(tip))
+        put(self, "paymaster_data", tuple(_felt_list(paymaster_data, "paymaster_data")))
+        put(self, "account_deployment_data", tuple(_felt_list(account_deployment_data, "account_deployment_data")))
+        put(self, "nonce_da_mode", parse_da_mode(nonce_da_mode, "nonce_data_availability_mode"))
+        put(self, "fee_da_mode", parse_da_mode(fee_da_mode, "fee_data_availability_mode"))
+        put(self, "version", _version(version))
+        put(self, "proof_facts", tuple(_felt_list(proof_facts, "proof_facts")))
+
+    @classmethod
+    def from_rpc(cls, transaction: Mapping[str, Any]) -> InvokeV3:
+        """Read a ``starknet_addInvokeTransaction`` v3 transaction (the JSON :meth:`to_rpc` writes).
+
+        ``type`` may be absent (else it must be ``"INVOKE"``); ``tip``, ``paymaster_data``,
+        ``account_deployment_data``, the DA modes and ``proof_facts`` default as in the RPC spec.
+
+        :raises TransactionError: not a mapping, a missing or unknown key, a malformed value.
+        """
+        if not isinstance(transaction, Mapping):
+            raise TransactionError(f"transaction must be a JSON object (mapping), got {type(transaction).__name__}")
+        unknown = sorted(str(k) for k in transaction.keys() - _RPC_KEYS)
+        if unknown:
+            raise TransactionError(f"transaction has unknown keys {describe_value(unknown)}")
+        missing = [k for k in _RPC_REQUIRED if k not in transaction]
+        if missing:
+            raise TransactionError(f"transaction is missing {missing}")
+        if transaction.get("type", "INVOKE") != "INVOKE":
+            raise TransactionError(f"transaction type must be 'INVOKE', got {describe_value(transaction['type'])}")
+        get = transaction.get
+        return cls(
+            sender_address=transaction["sender_address"],
+            calldata=transaction["calldata"],
+            nonce=transaction["nonce"],
+            resource_bounds=transaction["resource_bounds"],
+            signature=transaction["signature"],
+            tip=get("tip", 0),
+            paymaster_data=get("paymaster_data", ()),
+            account_deployment_data=get("account_deployment_data", ()),
+            nonce_da_mode=get("nonce_data_availability_mode", DA_MODE_L1),
+            fee_da_mode=get("fee_data_availability_mode", DA_MODE_L1),
+            version=transaction["version"],
+            proof_facts=get("proof_facts") or (),
+        )
+
+    def to_rpc(self) -> dict[str, Any]:
+        """The ``starknet_addInvokeTransaction`` JSON of this transaction, as starknet-py writes it
+        (``_create_broadcasted_txn``): felts as ``0x`` hex strings, DA modes ``"L1"``/``"L2"``, the three
+        resource bounds, ``proof_facts`` only when non-empty, no other fields."""
+        rb = self.resource_bounds
+        out: dict[str, Any] = {
+            "type": "INVOKE",
+            "sender_address": hex(self.sender_address),
+            "calldata": _hex_list(self.calldata),
+            "version": hex(self.version),
+            "signature": _hex_list(self.signature),
+            "nonce": hex(self.nonce),
+            "resource_bounds": {"l1_gas": _bound_rpc(rb.l1_gas), "l1_data_gas": _bound_rpc(rb.l1_data_gas),
+                                "l2_gas": _bound_rpc(rb.l2_gas)},
+            "tip": hex(self.tip),
+            "paymaster_data": _hex_list(self.paymaster_data),
+            "account_deployment_data": _hex_list(self.account_deployment_data),
+            "nonce_data_availability_mode": _DA_NAMES[self.nonce_da_mode],
+            "fee_data_availability_mode": _DA_NAMES[self.fee_da_mode],
+        }
+        if self.proof_facts:
+            out["proof_facts"] = _hex_list(self.proof_facts)
+        return out
+
+    def hash_fields(self, chain_id: object) -> InvokeV3Fields:
+        """The fields :func:`invoke_v3_hashes_unchecked` hashes, on the chain ``chain_id``."""
+        return (self.sender_address, self.calldata, parse_chain_id(chain_id, "chain_id", TransactionError), self.nonce,
+                self.resource_bounds, self.tip, self.paymaster_data, self.account_deployment_data, self.nonce_da_mode,
+                self.fee_da_mode, self.version, self.proof_facts)
+
+    def hash(self, chain_id: object) -> int:
+        """The transaction hash on ``chain_id`` (an int, hex string, ``"SN_MAIN"``, ``"SN_SEPOLIA"`` or
+        starknet-py ``StarknetChainId``): :func:`calculate_invoke_v3_hash`; the signature is not hashed."""
+        return invoke_v3_hashes_unchecked([self.hash_fields(chain_id)])[0]
+
+    def with_signature(self, signature: Sequence[int | str]) -> InvokeV3:
+        """This transaction with ``signature`` (felts)."""
+        signed = copy.copy(self)
+        object.__setattr__(signed, "signature", tuple(_felt_list(signature, "signature")))
+        return signed
+
+
+@dataclass(frozen=True, init=False)
+class InvokeV3Transaction(InvokeV3):
+    """An :class:`InvokeV3` bound to its chain: what a cosigner receives (it hashes the transaction).
+
+    Arguments as :class:`InvokeV3`'s, with ``chain_id`` (anything :func:`~xsessions_core.chains.parse_chain_id`
+    accepts) after ``calldata``; :attr:`transaction_hash` is computed once. A ``sender_address`` string
+    keeps its spelling in :attr:`sender_address_text` (x-sessions sends the address to the guardian as
+    the dapp wrote it).
+    """
+
+    chain_id: int
     sender_address_text: str | None = field(default=None, compare=False, repr=False)
 
-    def __post_init__(self) -> None:
-        put = object.__setattr__
-        if isinstance(self.sender_address, str) and self.sender_address_text is None:
-            put(self, "sender_address_text", self.sender_address)
-        put(self, "sender_address", _felt(self.sender_address, "sender_address"))
-        for name in ("calldata", "paymaster_data", "account_deployment_data", "proof_facts"):
-            put(self, name, tuple(_felt_list(getattr(self, name), name)))
-        put(self, "chain_id", _felt(self.chain_id, "chain_id"))
-        put(self, "nonce", _felt(self.nonce, "nonce"))
-        put(self, "resource_bounds", parse_resource_bounds(self.resource_bounds))
-        put(self, "version", _version(self.version))
-        put(self, "tip", _tip(self.tip))
-        put(self, "nonce_da_mode", parse_da_mode(self.nonce_da_mode, "nonce_da_mode"))
-        put(self, "fee_da_mode", parse_da_mode(self.fee_da_mode, "fee_da_mode"))
+    def __init__(self, sender_address: int | str, calldata: Sequence[int | str], chain_id: int | str,
+                 nonce: int | str, resource_bounds: object, tip: int | str = 0,
+                 paymaster_data: Sequence[int | str] = (), account_deployment_data: Sequence[int | str] = (),
+                 nonce_da_mode: object = DA_MODE_L1, fee_da_mode: object = DA_MODE_L1,
+                 version: int | str = TRANSACTION_VERSION_3, proof_facts: Sequence[int | str] = (),
+                 sender_address_text: str | None = None, signature: Sequence[int | str] = ()) -> None:
+        super().__init__(sender_address, calldata, nonce, resource_bounds, signature, tip, paymaster_data,
+                         account_deployment_data, nonce_da_mode, fee_da_mode, version, proof_facts)
+        if sender_address_text is None and isinstance(sender_address, str):
+            sender_address_text = sender_address
+        object.__setattr__(self, "sender_address_text", sender_address_text)
+        object.__setattr__(self, "chain_id", parse_chain_id(chain_id, "chain_id", TransactionError))
+
+    @classmethod
+    def from_invoke(cls, transaction: InvokeV3, chain_id: int | str,
+                    sender_address_text: str | None = None) -> InvokeV3Transaction:
+        """``transaction`` on the chain ``chain_id``.
+
+        :raises TransactionError: ``transaction`` is not an :class:`InvokeV3`, or a bad chain id.
+        """
+        if not isinstance(transaction, InvokeV3):
+            raise TransactionError(f"transaction must be an InvokeV3, got {type(transaction).__name__}")
+        t = transaction
+        return cls(t.sender_address, t.calldata, chain_id, t.nonce, t.resource_bounds, t.tip, t.paymaster_data,
+                   t.account_deployment_data, t.nonce_da_mode, t.fee_da_mode, t.version, t.proof_facts,
+                   sender_address_text, t.signature)
 
     @property
     def fields(self) -> InvokeV3Fields:
         """The validated fields in the order :func:`invoke_v3_hashes_unchecked` takes."""
-        return (self.sender_address, self.calldata, self.chain_id, self.nonce, self.resource_bounds, self.tip,
-                self.paymaster_data, self.account_deployment_data, self.nonce_da_mode, self.fee_da_mode,
-                self.version, self.proof_facts)
+        return self.hash_fields(self.chain_id)
 
     @cached_property
     def transaction_hash(self) -> int:

@@ -46,7 +46,7 @@ def _offchain(doc: Any) -> None:
 
 def _request(doc: Any) -> None:
     r = SessionRequest.from_dict(doc)
-    assert SessionRequest.from_dict(r.to_dict()) == r
+    assert SessionRequest.from_dict(r.to_dict(include_private_key=True)) == r
 
 
 def _legacy(doc: Any) -> None:

@@ -22,7 +22,8 @@ from ..sessions.objects import Session, SessionKey
 from ..sessions.token import SessionContext
 from ..sessions.fee_limits import FeeLimits
 from ..sessions.remote import prepare_transaction
-from ..transactions import Call, InvokeV3Fields
+from ..versions import AccountVersion
+from ..transactions import Call, InvokeV3, InvokeV3Fields
 from .verify import (
     AccountInfo,
     AccountState,
@@ -40,9 +41,11 @@ class SessionSigner:
 
     :param session: the :class:`~xsessions_core.sessions.objects.Session`.
     :param session_key: its :class:`~xsessions_core.sessions.objects.SessionKey` (``None`` = ``session.session_key``).
-    :param guardian: a :class:`~xsessions_core.sessions.guardian.LocalGuardian` or the guardian's private key.
-    :param cache_authorization: set the cache flag (PROTOCOL §6.6).
-    :param account_version: ``"0.4"`` or ``"0.5"`` (format of the cache flag).
+    :param guardian: a :class:`~xsessions_core.sessions.guardian.LocalGuardian` or the guardian's private key
+        (an int, a hex string or a starknet-py ``KeyPair``).
+    :param cache_authorization: set the cache flag.
+    :param account_version: an :class:`~xsessions_core.versions.AccountVersion` or a spelling of one
+        (format of the cache flag).
     :param owner_guid: the owner's GUID (0.5 accounts with ``cache_authorization=True``).
     :param fee_limits: opt-in :class:`~xsessions_core.sessions.fee_limits.FeeLimits` (e.g.
         ``FeeLimits.from_session(session)``): a transaction whose maximum fee is above them raises
@@ -54,8 +57,8 @@ class SessionSigner:
 
     __slots__ = ("_ctx", "_guardian", "_fee_limits", "guardian_public_key")
 
-    def __init__(self, session: Session, session_key: SessionKey | None, guardian: LocalGuardian | int, *,
-                 cache_authorization: bool = False, account_version: str = "0.4",
+    def __init__(self, session: Session, session_key: SessionKey | None, guardian: LocalGuardian | object, *,
+                 cache_authorization: bool = False, account_version: AccountVersion | str = AccountVersion.V0_4_0,
                  owner_guid: int | None = None, fee_limits: FeeLimits | None = None) -> None:
         if fee_limits is not None and not isinstance(fee_limits, FeeLimits):
             raise SessionError(f"fee_limits must be FeeLimits, got {type(fee_limits).__name__}")
@@ -63,8 +66,8 @@ class SessionSigner:
         self._ctx = SessionContext(session, session_key, cache_authorization=cache_authorization,
                                    account_version=account_version, owner_guid=owner_guid)
         if not isinstance(guardian, LocalGuardian):
-            if isinstance(guardian, bool) or not isinstance(guardian, int):
-                raise SessionError("guardian must be a LocalGuardian or a private key (int)")
+            if isinstance(guardian, bool) or guardian is None:
+                raise SessionError("guardian must be a LocalGuardian or a private key (int, hex string, KeyPair)")
             guardian = LocalGuardian(guardian)
         self._guardian = guardian
         self.guardian_public_key = guardian.public_key
@@ -94,10 +97,12 @@ class SessionSigner:
             self._fee_limits.check_resource_bounds(fields[4], fields[5], what=f"transactions[{i}] max fee")
         return fields, calls
 
-    def sign_transactions(self, transactions: Iterable[object]) -> list[list[int]]:
+    def sign_transactions(self, transactions: Iterable[object], *, now: int | float | None = None,
+                          allow_expired: bool = False) -> list[list[int]]:
         """Full session-token signatures of many invoke v3 transactions, in order.
 
-        Each transaction is a mapping with ``calls`` (starknet-py ``Call`` or starknet.js dicts) or
+        Each transaction is an unsigned :class:`~xsessions_core.transactions.InvokeV3`, or a mapping
+        with ``calls`` (starknet-py ``Call`` or starknet.js dicts) or
         ``calldata`` (``__execute__`` calldata), ``nonce``, ``resource_bounds`` and optionally
         ``tip``, ``paymaster_data``, ``account_deployment_data``, the DA modes, ``version``
         (3 or ``2**128 + 3``) and ``sender_address`` (default: the session's account).
@@ -107,20 +112,39 @@ class SessionSigner:
         (:meth:`~xsessions_core.sessions.token.SessionContext.sign_invoke_prepared`). Natively
         that call runs without the GIL, so another thread prepares its next chunk meanwhile.
 
-        :raises TransactionError: malformed transaction. :raises PolicyViolation: a call the session
-            does not allow.
-        """
-        return [sig for _, sig in self.sign_transactions_with_hashes(transactions)]
+        ``now`` is the time the session's expiry is checked against, first (``None``: the wall clock;
+        relayers pass the block time); ``allow_expired=True`` skips that check.
 
-    def sign_transactions_with_hashes(self, transactions: Iterable[object]) -> list[tuple[int, list[int]]]:
-        """:meth:`sign_transactions`, with each transaction's hash: ``(transaction_hash, signature)``."""
-        ctx, guardian = self._ctx, self._guardian
+        :raises SessionExpired: the session expired. :raises TransactionError: malformed transaction.
+        :raises PolicyViolation: a call the session does not allow.
+        """
+        return [sig for _, sig in self.sign_transactions_with_hashes(transactions, now=now,
+                                                                     allow_expired=allow_expired)]
+
+    def sign_invoke_transactions(self, transactions: Iterable[object], *, now: int | float | None = None,
+                                 allow_expired: bool = False) -> list[InvokeV3]:
+        """:meth:`sign_transactions` as signed :class:`~xsessions_core.transactions.InvokeV3` values
+        (``tx.to_rpc()`` is the ``starknet_addInvokeTransaction`` JSON), in order."""
+        self._ctx.check_not_expired(now=now, allow_expired=allow_expired)
         prepared = [self._prepare(tx, i) for i, tx in enumerate(transactions)]
+        return [InvokeV3(f[0], f[1], f[3], f[4], signature, f[5], f[6], f[7], f[8], f[9], f[10], f[11])
+                for (f, _), (_, signature) in zip(prepared, self._sign_prepared(prepared))]
+
+    def sign_transactions_with_hashes(self, transactions: Iterable[object], *, now: int | float | None = None,
+                                      allow_expired: bool = False) -> list[tuple[int, list[int]]]:
+        """:meth:`sign_transactions`, with each transaction's hash: ``(transaction_hash, signature)``."""
+        self._ctx.check_not_expired(now=now, allow_expired=allow_expired)
+        return self._sign_prepared([self._prepare(tx, i) for i, tx in enumerate(transactions)])
+
+    def _sign_prepared(self, prepared: Sequence[tuple[InvokeV3Fields, list[Call]]]) -> list[tuple[int, list[int]]]:
+        """Sign validated transactions (the expiry was checked by the caller)."""
+        ctx, guardian = self._ctx, self._guardian
         proofs = [ctx.proofs_felts(calls) for _, calls in prepared]  # checks every call before signing
         fields = [f for f, _ in prepared]
         out: list[tuple[int, list[int]]] = []
         for start in range(0, len(prepared), CHUNK):
-            out += ctx.sign_invoke_prepared(fields[start:start + CHUNK], proofs[start:start + CHUNK], guardian)
+            out += ctx.sign_invoke_prepared(fields[start:start + CHUNK], proofs[start:start + CHUNK], guardian,
+                                            allow_expired=True)  # checked by the caller
         return out
 
 

@@ -3,7 +3,7 @@
 :func:`build_session_account` returns a :class:`SessionAccount`, a subclass of starknet-py 0.30's
 :class:`~starknet_py.net.account.account.Account`. ``await account.execute_v3(calls, ...)`` (with
 explicit resource bounds or ``auto_estimate=True``) builds the INVOKE v3 transaction as starknet-py
-does and signs it with the session token (PROTOCOL §6.4): the session key signs the token message,
+does and signs it with the session token: the session key signs the token message,
 the cosigner (guardian) co-signs it over the network, and the transaction goes to any Starknet
 JSON-RPC node through the account's client. ``sign_outside_execution_call`` produces the
 session-signed ``execute_from_outside_v2`` call for a relayer (x-sessions ``createOutsideExecutionCall``).
@@ -15,7 +15,8 @@ estimation gets a session signature too, over the query version ``2**128 + 3``, 
 does) — and the signer given to ``Account`` is a placeholder whose synchronous methods raise
 :class:`~xsessions_core.errors.SessionError`. The event loop is never blocked on the network.
 
-Order of checks: malformed calls (:class:`~xsessions_core.errors.TransactionError`), then a call
+Order of checks: an expired session (:class:`~xsessions_core.errors.SessionExpired`; the wall clock,
+or ``now=`` per call; ``allow_expired=True`` at :func:`build_session_account` skips it), malformed calls (:class:`~xsessions_core.errors.TransactionError`), then a call
 outside the session's allowed methods or a call to the account itself
 (:class:`~xsessions_core.errors.PolicyViolation`) are rejected **before** anything is signed or any
 request is made to the node or the cosigner. A cosigner failure raises
@@ -35,15 +36,16 @@ from starknet_py.constants import ANY_CALLER, QUERY_VERSION_BASE, OutsideExecuti
 from starknet_py.net.account.account import Account
 from starknet_py.net.client import Client
 from starknet_py.net.client_models import Call, Calls, OutsideExecutionTimeBounds, ResourceBoundsMapping
-from starknet_py.net.models import AddressRepresentation, parse_address
+from starknet_py.net.models.address import AddressRepresentation, parse_address
 from starknet_py.net.models.chains import parse_chain
 from starknet_py.net.models.transaction import AccountTransaction, InvokeV3
-from starknet_py.net.signer import BaseSigner
-from starknet_py.utils.sync import add_sync_methods
+from starknet_py.net.signer.base_signer import BaseSigner
+from starknet_py.utils.sync.sync import add_sync_methods
 
 from ..encoding import selector_from_name_cached, to_hex
 from ..errors import PolicyViolation, SessionError
 from ..transactions import InvokeV3Transaction, normalize_calls, parse_execute_calldata
+from ..versions import AccountVersion
 from .guardian import Cosigner, GuardianTransactionRequest
 from .objects import Session, SessionKey
 from .outside_execution import build_outside_execution, outside_execution_calldata, sign_outside_execution_with_context
@@ -83,7 +85,8 @@ class SessionAccount(Account):
     deploying and message signing raise :class:`~xsessions_core.errors.SessionError`.
     """
 
-    def __init__(self, *, context: SessionContext, client: Client, cosigner: Cosigner) -> None:
+    def __init__(self, *, context: SessionContext, client: Client, cosigner: Cosigner,
+                 allow_expired: bool = False) -> None:
         if not isinstance(context, SessionContext):
             raise SessionError(f"context must be a SessionContext, got {type(context).__name__}")
         if not isinstance(cosigner, Cosigner):
@@ -98,9 +101,11 @@ class SessionAccount(Account):
             signer=_SessionSigner(context.session_public_key),
             chain=session.chain_id,
         )
-        self._cairo_version = 1  # Argent session accounts are Cairo 1: no get_class_at round trip
+        # Argent session accounts are Cairo 1: no get_class_at round trip
+        self._cairo_version = 1  # type: ignore[assignment]
         self._context = context
         self._cosigner = cosigner
+        self._allow_expired = bool(allow_expired)
         self._node_chain_checked = False
 
     def __repr__(self) -> str:
@@ -134,19 +139,23 @@ class SessionAccount(Account):
         auto_estimate_tip: bool = False,
         proof_facts: Optional[List[int]] = None,
         proof: Optional[str] = None,
+        now: Optional[float] = None,
     ) -> InvokeV3:
         """Build and session-sign an INVOKE v3 transaction (starknet-py ``Account.sign_invoke_v3``).
 
         ``calls`` are starknet-py ``Call`` objects or starknet.js dicts
         ``{contractAddress, entrypoint, calldata}``. With ``auto_estimate=True`` the fee estimate
-        request is session-signed too (query version).
+        request is session-signed too (query version). ``now``: the time the session's expiry is
+        checked against (``None``: the wall clock).
 
+        :raises SessionExpired: the session expired (nothing signed or sent).
         :raises TransactionError: malformed calls.
         :raises PolicyViolation: a call the session does not allow (nothing signed or sent).
         :raises SessionError: the node serves another chain than the session's.
         :raises CosignerError: the guardian failed (nothing is sent).
         """
         # pylint: disable=too-many-arguments
+        self._context.check_not_expired(now=now, allow_expired=self._allow_expired)
         normalized = normalize_calls(calls)
         proofs = self._proofs(normalized)
         await self._check_node_chain()
@@ -163,13 +172,17 @@ class SessionAccount(Account):
         signature = await self._session_signature(transaction, proofs)
         return dataclasses.replace(transaction, signature=signature)
 
-    async def sign_for_fee_estimate(self, transaction: AccountTransaction) -> AccountTransaction:  # type: ignore[override]
+    async def sign_for_fee_estimate(  # type: ignore[override]
+        self, transaction: AccountTransaction, *, now: Optional[float] = None
+    ) -> AccountTransaction:
         """Session-sign ``transaction`` with the query version ``2**128 + 3`` for fee estimation.
 
+        :raises SessionExpired: the session expired at ``now`` (``None``: the wall clock).
         :raises SessionError: not an INVOKE v3 transaction.
         :raises PolicyViolation: its calls are not allowed by the session.
         :raises CosignerError: the guardian failed.
         """
+        self._context.check_not_expired(now=now, allow_expired=self._allow_expired)
         if not isinstance(transaction, InvokeV3):
             raise SessionError(f"a session can only sign INVOKE v3 transactions, got {type(transaction).__name__}")
         proofs = self._proofs(parse_execute_calldata(transaction.calldata))
@@ -190,6 +203,7 @@ class SessionAccount(Account):
         caller: AddressRepresentation = ANY_CALLER,
         nonce: Optional[int] = None,
         interface_version: Optional[OutsideExecutionInterfaceID] = None,
+        now: Optional[float] = None,
     ) -> Call:
         """The ``execute_from_outside_v2`` call (x-sessions ``createOutsideExecutionCall``) for a
         relayer to submit, session-signed and co-signed by the guardian (``/cosigner/signSessionEFO``).
@@ -198,9 +212,13 @@ class SessionAccount(Account):
         node query); V1 signs the genuine SNIP-12 revision 0 message of ``execute_from_outside``.
         ``nonce`` ``None`` draws a random nonce checked on chain (starknet-py behaviour).
 
+        :raises SessionExpired: the session expired at ``now`` (``None``: the wall clock), or
+            ``execute_before`` is later than its expiry (nothing signed or sent).
         :raises PolicyViolation: a call the session does not allow (nothing signed or sent).
         :raises CosignerError: the guardian failed.
         """
+        self._context.check_not_expired(now=now, allow_expired=self._allow_expired,
+                                        execute_before=execution_time_bounds.execute_before_timestamp)
         raw_calls = [calls] if isinstance(calls, (Call, Mapping)) else list(calls)
         # policy checks before any request (SNIP-9: calldata optional)
         self._proofs(normalize_calls(raw_calls, require_calldata=False))
@@ -216,7 +234,7 @@ class SessionAccount(Account):
             nonce=nonce,
         )
         signature = await sign_outside_execution_with_context(self._context, outside_execution, self._cosigner,
-                                                              version=version)
+                                                              version=version, allow_expired=True)  # checked above
         return Call(
             to_addr=self.address,
             selector=selector_from_name_cached("execute_from_outside" if v1 else "execute_from_outside_v2"),
@@ -305,8 +323,9 @@ def build_session_account(
     cosigner: Cosigner,
     *,
     cache_authorization: bool = False,
-    account_version: str = "0.4",
+    account_version: AccountVersion | str = AccountVersion.V0_4_0,
     owner_guid: int | None = None,
+    allow_expired: bool = False,
 ) -> SessionAccount:
     """x-sessions ``buildSessionAccount``: a starknet-py account that signs with the session.
 
@@ -314,9 +333,12 @@ def build_session_account(
     :param session_key: the session's signing key (``None``: ``session.session_key``).
     :param client: a starknet-py client (``FullNodeClient``) for the session's chain.
     :param cosigner: the guardian, e.g. :class:`~xsessions_core.sessions.argent_cosigner.ArgentCosigner`.
-    :param cache_authorization: ask the account to cache the authorisation (PROTOCOL §6.6).
-    :param account_version: ``"0.4"`` (cache flag 0/1) or ``"0.5"`` (cache flag = ``owner_guid`` or 0).
-    :param owner_guid: GUID of the owner that signed the authorisation (``"0.5"`` with caching).
+    :param cache_authorization: ask the account to cache the authorization.
+    :param account_version: an :class:`~xsessions_core.versions.AccountVersion` or a spelling of one:
+        0.4.0 (cache flag 0/1) or 0.5.0 (cache flag = ``owner_guid`` or 0).
+    :param owner_guid: GUID of the owner that signed the authorization (0.5.0 with caching).
+    :param allow_expired: sign even once the session expired (by default ``execute_v3`` and every
+        ``sign_*`` method raise :class:`~xsessions_core.errors.SessionExpired`).
     :raises SessionError: inconsistent session, key not matching it, bad cache options, bad cosigner.
     """
     context = SessionContext(
@@ -326,4 +348,4 @@ def build_session_account(
         account_version=account_version,
         owner_guid=owner_guid,
     )
-    return SessionAccount(context=context, client=client, cosigner=cosigner)
+    return SessionAccount(context=context, client=client, cosigner=cosigner, allow_expired=allow_expired)

@@ -1,4 +1,5 @@
-"""The guardian (Argent "cosigner") that co-signs every session transaction (PROTOCOL §6.5, §6.8).
+"""The guardian (Argent "cosigner") that co-signs every session transaction
+(npm ``@argent/x-sessions@9.0.4``, ``dist/sessions.js``).
 
 A :class:`Cosigner` receives a request object carrying exactly what x-sessions POSTs to the Argent
 backend — the ``session`` part (session hash, authorisation, cache flag, the session key's
@@ -13,24 +14,26 @@ request, checks the session key's signature and then signs.
 
 JSON formats follow the bodies x-sessions 9.0.4 really sent (``guardian_request`` in
 ``sessions_v9.json``): ``nonce``, ``tip``, ``paymaster_data`` and ``account_deployment_data`` are
-passed through as the hex strings starknet.js gives x-sessions (PROTOCOL §6.8 says decimal; the
+passed through as the hex strings starknet.js gives x-sessions (one might expect decimal; the
 recorded bodies show hex), ``calldata``, ``chain_id``, ``version`` and resource bounds are decimal,
 the session signature's ``r``/``s`` are decimal, addresses are spelled as the dapp gave them.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from ..chains import SN_MAIN as _SN_MAIN
 from ..crypto import FIELD_PRIME, backend_module, private_to_stark_key, verify_message_signature
 from ..encoding import to_hex
 from ..errors import CosignerError, SessionError, XSessionsError
 from ..transactions import DA_MODE_L1, InvokeV3Transaction
 from ..typed_data import TypedData
-from .objects import felt_of
+from .objects import deprecated_keywords, felt_of, private_key_from
 from .session import session_token_message_hash
 
 __all__ = [
@@ -45,7 +48,7 @@ __all__ = [
 ]
 
 #: ``ss("SN_MAIN")``: the chain for which x-sessions reports ``network: "mainnet"``.
-SN_MAIN = 0x534E5F4D41494E
+SN_MAIN = _SN_MAIN
 _MAX_Z = 2**251
 
 
@@ -83,22 +86,33 @@ class GuardianSessionInfo:
     """
 
     session_hash: int
-    session_authorisation: tuple[int, ...]
+    session_authorization: tuple[int, ...]
     cache_flag: int
     session_public_key: int
     session_signature: tuple[int, int]
+
+    @property
+    def session_authorisation(self) -> tuple[int, ...]:
+        """Deprecated spelling of :attr:`session_authorization` (removed in the next release)."""
+        warnings.warn("GuardianSessionInfo.session_authorisation is deprecated; use session_authorization",
+                      DeprecationWarning, stacklevel=2)
+        return self.session_authorization
 
     def to_json(self) -> dict[str, Any]:
         r, s = self.session_signature
         return {
             "sessionHash": to_hex(self.session_hash),
-            "sessionAuthorisation": [to_hex(v) for v in self.session_authorisation],
+            "sessionAuthorisation": [to_hex(v) for v in self.session_authorization],
             "cacheAuthorisation": self.cache_flag != 0,
             "sessionSignature": {
                 "type": "StarknetKey",
                 "signer": {"publicKey": to_hex(self.session_public_key), "r": str(r), "s": str(s)},
             },
         }
+
+
+setattr(GuardianSessionInfo, "__init__",
+        deprecated_keywords(session_authorisation="session_authorization")(GuardianSessionInfo.__init__))
 
 
 def _da(mode: int) -> str:
@@ -204,12 +218,12 @@ class Cosigner(Protocol):
 class LocalGuardian:
     """An in-process guardian holding its private key (starknet.js signatures, ``seed=None``).
 
-    The key never appears in ``repr``.
+    :param private_key: an int, a hex string or a starknet-py ``KeyPair``; it never appears in ``repr``.
+    :raises InvalidPrivateKey: not a private key in ``[1, n)``.
     """
 
-    def __init__(self, private_key: int) -> None:
-        self._private_key = private_key
-        self.public_key  # validates the key  # noqa: B018
+    def __init__(self, private_key: object) -> None:
+        self._private_key = private_key_from(private_key, "guardian private key")
 
     @cached_property
     def public_key(self) -> int:

@@ -1,4 +1,5 @@
-"""The objects a dapp exchanges with ``@argent/x-sessions`` 9.0.4, as frozen dataclasses (PROTOCOL §6.1).
+"""The objects a dapp exchanges with ``@argent/x-sessions`` 9.0.4, as frozen dataclasses (npm
+``@argent/x-sessions@9.0.4``, ``dist/*.d.ts``).
 
 Every class converts to and from the exact x-sessions JSON shape (``to_dict`` / ``from_dict``):
 camelCase keys, ``"Contract Address"`` with its space, felts as lowercase ``0x`` hex strings.
@@ -14,8 +15,7 @@ byte-identical JSON these classes remember the original text (``*_text`` fields,
 (``"0x83af…"``) is accepted too and then used as the selector *value* everywhere — in the Merkle
 leaf and in the typed data — so the root always matches what the wallet signed. x-sessions instead
 hashes a hex string like a name for the leaf (``getSelectorFromName("0x83af…")``) while the typed
-data keeps the value, so its root differs from the signed one and every proof fails (PROTOCOL §6.2
-"Selector caveat", issue 7).
+data keeps the value, so its root differs from the signed one and every proof fails.
 
 Malformed input raises :class:`~xsessions_core.errors.SessionError` naming the field. Private
 keys never appear in ``repr``/``str`` or in messages.
@@ -23,16 +23,19 @@ keys never appear in ``repr``/``str`` or in messages.
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar, cast
 
+from ..chains import parse_chain_id
 from ..crypto import EC_ORDER, private_to_stark_key
 from ..encoding import felt_from, selector_from_name_cached, to_hex
-from ..errors import SessionError, describe_value
+from ..errors import InvalidPrivateKey, SessionError, describe_value
 
 __all__ = [
     "AllowedMethod",
@@ -44,6 +47,7 @@ __all__ = [
     "Session",
     "SessionRequest",
     "SESSION_VERSION",
+    "private_key_from",
 ]
 
 #: ``Session.version`` as x-sessions writes it: ``encodeShortString("1")``.
@@ -54,6 +58,25 @@ _U64 = 2**64
 
 
 # --------------------------------------------------------------------------- field helpers
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def deprecated_keywords(**renames: str) -> Callable[[_F], _F]:
+    """Accept the old keyword names ``renames`` (old -> new) with a :class:`DeprecationWarning`, for one
+    release. When both are passed (``dataclasses.replace(obj, old=...)`` passes every field under its new
+    name too), the old one wins."""
+    def decorate(function: _F) -> _F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            for old, new in renames.items():
+                if old in kwargs:
+                    warnings.warn(f"{old}= is deprecated; use {new}=", DeprecationWarning, stacklevel=2)
+                    kwargs[new] = kwargs.pop(old)
+            return function(*args, **kwargs)
+        return cast(_F, wrapper)
+    return decorate
+
 
 def _felt(value: object, name: str) -> int:
     """A felt from an int or a hex/decimal string (starknet.js ``BigInt``), else SessionError."""
@@ -141,8 +164,9 @@ class AllowedMethod:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "AllowedMethod":
         """From the x-sessions shape ``{"Contract Address": str, "selector": str}``."""
-        address = _get(d, "Contract Address", "allowed method")
-        return cls(_str(address, "Contract Address"), _str(_get(d, "selector", "allowed method"), "selector"))
+        address = _str(_get(d, "Contract Address", "allowed method"), "Contract Address")
+        return cls(_felt(address, "Contract Address"), _str(_get(d, "selector", "allowed method"), "selector"),
+                   contract_address_text=address)
 
 
 #: Most allowed methods a session may have (bounds the hashing any input can cause; x-sessions has
@@ -171,19 +195,49 @@ def parse_allowed_methods(values: object, name: str = "allowed_methods") -> tupl
 
 # --------------------------------------------------------------------------- SessionKey
 
+def private_key_from(value: object, name: str = "private_key") -> int:
+    """A Stark private key from an int, a hex (``0x...``) or decimal string, or a starknet-py ``KeyPair``
+    (anything with an int ``private_key`` attribute).
+
+    :raises InvalidPrivateKey: anything else, or a key outside ``[1, n)`` (n = STARK curve order). The
+        message names ``name`` and never shows the value.
+    """
+    if type(value) is int and 1 <= value < EC_ORDER:
+        return value
+    value = getattr(value, "private_key", value)  # starknet_py.net.signer.key_pair.KeyPair
+    key: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        key = int(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            key = int(text, 16) if text[:2].lower() == "0x" else int(text, 10) if text.isdigit() else None
+        except ValueError:
+            key = None
+    if key is None or not 1 <= key < EC_ORDER:
+        raise InvalidPrivateKey(
+            f"{name} must be a private key in [1, n) (n = STARK curve order): an int, a hex string or a KeyPair"
+        )
+    return key
+
+
 @dataclass(frozen=True, repr=False)
 class SessionKey:
     """The session's key pair. Only the public key is ever shown.
 
-    :param private_key: int in ``[1, n)``.
+    :param private_key: the key in ``[1, n)``: an int, a hex string or a starknet-py ``KeyPair``
+        (stored as an int).
+    :raises SessionError: anything else (an :class:`~xsessions_core.errors.InvalidPrivateKey` too).
     """
 
     private_key: int
 
     def __post_init__(self) -> None:
-        k = self.private_key
-        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k < EC_ORDER:
-            raise SessionError("session private key must be an int in [1, n) (n = STARK curve order)")
+        try:
+            key = private_key_from(self.private_key, "session private key")
+        except InvalidPrivateKey as exc:
+            raise _InvalidSessionKey(str(exc)) from None
+        object.__setattr__(self, "private_key", key)
 
     @classmethod
     def generate(cls) -> "SessionKey":
@@ -198,8 +252,8 @@ class SessionKey:
     def __repr__(self) -> str:
         return f"SessionKey(public_key={to_hex(self.public_key)})"
 
-    def to_dict(self, include_private_key: bool = True) -> dict[str, str]:
-        """``{"privateKey", "publicKey"}`` hex strings (``privateKey`` only if asked)."""
+    def to_dict(self, include_private_key: bool = False) -> dict[str, str]:
+        """``{"publicKey"}``, or ``{"privateKey", "publicKey"}`` with ``include_private_key=True`` (hex)."""
         d = {"privateKey": to_hex(self.private_key)} if include_private_key else {}
         d["publicKey"] = to_hex(self.public_key)
         return d
@@ -327,7 +381,8 @@ class OffChainSession:
 
 @dataclass(frozen=True)
 class OnChainSession:
-    """The Cairo ``Session`` struct (4 felts, in this order) the account hashes (PROTOCOL §6.2)."""
+    """The Cairo ``Session`` struct (4 felts, in this order) the account hashes
+    (argentlabs/argent-contracts-starknet, tag ``account-0.4.0``, ``src/session/session_hash.cairo``)."""
 
     expires_at: int
     allowed_methods_root: int
@@ -362,12 +417,13 @@ class OnChainSession:
 class Session:
     """x-sessions ``Session``: what ``createSession`` returns and ``buildSessionAccount`` consumes.
 
-    ``hash`` is the SNIP-12 message hash the owner (and guardian) authorised with
-    ``authorisation_signature``. ``session_key`` may be ``None`` for a session read without its
+    ``hash`` is the SNIP-12 message hash the owner (and guardian) authorized with
+    ``authorization_signature`` (the JSON key stays x-sessions' ``authorisationSignature``).
+    ``session_key`` may be ``None`` for a session read without its
     private key (it cannot sign then).
     """
 
-    authorisation_signature: tuple[int, ...]
+    authorization_signature: tuple[int, ...]
     address: int
     chain_id: int
     hash: int
@@ -380,10 +436,11 @@ class Session:
     address_text: str | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "authorisation_signature",
-                           _felts(self.authorisation_signature, "authorisationSignature"))
+        object.__setattr__(self, "authorization_signature",
+                           _felts(self.authorization_signature, "authorisationSignature"))
         _address(self, "address", "address_text", "address")
-        for name in ("chain_id", "hash", "session_key_guid"):
+        object.__setattr__(self, "chain_id", parse_chain_id(self.chain_id, "chain_id", SessionError))
+        for name in ("hash", "session_key_guid"):
             object.__setattr__(self, name, _felt(getattr(self, name), name))
         _expiry(self.expires_at, "expiresAt")
         object.__setattr__(self, "allowed_methods", parse_allowed_methods(self.allowed_methods, "allowedMethods"))
@@ -392,6 +449,13 @@ class Session:
             raise SessionError(f"session_key must be a SessionKey, got {type(self.session_key).__name__}")
         if self.version != SESSION_VERSION:
             raise SessionError(f"version must be {SESSION_VERSION!r}, got {self.version!r}")
+
+    @property
+    def authorisation_signature(self) -> tuple[int, ...]:
+        """Deprecated spelling of :attr:`authorization_signature` (removed in the next release)."""
+        warnings.warn("Session.authorisation_signature is deprecated; use authorization_signature",
+                      DeprecationWarning, stacklevel=2)
+        return self.authorization_signature
 
     @property
     def address_hex(self) -> str:
@@ -406,7 +470,7 @@ class Session:
     def to_dict(self, include_private_key: bool = False) -> dict[str, Any]:
         """The x-sessions JSON object; ``sessionKey.privateKey`` only with ``include_private_key=True``."""
         d: dict[str, Any] = {
-            "authorisationSignature": [to_hex(v) for v in self.authorisation_signature],
+            "authorisationSignature": [to_hex(v) for v in self.authorization_signature],
             "address": self.address_hex,
             "chainId": to_hex(self.chain_id),
             "hash": to_hex(self.hash),
@@ -431,9 +495,12 @@ class Session:
                 raise SessionError("session.sessionKey must be an object")
             if "privateKey" in raw_key:
                 key = SessionKey.from_dict(raw_key)
+        address = _str(_get(d, "address", w), "address")
         return cls(
-            authorisation_signature=_list(_get(d, "authorisationSignature", w), "authorisationSignature"),
-            address=_str(_get(d, "address", w), "address"),
+            authorization_signature=_felts(_list(_get(d, "authorisationSignature", w), "authorisationSignature"),
+                                           "authorisationSignature"),
+            address=_felt(address, "address"),
+            address_text=address,
             chain_id=_get(d, "chainId", w),
             hash=_get(d, "hash", w),
             expires_at=_get(d, "expiresAt", w),
@@ -443,6 +510,9 @@ class Session:
             session_key=key,
             version=d.get("version", SESSION_VERSION),
         )
+
+
+setattr(Session, "__init__", deprecated_keywords(authorisation_signature="authorization_signature")(Session.__init__))
 
 
 @dataclass(frozen=True)
@@ -461,7 +531,13 @@ class SessionRequest:
         if not isinstance(self.session_key, SessionKey):
             raise SessionError("session_key must be a SessionKey")
 
-    def to_dict(self, include_private_key: bool = True) -> dict[str, Any]:
+    def to_dict(self, include_private_key: bool = False) -> dict[str, Any]:
+        """The x-sessions JSON object; ``sessionKey.privateKey`` only with ``include_private_key=True``.
+
+        Without it, this is what the browser may see (it needs the typed data to have the wallet sign
+        it); the server keeps the private key (``to_dict(include_private_key=True)``) to build the
+        :class:`Session` once the wallet's signature comes back.
+        """
         return {
             "sessionTypedData": self.typed_data,
             "offchainSession": self.offchain_session.to_dict(),
@@ -476,6 +552,11 @@ class SessionRequest:
             OffChainSession.from_dict(_get(d, "offchainSession", w)),
             SessionKey.from_dict(_get(d, "sessionKey", w)),
         )
+
+
+class _InvalidSessionKey(SessionError, InvalidPrivateKey):
+    """A session key that is not a private key: both a :class:`SessionError` (as before) and an
+    :class:`~xsessions_core.errors.InvalidPrivateKey`."""
 
 
 def felt_of(value: object, name: str) -> int:

@@ -1,8 +1,9 @@
-"""SNIP-9 outside execution signed with a session (PROTOCOL §6.9).
+"""SNIP-9 outside execution signed with a session (SNIP-9; starknet.js 8.5.2
+``src/utils/outsideExecution.ts``, argentlabs/argent-contracts-starknet ``src/outside_execution/*.cairo``).
 
 ``version="2"`` (default) is SNIP-12 revision 1 and the ``execute_from_outside_v2`` entry point;
 ``version="1"`` is SNIP-12 revision 0 and ``execute_from_outside``. Message hashes are computed with
-the direct formulas of PROTOCOL §6.9 (domain hashes cached per chain); the typed-data objects are
+the direct SNIP-12 formulas (domain hashes cached per chain); the typed-data objects are
 built for wallets, cosigners and cross-checks.
 
 Differences from x-sessions 9.0.4, on purpose:
@@ -24,14 +25,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from starknet_py.net.client_models import Call
+from starknet_py.net.client_models import OutsideExecution as StarknetPyOutsideExecution
 
+from ..chains import parse_chain_id
 from ..crypto import backend_module
 from ..encoding import selector_from_name_cached, to_hex
 from ..errors import SessionError, TransactionError, describe_value
 from ..transactions import normalize_calls
 from .guardian import Cosigner, GuardianOutsideExecutionRequest
+from ..versions import AccountVersion
 from .objects import Session, SessionKey, felt_of
-from .session import STARKNET_DOMAIN_TYPE_HASH_REV_1, STARKNET_MESSAGE
+from .session import STARKNET_DOMAIN_TYPE_HASH_REV_1, STARKNET_MESSAGE, check_not_expired
 from .token import SessionContext
 
 __all__ = [
@@ -199,7 +203,7 @@ def build_outside_execution(
         text = c.get("contractAddress") if isinstance(c, Mapping) else None
         out.append(OutsideCall(call.to_addr, call.selector, tuple(call.calldata),
                                to_text=text if isinstance(text, str) else None))
-    return OutsideExecution(caller, nonce, execute_after, execute_before, tuple(out))
+    return OutsideExecution(_felt(caller, "caller"), _felt(nonce, "nonce"), execute_after, execute_before, tuple(out))
 
 
 def _version(version: str) -> str:
@@ -209,17 +213,31 @@ def _version(version: str) -> str:
 
 
 def _oe(value: object) -> OutsideExecution:
-    if not isinstance(value, OutsideExecution):
-        raise TransactionError(f"expected an OutsideExecution, got {type(value).__name__}")
-    return value
+    """Ours, or starknet-py's ``OutsideExecution`` model (``starknet_py.net.client_models``) converted."""
+    if isinstance(value, OutsideExecution):
+        return value
+    if isinstance(value, StarknetPyOutsideExecution):
+        raw_calls = value.calls
+        if isinstance(raw_calls, (str, bytes)) or not isinstance(raw_calls, Sequence):
+            raise TransactionError(f"outside_execution.calls must be a list of Call, got {type(raw_calls).__name__}")
+        calls = []
+        for i, call in enumerate(raw_calls):
+            if not isinstance(call, Call):
+                raise TransactionError(
+                    f"outside_execution.calls[{i}] must be a starknet_py Call, got {type(call).__name__}")
+            calls.append(OutsideCall(call.to_addr, call.selector, tuple(call.calldata)))
+        return OutsideExecution(value.caller, value.nonce, value.execute_after, value.execute_before, tuple(calls))
+    raise TransactionError(
+        f"expected an OutsideExecution (ours or starknet_py.net.client_models'), got {type(value).__name__}"
+    )
 
 
 def get_outside_execution_typed_data(
-    outside_execution: OutsideExecution, chain_id: int | str, version: str = "2"
+    outside_execution: OutsideExecution | StarknetPyOutsideExecution, chain_id: int | str, version: str = "2"
 ) -> dict[str, Any]:
     """The SNIP-9 typed data: revision 1 for ``"2"``, the genuine revision 0 for ``"1"`` (module note)."""
     oe = _oe(outside_execution)
-    chain = to_hex(_felt(chain_id, "chain_id"))
+    chain = to_hex(parse_chain_id(chain_id, "chain_id", TransactionError))
     if _version(version) == "2":
         return {
             "types": {k: [dict(f) for f in v] for k, v in _TYPES_REV_1.items()},
@@ -259,9 +277,10 @@ def _domain_hash(chain_id: int, version: str) -> int:
 
 
 def outside_execution_message_hash(
-    outside_execution: OutsideExecution, account_address: int | str, chain_id: int | str, version: str = "2"
+    outside_execution: OutsideExecution | StarknetPyOutsideExecution, account_address: int | str, chain_id: int | str,
+    version: str = "2",
 ) -> int:
-    """SNIP-12 message hash of the outside execution for ``account_address`` (PROTOCOL §6.9).
+    """SNIP-12 message hash of the outside execution for ``account_address``.
 
     Equals the hash of :func:`get_outside_execution_typed_data`; this is what the session key signs
     (in place of a transaction hash) and what the account recomputes.
@@ -269,7 +288,8 @@ def outside_execution_message_hash(
     oe = _oe(outside_execution)
     return outside_execution_hash_unchecked(
         oe.caller, oe.nonce, oe.execute_after, oe.execute_before, [(c.to, c.selector, c.calldata) for c in oe.calls],
-        _felt(account_address, "account_address"), _felt(chain_id, "chain_id"), _version(version),
+        _felt(account_address, "account_address"), parse_chain_id(chain_id, "chain_id", TransactionError),
+        _version(version),
     )
 
 
@@ -300,7 +320,8 @@ def outside_execution_hash_unchecked(
     return b.pedersen_chain([STARKNET_MESSAGE, domain, account_address, struct])  # type: ignore[no-any-return]
 
 
-def outside_execution_calldata(outside_execution: OutsideExecution, signature: Sequence[int]) -> list[int]:
+def outside_execution_calldata(outside_execution: OutsideExecution | StarknetPyOutsideExecution,
+                               signature: Sequence[int]) -> list[int]:
     """Calldata of ``execute_from_outside[_v2]``: the execution, its calls, then ``[len, *signature]``."""
     oe = _oe(outside_execution)
     out = [oe.caller, oe.nonce, oe.execute_after, oe.execute_before, len(oe.calls)]
@@ -310,7 +331,7 @@ def outside_execution_calldata(outside_execution: OutsideExecution, signature: S
     return out + [len(sig), *sig]
 
 
-def outside_execution_to_dict(outside_execution: OutsideExecution) -> dict[str, Any]:
+def outside_execution_to_dict(outside_execution: OutsideExecution | StarknetPyOutsideExecution) -> dict[str, Any]:
     """The relayer / x-sessions mapping ``{caller, nonce, execute_after, execute_before, calls[{to, selector, calldata}]}``."""
     oe = _oe(outside_execution)
     return {
@@ -347,34 +368,47 @@ def outside_execution_from_dict(d: Mapping[str, Any]) -> OutsideExecution:
 async def sign_outside_execution(
     session: Session,
     session_key: SessionKey | None,
-    outside_execution: OutsideExecution,
+    outside_execution: OutsideExecution | StarknetPyOutsideExecution,
     cosigner: Cosigner,
     *,
     version: str = "2",
     cache_authorization: bool = False,
-    account_version: str = "0.4",
+    account_version: AccountVersion | str = AccountVersion.V0_4_0,
     owner_guid: int | None = None,
+    now: int | float | None = None,
+    allow_expired: bool = False,
 ) -> list[int]:
     """The session-token signature of an outside execution (x-sessions ``signOutsideExecution``).
 
+    :param outside_execution: ours or starknet-py's ``OutsideExecution`` model.
+    :param now: the time the expiry is checked against (``None``: the wall clock; relayers pass the
+        block time). :param allow_expired: skip the expiry checks.
+    :raises SessionExpired: the session expired, or ``execute_before`` is later than its expiry.
     :raises PolicyViolation: a call the session does not allow (before contacting the cosigner).
     :raises CosignerError: the cosigner failed or returned an invalid signature.
     """
     oe = _oe(outside_execution)
+    if not allow_expired:
+        if not isinstance(session, Session):
+            raise SessionError(f"session must be a Session, got {type(session).__name__}")
+        check_not_expired(session.expires_at, now=now, execute_before=oe.execute_before)
     ctx = SessionContext(session, session_key, cache_authorization=cache_authorization,
                          account_version=account_version, owner_guid=owner_guid)
-    return await sign_outside_execution_with_context(ctx, oe, cosigner, version=version)
+    return await sign_outside_execution_with_context(ctx, oe, cosigner, version=version, allow_expired=True)
 
 
 async def sign_outside_execution_with_context(
-    context: SessionContext, outside_execution: OutsideExecution, cosigner: Cosigner, *, version: str = "2"
+    context: SessionContext, outside_execution: OutsideExecution | StarknetPyOutsideExecution, cosigner: Cosigner,
+    *, version: str = "2", now: int | float | None = None, allow_expired: bool = False,
 ) -> list[int]:
     """:func:`sign_outside_execution` with a prebuilt :class:`~.token.SessionContext` (no per-session work).
 
+    :raises SessionExpired: the session expired, or ``execute_before`` is later than its expiry.
     :raises PolicyViolation: a call the session does not allow (before contacting the cosigner).
     :raises CosignerError: the cosigner failed or returned an invalid signature.
     """
     oe = _oe(outside_execution)
+    context.check_not_expired(now=now, allow_expired=allow_expired, execute_before=oe.execute_before)
     session = context.session
     proofs = context.proofs_felts(oe.starknet_calls())
     message_hash = outside_execution_message_hash(oe, session.address, session.chain_id, version)
@@ -389,21 +423,27 @@ async def sign_outside_execution_with_context(
 async def create_outside_execution_call(
     session: Session,
     session_key: SessionKey | None,
-    outside_execution: OutsideExecution,
+    outside_execution: OutsideExecution | StarknetPyOutsideExecution,
     cosigner: Cosigner,
     *,
     cache_authorization: bool = False,
-    account_version: str = "0.4",
+    account_version: AccountVersion | str = AccountVersion.V0_4_0,
     owner_guid: int | None = None,
+    now: int | float | None = None,
+    allow_expired: bool = False,
 ) -> Call:
     """x-sessions ``createOutsideExecutionCall``: the ``execute_from_outside_v2`` call on the account,
-    for a relayer to submit."""
+    for a relayer to submit.
+
+    :raises SessionExpired, PolicyViolation, CosignerError: as :func:`sign_outside_execution`.
+    """
+    oe = _oe(outside_execution)
     signature = await sign_outside_execution(
-        session, session_key, outside_execution, cosigner, version="2", cache_authorization=cache_authorization,
-        account_version=account_version, owner_guid=owner_guid,
+        session, session_key, oe, cosigner, version="2", cache_authorization=cache_authorization,
+        account_version=account_version, owner_guid=owner_guid, now=now, allow_expired=allow_expired,
     )
     return Call(
         to_addr=session.address,
         selector=selector_from_name_cached("execute_from_outside_v2"),
-        calldata=outside_execution_calldata(outside_execution, signature),
+        calldata=outside_execution_calldata(oe, signature),
     )

@@ -24,6 +24,7 @@ from ..crypto import verify_message_signature_batch
 from ..errors import CosignerBadResponse, CosignerError, TransactionError, XSessionsError
 from ..transactions import (
     Call,
+    InvokeV3,
     InvokeV3Fields,
     InvokeV3Transaction,
     execute_calldata_unchecked,
@@ -55,8 +56,14 @@ def prepare_transaction(session: Session, tx: object, index: int) -> tuple[Invok
     ``paymaster_data``, ``account_deployment_data``, the DA modes, ``version`` (3 or ``2**128 + 3``),
     ``proof_facts`` and ``sender_address`` (default: the session's account).
 
+    An unsigned :class:`~xsessions_core.transactions.InvokeV3` of the session's account is accepted too.
+
     :raises TransactionError: a malformed transaction (the message names ``transactions[index]``).
     """
+    if isinstance(tx, InvokeV3):
+        if tx.sender_address != session.address:
+            raise TransactionError(f"transactions[{index}].sender_address is not the session's account")
+        return tx.hash_fields(session.chain_id), parse_execute_calldata(tx.calldata)
     if not isinstance(tx, Mapping):
         raise TransactionError(f"transactions[{index}] must be a mapping of invoke v3 details")
     if "calls" in tx:

@@ -1,8 +1,8 @@
-"""Creating, hashing and checking x-sessions 9.0.4 sessions (PROTOCOL §6.1–§6.3, §6.5).
+"""Creating, hashing and checking x-sessions 9.0.4 sessions (npm ``@argent/x-sessions@9.0.4``).
 
 The SNIP-12 typed data of a session is produced exactly as x-sessions produces it
 (:func:`get_session_typed_data`), but hashes are computed with the direct Poseidon formulas of
-PROTOCOL §6.2 (:func:`session_hash_from_onchain`) — the same numbers, without the typed-data
+the account contract (:func:`session_hash_from_onchain`) — the same numbers, without the typed-data
 machinery, with the domain hash cached per chain id.
 
 Differences from x-sessions, on purpose:
@@ -17,20 +17,23 @@ Differences from x-sessions, on purpose:
   entrypoint *name* string); a call with no allowed method raises
   :class:`~xsessions_core.errors.PolicyViolation` naming it (x-sessions: "leaf not found").
 * :func:`verify_session` really verifies: the hash against the session fields, the chain and the
-  account, and the owner's signature in the authorisation (x-sessions only compares ``hash``).
+  account, and the owner's signature in the authorization (x-sessions only compares ``hash``).
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import time
+import warnings
 from functools import lru_cache
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ..chains import parse_chain_id
 from ..crypto import backend_module, verify_message_signature
 from ..encoding import byte_array_hash, to_hex
-from ..errors import EncodingError, PolicyViolation, SessionError, describe_value
+from ..errors import EncodingError, PolicyViolation, SessionError, SessionExpired, describe_value
 from ..merkle import HashMethod, MerkleTree
 from ..transactions import normalize_calls
 from .objects import (
@@ -41,6 +44,7 @@ from .objects import (
     SessionKey,
     SessionMetadata,
     SessionRequest,
+    deprecated_keywords,
     felt_of,
     felts_of,
     parse_allowed_methods,
@@ -72,8 +76,10 @@ __all__ = [
     "session_proofs_by_method",
     "call_not_allowed",
     "session_merkle_tree",
-    "owner_signature_from_authorisation",
+    "owner_signature_from_authorization",
     "verify_session",
+    "wall_clock",
+    "check_not_expired",
 ]
 
 #: ``sk('"Allowed Method"("Contract Address":"ContractAddress","selector":"selector")')``.
@@ -130,23 +136,30 @@ def starknet_signer_guid(public_key: int) -> int:
     return backend_module().poseidon(STARKNET_SIGNER_TYPE, felt_of(public_key, "public_key"))  # type: ignore[no-any-return]
 
 
+def session_domain_hash(chain_id: int | str) -> int:
+    """Struct hash of the session domain ``{SessionAccount.session, "0x31", chain_id, revision 1}``.
+
+    ``chain_id``: anything :func:`~xsessions_core.chains.parse_chain_id` accepts (``"SN_MAIN"``...).
+    """
+    return _domain_hash(parse_chain_id(chain_id, "chain_id", SessionError))
+
+
 @lru_cache(maxsize=64)
-def session_domain_hash(chain_id: int) -> int:
-    """Struct hash of the session domain ``{SessionAccount.session, "0x31", chain_id, revision 1}``."""
+def _domain_hash(chain_id: int) -> int:
     return backend_module().poseidon_many(  # type: ignore[no-any-return]
-        [STARKNET_DOMAIN_TYPE_HASH_REV_1, _SESSION_DOMAIN_NAME_FELT, _SESSION_DOMAIN_VERSION_FELT,
-         felt_of(chain_id, "chain_id"), 1]
+        [STARKNET_DOMAIN_TYPE_HASH_REV_1, _SESSION_DOMAIN_NAME_FELT, _SESSION_DOMAIN_VERSION_FELT, chain_id, 1]
     )
 
 
-def session_hash_from_onchain(onchain: OnChainSession, account_address: int, chain_id: int) -> int:
-    """``Session.hash`` from the on-chain session fields (PROTOCOL §6.2) — what the account computes."""
+def session_hash_from_onchain(onchain: OnChainSession, account_address: int | str, chain_id: int | str) -> int:
+    """``Session.hash`` from the on-chain session fields — what the account computes
+    (argentlabs/argent-contracts-starknet, tag ``account-0.4.0``, ``src/session/session_hash.cairo``)."""
     if not isinstance(onchain, OnChainSession):
         raise SessionError(f"onchain must be an OnChainSession, got {type(onchain).__name__}")
     b = backend_module()
     struct = b.poseidon_many([SESSION_TYPE_HASH_REV_1, *onchain.felts()])
     return b.poseidon_many(  # type: ignore[no-any-return]
-        [STARKNET_MESSAGE, session_domain_hash(felt_of(chain_id, "chain_id")),
+        [STARKNET_MESSAGE, session_domain_hash(chain_id),
          felt_of(account_address, "account_address"), struct]
     )
 
@@ -221,7 +234,7 @@ def get_session_domain(chain_id: int | str) -> dict[str, str]:
     return {
         "name": SESSION_DOMAIN_NAME,
         "version": "0x31",
-        "chainId": to_hex(felt_of(chain_id, "chain_id")),
+        "chainId": to_hex(parse_chain_id(chain_id, "chain_id", SessionError)),
         "revision": "1",
     }
 
@@ -303,13 +316,18 @@ def create_session_request(
     return SessionRequest(get_session_typed_data(off, chain_id), off, session_key)
 
 
+@deprecated_keywords(authorisation_signature="authorization_signature")
 def create_session(
     address: int | str,
-    authorisation_signature: Sequence[int | str],
+    authorization_signature: Sequence[int | str],
     session_request: SessionRequest,
     chain_id: int | str,
 ) -> Session:
     """x-sessions ``createSession``: assemble the :class:`Session` from the wallet's signature.
+
+    ``authorization_signature`` is the owner's signature of ``session_request.typed_data`` (what
+    ``account.signMessage`` returns in the browser); ``chain_id`` anything
+    :func:`~xsessions_core.chains.parse_chain_id` accepts.
 
     The hash is the message hash of ``session_request.typed_data`` for ``address``; the typed data
     must be the one derived from ``session_request.offchain_session`` and ``chain_id``.
@@ -321,12 +339,13 @@ def create_session(
     off = session_request.offchain_session
     if session_request.typed_data != get_session_typed_data(off, chain_id):
         raise SessionError("session_request.typed_data does not match its offchain_session and chain_id")
-    chain = felt_of(chain_id, "chain_id")
+    chain = parse_chain_id(chain_id, "chain_id", SessionError)
     account = felt_of(address, "address")
     onchain = compile_session(off)
     return Session(
-        authorisation_signature=felts_of(authorisation_signature, "authorisation_signature"),
-        address=address if isinstance(address, str) else account,
+        authorization_signature=felts_of(authorization_signature, "authorization_signature"),
+        address=account,
+        address_text=address if isinstance(address, str) else None,
         chain_id=chain,
         hash=session_hash_from_onchain(onchain, account, chain),
         expires_at=off.expires_at,
@@ -397,14 +416,14 @@ def get_session_proofs(offchain_or_session: OffChainSession | Session, calls: ob
 
 # --------------------------------------------------------------------------- verification
 
-def owner_signature_from_authorisation(authorisation: Sequence[int]) -> tuple[int | None, int, int] | None:
-    """The owner's ``(public_key or None, r, s)`` in a session authorisation (PROTOCOL §6.3).
+def owner_signature_from_authorization(authorization: Sequence[int]) -> tuple[int | None, int, int] | None:
+    """The owner's ``(public_key or None, r, s)`` in a session authorization signature.
 
     Concise form (2 or 4 felts): ``[r, s]`` / ``[r, s, gr, gs]`` → ``(None, r, s)``. Full form:
     ``[n, 0, pubkey, r, s, ...]`` → the first signer, which must be a Starknet signer (variant 0).
     ``None`` when the array cannot be parsed.
     """
-    a = list(authorisation)
+    a = list(authorization)
     if len(a) in (2, 4):
         return None, a[0], a[1]
     if len(a) >= 5 and a[0] >= 1 and a[1] == 0:
@@ -413,11 +432,11 @@ def owner_signature_from_authorisation(authorisation: Sequence[int]) -> tuple[in
 
 
 def verify_session(session: Session, owner_public_key: int | str, guardian_public_key: int | str | None = None) -> bool:
-    """True iff the session is what its owner authorised.
+    """True iff the session is what its owner authorized.
 
     Checks that ``session.hash`` is the hash of the session fields for ``session.address`` and
     ``session.chain_id``; that the session key (if present) matches ``session_key_guid``; that the
-    owner part of ``authorisation_signature`` is a valid signature of the hash by
+    owner part of ``authorization_signature`` is a valid signature of the hash by
     ``owner_public_key`` (concise ``[r, s(, gr, gs)]`` or full ``[n, 0, pubkey, r, s, ...]`` form,
     whose pubkey must be the owner's); and, if ``guardian_public_key`` is given, that the concise
     form's second pair (or the full form's second Starknet signer) is the guardian's signature.
@@ -437,8 +456,8 @@ def verify_session(session: Session, owner_public_key: int | str, guardian_publi
         return False
     if session.session_key is not None and starknet_signer_guid(session.session_key.public_key) != session.session_key_guid:
         return False
-    a = session.authorisation_signature
-    parsed = owner_signature_from_authorisation(a)
+    a = session.authorization_signature
+    parsed = owner_signature_from_authorization(a)
     if parsed is None:
         return False
     pub, r, s = parsed
@@ -457,3 +476,53 @@ def verify_session(session: Session, owner_public_key: int | str, guardian_publi
 
 def _valid(msg: int, r: int, s: int, pub: int) -> bool:
     return verify_message_signature(msg, (r, s), pub)
+
+
+# --------------------------------------------------------------------------- expiry
+
+def wall_clock() -> float:
+    """The time :func:`check_not_expired` uses when no ``now`` is given: ``time.time()``."""
+    return time.time()
+
+
+def check_not_expired(expires_at: int, *, now: int | float | None = None, allow_expired: bool = False,
+                      execute_before: int | None = None) -> None:
+    """Raise :class:`~xsessions_core.errors.SessionExpired` if a session expiring at ``expires_at`` cannot
+    sign at ``now``: the account rejects a session whose ``expires_at`` is not after the block time
+    (argentlabs/argent-contracts-starknet, ``src/session/session.cairo``: ``session/expired``).
+
+    :param now: Unix time in seconds (e.g. the block time); ``None``: :func:`wall_clock`.
+    :param allow_expired: skip the check (signing for a test node whose clock is in the past...).
+    :param execute_before: for an outside execution, its ``execute_before``: it may not be later than
+        ``expires_at`` (the account would reject it once the session expired).
+    :raises SessionExpired: expired session, or an outside execution outliving it.
+    :raises SessionError: ``now`` is not a number.
+    """
+    if allow_expired:
+        return
+    if isinstance(expires_at, bool) or not isinstance(expires_at, int):
+        raise SessionError(f"expires_at must be an int (Unix time), got {type(expires_at).__name__}")
+    if execute_before is not None and (isinstance(execute_before, bool) or not isinstance(execute_before, int)):
+        raise SessionError(f"execute_before must be an int (Unix time), got {type(execute_before).__name__}")
+    if now is None:
+        now = wall_clock()
+    elif isinstance(now, bool) or not isinstance(now, (int, float)) or now != now:
+        raise SessionError(f"now must be a Unix time in seconds (int or float), got {type(now).__name__}")
+    if expires_at <= now:
+        raise SessionExpired(
+            f"the session expired at {expires_at} (Unix time), not after now = {int(now)}: the account would "
+            "reject it; pass now= (the block time) or allow_expired=True to sign anyway"
+        )
+    if execute_before is not None and execute_before > expires_at:
+        raise SessionExpired(
+            f"the outside execution's execute_before ({execute_before}) is later than the session's "
+            f"expires_at ({expires_at}); the account rejects it once the session expired"
+        )
+
+
+def __getattr__(name: str) -> object:
+    if name == "owner_signature_from_authorisation":
+        warnings.warn("owner_signature_from_authorisation is deprecated; use owner_signature_from_authorization",
+                      DeprecationWarning, stacklevel=2)
+        return owner_signature_from_authorization
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

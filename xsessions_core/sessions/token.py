@@ -1,4 +1,5 @@
-"""The session-token signature of a session transaction (PROTOCOL §6.4–§6.6).
+"""The session-token signature of a session transaction (argentlabs/argent-contracts-starknet,
+tags ``account-0.4.0`` and ``v0.5.0``, ``src/session/session.cairo``).
 
 ``signature = [ss("session-token"), expires_at, allowed_methods_root, metadata_hash,
 session_key_guid, cache_flag, len(auth), *auth, 0, session_pubkey, r, s, 0, guardian_pubkey, gr, gs,
@@ -6,7 +7,8 @@ n_calls, (len(proof_i), *proof_i)*]``
 
 **Cache flag (offset 5)** depends on the account class: Argent 0.4 reads a bool
 (``cache_authorization`` → 0/1, what x-sessions always writes); Argent 0.5 reads the GUID of the
-owner that signed the authorisation, or 0 for no caching. Choose with ``account_version``; with
+owner that signed the authorization, or 0 for no caching. Choose with ``account_version`` (an
+:class:`~xsessions_core.versions.AccountVersion` or one of its spellings); with
 ``"0.5"`` and ``cache_authorization=True`` pass ``owner_guid=`` (e.g.
 ``starknet_signer_guid(owner_public_key)``). x-sessions' ``1`` fails on a 0.5 account
 (``session/owner-key-mismatch``).
@@ -18,6 +20,11 @@ With a local guardian, :meth:`SessionContext.sign_invoke_v3` (one transaction) a
 :meth:`SessionContext.sign_invoke_prepared` (many, validated) do the transaction hash, the token
 message and both signatures in one backend call, which releases the GIL: two threads sign on
 two cores.
+
+**Expiry.** Every signing path checks first, cheaply, that the session has not expired
+(:func:`~.session.check_not_expired`): ``now=None`` is the wall clock (relayers pass the block time),
+``allow_expired=True`` skips the check; an expired session raises
+:class:`~xsessions_core.errors.SessionExpired` before anything is signed.
 """
 
 from __future__ import annotations
@@ -26,10 +33,12 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from ..crypto import FIELD_PRIME, backend_module
 from ..errors import CosignerError, SessionError, TransactionError
+from ..versions import AccountVersion, UnsupportedAccountVersion
 from ..transactions import (
     DA_MODE_L1,
     TRANSACTION_VERSION_3,
     Call,
+    InvokeV3,
     InvokeV3Fields,
     InvokeV3Transaction,
     execute_calldata_unchecked,
@@ -37,6 +46,7 @@ from ..transactions import (
     invoke_v3_fields,
     invoke_v3_hash_input,
     normalize_calls,
+    parse_execute_calldata,
 )
 from .guardian import (
     Cosigner,
@@ -50,6 +60,7 @@ from .objects import OnChainSession, Session, SessionKey, felt_of, felts_of
 from .session import (
     SESSION_MAGIC,
     call_not_allowed,
+    check_not_expired,
     compile_session,
     session_hash_from_onchain,
     session_proofs_by_method,
@@ -69,28 +80,42 @@ __all__ = [
 ]
 
 #: Argent account versions whose session-token format this module writes.
-ACCOUNT_VERSIONS = ("0.4", "0.5")
+ACCOUNT_VERSIONS = tuple(AccountVersion)
 _MAX_Z = 2**251
 
 
-def cache_flag_for(cache_authorization: bool, account_version: str = "0.4", owner_guid: int | None = None) -> int:
+class _UnsupportedVersion(SessionError, UnsupportedAccountVersion):
+    """An unknown account version: a :class:`SessionError` (as before) and an ``UnsupportedAccountVersion``."""
+
+
+def _account_version(value: object) -> AccountVersion:
+    try:
+        return AccountVersion.parse(value)
+    except UnsupportedAccountVersion as exc:
+        raise _UnsupportedVersion(str(exc).replace("account version", "account_version", 1)) from None
+
+
+def cache_flag_for(cache_authorization: bool, account_version: AccountVersion | str = AccountVersion.V0_4_0,
+                   owner_guid: int | None = None) -> int:
     """The felt at signature offset 5.
 
-    * ``"0.4"``: ``int(cache_authorization)``;
-    * ``"0.5"``: ``owner_guid`` when caching (required), else 0.
+    * 0.4.0: ``int(cache_authorization)``;
+    * 0.5.0: ``owner_guid`` when caching (required), else 0.
 
-    :raises SessionError: unknown version, or ``"0.5"`` caching without ``owner_guid``.
+    :param account_version: an :class:`~xsessions_core.versions.AccountVersion` or ``"0.4"``, ``"0.4.0"``,
+        ``"0.5"``, ``"0.5.0"``.
+    :raises SessionError: unknown version (also an ``UnsupportedAccountVersion``), or 0.5 caching without
+        ``owner_guid``.
     """
-    if account_version not in ACCOUNT_VERSIONS:
-        raise SessionError(f"account_version must be one of {ACCOUNT_VERSIONS}, got {account_version!r}")
+    version = _account_version(account_version)
     if not isinstance(cache_authorization, bool):
         raise SessionError(f"cache_authorization must be a bool, got {type(cache_authorization).__name__}")
-    if account_version == "0.4":
+    if version is AccountVersion.V0_4_0:
         return int(cache_authorization)
     if not cache_authorization:
         return 0
     if owner_guid is None:
-        raise SessionError("account 0.5 caches the authorisation under the owner's GUID: pass owner_guid=")
+        raise SessionError("account 0.5 caches the authorization under the owner's GUID: pass owner_guid=")
     guid = felt_of(owner_guid, "owner_guid")
     if guid == 0:
         raise SessionError("owner_guid must not be 0 (0 means no caching)")
@@ -114,7 +139,7 @@ def build_session_token(
     guardian_signature: GuardianSignature | Sequence[int],
     proofs: Sequence[Sequence[int]],
 ) -> list[int]:
-    """The full session-token signature array (PROTOCOL §6.4) from its parts.
+    """The full session-token signature array from its parts.
 
     :param session_signature: ``(session_public_key, r, s)``.
     :param guardian_signature: a :class:`GuardianSignature` or ``(guardian_public_key, r, s)``.
@@ -146,6 +171,10 @@ class SessionContext:
         ``session.session_key_guid``.
     :param cache_authorization, account_version, owner_guid: the cache flag (:func:`cache_flag_for`).
     :raises SessionError: inconsistent session, missing key, bad cache options.
+
+    Its signing methods take ``now=None`` (the wall clock; relayers pass the block time) and
+    ``allow_expired=False``, and raise :class:`~xsessions_core.errors.SessionExpired` for an expired
+    session before signing anything.
     """
 
     __slots__ = ("session", "onchain", "session_hash", "cache_flag", "session_public_key",
@@ -157,7 +186,7 @@ class SessionContext:
         session_key: SessionKey | None = None,
         *,
         cache_authorization: bool = False,
-        account_version: str = "0.4",
+        account_version: AccountVersion | str = AccountVersion.V0_4_0,
         owner_guid: int | None = None,
     ) -> None:
         if not isinstance(session, Session):
@@ -175,12 +204,20 @@ class SessionContext:
         self.cache_flag = cache_flag_for(cache_authorization, account_version, owner_guid)
         self.session_public_key = key.public_key
         self._private_key = key.private_key
-        auth = list(session.authorisation_signature)
+        auth = list(session.authorization_signature)
         self._prefix = [SESSION_MAGIC, *self.onchain.felts(), self.cache_flag, len(auth), *auth]
         self._proofs = {k: [len(p), *p] for k, p in session_proofs_by_method(session).items()}
 
     def __repr__(self) -> str:
         return f"SessionContext(session_hash={hex(self.session_hash)}, cache_flag={hex(self.cache_flag)})"
+
+    def check_not_expired(self, *, now: int | float | None = None, allow_expired: bool = False,
+                          execute_before: int | None = None) -> None:
+        """:func:`~.session.check_not_expired` for this session.
+
+        :raises SessionExpired: the session expired at ``now`` (or ``execute_before`` outlives it).
+        """
+        check_not_expired(self.session.expires_at, now=now, allow_expired=allow_expired, execute_before=execute_before)
 
     def token_message_hash(self, message_hash: int) -> int:
         """``pos_many([message_hash, session_hash, cache_flag])``."""
@@ -195,7 +232,7 @@ class SessionContext:
             if type(h) is not int or not 0 <= h < FIELD_PRIME:
                 h = felt_of(h, f"message_hashes[{i}]")
             seqs.append([h, self.session_hash, self.cache_flag])
-        return backend_module().poseidon_many_batch(seqs) if seqs else []  # type: ignore[no-any-return]
+        return backend_module().poseidon_many_batch(seqs) if seqs else []
 
     def sign(self, token_message: int) -> tuple[int, int]:
         """The session key's ``(r, s)`` over a token message (starknet.js nonce)."""
@@ -209,7 +246,7 @@ class SessionContext:
         for m in messages:
             if type(m) is not int or not 0 <= m < _MAX_Z:
                 raise SessionError("token message must be an int in [0, 2**251)")
-        return backend_module().sign_batch(messages, self._private_key) if messages else []  # type: ignore[no-any-return]
+        return backend_module().sign_batch(messages, self._private_key) if messages else []
 
     def proofs_felts(self, calls: object) -> list[int]:
         """``[n_calls, (len, proof...)*]`` for the calls (starknet-py ``Call`` or starknet.js dicts).
@@ -242,7 +279,7 @@ class SessionContext:
 
     def guardian_session_info(self, session_signature: tuple[int, int]) -> GuardianSessionInfo:
         """The ``session`` part of a cosigner request."""
-        return GuardianSessionInfo(self.session_hash, self.session.authorisation_signature, self.cache_flag,
+        return GuardianSessionInfo(self.session_hash, self.session.authorization_signature, self.cache_flag,
                                    self.session_public_key, session_signature)
 
     def assemble(self, session_signature: tuple[int, int], guardian_signature: GuardianSignature,
@@ -255,18 +292,23 @@ class SessionContext:
                 0, guardian_signature.public_key, guardian_signature.r, guardian_signature.s, *proofs_felts]
 
     def sign_invoke_prepared(self, fields: Sequence[InvokeV3Fields], proofs: Sequence[list[int]],
-                             guardian: LocalGuardian) -> list[tuple[int, list[int]]]:
+                             guardian: LocalGuardian, *, now: int | float | None = None,
+                             allow_expired: bool = False) -> list[tuple[int, list[int]]]:
         """Hash and session-sign many invoke v3 transactions co-signed by a local guardian.
 
         :param fields: validated fields per transaction (:func:`~xsessions_core.transactions.invoke_v3_fields`).
         :param proofs: the :meth:`proofs_felts` of each transaction's calls (computing them checked
             the calls against the policies).
+        :param now, allow_expired: the expiry check (class note).
         :return: ``(transaction_hash, signature_array)`` per transaction, in order.
+        :raises SessionExpired: the session expired.
 
         One backend call does the transaction hashes, the token messages and both signatures
         (natively: without the GIL, Poseidon four transactions at a time and one inversion per 32
         signatures).
         """
+        if not allow_expired:
+            check_not_expired(self.session.expires_at, now=now)
         if not isinstance(guardian, LocalGuardian):
             raise SessionError(f"guardian must be a LocalGuardian, got {type(guardian).__name__}")
         if not fields:
@@ -281,14 +323,19 @@ class SessionContext:
                        tip: int | str = 0, paymaster_data: Sequence[int] = (),
                        account_deployment_data: Sequence[int] = (), nonce_da_mode: int | str = DA_MODE_L1,
                        fee_da_mode: int | str = DA_MODE_L1, version: int | str = TRANSACTION_VERSION_3,
-                       proof_facts: Sequence[int] | None = None) -> tuple[int, list[int]]:
+                       proof_facts: Sequence[int] | None = None, now: int | float | None = None,
+                       allow_expired: bool = False) -> tuple[int, list[int]]:
         """Build, hash and session-sign one invoke v3 transaction of the session's account calling
         ``calls`` (starknet-py ``Call`` objects or starknet.js dicts), co-signed by a local guardian.
 
-        :return: ``(transaction_hash, signature_array)``.
+        :return: ``(transaction_hash, signature_array)``; :meth:`sign_invoke` gives an
+            :class:`~xsessions_core.transactions.InvokeV3` instead.
+        :raises SessionExpired: the session expired (``now``, ``allow_expired``: class note).
         :raises PolicyViolation: a call the session does not allow.
         :raises TransactionError: malformed calls or fields (as :func:`calculate_invoke_v3_hash`).
         """
+        if not allow_expired:
+            check_not_expired(self.session.expires_at, now=now)
         if type(calls) is not list or not all([type(c) is Call and type(c.to_addr) is int and type(c.selector) is int
                                                and type(c.calldata) is list for c in calls]):
             calls = normalize_calls(calls)
@@ -298,7 +345,49 @@ class SessionContext:
         fields = invoke_v3_fields(session.address, execute_calldata_unchecked(calls), session.chain_id, nonce,
                                   resource_bounds, tip, paymaster_data, account_deployment_data, nonce_da_mode,
                                   fee_da_mode, version, proof_facts)
-        return self.sign_invoke_prepared([fields], [proofs], guardian)[0]
+        return self.sign_invoke_prepared([fields], [proofs], guardian, allow_expired=True)[0]  # checked above
+
+    def sign_invoke(self, calls: object, *, nonce: int | str, resource_bounds: object, guardian: LocalGuardian,
+                    tip: int | str = 0, paymaster_data: Sequence[int] = (), account_deployment_data: Sequence[int] = (),
+                    nonce_da_mode: int | str = DA_MODE_L1, fee_da_mode: int | str = DA_MODE_L1,
+                    version: int | str = TRANSACTION_VERSION_3, proof_facts: Sequence[int] | None = None,
+                    now: int | float | None = None, allow_expired: bool = False) -> InvokeV3:
+        """:meth:`sign_invoke_v3` as the signed transaction value: ``tx.to_rpc()`` is what
+        ``starknet_addInvokeTransaction`` takes, ``tx.hash(session.chain_id)`` its hash.
+
+        :raises SessionExpired, PolicyViolation, TransactionError: as :meth:`sign_invoke_v3`.
+        """
+        if not allow_expired:
+            check_not_expired(self.session.expires_at, now=now)
+        if type(calls) is not list or not all([type(c) is Call for c in calls]):
+            calls = normalize_calls(calls)
+        tx = InvokeV3(self.session.address, execute_calldata_unchecked(calls), nonce, resource_bounds, (), tip,
+                      paymaster_data, account_deployment_data, nonce_da_mode, fee_da_mode, version, proof_facts or ())
+        return self.sign_invoke_values([tx], guardian, allow_expired=True)[0]  # checked above
+
+    def sign_invoke_values(self, transactions: Sequence[InvokeV3], guardian: LocalGuardian, *,
+                           now: int | float | None = None, allow_expired: bool = False) -> list[InvokeV3]:
+        """Session-sign many unsigned :class:`~xsessions_core.transactions.InvokeV3` values of the session's
+        account (their calldata is ``__execute__`` calldata, checked against the policies), co-signed by a
+        local guardian; the values come back with their signatures, in order.
+
+        :raises SessionExpired: the session expired. :raises TransactionError: not an ``InvokeV3``, another
+            sender than the session's account, calldata that is not ``__execute__`` calldata.
+        :raises PolicyViolation: a call the session does not allow.
+        """
+        if not allow_expired:
+            check_not_expired(self.session.expires_at, now=now)
+        chain, account = self.session.chain_id, self.session.address
+        fields, proofs = [], []
+        for i, tx in enumerate(transactions):
+            if not isinstance(tx, InvokeV3):
+                raise TransactionError(f"transactions[{i}] must be an InvokeV3, got {type(tx).__name__}")
+            if tx.sender_address != account:
+                raise TransactionError(f"transactions[{i}].sender_address is not the session's account")
+            proofs.append(self.proofs_felts(parse_execute_calldata(tx.calldata)))
+            fields.append(tx.hash_fields(chain))
+        signed = self.sign_invoke_prepared(fields, proofs, guardian, allow_expired=True)
+        return [tx.with_signature(sig) for tx, (_, sig) in zip(transactions, signed)]
 
     async def sign_with_cosigner(
         self,
@@ -324,6 +413,9 @@ def build_session_signature(
     transaction_hash: int,
     calls: object,
     guardian_signature: GuardianSignature | Callable[[int], GuardianSignature],
+    *,
+    now: int | float | None = None,
+    allow_expired: bool = False,
 ) -> list[int]:
     """Synchronous core: sign ``transaction_hash`` (or an outside-execution message hash) with the
     session key and assemble the signature array.
@@ -332,8 +424,11 @@ def build_session_signature(
     that produces it from the token message (e.g. ``LocalGuardian.sign_token_message``) — then the
     token message is hashed once.
 
+    :raises SessionExpired: the session expired (``now``: the wall clock by default; ``allow_expired``).
     :raises PolicyViolation: a call the session does not allow.
     """
+    if not allow_expired:
+        check_not_expired(session_ctx.session.expires_at, now=now)
     proofs = session_ctx.proofs_felts(calls)
     token_message = session_ctx.token_message_hash(transaction_hash)
     if callable(guardian_signature):
@@ -350,29 +445,41 @@ async def sign_session_transaction(
     cosigner: Cosigner,
     *,
     cache_authorization: bool = False,
-    account_version: str = "0.4",
+    account_version: AccountVersion | str = AccountVersion.V0_4_0,
     owner_guid: int | None = None,
-    transaction: InvokeV3Transaction | None = None,
+    transaction: InvokeV3 | None = None,
+    now: int | float | None = None,
+    allow_expired: bool = False,
 ) -> list[int]:
     """x-sessions ``SessionAccount.signTransaction``: the full signature of an invoke v3 transaction.
 
     Signs the token message with the session key, asks ``cosigner`` for the guardian signature
-    (checking it verifies) and assembles the session token. ``transaction`` (the transaction's
-    fields) is passed to the cosigner; the HTTP cosigner needs it. When given, its hash must be
+    (checking it verifies) and assembles the session token. ``transaction`` (the unsigned
+    :class:`~xsessions_core.transactions.InvokeV3`, bound to the session's chain, or an
+    ``InvokeV3Transaction``) is passed to the cosigner; the HTTP cosigner needs it. When given, its hash must be
     ``transaction_hash``, its calldata the ``__execute__`` calldata of ``calls``, its sender the
     session's account and its chain the session's chain.
 
+    :param now: the time the expiry is checked against (``None``: the wall clock; relayers pass the
+        block time). :param allow_expired: skip that check.
+    :raises SessionExpired: the session expired (before any other work).
     :raises PolicyViolation: a call the session does not allow (before any network call).
     :raises TransactionError: ``transaction`` inconsistent with the other arguments.
     :raises CosignerError: the cosigner failed or returned an invalid signature.
     """
+    if not allow_expired:
+        if not isinstance(session, Session):
+            raise SessionError(f"session must be a Session, got {type(session).__name__}")
+        check_not_expired(session.expires_at, now=now)
     ctx = SessionContext(session, session_key, cache_authorization=cache_authorization,
                          account_version=account_version, owner_guid=owner_guid)
     tx_hash = felt_of(transaction_hash, "transaction_hash")
     proofs = ctx.proofs_felts(calls)
     if transaction is not None:
+        if isinstance(transaction, InvokeV3) and not isinstance(transaction, InvokeV3Transaction):
+            transaction = InvokeV3Transaction.from_invoke(transaction, session.chain_id, session.address_text)
         if not isinstance(transaction, InvokeV3Transaction):
-            raise TransactionError(f"transaction must be an InvokeV3Transaction, got {type(transaction).__name__}")
+            raise TransactionError(f"transaction must be an InvokeV3, got {type(transaction).__name__}")
         if transaction.transaction_hash != tx_hash:
             raise TransactionError("transaction_hash is not the hash of transaction")
         if list(transaction.calldata) != get_execute_calldata(calls):
