@@ -37,6 +37,9 @@ from xsessions_core.sessions.argent_cosigner import ArgentCosigner
 from xsessions_core.sessions.guardian import GuardianSignature, GuardianTransactionRequest, LocalGuardian
 from xsessions_core.sessions.objects import Session
 
+# Signs with the recorded sessions: sign at a time they were valid.
+pytestmark = pytest.mark.usefixtures("recorded_clock")
+
 VERDICTS = load_vectors("contract_verdicts.json")
 GUARDIAN_KEY = h(VERDICTS["guardian_private_key"])
 CASE = next(c for c in VERDICTS["cases"] if c["kind"] == "valid_calls_2" and c["account"]["class_version"] == "0.4.0")

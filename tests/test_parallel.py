@@ -21,6 +21,9 @@ from xsessions_core.relayer import (
 from xsessions_core.sessions.guardian import LocalGuardian
 from xsessions_core.sessions.objects import Session
 
+# Signs with the recorded sessions: sign at a time they were valid.
+pytestmark = pytest.mark.usefixtures("recorded_clock")
+
 
 @pytest.fixture(scope="module")
 def pool() -> Iterator[ProcessPoolExecutor]:

@@ -46,6 +46,9 @@ from xsessions_core.transactions import InvokeV3Transaction, parse_resource_boun
 from xsessions_core.typed_data import TypedData
 from xsessions_core.versions import AccountVersion
 
+# Signs with the recorded sessions: sign at a time they were valid.
+pytestmark = pytest.mark.usefixtures("recorded_clock")
+
 GUARDIAN_KEY = h(load_vectors("contract_verdicts.json")["guardian_private_key"])
 OUTSIDE = next(c for c in CASES if c["transaction"]["kind"] == "outside_execution_v2" and c["verdict"] == "VALID")
 INVOKE = next(c for c in CASES if c["transaction"]["kind"] == "invoke_v3" and c["verdict"] == "VALID")
