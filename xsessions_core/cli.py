@@ -585,12 +585,12 @@ def _signer_from(spec: dict[str, Any], args: argparse.Namespace) -> SessionSigne
     from .relayer.batch import SessionSigner
 
     session = _session_with_key(spec, args.session_key_file)
-    _check_not_expired(session)
     guardian = _secret("guardian_private_key", args.guardian_key_file, GUARDIAN_KEY_ENV,
                        spec.get("guardian_private_key"))
     if guardian is None:
         raise _UsageError(f"the guardian key is needed to sign: --guardian-key-file, {GUARDIAN_KEY_ENV} "
                           "or guardian_private_key")
+    _check_not_expired(session)
     version = AccountVersion.parse(spec.get("account_version", "0.4.0"))
     cache = spec.get("cache_authorization", False)
     if not isinstance(cache, bool):
@@ -1106,7 +1106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``xsessions`` console script; returns the exit code."""
     import warnings
 
-    warnings.formatwarning = _one_line_warning
+    previous_format, warnings.formatwarning = warnings.formatwarning, _one_line_warning
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -1126,4 +1126,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{PROG}: error: interrupted\n")
     except Exception as exc:  # noqa: BLE001 — the CLI promises one line, never a traceback
         sys.stderr.write(f"{PROG}: error: unexpected {type(exc).__name__}: {_redact(str(exc))}\n")
+    finally:
+        warnings.formatwarning = previous_format
     return 2
