@@ -152,11 +152,17 @@ def use_backend(name: str) -> str:
     :raises NativeBackendError: if the backend cannot be loaded.
     """
     global _b, BACKEND
-    previous: str = _select().NAME
     module = _load(name)
     with _selection_lock:
+        previous: str = _b.NAME if not isinstance(_b, _Unselected) else _default_name()
         _b, BACKEND = module, module.NAME
     return previous
+
+
+def _default_name() -> str:
+    """The backend the first use would select, without selecting it (no warning, no error)."""
+    wanted = os.environ.get("XSESSIONS_BACKEND", "").strip().lower()
+    return wanted or ("native" if "native" in available_backends() else "python")
 
 
 def available_backends() -> list[str]:
