@@ -543,9 +543,11 @@ def _inspect_session(obj: dict[str, Any], owner: str | None, guardian: str | Non
         "onchain_session": onchain.to_dict(),
         "problems": problems,
     })
+    if problems:
+        return _invalid("; ".join(problems))
     if owner is None:
         _note("authorization not checked (give --owner-public-key to check it)")
-    return _invalid("; ".join(problems)) if problems else 0
+    return 0
 
 
 def _cmd_session_inspect(args: argparse.Namespace) -> int:
@@ -1121,6 +1123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{PROG}: error: {_redact(str(exc))}\n")
     except (XSessionsError, ValueError, TypeError, KeyError) as exc:
         message = str(exc) if not isinstance(exc, KeyError) else f"missing field {exc.args[0]!r}"
+        if not isinstance(exc, XSessionsError) and "invalid literal for int()" in message:
+            message = "a value is not a number (expected 0x-hex or decimal)"  # Python's wording is no help
         sys.stderr.write(f"{PROG}: error: {type(exc).__name__}: {_redact(message)}\n")
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROG}: error: interrupted\n")
