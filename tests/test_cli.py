@@ -269,6 +269,10 @@ def test_sign_refuses_an_expired_session(tmp_path: Path, cli_backend: str) -> No
     spec["session"] = fresh_session(expires_in=-60)
     line = assert_error(run("sign", "-", stdin=json.dumps(spec), backend=cli_backend))
     assert "SessionExpired" in line and "expired" in line
+    before_expiry = str(spec["session"]["expiresAt"] - 10)  # e.g. the block time of a pending block
+    p = run("sign", "--now", before_expiry, "-", stdin=json.dumps(spec), backend=cli_backend)
+    assert p.returncode == 0 and json.loads(p.stdout)["type"] == "INVOKE", p.stderr
+    assert_error(run("sign", "--now", "1.5", "-", stdin=json.dumps(spec), backend=cli_backend))
 
 
 def test_broken_pipe_exits_quietly(tmp_path: Path, cli_backend: str) -> None:

@@ -188,9 +188,9 @@ def _count(text: str) -> int:
 
 
 def _timestamp(text: str) -> int:
-    """argparse type of a block timestamp in seconds."""
+    """argparse type of a timestamp in seconds."""
     try:
-        return _whole_number(text, "--timestamp")
+        return _whole_number(text, "a timestamp")
     except _UsageError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -592,7 +592,7 @@ def _signer_from(spec: dict[str, Any], args: argparse.Namespace) -> SessionSigne
     if guardian is None:
         raise _UsageError(f"the guardian key is needed to sign: --guardian-key-file, {GUARDIAN_KEY_ENV} "
                           "or guardian_private_key")
-    _check_not_expired(session)
+    _check_not_expired(session, args.now)
     version = AccountVersion.parse(spec.get("account_version", "0.4.0"))
     cache = spec.get("cache_authorization", False)
     if not isinstance(cache, bool):
@@ -1062,6 +1062,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("file", metavar="FILE", help="input JSON (- for stdin)")
     g.add_argument("--session-key-file", metavar="FILE", help=f"the session private key (else ${SESSION_KEY_ENV})")
     g.add_argument("--guardian-key-file", metavar="FILE", help=f"the guardian private key (else ${GUARDIAN_KEY_ENV})")
+    g.add_argument("--now", type=_timestamp, metavar="TIMESTAMP",
+                   help="the time the session's expiry is checked against (default: the clock)")
     g.set_defaults(func=_cmd_sign)
 
     v = sub.add_parser("verify", help="offline verdicts of the Argent account", description=_VERIFY_HELP,
