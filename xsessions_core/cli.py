@@ -255,6 +255,8 @@ def _read_json_documents(path: str, max_bytes: int) -> list[Any]:
     except json.JSONDecodeError as exc:
         if exc.msg != "Extra data":
             return [_parse_json(text, where)]  # raises the one-line error
+    except (ValueError, RecursionError):
+        return [_parse_json(text, where)]  # raises the one-line error
     return [_parse_json(line, f"{where} line {n}") for n, line in enumerate(text.splitlines(), 1) if line.strip()]
 
 
