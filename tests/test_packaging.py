@@ -51,7 +51,8 @@ def test_license_is_mit_with_an_spdx_expression() -> None:
 
 
 def test_version_is_defined_once() -> None:
-    assert not re.search(r"^version\s*=", PYPROJECT, re.M) and re.search(r'^dynamic = \["version"\]$', PYPROJECT, re.M)
+    project = PYPROJECT.split("\n[project]\n", 1)[1].split("\n[", 1)[0]
+    assert not re.search(r"^version\s*=", project, re.M) and re.search(r'^dynamic = \["version"\]$', project, re.M)
     assert 'version = { attr = "xsessions_core.__version__" }' in PYPROJECT
     assert importlib.metadata.version("xsessions_core") == xsessions_core.__version__
 
