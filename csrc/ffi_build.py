@@ -1,6 +1,7 @@
 """cffi builder (API mode, out-of-line) for the native core: ``xsessions_core._native``.
 
-setup.py references it as ``csrc/ffi_build.py:ffibuilder``. The cdef is read from
+setup.py references it as ``csrc/ffi_build.py:ffibuilder``. The extension uses only the stable
+ABI (``py_limited_api``), so one ``abi3`` wheel serves every CPython from 3.10 on. The cdef is read from
 ``csrc/include/xs_core.h`` (preprocessor lines dropped), so the prototypes exist only once.
 Paths are relative to the repository root, where pip runs the build.
 """
@@ -50,6 +51,7 @@ ffibuilder.set_source(
     sources=[_rel("xs_core.c")],
     include_dirs=[_rel("include"), _rel()],
     extra_compile_args=_compile_args(),
+    py_limited_api=True,
 )
 
 if __name__ == "__main__":

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +15,35 @@ import pytest
 from conftest import REPO, h, load_vectors
 from test_relayer_verdicts import CASES
 
+from xsessions_core import __version__, cli
+from xsessions_core.crypto import message_signature, private_to_stark_key
+from xsessions_core.sessions import (
+    SessionKey,
+    compile_session,
+    create_session,
+    create_session_request,
+    session_hash_from_onchain,
+)
+
 GUARDIAN_KEY = load_vectors("contract_verdicts.json")["guardian_private_key"]
+V9 = load_vectors("sessions_v9.json")
+SN_SEPOLIA = 0x534E5F5345504F4C4941
+TOKEN = "0x49d36570d4e46f48e99674bd3fcc84644ddd6b96f7c741b1562b82f9e004dc7"
+ACCOUNT = 0x4DDBEEDDF59DB91EB3A68028ABC6038B8F3F1472EB3A75A870A8223FBCA188
+OWNER, GUARDIAN, SESSION_KEY = 0x0C0FFEE1, 0x0C0FFEE2, 0x0C0FFEE3
+BOUNDS = {"l1_gas": {"max_amount": "0x0", "max_price_per_unit": "0x0"},
+          "l2_gas": {"max_amount": "0x1000000", "max_price_per_unit": "0x3b9aca00"},
+          "l1_data_gas": {"max_amount": "0x400", "max_price_per_unit": "0x5f5e100"}}
 
 
-def run(*args: str, stdin: str | None = None, backend: str = "python") -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONPATH=str(REPO), XSESSIONS_BACKEND=backend)
+def run(*args: str, stdin: str | None = None, backend: str = "python",
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = dict(os.environ, PYTHONPATH=str(REPO), XSESSIONS_BACKEND=backend, **(env or {}))
+    for name in (cli.GUARDIAN_KEY_ENV, cli.SESSION_KEY_ENV):
+        if not env or name not in env:
+            full_env.pop(name, None)
     return subprocess.run([sys.executable, "-m", "xsessions_core", *args], input=stdin, capture_output=True,
-                          text=True, env=env, timeout=300)
+                          text=True, env=full_env, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -28,11 +52,34 @@ def cli_backend(backend: str) -> str:
 
 
 def assert_error(p: subprocess.CompletedProcess[str], code: int = 2) -> str:
+    """One line on stderr, nothing on stdout, no traceback, the given exit code; returns the line."""
     assert p.returncode == code, (p.stdout, p.stderr)
+    assert p.stdout == "", p.stdout
     lines = [line for line in p.stderr.strip().splitlines() if not line.startswith("xsessions: warning:")]
-    assert len(lines) == 1 and lines[0].startswith("xsessions: error:"), p.stderr
-    assert "Traceback" not in p.stderr
+    assert len(lines) == 1 and lines[0].startswith(("xsessions: error:", "xsessions: invalid:")), p.stderr
+    assert "Traceback" not in p.stderr and "invalid literal" not in p.stderr
     return lines[0]
+
+
+def fresh_session(expires_in: int = 3600) -> dict[str, Any]:
+    """A session authorized by OWNER and GUARDIAN for ACCOUNT on Sepolia, with its session key."""
+    request = create_session_request(SN_SEPOLIA, SessionKey(SESSION_KEY),
+                                     [{"Contract Address": TOKEN, "selector": "transfer"}],
+                                     int(time.time()) + expires_in, {"projectID": "cli-test", "txFees": []})
+    session_hash = session_hash_from_onchain(compile_session(request.offchain_session), ACCOUNT, SN_SEPOLIA)
+    authorization = [*message_signature(session_hash, OWNER), *message_signature(session_hash, GUARDIAN)]
+    return create_session(ACCOUNT, authorization, request, SN_SEPOLIA).to_dict(include_private_key=True)
+
+
+def account_json() -> dict[str, Any]:
+    return {"address": hex(ACCOUNT), "class_version": "0.4", "owner_public_key": hex(private_to_stark_key(OWNER)),
+            "guardian_public_key": hex(private_to_stark_key(GUARDIAN))}
+
+
+def sign_spec(count: int = 3, calldata_len: int = 3, **extra: Any) -> dict[str, Any]:
+    calls = [{"contractAddress": TOKEN, "entrypoint": "transfer", "calldata": [hex(i) for i in range(calldata_len)]}]
+    return {"session": fresh_session(), **extra,
+            "transactions": [{"calls": calls, "nonce": hex(i), "resource_bounds": BOUNDS} for i in range(count)]}
 
 
 def _account_json(case: dict[str, Any]) -> dict[str, Any]:
@@ -42,16 +89,19 @@ def _account_json(case: dict[str, Any]) -> dict[str, Any]:
             "guardian_public_key": a["guardian"]["public_key"] if a["guardian"] else None}
 
 
-@pytest.mark.parametrize("args", [[], ["keygen"], ["session"], ["session", "request"], ["session", "inspect"],
-                                  ["sign"], ["verify"], ["demo"], ["bench"]])
+@pytest.mark.parametrize("args", [[], ["keygen"], ["session"], ["session", "request"], ["session", "create"],
+                                  ["session", "inspect"], ["sign"], ["verify"], ["demo"], ["bench"]])
 def test_help_everywhere(args: list[str], cli_backend: str) -> None:
     p = run(*args, "--help", backend=cli_backend)
     assert p.returncode == 0 and p.stdout.startswith("usage: xsessions"), p.stderr
 
 
-def test_keygen(cli_backend: str) -> None:
-    from xsessions_core.crypto import private_to_stark_key
+def test_version(cli_backend: str) -> None:
+    p = run("--version", backend=cli_backend)
+    assert p.returncode == 0 and p.stdout.strip() == f"xsessions {__version__}", p
 
+
+def test_keygen(cli_backend: str) -> None:
     p = run("keygen", backend=cli_backend)
     assert p.returncode == 0, p.stderr
     key = json.loads(p.stdout)
@@ -59,19 +109,83 @@ def test_keygen(cli_backend: str) -> None:
     assert json.loads(run("keygen", backend=cli_backend).stdout)["privateKey"] != key["privateKey"]
 
 
+def test_keygen_out_writes_0600_and_never_overwrites(tmp_path: Path, cli_backend: str) -> None:
+    out = tmp_path / "session.key"
+    p = run("keygen", "--out", str(out), backend=cli_backend)
+    assert p.returncode == 0, p.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    key = json.loads(out.read_text())
+    assert "privateKey" not in p.stdout and json.loads(p.stdout)["publicKey"] == key["publicKey"]
+    assert private_to_stark_key(h(key["privateKey"])) == h(key["publicKey"])
+    line = assert_error(run("keygen", "--out", str(out), backend=cli_backend))
+    assert "not overwriting" in line and json.loads(out.read_text()) == key
+
+
 def test_session_request(tmp_path: Path, cli_backend: str) -> None:
     key_file = tmp_path / "key.json"
     key_file.write_text(run("keygen", backend=cli_backend).stdout)
-    p = run("session", "request", "--chain-id", "0x534e5f5345504f4c4941", "--key-file", str(key_file),
-            "--method", "0x49d36570d4e46f48e99674bd3fcc84644ddd6b96f7c741b1562b82f9e004dc7:transfer",
-            "--expires-in", "3600", "--metadata", '{"projectID":"p","txFees":[]}', backend=cli_backend)
+    p = run("session", "request", "--chain-id", "SN_SEPOLIA", "--key-file", str(key_file),
+            "--method", f"{TOKEN}:transfer", "--expires-in", "3600", "--metadata", '{"projectID":"p","txFees":[]}',
+            backend=cli_backend)
     assert p.returncode == 0, p.stderr
     td = json.loads(p.stdout)
     assert td["primaryType"] == "Session" and td["domain"]["name"] == "SessionAccount.session"
+    assert h(td["domain"]["chainId"]) == SN_SEPOLIA
     assert td["message"]["Allowed Methods"][0]["selector"] == "transfer"
     assert "privateKey" not in p.stdout
     assert_error(run("session", "request", "--chain-id", "0x1", backend=cli_backend))
     assert_error(run("session", "request", "--method", "nocolon", backend=cli_backend))
+    assert_error(run("session", "request", "--chain-id", "SN_SEPOLIA", "--key-file", str(key_file),
+                     "--method", f"{TOKEN}:transfer", "--expires-in", "1.5", backend=cli_backend))
+
+
+@pytest.mark.parametrize("index", [0, -1])  # the concise [r, s] form and the Argent full form
+def test_session_create_from_the_wallet_signature(index: int, tmp_path: Path, cli_backend: str) -> None:
+    vector = V9["sessions"][index]
+    session = vector["session"]
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps(vector["session_request"]["session_typed_data"]))
+    signature = json.dumps(session["authorisationSignature"])
+    address = vector["inputs"]["account_address"]
+    owner = vector["inputs"]["owner_public_key"]
+    p = run("session", "create", str(request), "--signature", signature, "--address", address,
+            "--owner-public-key", owner, backend=cli_backend)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert h(out["hash"]) == h(session["hash"]) and out["authorisationSignature"] == session["authorisationSignature"]
+    assert "sessionKey" not in out and "not checked" not in p.stderr
+    # the printed session is 'session inspect' input, and the authorization checks out
+    created = tmp_path / "session.json"
+    created.write_text(p.stdout)
+    p = run("session", "inspect", str(created), "--owner-public-key", owner, backend=cli_backend)
+    assert json.loads(p.stdout)["authorization"] == "valid"
+    # without the owner key: created, but the output says it was not checked
+    sig_file = tmp_path / "sig.json"
+    sig_file.write_text(signature)
+    p = run("session", "create", str(request), "--signature", str(sig_file), "--address", address,
+            backend=cli_backend)
+    assert p.returncode == 0 and "authorization not checked" in p.stderr
+    # another owner key, or another account: verified invalid, nothing on stdout
+    line = assert_error(run("session", "create", str(request), "--signature", signature, "--address", address,
+                            "--owner-public-key", hex(private_to_stark_key(OWNER)), backend=cli_backend), code=1)
+    assert "not the owner's authorization" in line
+    assert_error(run("session", "create", str(request), "--signature", signature, "--address", hex(ACCOUNT),
+                     "--owner-public-key", owner, backend=cli_backend), code=1)
+
+
+def test_session_create_bad_input(tmp_path: Path, cli_backend: str) -> None:
+    vector = V9["sessions"][0]
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps(vector["session_request"]["session_typed_data"]))
+    address = vector["inputs"]["account_address"]
+    for signature in ('["0x1"]', '{"r": 1}', '["0x1", 1.5]', '["0x1", true]', '["0x1", "zz"]', "/nonexistent"):
+        assert_error(run("session", "create", str(request), "--signature", signature, "--address", address,
+                         backend=cli_backend))
+    tampered = dict(vector["session_request"]["session_typed_data"])
+    tampered["domain"] = dict(tampered["domain"], name="Other.session")
+    request.write_text(json.dumps(tampered))
+    assert_error(run("session", "create", str(request), "--signature", '["0x1", "0x2"]', "--address", address,
+                     backend=cli_backend))
 
 
 def test_session_inspect_session_and_signature(tmp_path: Path, cli_backend: str) -> None:
@@ -81,7 +195,13 @@ def test_session_inspect_session_and_signature(tmp_path: Path, cli_backend: str)
     p = run("session", "inspect", str(f), backend=cli_backend)
     out = json.loads(p.stdout)
     assert out["kind"] == "session" and h(out["hash"]) == h(case["session_hash"])
+    assert out["authorization"] == "not checked"
     assert case["session"]["sessionKey"]["privateKey"] not in p.stdout
+    owner = case["account"]["owner"]["public_key"]
+    p = run("session", "inspect", str(f), "--owner-public-key", owner, backend=cli_backend)
+    assert json.loads(p.stdout)["authorization"] == "valid" and "not checked" not in p.stderr
+    p = run("session", "inspect", str(f), "--owner-public-key", hex(private_to_stark_key(OWNER)), backend=cli_backend)
+    assert p.returncode == 1 and json.loads(p.stdout)["authorization"] == "invalid"
     sig = case["transaction"]["signature"]
     p = run("session", "inspect", "-", stdin=json.dumps({"signature": sig}), backend=cli_backend)
     out = json.loads(p.stdout)
@@ -94,31 +214,127 @@ def test_session_inspect_session_and_signature(tmp_path: Path, cli_backend: str)
     assert p.returncode == 1 and json.loads(p.stdout)["problems"]
 
 
-def test_sign_then_verify(tmp_path: Path, cli_backend: str) -> None:
-    case = next(c for c in CASES if c["kind"] == "valid_calls_2" and c["account"]["class_version"] == "0.4.0")
-    bounds = case["transaction"]["resource_bounds"]
-    calls = [{"contractAddress": c["to"], "entrypoint": c["entrypoint"], "calldata": c["calldata"]} for c in case["calls"]]
-    spec = {"session": case["session"], "guardian_private_key": GUARDIAN_KEY,
-            "block_timestamp": case["block"]["timestamp"],  # signed while the recorded session was valid
-            "transactions": [{"calls": calls, "nonce": hex(i), "resource_bounds": bounds} for i in range(3)]}
+def test_sign_output_is_verify_input(tmp_path: Path, cli_backend: str) -> None:
     f = tmp_path / "sign.json"
-    f.write_text(json.dumps(spec))
+    f.write_text(json.dumps(sign_spec(guardian_private_key=hex(GUARDIAN))))
     p = run("sign", str(f), backend=cli_backend)
     assert p.returncode == 0, p.stderr
-    txs = [json.loads(line) for line in p.stdout.splitlines()]
+    lines = p.stdout.splitlines()
+    txs = [json.loads(line) for line in lines]
     assert len(txs) == 3 and all(t["signature"][0] == "0x73657373696f6e2d746f6b656e" for t in txs)
-    assert GUARDIAN_KEY[2:] not in p.stdout and case["session"]["sessionKey"]["privateKey"][2:] not in p.stdout
-    vspec = {"account": _account_json(case), "chain_id": case["chain_id"],
-             "block_timestamp": case["block"]["timestamp"], "transactions": txs}
-    p = run("verify", "-", stdin=json.dumps(vspec), backend=cli_backend)
+    assert {k for t in txs for k in t} == {
+        "type", "version", "sender_address", "calldata", "signature", "nonce", "resource_bounds", "tip",
+        "paymaster_data", "account_deployment_data", "nonce_data_availability_mode", "fee_data_availability_mode"}
+    assert hex(GUARDIAN)[2:] not in p.stdout and hex(SESSION_KEY)[2:] not in p.stdout
+    account = tmp_path / "account.json"
+    account.write_text(json.dumps(account_json()))
+    p = run("verify", "--account", str(account), "--chain-id", "SN_SEPOLIA", "-", stdin=p.stdout, backend=cli_backend)
     assert p.returncode == 0, p.stderr
     assert [json.loads(line)["valid"] for line in p.stdout.splitlines()] == [True] * 3
-    txs[1]["signature"][13] = hex(h(txs[1]["signature"][13]) ^ 1)
-    p = run("verify", "-", stdin=json.dumps(vspec), backend=cli_backend)
+    txs[1]["signature"][-1] = hex(h(txs[1]["signature"][-1]) ^ 1)
+    tampered = "".join(json.dumps(t) + "\n" for t in txs)
+    p = run("verify", "--account", json.dumps(account_json()), "--chain-id", hex(SN_SEPOLIA), "-", stdin=tampered,
+            backend=cli_backend)
     assert p.returncode == 1
     rows = [json.loads(line) for line in p.stdout.splitlines()]
-    assert rows[1] == {"index": 1, "kind": "invoke_v3", "valid": False, "error": "session/invalid-session-sig",
-                       "phase": "validate"}
+    assert [r["valid"] for r in rows] == [True, False, True] and rows[1]["index"] == 1
+    assert rows[1]["error"] and rows[1]["phase"] == "validate"
+
+
+def test_secrets_from_files_and_environment(tmp_path: Path, cli_backend: str) -> None:
+    spec = sign_spec(count=1)
+    spec["session"].pop("sessionKey", None)
+    f = tmp_path / "sign.json"
+    f.write_text(json.dumps(spec))
+    line = assert_error(run("sign", str(f), backend=cli_backend))
+    assert "--session-key-file" in line
+    guardian_file, session_file = tmp_path / "guardian.key", tmp_path / "session.key"
+    guardian_file.write_text(hex(GUARDIAN) + "\n")
+    session_file.write_text(json.dumps(SessionKey(SESSION_KEY).to_dict(include_private_key=True)))
+    from_files = run("sign", str(f), "--guardian-key-file", str(guardian_file), "--session-key-file", str(session_file),
+                     backend=cli_backend)
+    assert from_files.returncode == 0, from_files.stderr
+    from_env = run("sign", str(f), backend=cli_backend,
+                   env={cli.GUARDIAN_KEY_ENV: hex(GUARDIAN), cli.SESSION_KEY_ENV: str(SESSION_KEY)})
+    assert from_env.returncode == 0, from_env.stderr
+    assert from_env.stdout == from_files.stdout  # deterministic signatures: the same keys were used
+    session_file.write_text(hex(SESSION_KEY + 1))
+    line = assert_error(run("sign", str(f), "--session-key-file", str(session_file), backend=cli_backend,
+                            env={cli.GUARDIAN_KEY_ENV: hex(GUARDIAN)}))
+    assert "does not match" in line
+
+
+def test_sign_refuses_an_expired_session(tmp_path: Path, cli_backend: str) -> None:
+    spec = sign_spec(count=1, guardian_private_key=hex(GUARDIAN))
+    spec["session"] = fresh_session(expires_in=-60)
+    line = assert_error(run("sign", "-", stdin=json.dumps(spec), backend=cli_backend))
+    assert "SessionExpired" in line and "expired" in line
+    before_expiry = str(spec["session"]["expiresAt"] - 10)  # e.g. the block time of a pending block
+    p = run("sign", "--now", before_expiry, "-", stdin=json.dumps(spec), backend=cli_backend)
+    assert p.returncode == 0 and json.loads(p.stdout)["type"] == "INVOKE", p.stderr
+    assert_error(run("sign", "--now", "1.5", "-", stdin=json.dumps(spec), backend=cli_backend))
+
+
+def test_broken_pipe_exits_quietly(tmp_path: Path, cli_backend: str) -> None:
+    f = tmp_path / "sign.json"
+    f.write_text(json.dumps(sign_spec(count=120, calldata_len=80, guardian_private_key=hex(GUARDIAN))))
+    env = dict(os.environ, PYTHONPATH=str(REPO), XSESSIONS_BACKEND=cli_backend)
+    script = f'"{sys.executable}" -m xsessions_core sign "{f}" | head -n 1; echo "status=${{PIPESTATUS[0]}}" >&2'
+    p = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert len(p.stdout.splitlines()) == 1 and json.loads(p.stdout)["type"] == "INVOKE"
+    assert [line for line in p.stderr.splitlines() if not line.startswith("xsessions: warning:")] == ["status=0"]
+
+
+@pytest.mark.parametrize("field, value", [
+    ("block_timestamp", "1e400"), ("block_timestamp", "1.5"), ("block_timestamp", "true"),
+    ("block_timestamp", "NaN"), ("block_timestamp", "-Infinity"), ("block_timestamp", '"1_000"'),
+    ("chain_id", "1.0"), ("chain_id", "false"),
+])
+def test_non_finite_fractional_and_boolean_numbers_are_refused(field: str, value: str, cli_backend: str) -> None:
+    spec = {"account": account_json(), "chain_id": "SN_SEPOLIA", "block_timestamp": 1, "transactions": [{}]}
+    text = json.dumps(spec).replace(f'"{field}": {json.dumps(spec[field])}', f'"{field}": {value}')
+    line = assert_error(run("verify", "-", stdin=text, backend=cli_backend))
+    assert "Overflow" not in line and "unexpected" not in line
+
+
+def test_fractional_felts_in_transactions_are_refused(tmp_path: Path, cli_backend: str) -> None:
+    spec = sign_spec(count=1, guardian_private_key=hex(GUARDIAN))
+    spec["transactions"][0]["nonce"] = 1.5
+    assert "nonce" in assert_error(run("sign", "-", stdin=json.dumps(spec), backend=cli_backend))
+    spec["transactions"][0]["nonce"] = True
+    assert "boolean" in assert_error(run("sign", "-", stdin=json.dumps(spec), backend=cli_backend))
+    spec["transactions"][0]["nonce"] = "abc"
+    assert "nonce" in assert_error(run("sign", "-", stdin=json.dumps(spec), backend=cli_backend))
+    assert_error(run("verify", "-", "--timestamp", "1.5", stdin="{}", backend=cli_backend))
+
+
+def test_a_key_in_the_wrong_field_is_not_echoed(cli_backend: str) -> None:
+    key = "0x" + "5a17c0de" * 7 + "abc1"
+    spec = {"account": account_json(), "chain_id": key + "zz", "block_timestamp": 1, "transactions": [{}]}
+    line = assert_error(run("verify", "-", stdin=json.dumps(spec), backend=cli_backend))
+    assert key[:7] not in line and key[-7:] not in line and key[8:-8] not in line
+    spec = {"account": dict(account_json(), address=key + "zz"), "chain_id": "SN_SEPOLIA", "transactions": [{}]}
+    line = assert_error(run("verify", "-", stdin=json.dumps(spec), backend=cli_backend))
+    assert key[8:-8] not in line
+    line = assert_error(run("session", "request", "--method", key, backend=cli_backend))
+    assert key[8:-8] not in line
+
+
+def test_verify_prints_query_only(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                  tmp_path: Path) -> None:
+    from xsessions_core.relayer import batch
+
+    class QueryVerdict:
+        valid, query_only = True, True
+
+        def to_json(self) -> dict[str, Any]:
+            return {"valid": True, "error": None, "phase": None}
+
+    monkeypatch.setattr(batch, "verify_session_transactions_batch", lambda chunk, **_: [QueryVerdict()] * len(chunk))
+    f = tmp_path / "in.json"
+    f.write_text(json.dumps({"account": account_json(), "chain_id": "SN_SEPOLIA", "transactions": [{}]}))
+    assert cli.main(["verify", str(f)]) == 0
+    assert json.loads(capsys.readouterr().out)["query_only"] is True
 
 
 def test_verify_vector_cases(cli_backend: str) -> None:
@@ -153,20 +369,27 @@ def test_demo(cli_backend: str) -> None:
     (["verify", "-"], "{not json"),
     (["verify", "-"], "[]"),
     (["verify", "-"], json.dumps({"account": {"address": "0x1"}})),
+    (["verify", "-"], json.dumps({"account": {"address": "0x1"}, "chain_id": "0x1", "transactions": [{}]})),
+    (["verify", "-"], json.dumps([{"type": "INVOKE"}])),
     (["sign", "-"], json.dumps({"session": {"address": "0x1"}})),
     (["sign", "-"], "null"),
     (["session", "inspect", "-"], "42"),
+    (["session", "inspect", "--account-version", "0.6", "-"], "[1, 2]"),
     (["demo", "-n", "0"], None),
     (["demo", "-n", "abc"], None),
+    (["demo", "-n", "1.5"], None),
+    (["bench", "--seconds", "nan"], None),
+    (["bench", "--seconds", "inf"], None),
+    (["bench", "--seconds", "-1"], None),
+    (["keygen", "--out", "/nonexistent/dir/key.json"], None),
     (["nosuchcommand"], None),
 ])
 def test_bad_input_is_one_line_exit_2(args: list[str], stdin: str | None, cli_backend: str) -> None:
     assert_error(run(*args, stdin=stdin, backend=cli_backend))
 
 
-def test_wrong_guardian_key_is_reported(tmp_path: Path, cli_backend: str) -> None:
-    case = CASES[0]
-    spec = {"session": case["session"], "guardian_private_key": "0x0", "transactions": []}
+def test_wrong_guardian_key_is_reported(cli_backend: str) -> None:
+    spec = {"session": fresh_session(), "guardian_private_key": "0x0", "transactions": []}
     line = assert_error(run("sign", "-", stdin=json.dumps(spec), backend=cli_backend))
     assert "private key" in line
 
@@ -175,3 +398,7 @@ def test_bench_runs(cli_backend: str) -> None:
     p = run("bench", "--seconds", "0.01", backend=cli_backend)
     assert p.returncode == 0, p.stderr
     assert "ecdsa verify" in p.stdout and "starknet-py" in p.stdout
+    p = run("bench", "--seconds", "0.01", "--json", backend=cli_backend)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["results"]["starknet-py"]["ecdsa verify"] > 0 and cli_backend in out["results"]

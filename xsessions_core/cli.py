@@ -1,53 +1,197 @@
-"""``xsessions`` command line: keys, session requests, inspection, bulk signing, offline verification.
+"""``xsessions`` command line: keys, session requests and sessions, bulk signing, offline verification.
 
-JSON in, JSON out. ``-`` reads stdin. Exit codes: 0 ok, 1 verification failed / invalid input
-object, 2 usage or input error. Errors are one line on stderr (``xsessions: error: ...``); private
-keys are printed only by ``keygen`` (whose purpose is to create one).
+JSON in, JSON out. ``-`` reads stdin. Exit codes: 0 ok, 1 verified invalid (a rejected transaction,
+a session with problems, a signature that is not the owner's), 2 usage or input error. Every failure
+is one line on stderr (``xsessions: error: ...``) and writes nothing to stdout; progress bars go to
+stderr only. Private keys are printed only by ``keygen`` (whose purpose is to create one), and are
+read from files or environment variables rather than command lines. A value echoed in an error
+message is cut to its first and last 6 characters, since it could be a key pasted into the wrong
+field.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
+import re
 import sys
 import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Iterator, NoReturn, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from . import crypto
-from .encoding import to_hex
-from .errors import XSessionsError
+from . import __version__, crypto
+from .encoding import encode_shortstring, to_hex
+from .errors import SessionExpired, XSessionsError
+from .versions import AccountVersion
 
-__all__ = ["main"]
+if TYPE_CHECKING:
+    from .relayer.batch import SessionSigner
+    from .relayer.verify import AccountInfo, AccountState
+    from .sessions.objects import Session, SessionKey
+
+__all__ = ["main", "build_parser"]
 
 PROG = "xsessions"
 
+#: Environment variables read for secrets when no ``--...-key-file`` is given.
+GUARDIAN_KEY_ENV = "XSESSIONS_GUARDIAN_KEY"
+SESSION_KEY_ENV = "XSESSIONS_SESSION_KEY"
+
+#: Chain names accepted wherever a chain id is (the ids are these names as Cairo short strings).
+CHAIN_NAMES = ("SN_MAIN", "SN_SEPOLIA")
+
 
 class _UsageError(Exception):
-    pass
+    """Bad input or usage: one line on stderr, exit code 2."""
+
+
+# --------------------------------------------------------------------------- values
+
+_LONG_TOKEN = re.compile(r"(?:0[xX])?[0-9a-fA-F]{13,}|\d{13,}")
+_HEX_FELT = re.compile(r"0[xX][0-9a-fA-F]{1,64}")
+_DECIMAL_FELT = re.compile(r"[0-9]{1,78}")
+
+
+def _shorten(text: str) -> str:
+    """``text`` cut to its first and last 6 characters when longer (it could be a secret)."""
+    return text if len(text) <= 13 else f"{text[:6]}…{text[-6:]}"
+
+
+def _redact(message: str) -> str:
+    """``message`` on one line, with every long hex or decimal run shortened (see :func:`_shorten`)."""
+    return _LONG_TOKEN.sub(lambda m: _shorten(m.group(0)), " ".join(message.split()))
+
+
+def _show(value: object) -> str:
+    """A short, safe rendering of an offending value for an error message."""
+    if isinstance(value, str):
+        return repr(_shorten(value))
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, (int, float)):
+        return _shorten(repr(value))
+    return f"a JSON {type(value).__name__.replace('dict', 'object').replace('list', 'array')}"
+
+
+def _felt_arg(value: object, name: str) -> int:
+    """A felt from an int or a ``0x`` hex / decimal string; anything else is a one-line usage error."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and (_HEX_FELT.fullmatch(value) or _DECIMAL_FELT.fullmatch(value)):
+        number = int(value, 0) if value[:2].lower() == "0x" else int(value, 10)
+    else:
+        kind = "a boolean" if isinstance(value, bool) else "a fractional number" if isinstance(value, float) else None
+        raise _UsageError(f"{name} must be a felt (0x-hex or decimal), got {kind or _show(value)}")
+    if not 0 <= number < crypto.FIELD_PRIME:
+        raise _UsageError(f"{name} must be below the Stark prime, got {_show(value)}")
+    return number
+
+
+def _whole_number(value: object, name: str, minimum: int = 0) -> int:
+    """An integer field (timestamp, count): floats, booleans and non-numbers are refused, never truncated."""
+    if isinstance(value, bool):
+        raise _UsageError(f"{name} must be a whole number, got a boolean")
+    if isinstance(value, float):
+        raise _UsageError(f"{name} must be a whole number, got {_show(value)}")
+    number = _felt_arg(value, name)
+    if number < minimum:
+        raise _UsageError(f"{name} must be at least {minimum}, got {_show(value)}")
+    return number
+
+
+def _chain_id(value: object) -> int:
+    """A chain id: ``SN_MAIN``, ``SN_SEPOLIA``, or a felt (hex or decimal)."""
+    if isinstance(value, str) and value.upper() in CHAIN_NAMES:
+        return encode_shortstring(value.upper())
+    return _felt_arg(value, "chain id")
 
 
 def _private_key(value: object, name: str) -> int:
-    """Parse a private key (int, hex or decimal string) without ever echoing it in an error."""
+    """A private key in ``[1, n)``, never echoed in an error."""
+    if isinstance(value, str):
+        value = value.strip()
     try:
-        key = value if isinstance(value, int) and not isinstance(value, bool) else int(str(value), 0)
-    except ValueError:
-        key = None
-    if key is None or not 1 <= key < crypto.EC_ORDER:
-        raise _UsageError(f"{name} is not a valid private key (an int or hex string in [1, n))")
+        key = _felt_arg(value, name)
+    except _UsageError:
+        key = 0
+    if not 1 <= key < crypto.EC_ORDER:
+        raise _UsageError(f"{name} is not a valid private key (a 0x-hex or decimal number in [1, n))")
     return key
+
+
+def _secret(name: str, path: str | None, env: str, inline: object) -> int | None:
+    """A private key from ``path`` (a key file), else the environment variable ``env``, else ``inline``.
+
+    A key file holds the key as text, or a JSON object with ``privateKey`` (what ``keygen --out`` writes).
+    """
+    if path is not None:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read(1 << 16).strip()
+        except OSError as exc:
+            raise _UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise _UsageError(f"{path} is not UTF-8 text") from None
+        if text.startswith("{"):
+            try:
+                text = json.loads(text).get("privateKey")
+            except (ValueError, AttributeError):
+                raise _UsageError(f"{path} is neither a key nor a JSON object with privateKey") from None
+        return _private_key(text, f"the key in {path}")
+    if os.environ.get(env):
+        return _private_key(os.environ[env], env)
+    if inline is None:
+        return None
+    return _private_key(inline, name)
+
+
+def _check_not_expired(session: Session, now: int | None = None) -> None:
+    """Refuse a session whose ``expires_at`` is before ``now`` (default: the clock), as the account would."""
+    from .sessions.session import check_not_expired
+
+    check_not_expired(session.expires_at, now=now, allow_expired=False)
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors and exit code 2."""
 
     def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{PROG}: error: {message} (see --help)\n")
+        sys.stderr.write(f"{PROG}: error: {_redact(message)} (see --help)\n")
         raise SystemExit(2)
 
 
 def _formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
+
+
+def _seconds(text: str) -> float:
+    """argparse type of ``bench --seconds``: a finite positive number of seconds (at most an hour)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seconds must be a number, got {_show(text)}") from None
+    if not math.isfinite(value) or not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"--seconds must be a finite number in (0, 3600], got {_show(text)}")
+    return value
+
+
+def _count(text: str) -> int:
+    """argparse type of ``demo -n``: a whole number of at least 1."""
+    if not _DECIMAL_FELT.fullmatch(text) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"-n must be a whole number of at least 1, got {_show(text)}")
+    return int(text)
+
+
+def _timestamp(text: str) -> int:
+    """argparse type of a timestamp in seconds."""
+    try:
+        return _whole_number(text, "a timestamp")
+    except _UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 # --------------------------------------------------------------------------- I/O helpers
@@ -58,7 +202,19 @@ MAX_OBJECT_BYTES = 1 << 20
 MAX_BULK_BYTES = 256 << 20
 
 
-def _read_json(path: str, max_bytes: int = MAX_OBJECT_BYTES) -> Any:
+def _reject_constant(name: str) -> NoReturn:
+    raise _UsageError(f"{name} is not a number JSON allows")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _UsageError(f"the number {_shorten(text)} is out of range")
+    return value
+
+
+def _read_text(path: str, max_bytes: int) -> str:
+    where = "stdin" if path == "-" else path
     try:
         if path == "-":
             text = sys.stdin.read(max_bytes + 1)
@@ -68,30 +224,78 @@ def _read_json(path: str, max_bytes: int = MAX_OBJECT_BYTES) -> Any:
     except OSError as exc:
         raise _UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
-        raise _UsageError(f"{'stdin' if path == '-' else path} is not UTF-8 text") from None
+        raise _UsageError(f"{where} is not UTF-8 text") from None
     if len(text) > max_bytes:
-        raise _UsageError(f"{'stdin' if path == '-' else path} is larger than the limit of {max_bytes} bytes")
+        raise _UsageError(f"{where} is larger than the limit of {max_bytes} bytes")
+    return text
+
+
+def _parse_json(text: str, where: str) -> Any:
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
-        raise _UsageError(f"{'stdin' if path == '-' else path} is not valid JSON: {exc.msg} "
-                          f"(line {exc.lineno}, column {exc.colno})") from None
+        raise _UsageError(f"{where} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
-        raise _UsageError(f"{'stdin' if path == '-' else path} is nested too deeply") from None
+        raise _UsageError(f"{where} is nested too deeply") from None
+    except ValueError:  # an integer over Python's int-string limit
+        raise _UsageError(f"{where} holds a number with too many digits") from None
+
+
+def _read_json(path: str, max_bytes: int = MAX_OBJECT_BYTES) -> Any:
+    return _parse_json(_read_text(path, max_bytes), "stdin" if path == "-" else path)
+
+
+def _read_json_documents(path: str, max_bytes: int) -> list[Any]:
+    """One JSON document, or JSON lines (what ``sign`` prints): always a list of documents."""
+    where = "stdin" if path == "-" else path
+    text = _read_text(path, max_bytes)
+    try:
+        return [json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)]
+    except json.JSONDecodeError as exc:
+        if exc.msg != "Extra data":
+            return [_parse_json(text, where)]  # raises the one-line error
+    except (ValueError, RecursionError):
+        return [_parse_json(text, where)]  # raises the one-line error
+    return [_parse_json(line, f"{where} line {n}") for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+
+
+def _json_literal_or_file(value: str, what: str) -> Any:
+    """An option value that is inline JSON, or the name of a file holding it (``-`` for stdin)."""
+    if value.lstrip().startswith(("[", "{")):
+        return _parse_json(value, what)
+    return _read_json(value)
+
+
+def _reject_floats_and_booleans(value: object, where: str) -> None:
+    """Transactions hold felts only: a boolean or a number with a fraction is an error, never truncated."""
+    if isinstance(value, bool):
+        raise _UsageError(f"{where} must be a felt, got a boolean")
+    if isinstance(value, float):
+        raise _UsageError(f"{where} must be a felt, got {_show(value)}")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _reject_floats_and_booleans(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _reject_floats_and_booleans(item, f"{where}[{i}]")
 
 
 def _invalid(reason: str) -> int:
     """Exit code 1 (invalid object / rejected transaction) with its reason as one line on stderr."""
-    sys.stderr.write(f"{PROG}: invalid: {' '.join(reason.split())}\n")
+    sys.stderr.write(f"{PROG}: invalid: {_redact(reason)}\n")
     return 1
+
+
+def _note(text: str) -> None:
+    sys.stderr.write(f"{PROG}: note: {text}\n")
 
 
 def _emit(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, indent=2) + "\n")
 
 
-def _emit_line(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, separators=(",", ":")) + "\n")
+def _json_line(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":")) + "\n"
 
 
 def _need(obj: Any, key: str, where: str) -> Any:
@@ -103,8 +307,12 @@ def _need(obj: Any, key: str, where: str) -> Any:
 
 
 @contextmanager
-def _progress(total: int, label: str) -> Iterator[Any]:
-    """A rich progress bar on stderr when it is a terminal; yields ``advance(n)``."""
+def _progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on stderr when it is a terminal; yields ``advance(n)``.
+
+    ``redirect_stdout=False``: by default rich captures ``sys.stdout`` while the bar is shown, which
+    would send the command's output to the terminal instead of where stdout is redirected.
+    """
     if not sys.stderr.isatty() or total < 1:
         yield lambda n: None
         return
@@ -112,7 +320,8 @@ def _progress(total: int, label: str) -> Iterator[Any]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as progress:
+                  console=Console(stderr=True), transient=True, redirect_stdout=False,
+                  redirect_stderr=False) as progress:
         task = progress.add_task(label, total=total)
         yield lambda n: progress.advance(task, n)
 
@@ -122,22 +331,40 @@ def _chunks(items: Sequence[Any], size: int = 256) -> Iterator[Sequence[Any]]:
         yield items[i:i + size]
 
 
+def _utc(ts: int) -> str:
+    try:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+    except (OverflowError, OSError, ValueError):
+        return "out of range"
+
+
 # --------------------------------------------------------------------------- keygen
 
 def _cmd_keygen(args: argparse.Namespace) -> int:
     from .sessions.objects import SessionKey
 
     key = SessionKey.generate()
-    _emit(key.to_dict(include_private_key=True))
+    if args.out is None:
+        _emit(key.to_dict(include_private_key=True))
+        return 0
+    try:
+        fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise _UsageError(f"{args.out} exists; not overwriting a key file") from None
+    except OSError as exc:
+        raise _UsageError(f"cannot create {args.out}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(key.to_dict(include_private_key=True), indent=2) + "\n")
+    _emit(key.to_dict(include_private_key=False))
     return 0
 
 
-# --------------------------------------------------------------------------- session request / inspect
+# --------------------------------------------------------------------------- session request / create / inspect
 
 def _parse_method(text: str) -> dict[str, str]:
     address, sep, name = text.partition(":")
     if not sep or not address or not name:
-        raise _UsageError(f"--method must be CONTRACT_ADDRESS:FUNCTION_NAME, got {text!r}")
+        raise _UsageError(f"--method must be CONTRACT_ADDRESS:FUNCTION_NAME, got {_show(text)}")
     return {"Contract Address": address, "selector": name}
 
 
@@ -155,30 +382,96 @@ def _cmd_session_request(args: argparse.Namespace) -> int:
     expires_in = args.expires_in if args.expires_in is not None else spec.get("expires_in")
     expires_at = spec.get("expires_at")
     if expires_in is not None:
-        expires_at = int(time.time()) + int(expires_in)
-    metadata = json.loads(args.metadata) if args.metadata else spec.get(
-        "metadata", {"projectID": spec.get("project_id", "xsessions"), "txFees": []})
+        expires_at = int(time.time()) + _whole_number(expires_in, "expires_in", minimum=1)
+    metadata = (_parse_json(args.metadata, "--metadata") if args.metadata
+                else spec.get("metadata", {"projectID": spec.get("project_id", "xsessions"), "txFees": []}))
     for name, value in (("chain id", chain_id), ("session public key", public_key), ("expiry", expires_at)):
         if value is None:
             raise _UsageError(f"missing {name} (see --help)")
     if not methods:
         raise _UsageError("at least one allowed method is needed (--method ADDRESS:NAME)")
-    off = create_offchain_session(methods, expires_at, metadata, public_key if isinstance(public_key, int)
-                                  else int(str(public_key), 0))
-    _emit(get_session_typed_data(off, chain_id))
+    off = create_offchain_session(methods, _whole_number(expires_at, "expires_at"), metadata,
+                                  _felt_arg(public_key, "session public key"))
+    _emit(get_session_typed_data(off, _chain_id(chain_id)))
     return 0
 
 
-def _inspect_signature(signature: list[Any], version: str) -> int:
+def _typed_data_of(request: Any) -> dict[str, Any]:
+    """The session typed data in ``request``: printed by ``session request``, or an x-sessions SessionRequest."""
+    if isinstance(request, dict) and "sessionTypedData" in request:
+        request = request["sessionTypedData"]
+    if not isinstance(request, dict) or request.get("primaryType") != "Session":
+        raise _UsageError("REQUEST must be the session typed data ('session request' output) "
+                          "or an x-sessions SessionRequest object")
+    return request
+
+
+def _wallet_signature(value: str) -> list[int]:
+    """``--signature``: the array ``account.signMessage`` returned, concise ``[r, s]`` or Argent's full form."""
+    sig = _json_literal_or_file(value, "--signature")
+    if not isinstance(sig, list) or not 2 <= len(sig) <= 1024:
+        raise _UsageError("--signature must be the JSON array the wallet returned (2 to 1024 felts)")
+    return [_felt_arg(v, f"--signature[{i}]") for i, v in enumerate(sig)]
+
+
+def _session_from_request(typed_data: dict[str, Any], address: int, signature: list[int]) -> Session:
+    """The :class:`Session` the wallet authorised by signing ``typed_data`` for ``address``.
+
+    The typed data must be exactly what x-sessions' ``getSessionTypedData`` builds from its fields.
+    """
+    from .sessions.objects import OffChainSession, Session
+    from .sessions.session import compile_session, get_session_typed_data, session_hash_from_onchain
+
+    message = _need(typed_data, "message", "the typed data")
+    domain = _need(typed_data, "domain", "the typed data")
+    chain = _chain_id(_need(domain, "chainId", "the typed data domain"))
+    offchain = OffChainSession(
+        expires_at=_whole_number(_need(message, "Expires At", "the typed data message"), "Expires At"),
+        allowed_methods=_need(message, "Allowed Methods", "the typed data message"),
+        metadata=_need(message, "Metadata", "the typed data message"),
+        session_key_guid=_felt_arg(_need(message, "Session Key", "the typed data message"), "Session Key"),
+    )
+    if get_session_typed_data(offchain, chain) != typed_data:
+        raise _UsageError("the typed data is not a session request as x-sessions builds it "
+                          "(compare with 'xsessions session request' output)")
+    return Session(authorization_signature=tuple(signature), address=address, chain_id=chain,
+                   hash=session_hash_from_onchain(compile_session(offchain), address, chain),
+                   expires_at=offchain.expires_at, allowed_methods=offchain.allowed_methods,
+                   metadata=offchain.metadata, session_key_guid=offchain.session_key_guid)
+
+
+def _authorization_check(session: Session, owner: str | None, guardian: str | None) -> bool | None:
+    """``verify_session`` with the owner (and guardian) key; ``None`` when no owner key was given."""
+    from .sessions.session import verify_session
+
+    if owner is None:
+        return None
+    return verify_session(session, _felt_arg(owner, "--owner-public-key"),
+                          None if guardian is None else _felt_arg(guardian, "--guardian-public-key"))
+
+
+def _cmd_session_create(args: argparse.Namespace) -> int:
+    typed_data = _typed_data_of(_read_json(args.request))
+    session = _session_from_request(typed_data, _felt_arg(args.address, "--address"),
+                                    _wallet_signature(args.signature))
+    checked = _authorization_check(session, args.owner_public_key, args.guardian_public_key)
+    if checked is False:
+        return _invalid("the signature is not the owner's authorization of this session "
+                        "(wrong account address, owner key or typed data?)")
+    if checked is None:
+        _note("authorization not checked (give --owner-public-key to check the wallet's signature)")
+    _emit(session.to_dict())
+    return 0
+
+
+def _inspect_signature(signature: list[Any], version: AccountVersion) -> int:
     from .relayer.token import SessionTokenError, decode_session_token
 
+    felts = [_felt_arg(v, f"signature[{i}]") for i, v in enumerate(signature)]
+    out: dict[str, Any] = {"kind": "session-token signature", "length": len(felts),
+                           "account_version": version.value}
     try:
-        felts = [v if isinstance(v, int) else int(str(v), 0) for v in signature]
-    except ValueError:
-        raise _UsageError("the signature must be a list of hex/decimal felts") from None
-    out: dict[str, Any] = {"kind": "session-token signature", "length": len(felts), "account_version": version}
-    try:
-        token = decode_session_token(felts, account_version=version)
+        token = decode_session_token(felts, account_version=version.value)
     except SessionTokenError as exc:
         out.update(valid=False, contract_error=exc.contract_error, offset=exc.offset, problem=str(exc))
         _emit(out)
@@ -214,14 +507,7 @@ def _signer_json(sig: Any) -> dict[str, Any]:
     return d
 
 
-def _utc(ts: int) -> str:
-    try:
-        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
-    except (OverflowError, OSError, ValueError):
-        return "out of range"
-
-
-def _inspect_session(obj: dict[str, Any]) -> int:
+def _inspect_session(obj: dict[str, Any], owner: str | None, guardian: str | None) -> int:
     from .sessions.objects import Session
     from .sessions.session import compile_session, session_hash_from_onchain, starknet_signer_guid
 
@@ -231,12 +517,17 @@ def _inspect_session(obj: dict[str, Any]) -> int:
     problems = []
     if computed != session.hash:
         problems.append(f"hash {to_hex(session.hash)} is not the hash of the fields ({to_hex(computed)})")
-    if session.session_key is not None and starknet_signer_guid(session.session_key.public_key) != session.session_key_guid:
+    if (session.session_key is not None
+            and starknet_signer_guid(session.session_key.public_key) != session.session_key_guid):
         problems.append("sessionKey does not match sessionKeyGuid")
     if session.expires_at < time.time():
         problems.append("the session has expired")
-    if len(session.authorization_signature) not in (2, 4) and len(session.authorization_signature) < 5:
-        problems.append("authorisationSignature has an unusual length")
+    checked = _authorization_check(session, owner, guardian) if computed == session.hash else None
+    if checked is False:
+        problems.append("authorisationSignature is not the owner's authorization of this session")
+    authorization = {None: "not checked", True: "valid", False: "invalid"}[checked]
+    if owner is not None and computed != session.hash:
+        authorization = "not checked (the hash is wrong)"
     _emit({
         "kind": "session",
         "address": session.address_hex,
@@ -249,10 +540,15 @@ def _inspect_session(obj: dict[str, Any]) -> int:
         "session_key_guid": to_hex(session.session_key_guid),
         "session_public_key": to_hex(session.session_key.public_key) if session.session_key else None,
         "authorisation_signature": [to_hex(v) for v in session.authorization_signature],
+        "authorization": authorization,
         "onchain_session": onchain.to_dict(),
         "problems": problems,
     })
-    return _invalid("; ".join(problems)) if problems else 0
+    if problems:
+        return _invalid("; ".join(problems))
+    if owner is None:
+        _note("authorization not checked (give --owner-public-key to check it)")
+    return 0
 
 
 def _cmd_session_inspect(args: argparse.Namespace) -> int:
@@ -260,46 +556,86 @@ def _cmd_session_inspect(args: argparse.Namespace) -> int:
     if isinstance(obj, dict) and "signature" in obj and "authorisationSignature" not in obj:
         obj = obj["signature"]
     if isinstance(obj, list):
-        return _inspect_signature(obj, args.account_version)
+        return _inspect_signature(obj, AccountVersion.parse(args.account_version))
     if isinstance(obj, dict):
-        return _inspect_session(obj)
+        return _inspect_session(obj, args.owner_public_key, args.guardian_public_key)
     raise _UsageError("expected a session JSON object or a signature array")
 
 
 # --------------------------------------------------------------------------- sign
 
-def _signer_from(spec: dict[str, Any]) -> Any:
+def _session_with_key(spec: dict[str, Any], key_file: str | None) -> Session:
+    """The input's session, with its session key from ``key_file``, the environment or the session JSON."""
+    from .sessions.objects import Session, SessionKey
+    from .sessions.session import starknet_signer_guid
+
+    raw = _need(spec, "session", "the input")
+    if not isinstance(raw, dict):
+        raise _UsageError("'session' must be a JSON object")
+    inline = raw.get("sessionKey", {}).get("privateKey") if isinstance(raw.get("sessionKey"), dict) else None
+    key = _secret("session.sessionKey.privateKey", key_file, SESSION_KEY_ENV, inline)
+    if key is None:
+        raise _UsageError(f"the session key is needed to sign: --session-key-file, {SESSION_KEY_ENV} "
+                          "or session.sessionKey.privateKey")
+    session = Session.from_dict({k: v for k, v in raw.items() if k != "sessionKey"})
+    session_key = SessionKey(key)
+    if starknet_signer_guid(session_key.public_key) != session.session_key_guid:
+        raise _UsageError("the session key does not match the session's sessionKeyGuid")
+    return replace(session, session_key=session_key)
+
+
+def _signer_from(spec: dict[str, Any], args: argparse.Namespace) -> SessionSigner:
     from .relayer.batch import SessionSigner
-    from .sessions.objects import Session
 
-    session = Session.from_dict(_need(spec, "session", "the input"))
-    if session.session_key is None:
-        raise _UsageError("session.sessionKey.privateKey is needed to sign")
-    guardian = _private_key(_need(spec, "guardian_private_key", "the input"), "guardian_private_key")
-    version = str(spec.get("account_version", "0.4"))
+    session = _session_with_key(spec, args.session_key_file)
+    guardian = _secret("guardian_private_key", args.guardian_key_file, GUARDIAN_KEY_ENV,
+                       spec.get("guardian_private_key"))
+    if guardian is None:
+        raise _UsageError(f"the guardian key is needed to sign: --guardian-key-file, {GUARDIAN_KEY_ENV} "
+                          "or guardian_private_key")
+    _check_not_expired(session, args.now)
+    version = AccountVersion.parse(spec.get("account_version", "0.4.0"))
+    cache = spec.get("cache_authorization", False)
+    if not isinstance(cache, bool):
+        raise _UsageError("cache_authorization must be true or false")
     owner_guid = spec.get("owner_guid")
-    return SessionSigner(session, None, guardian, cache_authorization=bool(spec.get("cache_authorization", False)),
-                         account_version=version[:3],
-                         owner_guid=None if owner_guid is None else int(str(owner_guid), 0))
+    return SessionSigner(session, None, guardian, cache_authorization=cache, account_version=version.short,
+                         owner_guid=None if owner_guid is None else _felt_arg(owner_guid, "owner_guid"))
 
 
-def _broadcast(tx: dict[str, Any], calldata: list[int], signature: list[int], tx_hash: int,
-               sender: int) -> dict[str, Any]:
-    rb = tx["resource_bounds"]
+def _rpc_resource_bounds(bounds: object) -> dict[str, dict[str, str]]:
+    if not isinstance(bounds, dict):
+        raise _UsageError("resource_bounds must be an object with l1_gas, l2_gas and l1_data_gas")
+    out = {}
+    for resource in ("l1_gas", "l2_gas", "l1_data_gas"):
+        entry = bounds.get(resource, {"max_amount": 0, "max_price_per_unit": 0})
+        out[resource] = {field: to_hex(_felt_arg(_need(entry, field, f"resource_bounds.{resource}"),
+                                                 f"resource_bounds.{resource}.{field}"))
+                         for field in ("max_amount", "max_price_per_unit")}
+    return out
+
+
+def _rpc_invoke(tx: dict[str, Any], calldata: list[int], signature: list[int], sender: int) -> dict[str, Any]:
+    """The ``starknet_addInvokeTransaction`` JSON of a signed invoke v3 (exactly the node's fields)."""
+    def felts(name: str) -> list[str]:
+        values = tx.get(name, [])
+        if not isinstance(values, list):
+            raise _UsageError(f"{name} must be a list")
+        return [to_hex(_felt_arg(v, f"{name}[{i}]")) for i, v in enumerate(values)]
+
     return {
         "type": "INVOKE",
-        "version": to_hex(int(str(tx.get("version", 3)), 0)),
-        "sender_address": to_hex(int(str(tx.get("sender_address", sender)), 0)),
+        "version": to_hex(_felt_arg(tx.get("version", 3), "version")),
+        "sender_address": to_hex(_felt_arg(tx.get("sender_address", sender), "sender_address")),
         "calldata": [to_hex(v) for v in calldata],
         "signature": [to_hex(v) for v in signature],
-        "nonce": to_hex(int(str(tx["nonce"]), 0)),
-        "resource_bounds": rb,
-        "tip": to_hex(int(str(tx.get("tip", 0)), 0)),
-        "paymaster_data": [to_hex(int(str(v), 0)) for v in tx.get("paymaster_data", [])],
-        "account_deployment_data": [to_hex(int(str(v), 0)) for v in tx.get("account_deployment_data", [])],
+        "nonce": to_hex(_felt_arg(_need(tx, "nonce", "a transaction"), "nonce")),
+        "resource_bounds": _rpc_resource_bounds(_need(tx, "resource_bounds", "a transaction")),
+        "tip": to_hex(_felt_arg(tx.get("tip", 0), "tip")),
+        "paymaster_data": felts("paymaster_data"),
+        "account_deployment_data": felts("account_deployment_data"),
         "nonce_data_availability_mode": tx.get("nonce_data_availability_mode", "L1"),
         "fee_data_availability_mode": tx.get("fee_data_availability_mode", "L1"),
-        "transaction_hash": to_hex(tx_hash),
     }
 
 
@@ -307,81 +643,132 @@ def _cmd_sign(args: argparse.Namespace) -> int:
     from .transactions import get_execute_calldata
 
     spec = _read_json(args.file, MAX_BULK_BYTES)
-    signer = _signer_from(spec)
+    signer = _signer_from(spec, args)
     txs = _need(spec, "transactions", "the input")
     if not isinstance(txs, list) or not all(isinstance(t, dict) for t in txs):
         raise _UsageError("'transactions' must be a list of objects")
-    session = signer.session
+    _reject_floats_and_booleans(txs, "transactions")
+    lines: list[str] = []  # written only when every transaction is signed: nothing on stdout on failure
     with _progress(len(txs), "signing") as advance:
         for chunk in _chunks(txs):
-            signed = signer.sign_transactions_with_hashes(chunk, now=spec.get("block_timestamp"))
-            for tx, (h, sig) in zip(chunk, signed):
-                calldata = get_execute_calldata(tx["calls"]) if "calls" in tx else [int(str(v), 0) for v in tx["calldata"]]
-                _emit_line(_broadcast(tx, calldata, sig, h, session.address))
+            for tx, signature in zip(chunk, signer.sign_transactions(chunk, now=args.now)):
+                calldata = (get_execute_calldata(tx["calls"]) if "calls" in tx
+                            else [_felt_arg(v, "calldata") for v in _need(tx, "calldata", "a transaction")])
+                lines.append(_json_line(_rpc_invoke(tx, calldata, signature, signer.session.address)))
             advance(len(chunk))
+    sys.stdout.writelines(lines)
     return 0
 
 
 # --------------------------------------------------------------------------- verify
 
-def _account_from(obj: Any) -> Any:
+def _account_from(obj: Any) -> AccountInfo:
     from .relayer.verify import AccountInfo
 
-    a = obj if isinstance(obj, dict) else {}
+    if not isinstance(obj, dict):
+        raise _UsageError("the account must be a JSON object")
+
+    def optional(name: str) -> int | None:
+        value = obj.get(name)
+        return None if value is None else _felt_arg(value, f"account.{name}")
+
     return AccountInfo(
-        address=_need(a, "address", "account"),
-        class_version=str(a.get("class_version", "0.4.0")),
-        owner_public_key=_need(a, "owner_public_key", "account"),
-        guardian_public_key=a.get("guardian_public_key"),
-        guardian_backup_public_key=a.get("guardian_backup_public_key"),
+        address=_felt_arg(_need(obj, "address", "account"), "account.address"),
+        class_version=AccountVersion.parse(obj.get("class_version", "0.4.0")).value,
+        owner_public_key=_felt_arg(_need(obj, "owner_public_key", "account"), "account.owner_public_key"),
+        guardian_public_key=optional("guardian_public_key"),
+        guardian_backup_public_key=optional("guardian_backup_public_key"),
     )
 
 
-def _state_from(obj: Any) -> Any:
+def _state_from(obj: Any) -> AccountState | None:
     from .relayer.verify import AccountState
 
     if obj is None:
         return None
     if not isinstance(obj, dict):
         raise _UsageError("'state' must be an object")
-    cache = {}
-    for entry in obj.get("session_cache", []):
-        cache[(_need(entry, "owner_guid", "session_cache[]"), _need(entry, "guardian_guid", "session_cache[]"),
-               _need(entry, "session_hash", "session_cache[]"))] = _need(entry, "authorization_len", "session_cache[]")
-    return AccountState(frozenset(obj.get("revoked_sessions", [])), cache,
-                        frozenset(obj.get("used_outside_nonces", [])))
+    _reject_floats_and_booleans(obj, "state")
+
+    def felt_set(name: str) -> frozenset[int]:
+        values = obj.get(name, [])
+        if not isinstance(values, list):
+            raise _UsageError(f"state.{name} must be a list")
+        return frozenset(_felt_arg(v, f"state.{name}[]") for v in values)
+
+    cache: dict[tuple[int, int, int], int] = {}
+    entries = obj.get("session_cache", [])
+    if not isinstance(entries, list):
+        raise _UsageError("state.session_cache must be a list")
+    for entry in entries:
+        owner, guardian, session = (_felt_arg(_need(entry, name, "state.session_cache[]"), f"state.session_cache[].{name}")
+                                    for name in ("owner_guid", "guardian_guid", "session_hash"))
+        cache[(owner, guardian, session)] = _whole_number(_need(entry, "authorization_len", "state.session_cache[]"), "authorization_len")
+    return AccountState(felt_set("revoked_sessions"), cache, felt_set("used_outside_nonces"))
 
 
-def _cmd_verify(args: argparse.Namespace) -> int:
-    from .relayer.batch import verify_outside_executions_batch, verify_session_transactions_batch
-
-    spec = _read_json(args.file, MAX_BULK_BYTES)
-    account = _account_from(_need(spec, "account", "the input"))
-    common = dict(account=account, chain_id=_need(spec, "chain_id", "the input"),
-                  block_timestamp=int(args.timestamp if args.timestamp is not None else spec.get("block_timestamp", time.time())),
-                  state=_state_from(spec.get("state")))
+def _verify_input(args: argparse.Namespace) -> tuple[dict[str, Any], list[Any], list[Any]]:
+    """The verify input: one JSON object, or transactions as JSON lines / an array (``sign`` output)."""
+    documents = _read_json_documents(args.file, MAX_BULK_BYTES)
+    if len(documents) == 1 and isinstance(documents[0], dict) and (
+            {"account", "transactions", "outside_executions"} & documents[0].keys()):
+        spec = documents[0]
+    else:
+        txs: list[Any] = []
+        for doc in documents:
+            txs.extend(doc if isinstance(doc, list) else [doc])
+        spec = {"transactions": txs}
+    if args.account is not None:
+        spec["account"] = _json_literal_or_file(args.account, "--account")
+    if args.chain_id is not None:
+        spec["chain_id"] = args.chain_id
     txs = spec.get("transactions", [])
     oes = spec.get("outside_executions", [])
     if not isinstance(txs, list) or not isinstance(oes, list):
         raise _UsageError("'transactions' and 'outside_executions' must be lists")
     if not txs and not oes:
         raise _UsageError("nothing to verify: give 'transactions' and/or 'outside_executions'")
+    if "account" not in spec:
+        raise _UsageError("the account is missing: give --account FILE, or an input object with 'account'")
+    if "chain_id" not in spec:
+        raise _UsageError("the chain id is missing: give --chain-id, or an input object with 'chain_id'")
+    _reject_floats_and_booleans(txs, "transactions")
+    _reject_floats_and_booleans(oes, "outside_executions")
+    return spec, txs, oes
+
+
+def _verdict_json(index: int, kind: str, verdict: Any) -> dict[str, Any]:
+    row = {"index": index, "kind": kind, **verdict.to_json()}
+    query_only = getattr(verdict, "query_only", None)
+    if query_only is not None:
+        row.setdefault("query_only", bool(query_only))
+    return row
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from .relayer.batch import verify_outside_executions_batch, verify_session_transactions_batch
+
+    spec, txs, oes = _verify_input(args)
+    timestamp = args.timestamp if args.timestamp is not None else spec.get("block_timestamp")
+    common: dict[str, Any] = dict(
+        account=_account_from(spec["account"]), chain_id=_chain_id(spec["chain_id"]),
+        block_timestamp=int(time.time()) if timestamp is None else _whole_number(timestamp, "block_timestamp"),
+        state=_state_from(spec.get("state")))
+    lines: list[str] = []  # written only when everything is judged: nothing on stdout on failure
     rejected = 0
     with _progress(len(txs) + len(oes), "verifying") as advance:
-        index = 0
         for chunk in _chunks(txs):
-            for v in verify_session_transactions_batch(chunk, **common):  # type: ignore[arg-type]
-                _emit_line({"index": index, "kind": "invoke_v3", **v.to_json()})
-                rejected += not v.valid
-                index += 1
+            for verdict in verify_session_transactions_batch(chunk, **common):
+                lines.append(_json_line(_verdict_json(len(lines), "invoke_v3", verdict)))
+                rejected += not verdict.valid
             advance(len(chunk))
         for chunk in _chunks(oes):
-            for v in verify_outside_executions_batch(chunk, **common):  # type: ignore[arg-type]
-                _emit_line({"index": index, "kind": "outside_execution_v2", **v.to_json()})
-                rejected += not v.valid
-                index += 1
+            for verdict in verify_outside_executions_batch(chunk, **common):
+                lines.append(_json_line(_verdict_json(len(lines), "outside_execution_v2", verdict)))
+                rejected += not verdict.valid
             advance(len(chunk))
-    return _invalid(f"{rejected} of {len(txs) + len(oes)} rejected (verdicts on stdout)") if rejected else 0
+    sys.stdout.writelines(lines)
+    return _invalid(f"{rejected} of {len(lines)} rejected (verdicts on stdout)") if rejected else 0
 
 
 # --------------------------------------------------------------------------- demo
@@ -391,10 +778,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from .relayer.verify import clear_caches
     from .sessions.objects import SessionKey
     from .sessions.session import compile_session, create_session, create_session_request, session_hash_from_onchain
+    from .transactions import get_execute_calldata
 
     n = args.n
-    if n < 1:
-        raise _UsageError("-n must be at least 1")
     chain_id = 0x534E5F5345504F4C4941  # SN_SEPOLIA
     err = sys.stderr
     err.write(f"backend: {crypto.BACKEND}\n")
@@ -432,12 +818,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                 signed.append({**tx, "sender_address": account, "signature": sig})
             advance(len(chunk))
     t_sign = time.perf_counter() - t0
-    from .transactions import get_execute_calldata
     for tx in signed:
         tx["calldata"] = get_execute_calldata(tx.pop("calls"))
     info = AccountInfo(account, "0.4.0", owner.public_key, guardian.public_key)
     clear_caches()
-    verdicts = []
+    verdicts: list[Any] = []
     now = int(time.time())
     t0 = time.perf_counter()
     with _progress(n, "verifying") as advance:
@@ -463,7 +848,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- bench
 
-def _rate(fn: Any, per_call: int, seconds: float) -> float:
+def _rate(fn: Callable[[], object], per_call: int, seconds: float) -> float:
     """Operations per second of ``fn`` (which does ``per_call`` operations), over ~``seconds``."""
     fn()  # warm-up (caches, imports)
     calls, start = 0, time.perf_counter()
@@ -516,7 +901,7 @@ def _bench_ops(seconds: float) -> dict[str, float]:
 
 
 def _bench_starknet_py(seconds: float) -> dict[str, float]:
-    from poseidon_py.poseidon_hash import poseidon_hash_many  # what starknet-py 0.30 uses
+    from poseidon_py.poseidon_hash import poseidon_hash_many  # type: ignore[import-untyped]  # starknet-py 0.30's
     from starknet_py.hash.utils import message_signature, pedersen_hash, private_to_stark_key, verify_message_signature
 
     key = 0x1234567890ABCDEF1234567890ABCDEF
@@ -534,11 +919,6 @@ def _bench_starknet_py(seconds: float) -> dict[str, float]:
 def _cmd_bench(args: argparse.Namespace) -> int:
     import warnings
 
-    from rich.console import Console
-    from rich.table import Table
-
-    if args.seconds <= 0:
-        raise _UsageError("--seconds must be positive")
     previous = crypto.BACKEND
     results: dict[str, dict[str, float]] = {}
     with warnings.catch_warnings():
@@ -548,12 +928,19 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             results[name] = _bench_ops(args.seconds)
     crypto.use_backend(previous)
     results["starknet-py"] = _bench_starknet_py(args.seconds)
+    base = "native" if "native" in results else "python"
+    others = [n for n in results if n != base]
+    if args.json:
+        _emit({"unit": "operations per second", "seconds_per_measurement": args.seconds, "baseline": base,
+               "results": {name: {op: round(rate, 1) for op, rate in ops.items()} for name, ops in results.items()}})
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title="operations per second (higher is better)")
     table.add_column("operation")
     for name in results:
         table.add_column(name, justify="right")
-    base = "native" if "native" in results else "python"
-    others = [n for n in results if n != base]
     for name in others:
         table.add_column(f"{base} / {name}", justify="right")
     for op in results[base]:
@@ -566,139 +953,188 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- parser
 
-_SIGN_HELP = """\
+_SIGN_HELP = f"""\
 input (JSON object, FILE or - for stdin):
-  {"session": <x-sessions Session JSON with sessionKey.privateKey>,
-   "guardian_private_key": "0x...",
+  {{"session": <x-sessions Session JSON ('session create' output)>,
    "account_version": "0.4" | "0.5"            (optional, default "0.4"),
    "cache_authorization": false                (optional),
    "owner_guid": "0x..."                       (0.5 + caching only),
    "block_timestamp": 1789856142               (optional: the session must not have expired by then;
                                                 default now),
    "transactions": [
-     {"calls": [{"contractAddress": "0x..", "entrypoint": "transfer", "calldata": ["0x1", ...]}],
+     {{"calls": [{{"contractAddress": "0x..", "entrypoint": "transfer", "calldata": ["0x1", ...]}}],
       "nonce": "0x1",
-      "resource_bounds": {"l1_gas": {"max_amount": "0x..", "max_price_per_unit": "0x.."},
-                          "l2_gas": {...}, "l1_data_gas": {...}},
-      "tip": "0x0", "version": "0x3", ...}, ...]}
-output: one JSON line per transaction: the JSON-RPC broadcast invoke v3 (with signature and
-transaction_hash)."""
+      "resource_bounds": {{"l1_gas": {{"max_amount": "0x..", "max_price_per_unit": "0x.."}},
+                          "l2_gas": {{...}}, "l1_data_gas": {{...}}}},
+      "tip": "0x0", ...}}, ...]}}
+secrets: the session key from --session-key-file, ${SESSION_KEY_ENV} or session.sessionKey.privateKey;
+the guardian key from --guardian-key-file, ${GUARDIAN_KEY_ENV} or "guardian_private_key" (a key file
+holds the key, or keygen's JSON). An expired session is refused.
+output: one JSON line per transaction: the invoke v3 exactly as starknet_addInvokeTransaction takes it.
+'xsessions verify --account ACCOUNT --chain-id ID -' reads these lines as they are."""
 
 _VERIFY_HELP = """\
-input (JSON object, FILE or - for stdin):
+input (FILE or - for stdin): the JSON lines 'sign' prints (or a JSON array of transactions), with
+--account and --chain-id; or one JSON object:
   {"account": {"address": "0x..", "class_version": "0.4.0" | "0.5.0", "owner_public_key": "0x..",
                "guardian_public_key": "0x.." | null, "guardian_backup_public_key": "0x.." | null},
-   "chain_id": "0x534e5f5345504f4c4941",
+   "chain_id": "SN_SEPOLIA" | "0x534e5f5345504f4c4941",
    "block_timestamp": 1789856142,
    "state": {"revoked_sessions": ["0x.."], "used_outside_nonces": ["0x.."],
              "session_cache": [{"owner_guid": "0x..", "guardian_guid": "0x..", "session_hash": "0x..",
                                 "authorization_len": 4}]}                          (optional),
-   "transactions": [<broadcast invoke v3: sender_address, calldata, version, signature, nonce,
-                     resource_bounds, tip, paymaster_data, account_deployment_data,
-                     nonce_data_availability_mode, fee_data_availability_mode>, ...],
+   "transactions": [<invoke v3 as starknet_addInvokeTransaction takes it>, ...],
    "outside_executions": [{"outside_execution": {"caller", "nonce", "execute_after",
                            "execute_before", "calls": [{"to", "selector", "calldata"}]},
                            "signature": [...], "caller_address": "0x.."}, ...]}
-output: one JSON line per item {"index", "kind", "valid", "error", "phase"}; error is the exact
-string the Argent account raises. Exit 1 if any item is invalid."""
+output: one JSON line per item {"index", "kind", "valid", "error", "phase"} (and "query_only" for a
+fee-estimate transaction); error is the exact string the Argent account raises. Exit 1 if any item
+is invalid."""
 
 _REQUEST_HELP = """\
-Prints the SNIP-12 typed data the wallet must sign to authorise the session.
-Either options, or --json FILE with {"chain_id", "session_public_key", "allowed_methods":
-[{"Contract Address": "0x..", "selector": "name"}], "expires_in" | "expires_at", "metadata"}."""
+Prints the SNIP-12 typed data the wallet must sign to authorize the session (pass it to starknet.js
+account.signMessage). Either options, or --json FILE with {"chain_id", "session_public_key",
+"allowed_methods": [{"Contract Address": "0x..", "selector": "name"}], "expires_in" | "expires_at",
+"metadata"}."""
+
+_CREATE_HELP = """\
+Turns the wallet's signature of the session typed data into the x-sessions Session JSON (without
+the session private key). REQUEST is the typed data 'session request' printed (or an x-sessions
+SessionRequest object); SIG is the array account.signMessage returned, as JSON or a FILE holding
+it: the concise [r, s] form or the Argent full form [n, 0, owner, r, s, ...]. With
+--owner-public-key the signature is checked (exit 1 if it is not the owner's)."""
 
 _INSPECT_HELP = """\
 FILE holds either an x-sessions Session JSON object (fields authorisationSignature, address,
 chainId, hash, expiresAt, allowedMethods, metadata, sessionKeyGuid, sessionKey?) or a session-token
 signature: a JSON array of felts, or {"signature": [...]}. Prints the decoded fields and a list of
-problems; exit 1 when the object is invalid or has problems."""
+problems; exit 1 when the object is invalid or has problems. The owner's authorization of a
+session is checked only with --owner-public-key ("authorization": "not checked" otherwise)."""
+
+
+def _add_owner_keys(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--owner-public-key", metavar="KEY", help="the account owner's public key: check the authorization")
+    parser.add_argument("--guardian-public-key", metavar="KEY", help="also check the guardian's part of it")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``xsessions`` argument parser."""
     p = _Parser(prog=PROG, formatter_class=_formatter,
                 description="Argent session keys on Starknet: keys, requests, bulk signing, offline verification.")
+    p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     p.add_argument("--backend", choices=["native", "python"], help="crypto backend (default: native if built)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    k = sub.add_parser("keygen", help="generate a session key pair (prints the private key)",
-                       description="Prints a new session key: {\"privateKey\", \"publicKey\"} (hex).",
+    k = sub.add_parser("keygen", help="generate a session key pair",
+                       description="Prints a new session key {\"privateKey\", \"publicKey\"} (hex), or with --out "
+                                   "writes it to a new file readable only by you and prints the public key.",
                        formatter_class=_formatter)
+    k.add_argument("--out", metavar="FILE", help="write the key to FILE (mode 0600; never overwrites)")
     k.set_defaults(func=_cmd_keygen)
 
-    s = sub.add_parser("session", help="session requests and inspection", formatter_class=_formatter)
+    s = sub.add_parser("session", help="session requests, creation and inspection", formatter_class=_formatter)
     ssub = s.add_subparsers(dest="session_command", metavar="SUBCOMMAND", parser_class=_Parser)
     ssub.required = True
     r = ssub.add_parser("request", help="typed data for the wallet to sign", description=_REQUEST_HELP,
                         formatter_class=_formatter)
     r.add_argument("--json", metavar="FILE", help="request as JSON (- for stdin)")
-    r.add_argument("--chain-id", help="chain id, e.g. 0x534e5f5345504f4c4941 (SN_SEPOLIA)")
+    r.add_argument("--chain-id", help="SN_MAIN, SN_SEPOLIA or a chain id (hex)")
     r.add_argument("--public-key", help="session public key (hex)")
     r.add_argument("--key-file", metavar="FILE", help="keygen output to take the public key from")
     r.add_argument("--method", action="append", default=[], metavar="ADDRESS:NAME", help="allowed method (repeat)")
-    r.add_argument("--expires-in", type=int, metavar="SECONDS", help="session lifetime from now")
+    r.add_argument("--expires-in", metavar="SECONDS", help="session lifetime from now")
     r.add_argument("--metadata", metavar="JSON", help='metadata JSON, e.g. {"projectID":"x","txFees":[]}')
     r.set_defaults(func=_cmd_session_request)
+    c = ssub.add_parser("create", help="the session from the wallet's signature", description=_CREATE_HELP,
+                        formatter_class=_formatter)
+    c.add_argument("request", metavar="REQUEST", help="the typed data the wallet signed (FILE, - for stdin)")
+    c.add_argument("--signature", required=True, metavar="SIG", help="the wallet's signature (JSON array or FILE)")
+    c.add_argument("--address", required=True, help="the account address that signed")
+    _add_owner_keys(c)
+    c.set_defaults(func=_cmd_session_create)
     i = ssub.add_parser("inspect", help="decode a session or a session signature", description=_INSPECT_HELP,
                         formatter_class=_formatter)
     i.add_argument("file", metavar="FILE", help="JSON file (- for stdin)")
-    i.add_argument("--account-version", default="0.4.0", choices=["0.4.0", "0.5.0"],
-                   help="account class, for the cache flag (default 0.4.0)")
+    i.add_argument("--account-version", default="0.4.0", help="0.4 or 0.5: account class, for the cache flag")
+    _add_owner_keys(i)
     i.set_defaults(func=_cmd_session_inspect)
 
     g = sub.add_parser("sign", help="sign invoke v3 transactions with a session (bulk)", description=_SIGN_HELP,
                        formatter_class=_formatter)
     g.add_argument("file", metavar="FILE", help="input JSON (- for stdin)")
+    g.add_argument("--session-key-file", metavar="FILE", help=f"the session private key (else ${SESSION_KEY_ENV})")
+    g.add_argument("--guardian-key-file", metavar="FILE", help=f"the guardian private key (else ${GUARDIAN_KEY_ENV})")
+    g.add_argument("--now", type=_timestamp, metavar="TIMESTAMP",
+                   help="the time the session's expiry is checked against (default: the clock)")
     g.set_defaults(func=_cmd_sign)
 
     v = sub.add_parser("verify", help="offline verdicts of the Argent account", description=_VERIFY_HELP,
                        formatter_class=_formatter)
-    v.add_argument("file", metavar="FILE", help="input JSON (- for stdin)")
-    v.add_argument("--timestamp", type=int, help="block timestamp (overrides block_timestamp; default now)")
+    v.add_argument("file", metavar="FILE", help="input: JSON or JSON lines (- for stdin)")
+    v.add_argument("--account", metavar="FILE", help="the account object (FILE or inline JSON)")
+    v.add_argument("--chain-id", help="SN_MAIN, SN_SEPOLIA or a chain id")
+    v.add_argument("--timestamp", type=_timestamp, help="block timestamp (overrides block_timestamp; default now)")
     v.set_defaults(func=_cmd_verify)
 
     d = sub.add_parser("demo", help="offline end to end: create a session, sign and verify N transactions",
-                       description="Generates owner, guardian and session keys, authorises a session, signs N "
+                       description="Generates owner, guardian and session keys, authorizes a session, signs N "
                                    "invoke v3 transactions (3 calls each) and verifies them all offline; prints "
                                    "timings and throughput as JSON (progress on stderr).",
                        formatter_class=_formatter)
-    d.add_argument("-n", type=int, default=1000, help="number of transactions (default 1000)")
+    d.add_argument("-n", type=_count, default=1000, help="number of transactions (default 1000)")
     d.set_defaults(func=_cmd_demo)
 
     b = sub.add_parser("bench", help="native vs python vs starknet-py speed table",
                        description="Times the primitives and the session sign/verify path on each backend and "
                                    "starknet-py, and prints ratios.", formatter_class=_formatter)
-    b.add_argument("--seconds", type=float, default=0.2, help="time budget per measurement (default 0.2)")
+    b.add_argument("--seconds", type=_seconds, default=0.2, help="time budget per measurement (default 0.2)")
+    b.add_argument("--json", action="store_true", help="print the results as JSON")
     b.set_defaults(func=_cmd_bench)
     return p
 
 
-def _one_line_warning(message: Any, category: Any, filename: str, lineno: int, line: str | None = None) -> str:
+def _one_line_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                      line: str | None = None) -> str:
     return f"{PROG}: warning: {' '.join(str(message).split())}\n"
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader went away (``| head``): stop quietly, exit 0, and keep Python from complaining at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``xsessions`` console script; returns the exit code."""
     import warnings
 
-    warnings.formatwarning = _one_line_warning
+    previous_format, warnings.formatwarning = warnings.formatwarning, _one_line_warning
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         if args.backend:
             crypto.use_backend(args.backend)
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
     except _UsageError as exc:
-        sys.stderr.write(f"{PROG}: error: {exc}\n")
-        return 2
+        sys.stderr.write(f"{PROG}: error: {_redact(str(exc))}\n")
     except (XSessionsError, ValueError, TypeError, KeyError) as exc:
         message = str(exc) if not isinstance(exc, KeyError) else f"missing field {exc.args[0]!r}"
-        sys.stderr.write(f"{PROG}: error: {type(exc).__name__}: {' '.join(message.split())}\n")
-        return 2
+        if not isinstance(exc, XSessionsError) and "invalid literal for int()" in message:
+            message = "a value is not a number (expected 0x-hex or decimal)"  # Python's wording is no help
+        sys.stderr.write(f"{PROG}: error: {type(exc).__name__}: {_redact(message)}\n")
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROG}: error: interrupted\n")
-        return 2
     except Exception as exc:  # noqa: BLE001 — the CLI promises one line, never a traceback
-        sys.stderr.write(f"{PROG}: error: unexpected {type(exc).__name__}: {' '.join(str(exc).split())}\n")
-        return 2
+        sys.stderr.write(f"{PROG}: error: unexpected {type(exc).__name__}: {_redact(str(exc))}\n")
+    finally:
+        warnings.formatwarning = previous_format
+    return 2

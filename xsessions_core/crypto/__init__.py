@@ -31,11 +31,13 @@ Divergences from starknet.js kept on purpose (PROTOCOL §1.5, §1.6):
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from importlib import import_module
+from importlib.util import find_spec
 from types import ModuleType
-from typing import final
+from typing import Any, final
 
 from ..errors import (
     InvalidFieldElement,
@@ -75,34 +77,76 @@ _M251 = MAX_ECDSA_VALUE
 
 # --------------------------------------------------------------------------- backend selection
 
+_NATIVE_MODULE = "xsessions_core._native"
+
+
 def _load(name: str) -> ModuleType:
+    """Import one backend module; every failure is a one-line :class:`NativeBackendError`."""
     if name == "python":
         return import_module(".python_backend", __name__)
-    if name == "native":
-        try:
-            return import_module(".native_backend", __name__)
-        except ImportError as exc:
-            raise NativeBackendError(
-                "the native backend was requested but the extension xsessions_core._native "
-                f"cannot be loaded ({exc}); reinstall with a C compiler, or use "
-                "XSESSIONS_BACKEND=python"
-            ) from exc
-    raise NativeBackendError(f"unknown backend {name!r}: expected 'native' or 'python'")
-
-
-def _initial_backend() -> ModuleType:
-    wanted = os.environ.get("XSESSIONS_BACKEND", "").strip().lower()
-    if wanted:
-        return _load(wanted)
+    if name != "native":
+        raise NativeBackendError(f"unknown backend {name!r}: expected 'native' or 'python'")
     try:
-        return _load("native")
-    except NativeBackendError:
-        return _load("python")
+        spec = find_spec(_NATIVE_MODULE)
+    except ImportError:
+        spec = None
+    if spec is None:
+        raise NativeBackendError(
+            f"the native extension {_NATIVE_MODULE} is not installed; reinstall xsessions_core with a C "
+            "compiler available, or use the pure-Python backend (XSESSIONS_BACKEND=python)"
+        )
+    try:
+        return import_module(".native_backend", __name__)
+    except ImportError as exc:
+        reason = " ".join(str(exc).split())
+        raise NativeBackendError(f"the native extension {_NATIVE_MODULE} cannot be loaded: {reason}") from None
 
 
-_b: ModuleType = _initial_backend()
-#: Name of the active backend: ``"native"`` or ``"python"``.
-BACKEND: str = _b.NAME
+class _Unselected:
+    """Placeholder for the backend until its first use, which selects it (:func:`_select`).
+
+    Selecting lazily keeps ``import xsessions_core`` free of errors: a missing or broken extension
+    is reported where the first hash or signature is computed, as a typed error or one warning.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_select(), name)
+
+
+_selection_lock = threading.Lock()
+_warned_python_signing = False
+_b: Any = _Unselected()
+#: Name of the active backend, ``"native"`` or ``"python"`` (selected on first access).
+BACKEND: str
+
+
+def _select() -> ModuleType:
+    """The active backend, choosing it on the first call from ``XSESSIONS_BACKEND``.
+
+    Unset means native when the extension loads, else Python with one :class:`RuntimeWarning`.
+    """
+    global _b, BACKEND, _warned_python_signing
+    with _selection_lock:
+        if isinstance(_b, _Unselected):
+            wanted = os.environ.get("XSESSIONS_BACKEND", "").strip().lower()
+            if wanted:
+                module = _load(wanted)
+            else:
+                try:
+                    module = _load("native")
+                except NativeBackendError as exc:
+                    module = _load("python")
+                    _warned_python_signing = True  # this warning says it already: one warning, not two
+                    warnings.warn(f"{exc}; xsessions_core uses the pure-Python backend, which is slower and NOT "
+                                  "constant time", RuntimeWarning, stacklevel=4)
+            _b, BACKEND = module, module.NAME
+        return _b  # type: ignore[no-any-return]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "BACKEND":
+        return _select().NAME
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def use_backend(name: str) -> str:
@@ -114,10 +158,17 @@ def use_backend(name: str) -> str:
     :raises NativeBackendError: if the backend cannot be loaded.
     """
     global _b, BACKEND
-    previous = BACKEND
-    _b = _load(name)
-    BACKEND = _b.NAME
+    module = _load(name)
+    with _selection_lock:
+        previous: str = _b.NAME if not isinstance(_b, _Unselected) else _default_name()
+        _b, BACKEND = module, module.NAME
     return previous
+
+
+def _default_name() -> str:
+    """The backend the first use would select, without selecting it (no warning, no error)."""
+    wanted = os.environ.get("XSESSIONS_BACKEND", "").strip().lower()
+    return wanted or ("native" if "native" in available_backends() else "python")
 
 
 def available_backends() -> list[str]:
@@ -133,7 +184,7 @@ def available_backends() -> list[str]:
 
 def backend_module() -> ModuleType:
     """The active backend module (internal layers use it to skip re-validation)."""
-    return _b
+    return _select()
 
 
 # --------------------------------------------------------------------------- validation helpers
@@ -317,12 +368,10 @@ def get_selector_from_name_cairo_lang(func_name: str) -> int:
 
 # --------------------------------------------------------------------------- ECDSA
 
-_warned_python_signing = False
-
-
 def _warn_python_signing() -> None:
     global _warned_python_signing
-    if not _warned_python_signing and _b.NAME == "python":
+    name = _select().NAME  # first: selecting may itself warn, and set the flag
+    if not _warned_python_signing and name == "python":
         _warned_python_signing = True
         warnings.warn(
             "xsessions_core is signing with the pure-Python backend, which is NOT constant time; "
