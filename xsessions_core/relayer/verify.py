@@ -631,14 +631,15 @@ def cairo_ecdsa_args(msg_hash: int, pubkey: int, r: int, s: int) -> tuple[int, i
 
     Cairo multiplies points by the felts ``msg_hash`` and ``s`` (so they count modulo the curve
     order n) and rejects only ``s ∈ {0, n}``, ``r = n`` and ``r``/``pubkey`` that are not
-    x-coordinates; the backend (cairo-lang rules) wants ``z, r < 2**251`` and ``1 <= s < n``, so
-    ``s`` and ``z`` are reduced modulo n first. ``r >= 2**251`` is treated as invalid.
+    x-coordinates; the backend ``verify`` takes ``0 <= z < 2**256`` (scalar ``z mod n``) and wants
+    ``r < 2**251``, ``1 <= s < n``, so ``s`` and ``z >= n`` are reduced modulo n first (a ``z`` in
+    ``[2**251, n)`` is passed as is). ``r >= 2**251`` is treated as invalid.
     """
     if s >= _N:
         s -= _N
     if s == 0 or r == 0 or r >= _M251:
         return None
-    if msg_hash >= _M251:
+    if msg_hash >= _N:
         msg_hash -= _N
     return (msg_hash, r, s, pubkey)
 
