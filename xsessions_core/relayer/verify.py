@@ -171,7 +171,7 @@ class AccountInfo:
     """
 
     address: int
-    class_version: AccountVersion
+    class_version: str  # an AccountVersion after __post_init__ (a str enum)
     owner_public_key: int
     guardian_public_key: int | None = None
     guardian_backup_public_key: int | None = None
