@@ -15,6 +15,10 @@ Worst-case memory of the verifier's caches (the sum of their byte limits, see
 :mod:`xsessions_core.relayer.verify`): 8 MiB (session hashes) + 8 MiB (Merkle leaves) + 16 MiB
 (proof checks) + 16 MiB (authorisation signatures) + 32 MiB (authorisation outcomes) = 80 MiB,
 whatever the traffic. Items longer than a cache's ``max_item_felts`` are not memoised at all.
+The verifier's memo of node-spelled felt strings (``verify._NODE_FELTS``: at most 32,768 strings
+of at most 65 characters with their values, about 280 bytes each) adds at most 9 MiB, and the
+GUID memo of :mod:`.token` (16,384 signers of at most 8 felts) at most 14 MiB: the relayer's
+memos never hold more than about 103 MiB.
 """
 
 from __future__ import annotations
@@ -42,6 +46,10 @@ class BoundedCache:
     :param max_entries: most entries kept.
     :param max_bytes: most bytes kept, as charged by :func:`entry_cost`.
     :param max_item_felts: entries with more integers than this are not stored.
+
+    Keys must be (nested) tuples of ints and strs: their hash and equality run in C, so every
+    ``OrderedDict`` operation is atomic under the GIL and :meth:`get` needs no lock (a key evicted
+    by another thread between its lookup and its move to the end is simply not moved).
     """
 
     __slots__ = ("_data", "_lock", "max_entries", "max_bytes", "max_item_felts", "_bytes")
@@ -56,12 +64,14 @@ class BoundedCache:
 
     def get(self, key: Any) -> Any:
         """The value stored under ``key`` (now the most recently used), or ``None``."""
-        with self._lock:
-            hit = self._data.get(key)
-            if hit is None:
-                return None
+        hit = self._data.get(key)
+        if hit is None:
+            return None
+        try:
             self._data.move_to_end(key)
-            return hit[0]
+        except KeyError:  # evicted meanwhile by another thread
+            pass
+        return hit[0]
 
     def put(self, key: Any, value: Any, felts: int) -> None:
         """Store ``value`` under ``key``; ``felts`` is the number of integers they hold."""

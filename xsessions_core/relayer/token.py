@@ -222,9 +222,10 @@ class SignerSignature:
         guid = _GUIDS.get(key)
         if guid is None:
             guid = signer_guid(self.variant, self.signer)
-            if len(_GUIDS) >= 65536:
-                _GUIDS.clear()
-            _GUIDS[key] = guid
+            if len(key) <= _GUID_MEMO_MAX_FELTS:  # a long (WebAuthn) signer is not kept
+                if len(_GUIDS) >= _GUID_MEMO_MAX:
+                    _GUIDS.clear()
+                _GUIDS[key] = guid
         return guid
 
     def felts(self) -> list[int]:
@@ -233,7 +234,10 @@ class SignerSignature:
 
 
 #: signer -> guid memo (GUIDs do not depend on the backend; dict operations are atomic under the GIL).
+#: A pure memo, cleared when full: at most 16,384 signers of at most 8 felts (about 14 MiB).
 _GUIDS: dict[tuple[int, ...], int] = {}
+_GUID_MEMO_MAX = 16384
+_GUID_MEMO_MAX_FELTS = 8
 
 
 def signer_guid(variant: int, signer: Sequence[int]) -> int:

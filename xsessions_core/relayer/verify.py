@@ -191,6 +191,10 @@ class AccountInfo:
         object.__setattr__(self, "guardian_guid", None if guardian is None else starknet_signer_guid(guardian))
         object.__setattr__(self, "guardian_keys", tuple(
             k for k in (self.guardian_public_key, self.guardian_backup_public_key) if k is not None))
+        object.__setattr__(self, "cache_key", (
+            self.address, AccountVersion(self.class_version).value, self.owner_public_key,
+            -1 if self.guardian_public_key is None else self.guardian_public_key,
+            -1 if self.guardian_backup_public_key is None else self.guardian_backup_public_key))
 
     #: ``poseidon(ss("Starknet Signer"), owner_public_key)``.
     owner_guid: int = field(init=False, repr=False, compare=False)
@@ -198,6 +202,8 @@ class AccountInfo:
     guardian_guid: int | None = field(init=False, repr=False, compare=False)
     #: The guardian stark keys (main guardian first, then the backup).
     guardian_keys: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    #: Everything above as ints and strs (a memo key; -1 for an absent guardian).
+    cache_key: tuple[int | str, ...] = field(init=False, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -310,6 +316,14 @@ def _get(tx: object, key: str, default: object = ...) -> object:
     return default
 
 
+#: Node-spelled felt strings already read, and their values. A relayer sees the same addresses,
+#: selectors, session fields and proofs in every transaction of a session: a dict lookup instead of
+#: the pattern match and the conversion. Strings of at most 65 characters; cleared when full
+#: (a pure memo: what it holds never changes a result); at most ~9 MiB (see :mod:`.cache`).
+_NODE_FELTS: dict[str, int] = {}
+_NODE_FELTS_MAX = 32768
+
+
 def _tx_felt(value: object, name: str, lenient: bool = False) -> int:
     """A felt of network input (:func:`~xsessions_core.encoding.felt_from` with ``network=True``)."""
     if type(value) is int and 0 <= value < _P:
@@ -317,6 +331,9 @@ def _tx_felt(value: object, name: str, lenient: bool = False) -> int:
     if type(value) is str and node_felt_match(value):
         v = int(value, 16)
         if v < _P:
+            if len(_NODE_FELTS) >= _NODE_FELTS_MAX:
+                _NODE_FELTS.clear()
+            _NODE_FELTS[value] = v
             return v
     return felt_from(value, name, TransactionError, network=True, lenient_hex=lenient)
 
@@ -340,19 +357,32 @@ def _tx_felts(values: Sequence[object], name: str, lenient: bool = False) -> tup
             break
     else:
         return out  # type: ignore[return-value]
-    # JSON-RPC shape, all node-spelled hex strings: converted in bulk
+    # JSON-RPC shape: node-spelled hex strings, most of them seen before
     try:
-        if all(map(node_felt_match, out)):  # type: ignore[arg-type]
-            ints = tuple([int(v, 16) for v in out])  # type: ignore[call-overload]
-            if max(ints) < _P:
-                return ints
-    except TypeError:  # an item that is not a str
-        pass
-    return tuple(_tx_felt(v, f"{name}[{i}]", lenient) for i, v in enumerate(out))
+        known = [_NODE_FELTS.get(v) for v in out]  # type: ignore[call-overload]
+    except TypeError:  # an unhashable item
+        known = [None] * len(out)
+    if None not in known:
+        return tuple(known)  # type: ignore[arg-type]
+    return tuple(k if k is not None else _tx_felt(v, f"{name}[{i}]", lenient)
+                 for i, (v, k) in enumerate(zip(out, known)))
+
+
+def _node_spelled(bounds: dict[Any, Any]) -> bool:
+    """Every amount and price of a resource-bounds dict is an int or node-spelled hex."""
+    for bound in bounds.values():
+        if type(bound) is not dict:
+            return False
+        for v in (bound.get("max_amount"), bound.get("max_price_per_unit")):
+            if type(v) is not int and not (type(v) is str and node_felt_match(v)):
+                return False
+    return True
 
 
 def _resource_bounds(value: object, lenient: bool) -> Any:
     """Resource bounds with every amount and price read by the network felt parser first."""
+    if type(value) is dict and _node_spelled(value):
+        return parse_resource_bounds(value)  # the spelling is the node's: its own parser agrees
     if not isinstance(value, Mapping):
         return parse_resource_bounds(value)
     strict: dict[str, object] = {}
@@ -394,7 +424,10 @@ def parse_invoke_v3(tx: object, rules: NodeRules | None = None) -> InvokeV3Data:
         raise TransactionError("only INVOKE v3 transactions are supported (got version 1)")
 
     def felts(key: str, default: object) -> tuple[int, ...]:
-        values = _felt_list(_get(tx, key, default), key)
+        raw = _get(tx, key, default)
+        if not raw and (raw is None or type(raw) is list or type(raw) is tuple):
+            return ()
+        values = _felt_list(raw, key)
         _node_length(len(values), r.max_calldata_length, key.replace("_", " ").capitalize())
         return _tx_felts(values, key, lenient)
 
@@ -592,7 +625,7 @@ def clear_caches() -> None:
 
 def _session_hash(session: TokenSession, account_address: int, chain_id: int) -> int:
     """``session_hash_from_onchain`` of a decoded token's session, memoised."""
-    key = (chain_id, account_address, session)
+    key = (chain_id, account_address, *session.as_felts())
     cached = _session_hashes.get(key)
     if cached is None:
         cached = session_hash_from_onchain(OnChainSession(*session.as_felts()), account_address, chain_id)
@@ -815,8 +848,8 @@ class SessionCheck:
         else:
             cached = cache.get((token.cache_flag, token.guardian_signature.guid, self.session_hash), 0) if (
                 cache and token.cache_flag) else 0
-        key = (backend_module().NAME, acct, self.session_hash, token.cache_flag, token.guardian_signature.signer_key,
-               token.session_authorization, self.estimate, cached)
+        key = (backend_module().NAME, acct.cache_key, self.session_hash, token.cache_flag,
+               token.guardian_signature.signer_key, token.session_authorization, self.estimate, cached)
         if not self.auth_memo_read:
             self.auth_memo, self.auth_memo_read = _auth_outcomes.get(key), True
         outcome = self.auth_memo
@@ -838,7 +871,7 @@ class SessionCheck:
         """Memoise the authorisation outcome of the last (final) :meth:`run`, if it got that far."""
         if self.auth_key is not None and self.auth_outcome is not None:
             key = self.auth_key
-            _auth_outcomes.put(key, self.auth_outcome, 4 + len(key[4]) + len(key[5]))
+            _auth_outcomes.put(key, self.auth_outcome, 4 + len(key[1]) + len(key[4]) + len(key[5]))
 
     def _valid_auth_sig(self, sig: SignerSignature) -> bool:
         """``signer_signature.is_valid_signature(session_hash) || is_estimate_transaction()``."""
