@@ -245,7 +245,7 @@ class AccountState:
 _EMPTY_STATE = AccountState()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Verdict:
     """Outcome of a verification.
 
@@ -264,9 +264,16 @@ class Verdict:
     phase: str | None = None
     query_only: bool = field(default=False, compare=False)
 
+    def __repr__(self) -> str:
+        query = ", query_only=True" if self.query_only else ""
+        return f"Verdict(valid={self.valid!r}, error={self.error!r}, phase={self.phase!r}{query})"
+
     def to_json(self) -> dict[str, Any]:
-        """``{"valid", "error", "phase", "query_only"}``."""
-        return {"valid": self.valid, "error": self.error, "phase": self.phase, "query_only": self.query_only}
+        """``{"valid", "error", "phase"}``, plus ``"query_only": true`` for a query-version transaction."""
+        out: dict[str, Any] = {"valid": self.valid, "error": self.error, "phase": self.phase}
+        if self.query_only:
+            out["query_only"] = True
+        return out
 
 
 class RejectedInput(TransactionError):
