@@ -16,7 +16,16 @@ Copied details that are easy to miss:
 * Stark signatures are checked with Cairo's ``check_ecdsa_signature`` (scalars taken modulo the
   curve order), slightly more lenient than cairo-lang's ``verify``;
 * the account's state (revoked sessions, cached authorisations, used outside nonces) is an input
-  (:class:`AccountState`); the verifier never mutates it.
+  (:class:`AccountState`); the verifier never mutates it;
+* the entry points deserialise their parameters first: calldata that does not decode, a call or
+  outside-execution address ``>= 2**251`` or a ``u64`` out of range is ``Failed to deserialize
+  param #1`` before any version, paymaster or signature check.
+
+Hostile input: transaction felts are read as a node reads them (``0x`` hex without leading zeros,
+or decimal; :class:`NodeRules` ``lenient_felts`` relaxes the hex spelling); a calldata or signature
+over the node's limits gets a verdict in phase ``"node"`` before anything is hashed; a Merkle proof
+longer than any x-sessions tree is judged without hashing; the memos are LRU and bounded in bytes
+(:mod:`.cache`) and never decide a verdict: one verification pins what it read from them.
 
 Limitation: only Stark-key (``Starknet`` variant) signatures are verified cryptographically; a
 Secp256k1/Secp256r1/Eip191/WebAuthn signature is decoded and identified (GUID) exactly, but its
@@ -287,9 +296,6 @@ class RejectedInput(TransactionError):
     def __init__(self, error: str, phase: str) -> None:
         super().__init__(f"{error} (phase {phase})")
         self.verdict = Verdict(False, error, phase)
-
-
-_VALID = Verdict(True)
 
 
 # --------------------------------------------------------------------------- input parsing
