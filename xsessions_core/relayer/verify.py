@@ -335,6 +335,8 @@ def _get(tx: object, key: str, default: object = ...) -> object:
 #: (a pure memo: what it holds never changes a result); at most ~9 MiB (see :mod:`.cache`).
 _NODE_FELTS: dict[str, int] = {}
 _NODE_FELTS_MAX = 32768
+#: Most new felts of one list that are memoised (transactions of real sessions have a few).
+_NODE_FELTS_NEW_MAX = 64
 
 
 def _tx_felt(value: object, name: str, lenient: bool = False) -> int:
@@ -370,15 +372,24 @@ def _tx_felts(values: Sequence[object], name: str, lenient: bool = False) -> tup
             break
     else:
         return out  # type: ignore[return-value]
-    # JSON-RPC shape: node-spelled hex strings, most of them seen before
+    # JSON-RPC shape: node-spelled hex strings, most of them seen before, the others read in bulk
     try:
         known = [_NODE_FELTS.get(v) for v in out]  # type: ignore[call-overload]
-    except TypeError:  # an unhashable item
-        known = [None] * len(out)
-    if None not in known:
-        return tuple(known)  # type: ignore[arg-type]
-    return tuple(k if k is not None else _tx_felt(v, f"{name}[{i}]", lenient)
-                 for i, (v, k) in enumerate(zip(out, known)))
+        if None not in known:
+            return tuple(known)
+        missing = [v for v, k in zip(out, known) if k is None]
+        if all(map(node_felt_match, missing)):  # type: ignore[arg-type]
+            ints = [int(v, 16) for v in missing]  # type: ignore[call-overload]
+            if max(ints) < _P:
+                if len(missing) <= _NODE_FELTS_NEW_MAX:  # a long list of new felts is not memoised
+                    if len(_NODE_FELTS) + len(ints) > _NODE_FELTS_MAX:
+                        _NODE_FELTS.clear()
+                    _NODE_FELTS.update(zip(missing, ints))  # type: ignore[arg-type]
+                new = iter(ints)
+                return tuple([k if k is not None else next(new) for k in known])
+    except TypeError:  # an item that is not a str (unhashable, or an int among strings)
+        pass
+    return tuple(_tx_felt(v, f"{name}[{i}]", lenient) for i, v in enumerate(out))
 
 
 def _node_spelled(bounds: dict[Any, Any]) -> bool:
@@ -843,6 +854,20 @@ class SessionCheck:
             raise _Fail("session/invalid-backend-sig")
         if len(token.proofs) != len(self.calls):
             raise _Fail("session/unaligned-proofs")
+        if self.oracle.answers is None:
+            return  # recording run: the proofs (checked last) wait for the signatures (proofs_error)
+        self._check_proofs(token)
+
+    def proofs_error(self) -> str | None:
+        """The proof checks that end a run whose signatures were all valid: the account's error or ``None``."""
+        assert self.token is not None
+        try:
+            self._check_proofs(self.token)
+        except _Fail as exc:
+            return exc.error
+        return None
+
+    def _check_proofs(self, token: SessionToken) -> None:
         root = token.session.allowed_methods_root
         for call, proof in zip(self.calls, token.proofs):
             # no allowed-methods tree is deeper than max_proof_length (NodeRules): such a proof
@@ -1012,8 +1037,11 @@ class _Pending:
             return self.verdict
         assert self.check is not None
         answers = self.check.oracle.answers
-        # the recording run assumed every signature valid: if so, its result stands
-        error = self.first_error if answers is not None and all(answers.values()) else self.check.run()
+        if answers is not None and all(answers.values()):
+            # the recording run assumed every signature valid: its result stands, then the proofs
+            error = self.first_error if self.first_error is not None else self.check.proofs_error()
+        else:
+            error = self.check.run()
         self.check.remember_authorization()
         if error is not None:
             return Verdict(False, error, self.phase, self.query_only)
