@@ -96,7 +96,7 @@ def _parse_cairo0(calldata: Sequence[int]) -> tuple[list[tuple[int, int, int, in
     if data_end + 1 != len(calldata):
         return None
     data = list(calldata[head_end + 1:data_end])
-    for _, _, offset, length in call_array:  # type: ignore[misc]
+    for _, _, offset, length in call_array:
         if offset + length > total:
             return None
     return call_array, data, calldata[data_end]  # type: ignore[return-value]

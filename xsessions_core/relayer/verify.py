@@ -320,8 +320,8 @@ class InvokeV3Data:
 
 def _get(tx: object, key: str, default: object = ...) -> object:
     if type(tx) is dict or isinstance(tx, Mapping):
-        if key in tx:  # type: ignore[operator]
-            return tx[key]  # type: ignore[index]
+        if key in tx:
+            return tx[key]
     elif hasattr(tx, key):
         return getattr(tx, key)
     if default is ...:
@@ -882,7 +882,7 @@ class SessionCheck:
         acct, cache = self.account, self.state.session_cache
         if acct.class_version == "0.4.0":
             cached = cache.get((acct.owner_guid, acct.guardian_guid, self.session_hash), 0) if (
-                cache and token.cache_value) else 0
+                cache and token.cache_value and acct.guardian_guid is not None) else 0
         else:
             cached = cache.get((token.cache_flag, token.guardian_signature.guid, self.session_hash), 0) if (
                 cache and token.cache_flag) else 0
@@ -926,7 +926,7 @@ class SessionCheck:
         if acct.guardian_public_key is None:
             raise _Fail("session/no-guardian")
         auth = token.session_authorization
-        if token.cache_value:
+        if token.cache_value and acct.guardian_guid is not None:
             key = (acct.owner_guid, acct.guardian_guid, self.session_hash)
             cached = self.state.session_cache.get(key, 0)
             if cached:
