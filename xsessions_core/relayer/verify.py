@@ -534,7 +534,8 @@ def parse_outside_execution(outside_execution: object, rules: NodeRules | None =
                                                   lenient))))
     # OutsideExecution { caller: ContractAddress, nonce, execute_after: u64, execute_before: u64,
     # calls: Span<Call { to: ContractAddress, .. }> } (argentlabs/argent-contracts-starknet,
-    # src/outside_execution/outside_execution.cairo, tag v0.5.0): out-of-range values do not deserialise
+    # src/outside_execution/interface.cairo, tags account-0.4.0 and v0.5.0): out-of-range values do
+    # not deserialise
     if caller >= _M251 or after >> 64 or before >> 64 or any(c.to_addr >= _M251 for c in calls):
         raise RejectedInput(DESERIALIZE_PARAM_1, PHASE_OUTSIDE)
     return OutsideExecutionData(caller=caller, nonce=nonce, execute_after=after, execute_before=before,
@@ -1100,7 +1101,7 @@ def _invoke_precheck(tx: object, acct: AccountInfo, rules: NodeRules) -> tuple[I
     """Parse ``tx``; the verdict of what fails before the session check, else the data and calls.
 
     Order of the account's ``__validate__`` (argentlabs/argent-contracts-starknet,
-    src/presets/argent_account.cairo, tags v0.4.0 and v0.5.0): the entry point deserialises
+    src/presets/argent_account.cairo, tags account-0.4.0 and v0.5.0): the entry point deserialises
     ``calls`` first, then checks the version, then ``paymaster_data``.
     """
     try:
