@@ -1187,7 +1187,8 @@ def _outside_precheck(item: object, acct: AccountInfo, st: AccountState, ts: int
     caller = _felt_arg(caller_address, "caller_address")
     signature = _felt_list(raw_signature, "signature")
     try:
-        _node_length(len(signature), rules.max_calldata_length, "Signature")
+        # the outside execution and its signature travel in the relayer's calldata
+        _node_length(len(signature), rules.max_calldata_length, "Calldata")
         total = _outside_calldata_length(outside_execution, signature)
         if total is not None:
             _node_length(total, rules.max_calldata_length, "Calldata")
