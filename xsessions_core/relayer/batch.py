@@ -7,8 +7,9 @@
 * :func:`verify_session_transactions_batch` / :func:`verify_outside_executions_batch` give the
   same verdicts as the one-at-a-time functions of :mod:`.verify`, verifying every ECDSA signature of
   the batch in one ``verify_batch`` call; no item can change another's verdict or make the call
-  raise (a malformed item gets a ``"node"`` verdict with its error message). Owner/guardian authorisation signatures are remembered
-  (per backend, hash, key and signature), so a session seen before does not re-verify them;
+  raise (a malformed item gets a ``"node"`` verdict with its error message). Owner/guardian
+  authorisation signatures are remembered (per backend, hash, key and signature), so a session
+  seen before does not re-verify them;
   hashes of sessions, Merkle leaves and proof checks are memoised too. Every cache is a thread-safe
   LRU bounded in bytes (:mod:`.cache`); a miss recomputes, so evictions never change a verdict.
 """
@@ -31,13 +32,11 @@ from ..transactions import (
     parse_execute_calldata,
 )
 from .verify import (
-    PHASE_NODE,
     AccountInfo,
     AccountState,
     NodeRules,
     Verdict,
     _items,
-    _Pending,
     finish,
     prepare_outside_executions,
     prepare_session_transactions,
@@ -169,19 +168,10 @@ def verify_session_transactions_batch(txs: Iterable[object], *, account: Account
     items = _items(txs, "txs")
     out: list[Verdict] = []
     for start in range(0, len(items), CHUNK):
-        pending = prepare_session_transactions(items[start:start + CHUNK], account=account, chain_id=chain_id,
-                                               block_timestamp=block_timestamp, state=state, rules=rules,
-                                               isolate=True)
-        out += _finish_isolated(pending)
+        out += finish(prepare_session_transactions(items[start:start + CHUNK], account=account, chain_id=chain_id,
+                                                   block_timestamp=block_timestamp, state=state, rules=rules,
+                                                   isolate=True))
     return out
-
-
-def _finish_isolated(pending: list[_Pending]) -> list[Verdict]:
-    """:func:`~.verify.finish`, with each malformed item's typed error as its own node-phase verdict."""
-    for p in pending:
-        if p.exception is not None:
-            p.verdict, p.exception = Verdict(False, str(p.exception), PHASE_NODE), None
-    return finish(pending)
 
 
 def verify_outside_executions_batch(items: Iterable[Mapping[str, Any] | Sequence[Any]], *, account: AccountInfo,
@@ -206,8 +196,7 @@ def verify_outside_executions_batch(items: Iterable[Mapping[str, Any] | Sequence
             triples.append(item)
     out: list[Verdict] = []
     for start in range(0, len(triples), CHUNK):
-        pending = prepare_outside_executions(triples[start:start + CHUNK], account=account, chain_id=chain_id,
-                                             block_timestamp=block_timestamp, state=state,
-                                             relayer_tx_version=relayer_tx_version, rules=rules, isolate=True)
-        out += _finish_isolated(pending)
+        out += finish(prepare_outside_executions(triples[start:start + CHUNK], account=account, chain_id=chain_id,
+                                                 block_timestamp=block_timestamp, state=state,
+                                                 relayer_tx_version=relayer_tx_version, rules=rules, isolate=True))
     return out

@@ -1028,12 +1028,8 @@ class _Pending:
     execute_timestamp: int | None = None
     first_error: str | None = None
     query_only: bool = False
-    #: a malformed item of a batch: re-raised by :meth:`finish` unless the batch isolates items
-    exception: XSessionsError | None = None
 
     def finish(self) -> Verdict:
-        if self.exception is not None:
-            raise self.exception
         if self.verdict is not None:
             return self.verdict
         assert self.check is not None
@@ -1134,8 +1130,8 @@ def prepare_session_transactions(txs: Iterable[object], *, account: AccountInfo,
     """First half of :func:`verify_session_transaction` for many transactions (everything up to the
     signatures): transaction hashes and token messages in one backend call each.
 
-    :param isolate: keep a malformed transaction's typed error in its own :class:`_Pending` (the
-        batch API) instead of raising it at once.
+    :param isolate: give a transaction the single-transaction function rejects with a typed error
+        the verdict ``Verdict(False, <its message>, "node")`` instead of raising (the batch API).
     """
     acct, st, r = _account(account), _state(state), _rules(rules)
     chain = _chain_id(chain_id)
@@ -1151,7 +1147,7 @@ def prepare_session_transactions(txs: Iterable[object], *, account: AccountInfo,
         except XSessionsError as exc:
             if not isolate:
                 raise
-            pending.append(_Pending(exception=exc))
+            pending.append(_Pending(Verdict(False, str(exc), PHASE_NODE)))
             continue
         if isinstance(checked, Verdict):
             pending.append(_Pending(checked))
@@ -1233,7 +1229,7 @@ def prepare_outside_executions(items: Iterable[object], *, account: AccountInfo,
         except XSessionsError as exc:
             if not isolate:
                 raise
-            pending.append(_Pending(exception=exc))
+            pending.append(_Pending(Verdict(False, str(exc), PHASE_NODE)))
             continue
         if isinstance(checked, Verdict):
             pending.append(_Pending(checked))
