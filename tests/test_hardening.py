@@ -38,7 +38,7 @@ from xsessions_core.relayer import (
 )
 from xsessions_core.relayer import verify as verify_module
 from xsessions_core.relayer.verify import parse_invoke_v3
-from xsessions_core.sessions.objects import AllowedMethod, SessionRequest
+from xsessions_core.sessions.objects import AllowedMethod, Session, SessionRequest
 from xsessions_core.sessions.outside_execution import outside_execution_from_dict
 from xsessions_core.typed_data import TypedData
 from xsessions_core.versions import AccountVersion
@@ -126,10 +126,10 @@ def test_outside_execution_addresses_and_u64_that_do_not_deserialise() -> None:
     case = _oe_case()
     oe = case["transaction"]["outside_execution"]
     assert _verify_oe(case, oe) == Verdict(True)
-    bad_target = dict(oe, calls=[dict(oe["calls"][0], to=hex(2**251))])
+    bad_call_to = dict(oe, calls=[dict(oe["calls"][0], to=hex(2**251))])
     bad_caller = dict(oe, caller=hex(2**251 + 5))
     bad_before = dict(oe, execute_before=hex(2**64))
-    for bad in (bad_target, bad_caller, bad_before):
+    for bad in (bad_call_to, bad_caller, bad_before):
         assert _verify_oe(case, bad) == Verdict(False, DESERIALIZE, "execute_from_outside_v2")
 
 
@@ -152,8 +152,7 @@ def test_sessions_refuse_addresses_the_account_cannot_deserialise() -> None:
         AllowedMethod(2**251, "transfer")
     session = _first("valid_calls_1")["session"]
     with pytest.raises(SessionError, match="address"):
-        type_ = __import__("xsessions_core.sessions.objects", fromlist=["Session"]).Session
-        type_.from_dict({**session, "address": hex(2**251)})
+        Session.from_dict({**session, "address": hex(2**251)})
 
 
 # --------------------------------------------------------------------------- typed errors
