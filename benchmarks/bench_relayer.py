@@ -5,13 +5,20 @@ and >= 1.7x that with two threads; ``SessionSigner.sign_transactions`` >= 3,000 
 >= 1.3x the one-at-a-time path (:func:`bench_sessions.sign_one`: the sessions API with a
 ``SessionContext`` and a local guardian).
 
+Also the cost of the worst request the verifier accepts (:func:`worst_accepted`: as much calldata,
+signature, calls and Merkle hashing as the node's limits of :class:`~xsessions_core.relayer.NodeRules`
+allow, nothing memoised) against a normal one.
+
 Run ``python benchmarks/bench_relayer.py`` for the numbers, or
 ``pytest benchmarks/bench_relayer.py`` for pytest-benchmark timings.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import random
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +44,13 @@ from bench_sessions import (  # noqa: E402
 
 from xsessions_core import crypto  # noqa: E402
 from xsessions_core.encoding import to_hex  # noqa: E402
-from xsessions_core.relayer import AccountInfo, SessionSigner, verify_session_transactions_batch  # noqa: E402
+from xsessions_core.relayer import (  # noqa: E402
+    DEFAULT_NODE_RULES,
+    AccountInfo,
+    SessionSigner,
+    decode_session_token,
+    verify_session_transactions_batch,
+)
 from xsessions_core.relayer.verify import clear_caches  # noqa: E402
 from xsessions_core.sessions import LocalGuardian, SessionContext  # noqa: E402
 from xsessions_core.transactions import get_execute_calldata  # noqa: E402
@@ -72,6 +85,62 @@ def verify_all(env: dict[str, Any], items: list[dict[str, Any]]) -> None:
     assert all(v.valid for v in verdicts), verdicts[0]
 
 
+def worst_accepted(env: dict[str, Any], count: int, seed: int = 1) -> list[dict[str, Any]]:
+    """``count`` distinct transactions, each as costly to judge as the node's limits allow.
+
+    Signature (<= ``max_signature_length`` = 4000 felts): a session token with as many Merkle
+    proofs of the deepest accepted length (``max_proof_length`` = 32) as fit (120); calldata
+    (<= ``max_calldata_length`` = 5000 felts): as many calls (one per proof) padded to the limit.
+    The verifier reads 9,000 new felts and hashes the whole calldata with nothing memoised; the
+    signatures are not valid, so the proofs are never hashed (they wait for the signatures, as
+    in the contract). An authorisation of 992 signer signatures in place of the proofs costs
+    about the same.
+    """
+    rules = DEFAULT_NODE_RULES
+    rng = random.Random(seed)
+    base = env["signed"][0]
+    token = decode_session_token([int(x, 16) for x in base["signature"]], account_version="0.4.0")
+    overhead = len(token.felts()) - sum(1 + len(p) for p in token.proofs)
+    n_calls = (rules.max_signature_length - overhead) // (1 + rules.max_proof_length)
+    pad = rules.max_calldata_length - 1 - 3 * n_calls
+    out = []
+    for _ in range(count):
+        proofs = tuple(tuple(rng.randrange(1, 2**251) for _ in range(rules.max_proof_length)) for _ in range(n_calls))
+        signature = dataclasses.replace(token, proofs=proofs).felts()
+        calldata = [n_calls]
+        for i in range(n_calls):
+            length = pad // n_calls + (1 if i < pad % n_calls else 0)
+            calldata += [0x1000 + i % len(NAMES), rng.randrange(2**250), length, *(rng.randrange(2**250) for _ in range(length))]
+        assert len(signature) <= rules.max_signature_length and len(calldata) == rules.max_calldata_length
+        out.append({**base, "calldata": [to_hex(v) for v in calldata], "signature": [to_hex(v) for v in signature]})
+    return out
+
+
+def verify_worst(env: dict[str, Any], items: list[dict[str, Any]]) -> None:
+    clear_caches()
+    verdicts = verify_session_transactions_batch(items, account=env["account"], chain_id=CHAIN,
+                                                 block_timestamp=BLOCK_TIME)
+    assert all(not v.valid and v.phase == "validate" for v in verdicts), verdicts[0]
+
+
+def worst_vs_normal(env: dict[str, Any], n: int = 32, rounds: int = 5) -> tuple[float, float]:
+    """Best seconds per transaction: ``(normal, worst accepted)``; normal with the session's
+    authorisation memoised (as in production), the worst with every memo cleared first."""
+    worst = worst_accepted(env, n)
+    normal = env["signed"][:n]
+    verify_all(env, normal)
+
+    def best(fn: Any) -> float:
+        times = []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        return min(times) / n
+
+    return best(lambda: verify_all(env, normal)), best(lambda: verify_worst(env, worst))
+
+
 def one_at_a_time(env: dict[str, Any]) -> None:
     """The non-batch path: :func:`bench_sessions.sign_one` (one backend call) per transaction."""
     ctx, guardian, calls = env["context"], env["guardian"], env["calls"]
@@ -83,6 +152,17 @@ def one_at_a_time(env: dict[str, Any]) -> None:
 
 def test_bench_verify_batch(benchmark: Any) -> None:
     env = setup(200)
+    benchmark(verify_all, env, env["signed"])
+
+
+def test_bench_verify_worst_accepted(benchmark: Any) -> None:
+    """32 of the costliest transactions the node limits let through (compare with 32 normal ones)."""
+    env = setup(32)
+    benchmark(verify_worst, env, worst_accepted(env, 32))
+
+
+def test_bench_verify_normal_32(benchmark: Any) -> None:
+    env = setup(32)
     benchmark(verify_all, env, env["signed"])
 
 
@@ -141,6 +221,10 @@ def main(runs: int = 9, rounds: int = 40) -> None:
         "the verifications alone": (native_only, chunks),
     }, rounds)
     print("\n".join(scaling_report(times, "verify", "verify_session_transactions_batch")))
+    normal, worst = worst_vs_normal(env)
+    print(f"worst accepted request: {worst * 1e3:7.2f} ms/tx, normal {normal * 1e3:6.3f} ms/tx "
+          f"(x{worst / normal:.0f}; limits: calldata {DEFAULT_NODE_RULES.max_calldata_length}, signature "
+          f"{DEFAULT_NODE_RULES.max_signature_length}, proof {DEFAULT_NODE_RULES.max_proof_length} felts)")
 
 
 if __name__ == "__main__":

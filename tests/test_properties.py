@@ -178,6 +178,8 @@ def test_session_token_vector_same_on_both_backends() -> None:
 # --------------------------------------------------------------------------- round trips
 
 address = felt_int.map(hex)
+#: a ContractAddress (< 2**251): sessions refuse larger allowed-method addresses
+contract_address = (st.integers(min_value=0, max_value=2**251 - 1) | st.sampled_from([0, 1, 2**251 - 1])).map(hex)
 name = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=20)
 
 
@@ -185,7 +187,7 @@ name = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=20)
 def modern_session_dict(draw: st.DrawFn) -> dict[str, Any]:
     d = copy.deepcopy(draw(st.sampled_from([s["session"] for s in V9["sessions"] if "session" in s])))
     if draw(st.booleans()):
-        d["allowedMethods"] = [{"Contract Address": draw(address), "selector": draw(name)}
+        d["allowedMethods"] = [{"Contract Address": draw(contract_address), "selector": draw(name)}
                                for _ in range(draw(st.integers(1, 5)))]
     d["expiresAt"] = draw(st.integers(0, 2**64 - 1))
     d["authorisationSignature"] = [draw(address) for _ in range(draw(st.sampled_from([0, 2, 4, 9])))]

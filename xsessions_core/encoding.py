@@ -276,23 +276,63 @@ def keccak_bn(value: object) -> int:
     return starknet_keccak(v.to_bytes(max(1, (v.bit_length() + 7) // 8), "big"))
 
 
+#: Starknet JSON-RPC ``FELT`` (starkware-libs/starknet-specs, api/starknet_api_openrpc.json, tag
+#: v0.8.0, ``components.schemas.FELT.pattern``): ``0x``, lower-case prefix, no leading zeros.
+_NODE_FELT_RE = re.compile(r"0x(?:0|[a-fA-F1-9][a-fA-F0-9]{0,62})")
+#: The lenient spelling: ``0X`` prefix and leading zeros allowed (at most 64 digits).
+_LENIENT_HEX_RE = re.compile(r"0[xX][0-9a-fA-F]{1,64}")
+#: Decimal strings of network input: ASCII digits only, bounded (p has 76 digits).
+_NETWORK_DECIMAL_RE = re.compile(r"[0-9]{1,80}")
+#: ``_NODE_FELT_RE.fullmatch`` (a bulk check of string lists raises TypeError on a non-str item).
+node_felt_match = _NODE_FELT_RE.fullmatch
+
+
 def felt_from(value: object, name: str, error: type[Exception] = EncodingError, *,
-              short_strings: bool = False) -> int:
+              short_strings: bool = False, network: bool = False, lenient_hex: bool = False) -> int:
     """A felt (``0 <= v < p``) from an int or a BigNumberish string (``to_bigint``), else ``error``.
 
     With ``short_strings``, from whatever :func:`to_felt` takes (also strings that are not numbers,
-    encoded as short strings as starknet.js does): the relayer's transaction and account fields.
+    encoded as short strings as starknet.js does): account and chain arguments given in code.
     The shared parser of the object layers (Merkle leaves, session objects) and the relayer; each
     passes its own error class.
+
+    With ``network`` (transactions read from the network), exactly what a Starknet node accepts:
+    an ``int`` (not a ``bool``), a hex string matching the node's ``FELT`` pattern
+    ``^0x(0|[a-fA-F1-9][a-fA-F0-9]{0,62})$``, or a decimal string of at most 80 ASCII digits. Floats,
+    bools, whitespace, ``_`` separators, signs and non-ASCII digits are rejected. ``lenient_hex``
+    also takes an upper-case ``0X`` prefix and leading zeros (at most 64 hex digits).
+
+    :raises error: the value is not a felt in the accepted spelling, or not below p.
     """
     if type(value) is int and 0 <= value < FIELD_PRIME:
         return value
+    if network:
+        return _network_felt(value, name, error, lenient_hex)
     if not short_strings and (isinstance(value, bool) or not isinstance(value, (int, str))):
         raise error(f"{name} must be an int or a numeric string, got {type(value).__name__}")
     try:
         v = to_felt(value, name) if short_strings else to_bigint(value, name)
     except EncodingError as exc:
         raise error(str(exc)) from None
+    if not 0 <= v < FIELD_PRIME:
+        raise error(f"{name} must satisfy 0 <= {name} < p (the Stark prime), got {describe_value(v)}")
+    return v
+
+
+def _network_felt(value: object, name: str, error: type[Exception], lenient_hex: bool) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        v = int(value)
+    elif isinstance(value, str):
+        if _NODE_FELT_RE.fullmatch(value) or (lenient_hex and _LENIENT_HEX_RE.fullmatch(value)):
+            v = int(value, 16)
+        elif _NETWORK_DECIMAL_RE.fullmatch(value):
+            v = int(value)
+        else:
+            spelling = "0x/0X hex (at most 64 digits)" if lenient_hex else "0x hex without leading zeros"
+            raise error(f"{name} must be a felt as {spelling} or at most 80 decimal ASCII digits, "
+                        f"got {describe_value(value, 24)}")
+    else:
+        raise error(f"{name} must be an int or a felt string, got {type(value).__name__}")
     if not 0 <= v < FIELD_PRIME:
         raise error(f"{name} must satisfy 0 <= {name} < p (the Stark prime), got {describe_value(v)}")
     return v

@@ -618,7 +618,8 @@ def _first_key(value: Mapping[Any, Any]) -> Any:
     """First key of ``Object.entries(value)``: array-index keys first (ascending), then insertion order."""
     keys = list(value)
     if len(keys) > 1:
-        indices = [k for k in keys if isinstance(k, str) and k.isdigit() and k.isascii()
+        # an array index has at most 10 digits (checked first: int() refuses over 4,300 digits)
+        indices = [k for k in keys if isinstance(k, str) and len(k) <= 10 and k.isdigit() and k.isascii()
                    and (k == "0" or k[0] != "0") and int(k) < 2**32 - 1]
         if indices:
             return min(indices, key=int)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run every atheris harness of tests/fuzz for a bounded time on its committed seed corpus.
 #
-#   tests/fuzz/run_fuzzers.sh [harness ...]      (default: all four)
+#   tests/fuzz/run_fuzzers.sh [harness ...]      (default: all five)
 #
 # Env: FUZZ_SECONDS (per harness, default 60), PYTHON (default python3), FUZZ_TIMEOUT (seconds
 # for one input before libFuzzer calls it a hang, default 20), FUZZ_MAX_LEN (default 65536), FUZZ_SEED (libFuzzer seed, default 1: CI runs are reproducible).
@@ -16,7 +16,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 PY=${PYTHON:-python3}
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 HARNESSES=("$@")
-[ ${#HARNESSES[@]} -gt 0 ] || HARNESSES=(fuzz_crypto fuzz_typed_data fuzz_session_json fuzz_session_token)
+[ ${#HARNESSES[@]} -gt 0 ] || HARNESSES=(fuzz_crypto fuzz_typed_data fuzz_session_json fuzz_session_token fuzz_relayer_documents)
 ARTIFACTS="$HERE/artifacts"
 mkdir -p "$ARTIFACTS"
 WORK=$(mktemp -d)

@@ -97,6 +97,33 @@ def crypto_seeds() -> list[bytes]:
     return seeds
 
 
+def relayer_documents(verdicts: list[Any], v9: list[Any]) -> list[bytes]:
+    """Every contract_verdicts.json case as a whole relayer request (fuzz_relayer_documents.py),
+    the first few with a session of sessions_v9.json."""
+    docs = []
+    sessions = [s["session"] for s in v9 if "session" in s]
+    for i, case in enumerate(verdicts):
+        acct, tx = case["account"], case["transaction"]
+        backup = (case.get("account_state") or {}).get("guardian_backup")
+        doc: dict[str, Any] = {
+            "account": {"address": acct["address"], "class_version": acct["class_version"],
+                        "owner_public_key": acct["owner"]["public_key"],
+                        "guardian_public_key": acct["guardian"]["public_key"] if acct["guardian"] else None,
+                        "guardian_backup_public_key": backup["public_key"] if backup else None},
+            "chain_id": case["chain_id"], "block_timestamp": case["block"]["timestamp"],
+            "state": case.get("account_state") or {},
+        }
+        if tx["kind"] == "invoke_v3":
+            doc["transaction"] = {k: v for k, v in tx.items() if k != "kind"}
+        else:
+            doc.update(outside_execution=tx["outside_execution"], signature=tx["signature"],
+                       caller_address=tx["submitted_by"], relayer_tx_version=tx.get("relayer_tx_version", "0x3"))
+        if i < len(sessions) and i < 4:
+            doc["session"] = sessions[i]
+        docs.append(js(doc))
+    return docs
+
+
 def main() -> None:
     td = vec("typed_data.json")["cases"]
     v9 = vec("sessions_v9.json")["sessions"]
@@ -116,6 +143,8 @@ def main() -> None:
     sigs = [c["transaction"]["signature"] for c in verdicts if c["transaction"]["kind"] == "invoke_v3"]
     sigs += [t["signatures"][k]["signature"] for s in v9[:3] for t in s["transactions"] for k in ("cache_false", "cache_true")]
     counts["fuzz_session_token"] = write("fuzz_session_token", [js(s) for s in sigs] + hostile("token"))
+
+    counts["fuzz_relayer_documents"] = write("fuzz_relayer_documents", relayer_documents(verdicts, v9))
 
     case = next(c for c in verdicts if c["id"] == TOKEN_BASE_CASE)
     acct = case["account"]

@@ -109,6 +109,9 @@ def sessions() -> None:
       "allowed method without 'Contract Address'")
     w("allowed_address_ge_p.json", _set(base, ("allowedMethods", 0, "Contract Address"), hex(P + 5)),
       "allowed method contract address >= p")
+    w("allowed_address_ge_2_251.json", _set(base, ("allowedMethods", 0, "Contract Address"), hex(2**251)),
+      "allowed method contract address 2**251 (a felt, not a ContractAddress)")
+    w("address_ge_2_251.json", _set(base, ("address",), hex(2**251 + 1)), "account address 2**251 + 1")
     w("allowed_selector_surrogate.json", _set(base, ("allowedMethods", 0, "selector"), "\ud800"),
       "allowed method selector is a lone UTF-16 surrogate (not encodable)")
     w("allowed_selector_int.json", _set(base, ("allowedMethods", 0, "selector"), 7), "selector is an int")
@@ -272,6 +275,15 @@ def tokens() -> None:
     w("empty.json", [], "empty array")
     w("object.json", {"signature": sig}, "an object, not an array")
     w("enormous_zeros.json", sig[:proofs_at] + [hex(HUGE)] + ["0x0"] * HUGE, f"{HUGE} empty proofs")
+    w("over_node_signature_limit.json", sig + ["0x0"] * 4000, "4,000 felts more than a node accepts")
+    w("proof_deeper_than_any_tree.json", sig[:proofs_at] + ["0x1", "0x21"] + ["0x5"] * 33,
+      "a proof of 33 siblings (no x-sessions tree is deeper than 32)")
+    for name, value, what in (("felt_underscore.json", "0x0_5", "'0x0_5'"), ("felt_space.json", " 0x5", "' 0x5'"),
+                              ("felt_newline.json", "0x5\n", "'0x5\\n'"),
+                              ("felt_arabic_indic_digit.json", "0x\u0665", "'0x' + ARABIC-INDIC DIGIT FIVE"),
+                              ("felt_bool.json", True, "true"), ("felt_leading_zero.json", "0x05", "'0x05'"),
+                              ("felt_upper_case_prefix.json", "0X5", "'0X5'")):
+        w(name, _set(sig, (5,), value), f"cache flag {what} (a node rejects this felt spelling)")
 
 
 def raw() -> None:

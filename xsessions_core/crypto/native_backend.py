@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from ..errors import InvalidMessageHash, describe_value
 from .backend import PREPARED_KEY_BYTES
 
 try:
@@ -225,7 +226,20 @@ def sign_batch(msg_hashes: Sequence[int], priv: int) -> list[tuple[int, int]]:
             for i in range(0, 64 * n, 64)]
 
 
+def _check_msg_hashes(items: Sequence[tuple[int, int, int, int]]) -> None:
+    """The message hash of a verification is 32 bytes: ``0 <= z < 2**256`` (as the Python backend)."""
+    for z, _, _, _ in items:
+        if not 0 <= z < _U256:
+            raise InvalidMessageHash(f"msg_hash of a verification must satisfy 0 <= msg_hash < 2**256, "
+                                     f"got {describe_value(z)}")
+
+
+_U256 = 1 << 256
+
+
 def verify(msg_hash: int, r: int, s: int, pub: int) -> bool:
+    if not 0 <= msg_hash < _U256:
+        _check_msg_hashes([(msg_hash, r, s, pub)])
     return bool(_verify(msg_hash.to_bytes(32, "big"), r.to_bytes(32, "big"),
                         s.to_bytes(32, "big"), pub.to_bytes(32, "big")))
 
@@ -235,6 +249,7 @@ def verify_batch(items: Sequence[tuple[int, int, int, int]]) -> list[bool]:
     if not n:
         return []
     out = _new(_TN, n)
+    _check_msg_hashes(items)
     _verify_batch(out, _join([z.to_bytes(32, "big") + r.to_bytes(32, "big") + s.to_bytes(32, "big")
                               + q.to_bytes(32, "big") for z, r, s, q in items]), n)
     return [b != 0 for b in _buffer(out)[:]]
@@ -250,6 +265,8 @@ def prepare_public_key(pub: int) -> object:
 
 
 def verify_prepared(msg_hash: int, r: int, s: int, table: object) -> bool:
+    if not 0 <= msg_hash < _U256:
+        _check_msg_hashes([(msg_hash, r, s, 0)])
     return bool(_verify_prepared(msg_hash.to_bytes(32, "big"), r.to_bytes(32, "big"),
                                  s.to_bytes(32, "big"), table))
 
@@ -259,6 +276,7 @@ def verify_batch_prepared(items: Sequence[tuple[int, int, int, object]]) -> list
     if not n:
         return []
     out = _new(_TN, n)
+    _check_msg_hashes([(z, r, s, 0) for z, r, s, _ in items])
     keys = _ffi.new("unsigned char *[]", [t for _, _, _, t in items])
     _verify_batch_prepared(out, _join([z.to_bytes(32, "big") + r.to_bytes(32, "big") + s.to_bytes(32, "big")
                                        for z, r, s, _ in items]), keys, n)

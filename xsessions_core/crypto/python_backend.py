@@ -13,6 +13,7 @@ import hmac
 import threading
 from typing import Sequence, cast
 
+from ..errors import InvalidMessageHash, describe_value
 from .constants import (
     BETA,
     EC_GEN,
@@ -507,8 +508,14 @@ def _recover_y(x: int) -> int | None:
 
 
 def _verify_point(msg_hash: int, r: int, s: int, pub: int, y: int | None) -> bool:
-    """cairo-lang verify (PROTOCOL §2.4): x(w*(z*G + r*Q)) == r for Q = (x, +-y); y is None when
-    pub is not the x of a curve point."""
+    """cairo-lang verify (docs/protocol.md §2.4): x(w*(z*G + r*Q)) == r for Q = (x, +-y); y is None when
+    pub is not the x of a curve point.
+
+    :raises InvalidMessageHash: ``msg_hash`` outside ``[0, 2**256)`` (as the native backend).
+    """
+    if not 0 <= msg_hash < 1 << 256:
+        raise InvalidMessageHash(f"msg_hash of a verification must satisfy 0 <= msg_hash < 2**256, "
+                                 f"got {describe_value(msg_hash)}")
     w = pow(s, -1, N)
     if not 1 <= w < MAX_ECDSA_VALUE:
         return False

@@ -47,6 +47,10 @@ if TYPE_CHECKING:
     from .verify import (
         ANY_CALLER as ANY_CALLER,
         NOT_A_SESSION as NOT_A_SESSION,
+        DEFAULT_NODE_RULES as DEFAULT_NODE_RULES,
+        PHASE_NODE as PHASE_NODE,
+        NodeRules as NodeRules,
+        RejectedInput as RejectedInput,
         REPLAYED_OR_IN_FLIGHT as REPLAYED_OR_IN_FLIGHT,
         AccountInfo as AccountInfo,
         AccountState as AccountState,
@@ -57,7 +61,8 @@ if TYPE_CHECKING:
 
 #: Public name -> the sub-module that defines it.
 _EXPORTS: dict[str, tuple[str, ...]] = {
-    ".verify": ("ANY_CALLER", "NOT_A_SESSION", "REPLAYED_OR_IN_FLIGHT", "AccountInfo", "AccountState", "Verdict", "verify_session_transaction",
+    ".verify": ("ANY_CALLER", "NOT_A_SESSION", "REPLAYED_OR_IN_FLIGHT", "AccountInfo", "AccountState", "NodeRules",
+                "DEFAULT_NODE_RULES", "PHASE_NODE", "RejectedInput", "Verdict", "verify_session_transaction",
                 "verify_outside_execution"),
     ".legacy_verify": ("verify_legacy_session_transaction",),
     ".token": ("decode_session_token", "SessionToken", "SessionTokenError", "SignerSignature", "TokenSession"),

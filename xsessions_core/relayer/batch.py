@@ -6,9 +6,12 @@
   GIL).
 * :func:`verify_session_transactions_batch` / :func:`verify_outside_executions_batch` give the
   same verdicts as the one-at-a-time functions of :mod:`.verify`, verifying every ECDSA signature of
-  the batch in one ``verify_batch`` call. Owner/guardian authorisation signatures are remembered
-  (per backend, hash, key and signature), so a session seen before does not re-verify them;
-  hashes of sessions, Merkle leaves and proof checks are memoised too. Every cache is thread safe.
+  the batch in one ``verify_batch`` call; no item can change another's verdict or make the call
+  raise (a malformed item gets a ``"node"`` verdict with its error message). Owner/guardian
+  authorisation signatures are remembered (per backend, hash, key and signature), so a session
+  seen before does not re-verify them;
+  hashes of sessions, Merkle leaves and proof checks are memoised too. Every cache is a thread-safe
+  LRU bounded in bytes (:mod:`.cache`); a miss recomputes, so evictions never change a verdict.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ from ..transactions import Call, InvokeV3, InvokeV3Fields
 from .verify import (
     AccountInfo,
     AccountState,
+    NodeRules,
     Verdict,
+    _items,
     finish,
     prepare_outside_executions,
     prepare_session_transactions,
@@ -154,47 +159,51 @@ CHUNK = 32
 
 
 def verify_session_transactions_batch(txs: Iterable[object], *, account: AccountInfo, chain_id: int | str,
-                                      block_timestamp: int, state: AccountState | None = None) -> list[Verdict]:
+                                      block_timestamp: int, state: AccountState | None = None,
+                                      rules: NodeRules | None = None) -> list[Verdict]:
     """:func:`~.verify.verify_session_transaction` for many transactions (one ECDSA batch call).
 
     :return: one :class:`~.verify.Verdict` per transaction, in order; identical to calling the
-        single-transaction function on each.
-    :raises TransactionError, SessionError: as the single-transaction function (on the first bad input).
+        single-transaction function on each. No item changes another's verdict: a transaction the
+        single-transaction function rejects with a typed error (malformed, another sender) gets
+        ``Verdict(False, <that error's message>, "node")`` here, and the others are verified.
+    :raises SessionError: bad arguments (``txs`` not a list, account, chain id, timestamp, state).
 
     Works in chunks of :data:`CHUNK` transactions (a few backend calls each, natively without the
     GIL), so that two threads verifying two batches overlap their Python and native parts.
     """
-    items = list(txs)
+    items = _items(txs, "txs")
     out: list[Verdict] = []
     for start in range(0, len(items), CHUNK):
         out += finish(prepare_session_transactions(items[start:start + CHUNK], account=account, chain_id=chain_id,
-                                                   block_timestamp=block_timestamp, state=state))
+                                                   block_timestamp=block_timestamp, state=state, rules=rules,
+                                                   isolate=True))
     return out
 
 
 def verify_outside_executions_batch(items: Iterable[Mapping[str, Any] | Sequence[Any]], *, account: AccountInfo,
                                     chain_id: int | str, block_timestamp: int,
-                                    state: AccountState | None = None) -> list[Verdict]:
+                                    state: AccountState | None = None, relayer_tx_version: int | str = 3,
+                                    rules: NodeRules | None = None) -> list[Verdict]:
     """:func:`~.verify.verify_outside_execution` for many outside executions.
 
     :param items: ``{"outside_execution", "signature", "caller_address"}`` mappings or
         ``(outside_execution, signature, caller_address)`` tuples.
+    :return: one verdict per item, as :func:`verify_session_transactions_batch` (a malformed item
+        gets a ``"node"`` verdict with its error message; the others are verified).
+    :raises SessionError: bad arguments (``items`` not a list, account, chain id, timestamp, state).
     """
-    triples = []
-    for i, item in enumerate(items):
+    triples: list[object] = []
+    for i, item in enumerate(_items(items, "items")):
         if isinstance(item, Mapping):
-            try:
-                triples.append((item["outside_execution"], item["signature"], item["caller_address"]))
-            except KeyError as exc:
-                raise TransactionError(f"items[{i}] is missing {exc.args[0]!r}") from None
+            missing = [k for k in ("outside_execution", "signature", "caller_address") if k not in item]
+            triples.append(TransactionError(f"items[{i}] is missing {missing[0]!r}") if missing else
+                           (item["outside_execution"], item["signature"], item["caller_address"]))
         else:
-            try:
-                oe, sig, caller = item
-            except (TypeError, ValueError):
-                raise TransactionError(f"items[{i}] must be (outside_execution, signature, caller_address)") from None
-            triples.append((oe, sig, caller))
+            triples.append(item)
     out: list[Verdict] = []
     for start in range(0, len(triples), CHUNK):
         out += finish(prepare_outside_executions(triples[start:start + CHUNK], account=account, chain_id=chain_id,
-                                                 block_timestamp=block_timestamp, state=state))
+                                                 block_timestamp=block_timestamp, state=state,
+                                                 relayer_tx_version=relayer_tx_version, rules=rules, isolate=True))
     return out

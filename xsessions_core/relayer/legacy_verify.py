@@ -57,14 +57,20 @@ def legacy_session_hash(session_key: int, expires: int, root: int, account_addre
     ])
 
 
-def _felt(value: object, name: str) -> int:
+def _felt(value: object, name: str, lenient: bool) -> int:
+    """A felt of the transaction, read by the network parser (``felt_from(network=True)``)."""
+    return felt_from(value, name, TransactionError, network=True, lenient_hex=lenient)
+
+
+def _arg(value: object, name: str) -> int:
+    """An argument given in code (account, keys, chain id): also a short string such as ``"SN_MAIN"``."""
     return felt_from(value, name, TransactionError, short_strings=True)
 
 
-def _felts(values: object, name: str) -> list[int]:
+def _felts(values: object, name: str, lenient: bool) -> list[int]:
     if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
         raise TransactionError(f"{name} must be a list of felts")
-    return [_felt(v, f"{name}[{i}]") for i, v in enumerate(values)]
+    return [_felt(v, f"{name}[{i}]", lenient) for i, v in enumerate(values)]
 
 
 def _field(tx: object, *keys: str) -> Any:
@@ -90,7 +96,7 @@ def _parse_cairo0(calldata: Sequence[int]) -> tuple[list[tuple[int, int, int, in
     if data_end + 1 != len(calldata):
         return None
     data = list(calldata[head_end + 1:data_end])
-    for _, _, offset, length in call_array:  # type: ignore[misc]
+    for _, _, offset, length in call_array:
         if offset + length > total:
             return None
     return call_array, data, calldata[data_end]  # type: ignore[return-value]
@@ -108,6 +114,7 @@ def verify_legacy_session_transaction(
     revoked_session_keys: Iterable[int] = (),
     expected_nonce: int | None = None,
     transaction_hash: int | None = None,
+    lenient_felts: bool = True,
 ) -> Verdict:
     """Verdict of the Cairo 0 account + ``SessionKey`` plugin on a legacy session invoke.
 
@@ -121,21 +128,25 @@ def verify_legacy_session_transaction(
     :param expected_nonce: the account's current nonce, checked when given.
     :param transaction_hash: the hash to check the session signature against (default: the hash
         x-sessions 4.8.7 signs, see the module note).
+    :param lenient_felts: also accept hex felts with leading zeros or ``0X`` (x-sessions 4 on
+        starknet.js 4 pads addresses to 64 digits); whitespace, ``_``, signs, floats and bools are
+        always rejected. ``False``: only the spelling of today's nodes.
     :return: :class:`~.verify.Verdict` (``phase="validate"`` on failure) with a descriptive error.
     :raises TransactionError: a malformed transaction object.
     """
-    account = _felt(account_address, "account_address")
-    owner = _felt(owner_public_key, "owner_public_key")
-    chain = _felt(chain_id, "chain_id")
-    guardian = None if guardian_public_key is None else _felt(guardian_public_key, "guardian_public_key")
+    account = _arg(account_address, "account_address")
+    owner = _arg(owner_public_key, "owner_public_key")
+    chain = _arg(chain_id, "chain_id")
+    guardian = None if guardian_public_key is None else _arg(guardian_public_key, "guardian_public_key")
     if isinstance(block_timestamp, bool) or not isinstance(block_timestamp, int):
         raise TransactionError("block_timestamp must be an int")
-    calldata = _felts(_field(tx, "calldata"), "calldata")
-    signature = _felts(_field(tx, "signature"), "signature")
-    nonce = _felt(_field(tx, "nonce"), "nonce")
-    max_fee = _felt(_field(tx, "max_fee"), "max_fee")
-    version = _felt(_field(tx, "version"), "version")
-    sender = _felt(_field(tx, "sender_address", "contract_address"), "sender_address")
+    lenient = bool(lenient_felts)
+    calldata = _felts(_field(tx, "calldata"), "calldata", lenient)
+    signature = _felts(_field(tx, "signature"), "signature", lenient)
+    nonce = _felt(_field(tx, "nonce"), "nonce", lenient)
+    max_fee = _felt(_field(tx, "max_fee"), "max_fee", lenient)
+    version = _felt(_field(tx, "version"), "version", lenient)
+    sender = _felt(_field(tx, "sender_address", "contract_address"), "sender_address", lenient)
 
     def fail(error: str) -> Verdict:
         return Verdict(False, error, _PHASE)

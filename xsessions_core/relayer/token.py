@@ -28,6 +28,7 @@ from typing import Any, Callable, Sequence, TypeVar
 from ..crypto import FIELD_PRIME, backend_module
 from ..errors import SessionError, describe_value
 from ..sessions.session import SESSION_MAGIC, STARKNET_SIGNER_TYPE
+from ..versions import AccountVersion, UnsupportedAccountVersion
 
 __all__ = [
     "SESSION_MAGIC",
@@ -225,9 +226,10 @@ class SignerSignature:
         guid = _GUIDS.get(key)
         if guid is None:
             guid = signer_guid(self.variant, self.signer)
-            if len(_GUIDS) >= 65536:
-                _GUIDS.clear()
-            _GUIDS[key] = guid
+            if len(key) <= _GUID_MEMO_MAX_FELTS:  # a long (WebAuthn) signer is not kept
+                if len(_GUIDS) >= _GUID_MEMO_MAX:
+                    _GUIDS.clear()
+                _GUIDS[key] = guid
         return guid
 
     def felts(self) -> list[int]:
@@ -236,7 +238,10 @@ class SignerSignature:
 
 
 #: signer -> guid memo (GUIDs do not depend on the backend; dict operations are atomic under the GIL).
+#: A pure memo, cleared when full: at most 16,384 signers of at most 8 felts (about 14 MiB).
 _GUIDS: dict[tuple[int, ...], int] = {}
+_GUID_MEMO_MAX = 16384
+_GUID_MEMO_MAX_FELTS = 8
 
 
 def signer_guid(variant: int, signer: Sequence[int]) -> int:
@@ -324,6 +329,8 @@ def is_session_signature(signature: Sequence[int]) -> bool:
 
 
 def _check_felts(signature: Sequence[int]) -> list[int]:
+    if isinstance(signature, (str, bytes, dict)) or not hasattr(signature, "__iter__"):
+        raise SessionError(f"signature must be a list of felts, got {type(signature).__name__}")
     out = list(signature)
     for i, v in enumerate(out):
         if type(v) is not int or not 0 <= v < FIELD_PRIME:
@@ -331,11 +338,13 @@ def _check_felts(signature: Sequence[int]) -> list[int]:
     return out
 
 
-def decode_session_token(signature: Sequence[int], *, account_version: str = "0.4.0") -> SessionToken:
+def decode_session_token(signature: Sequence[int], *,
+                         account_version: AccountVersion | str = AccountVersion.V0_4_0) -> SessionToken:
     """Decode a session signature exactly as the account's ``full_deserialize::<SessionToken>``.
 
     :param signature: the full signature array (felts), magic first.
-    :param account_version: ``"0.4.0"`` (cache flag is a ``bool``) or ``"0.5.0"`` (a felt guid).
+    :param account_version: any :class:`~xsessions_core.versions.AccountVersion` spelling: 0.4.0
+        (the cache flag is a ``bool``) or 0.5.0 (a felt guid).
     :raises SessionTokenError: with the account's error string; :class:`SessionError` for input
         that is not a list of felts.
     """
@@ -408,9 +417,8 @@ def _decode_starknet_signers(data: Sequence[int]) -> tuple[Any, ...] | None:
             SignerSignature(0, (data[q + 5],), (data[q + 6], data[q + 7])), tuple(proofs))
 
 
-def _is_v5(account_version: str) -> bool:
-    if account_version in ("0.5.0", "0.5"):
-        return True
-    if account_version in ("0.4.0", "0.4"):
-        return False
-    raise SessionError(f"account_version must be '0.4.0' or '0.5.0', got {account_version!r}")
+def _is_v5(account_version: object) -> bool:
+    try:
+        return AccountVersion.parse(account_version) is AccountVersion.V0_5_0
+    except UnsupportedAccountVersion as exc:
+        raise SessionError(f"account_version: {exc}") from None

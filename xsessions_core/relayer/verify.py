@@ -16,7 +16,16 @@ Copied details that are easy to miss:
 * Stark signatures are checked with Cairo's ``check_ecdsa_signature`` (scalars taken modulo the
   curve order), slightly more lenient than cairo-lang's ``verify``;
 * the account's state (revoked sessions, cached authorisations, used outside nonces) is an input
-  (:class:`AccountState`); the verifier never mutates it.
+  (:class:`AccountState`); the verifier never mutates it;
+* the entry points deserialise their parameters first: calldata that does not decode, a call or
+  outside-execution address ``>= 2**251`` or a ``u64`` out of range is ``Failed to deserialize
+  param #1`` before any version, paymaster or signature check.
+
+Hostile input: transaction felts are read as a node reads them (``0x`` hex without leading zeros,
+or decimal; :class:`NodeRules` ``lenient_felts`` relaxes the hex spelling); a calldata or signature
+over the node's limits gets a verdict in phase ``"node"`` before anything is hashed; a Merkle proof
+longer than any x-sessions tree is judged without hashing; the memos are LRU and bounded in bytes
+(:mod:`.cache`) and never decide a verdict: one verification pins what it read from them.
 
 Limitation: only Stark-key (``Starknet`` variant) signatures are verified cryptographically; a
 Secp256k1/Secp256r1/Eip191/WebAuthn signature is decoded and identified (GUID) exactly, but its
@@ -25,7 +34,6 @@ signature is treated as invalid (Argent session keys and guardians are Stark key
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
@@ -33,8 +41,8 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 from starknet_py.net.client_models import Call
 
 from ..crypto import EC_ORDER, FIELD_PRIME, backend_module
-from ..encoding import felt_from
-from ..errors import SessionError, TransactionError, describe_value
+from ..encoding import felt_from, node_felt_match
+from ..errors import SessionError, TransactionError, XSessionsError, describe_value
 from ..sessions.objects import OnChainSession
 from ..sessions.outside_execution import ANY_CALLER, outside_execution_hash_unchecked
 from ..sessions.session import ALLOWED_METHOD_HASH, session_hash_from_onchain, starknet_signer_guid
@@ -45,6 +53,8 @@ from ..transactions import (
     parse_da_mode,
     parse_resource_bounds,
 )
+from ..versions import AccountVersion, UnsupportedAccountVersion
+from .cache import BoundedCache
 from .token import (
     CairoReader,
     SessionToken,
@@ -64,6 +74,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AccountInfo",
     "AccountState",
+    "NodeRules",
+    "DEFAULT_NODE_RULES",
+    "PHASE_NODE",
+    "RejectedInput",
     "Verdict",
     "ANY_CALLER",
     "verify_session_transaction",
@@ -79,12 +93,15 @@ _N = EC_ORDER
 _M251 = 2**251
 _VALID_INVOKE_VERSIONS = (1, 3, QUERY_VERSION_OFFSET + 1, QUERY_VERSION_OFFSET + 3)
 _ESTIMATE_VERSIONS = (QUERY_VERSION_OFFSET + 1, QUERY_VERSION_OFFSET + 2, QUERY_VERSION_OFFSET + 3)
-_VERSIONS = ("0.4.0", "0.5.0")
 _VALIDATE_TIMESTAMP_ROUNDING = 3600
 
 PHASE_VALIDATE = "validate"
 PHASE_EXECUTE = "execute"
 PHASE_OUTSIDE = "execute_from_outside_v2"
+#: Phase of a verdict the node (gateway) gives before any contract code runs.
+PHASE_NODE = "node"
+#: The entry point cannot deserialise its first parameter (calldata, outside execution).
+DESERIALIZE_PARAM_1 = "Failed to deserialize param #1"
 #: Error of a signature that is not a session token (the account would take its owner/guardian
 #: path, which this verifier does not model): not an account error string.
 NOT_A_SESSION = "not a session signature"
@@ -99,26 +116,83 @@ def _felt_arg(value: object, name: str) -> int:
     return felt_from(value, name, SessionError, short_strings=True)
 
 
+def _version_arg(value: object, name: str) -> AccountVersion:
+    try:
+        return AccountVersion.parse(value)
+    except UnsupportedAccountVersion as exc:
+        raise SessionError(f"{name}: {exc}") from None
+
+
+def _limit(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise SessionError(f"{name} must be a non-negative int, got {describe_value(value)}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class NodeRules:
+    """What a Starknet node accepts before any contract code runs, and the verifier's own bounds.
+
+    The defaults are the sequencer's gateway limits: starkware-libs/sequencer,
+    ``crates/apollo_deployments/resources/app_configs/gateway_config.json``, tag ``v0.16.0-rc.1``
+    (``stateless_tx_validator_config.max_calldata_length`` 5000, ``max_signature_length`` 4000;
+    ``crates/blockifier/resources/blockifier_versioned_constants_0_14_1.json`` has the same
+    ``gateway.max_calldata_length``). A longer calldata or signature gets a verdict in phase
+    :data:`PHASE_NODE` before anything is hashed.
+
+    :param max_calldata_length: most felts of ``calldata`` (for an outside execution: of the
+        relayer's ``execute_from_outside_v2`` calldata, outside execution and signature included).
+    :param max_signature_length: most felts of a transaction signature.
+    :param max_proof_length: most felts of one allowed-method Merkle proof. x-sessions builds the
+        tree from a JavaScript array (fewer than 2**32 leaves), so no tree is deeper than 32 and a
+        longer proof can never reach the root: it is judged ``session/invalid-call`` without hashing.
+    :param lenient_felts: also accept hex felts with an upper-case ``0X`` or leading zeros (a node
+        rejects them).
+    """
+
+    max_calldata_length: int = 5000
+    max_signature_length: int = 4000
+    max_proof_length: int = 32
+    lenient_felts: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("max_calldata_length", "max_signature_length", "max_proof_length"):
+            object.__setattr__(self, name, _limit(getattr(self, name), name))
+        if not isinstance(self.lenient_felts, bool):
+            raise SessionError(f"lenient_felts must be a bool, got {type(self.lenient_felts).__name__}")
+
+
+DEFAULT_NODE_RULES = NodeRules()
+
+
+def _rules(value: object) -> NodeRules:
+    if value is None:
+        return DEFAULT_NODE_RULES
+    if not isinstance(value, NodeRules):
+        raise SessionError(f"rules must be a NodeRules or None, got {type(value).__name__}")
+    return value
+
+
 @dataclass(frozen=True)
 class AccountInfo:
     """The account a transaction is sent to, as the verifier needs it.
 
     :param address: the account address.
-    :param class_version: ``"0.4.0"`` or ``"0.5.0"`` (Argent account class).
+    :param class_version: the Argent account class, any :class:`~xsessions_core.versions.AccountVersion`
+        spelling (``"0.4"``, ``"0.4.0"``, ``"0.5"``, ``"0.5.0"``); stored as the enum.
     :param owner_public_key: the owner's stark key.
     :param guardian_public_key: the guardian's stark key, ``None`` for an account without guardian.
     :param guardian_backup_public_key: 0.4.0 guardian backup (0.5.0: a second guardian), or ``None``.
     """
 
     address: int
-    class_version: str
+    class_version: str  # an AccountVersion after __post_init__ (a str enum)
     owner_public_key: int
     guardian_public_key: int | None = None
     guardian_backup_public_key: int | None = None
 
     def __post_init__(self) -> None:
-        if self.class_version not in _VERSIONS:
-            raise SessionError(f"class_version must be '0.4.0' or '0.5.0', got {self.class_version!r}")
+        object.__setattr__(self, "class_version", _version_arg(self.class_version, "class_version"))
         object.__setattr__(self, "address", _felt_arg(self.address, "address"))
         object.__setattr__(self, "owner_public_key", _felt_arg(self.owner_public_key, "owner_public_key"))
         for name in ("guardian_public_key", "guardian_backup_public_key"):
@@ -132,6 +206,10 @@ class AccountInfo:
         object.__setattr__(self, "guardian_guid", None if guardian is None else starknet_signer_guid(guardian))
         object.__setattr__(self, "guardian_keys", tuple(
             k for k in (self.guardian_public_key, self.guardian_backup_public_key) if k is not None))
+        object.__setattr__(self, "cache_key", (
+            self.address, AccountVersion(self.class_version).value, self.owner_public_key,
+            -1 if self.guardian_public_key is None else self.guardian_public_key,
+            -1 if self.guardian_backup_public_key is None else self.guardian_backup_public_key))
 
     #: ``poseidon(ss("Starknet Signer"), owner_public_key)``.
     owner_guid: int = field(init=False, repr=False, compare=False)
@@ -139,6 +217,8 @@ class AccountInfo:
     guardian_guid: int | None = field(init=False, repr=False, compare=False)
     #: The guardian stark keys (main guardian first, then the backup).
     guardian_keys: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    #: Everything above as ints and strs (a memo key; -1 for an absent guardian).
+    cache_key: tuple[int | str, ...] = field(init=False, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -156,10 +236,13 @@ class AccountState:
     used_outside_nonces: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "revoked_sessions",
-                           frozenset(_felt_arg(v, "revoked_sessions[]") for v in self.revoked_sessions))
-        object.__setattr__(self, "used_outside_nonces",
-                           frozenset(_felt_arg(v, "used_outside_nonces[]") for v in self.used_outside_nonces))
+        for name in ("revoked_sessions", "used_outside_nonces"):
+            values = getattr(self, name)
+            if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+                raise SessionError(f"{name} must be a set of felts, got {type(values).__name__}")
+            object.__setattr__(self, name, frozenset(_felt_arg(v, f"{name}[]") for v in values))
+        if not isinstance(self.session_cache, Mapping):
+            raise SessionError(f"session_cache must be a mapping, got {type(self.session_cache).__name__}")
         cache: dict[tuple[int, int, int], int] = {}
         for key, length in dict(self.session_cache).items():
             try:
@@ -186,26 +269,48 @@ class AccountState:
 _EMPTY_STATE = AccountState()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Verdict:
     """Outcome of a verification.
 
     :ivar valid: True iff the account would accept (validate and execute) the transaction.
     :ivar error: the account's error string when invalid, else ``None``.
-    :ivar phase: where it fails (``"validate"``, ``"execute"``, ``"execute_from_outside_v2"``),
-        ``None`` when valid.
+    :ivar phase: where it fails (``"validate"``, ``"execute"``, ``"execute_from_outside_v2"``, or
+        ``"node"`` for what a node rejects before the account runs), ``None`` when valid.
+    :ivar query_only: the transaction carries a query version (``2**128 + 3``; for an outside
+        execution, the relayer's transaction does): a fee estimate, which the account judges with
+        some signatures skipped and which can never be executed. Not part of the comparison of
+        two verdicts (the account's answer is ``valid`` / ``error`` / ``phase``).
     """
 
     valid: bool
     error: str | None = None
     phase: str | None = None
+    query_only: bool = field(default=False, compare=False)
+
+    def __repr__(self) -> str:
+        query = ", query_only=True" if self.query_only else ""
+        return f"Verdict(valid={self.valid!r}, error={self.error!r}, phase={self.phase!r}{query})"
 
     def to_json(self) -> dict[str, Any]:
-        """``{"valid", "error", "phase"}``."""
-        return {"valid": self.valid, "error": self.error, "phase": self.phase}
+        """``{"valid", "error", "phase"}``, plus ``"query_only": true`` for a query-version transaction."""
+        out: dict[str, Any] = {"valid": self.valid, "error": self.error, "phase": self.phase}
+        if self.query_only:
+            out["query_only"] = True
+        return out
 
 
-_VALID = Verdict(True)
+class RejectedInput(TransactionError):
+    """Input that the node or the contract rejects before any signature is looked at.
+
+    The verifier turns it into its :attr:`verdict` (phase ``"node"``: a calldata or signature over
+    the network's length limits; ``"execute_from_outside_v2"``: an outside execution the entry
+    point cannot deserialise); the parsers raise it.
+    """
+
+    def __init__(self, error: str, phase: str) -> None:
+        super().__init__(f"{error} (phase {phase})")
+        self.verdict = Verdict(False, error, phase)
 
 
 # --------------------------------------------------------------------------- input parsing
@@ -230,8 +335,8 @@ class InvokeV3Data:
 
 def _get(tx: object, key: str, default: object = ...) -> object:
     if type(tx) is dict or isinstance(tx, Mapping):
-        if key in tx:  # type: ignore[operator]
-            return tx[key]  # type: ignore[index]
+        if key in tx:
+            return tx[key]
     elif hasattr(tx, key):
         return getattr(tx, key)
     if default is ...:
@@ -239,63 +344,145 @@ def _get(tx: object, key: str, default: object = ...) -> object:
     return default
 
 
-def _tx_felt(value: object, name: str) -> int:
+#: Node-spelled felt strings already read, and their values. A relayer sees the same addresses,
+#: selectors, session fields and proofs in every transaction of a session: a dict lookup instead of
+#: the pattern match and the conversion. Strings of at most 65 characters; cleared when full
+#: (a pure memo: what it holds never changes a result); at most ~9 MiB (see :mod:`.cache`).
+_NODE_FELTS: dict[str, int] = {}
+_NODE_FELTS_MAX = 32768
+#: Most new felts of one list that are memoised (transactions of real sessions have a few).
+_NODE_FELTS_NEW_MAX = 64
+
+
+def _tx_felt(value: object, name: str, lenient: bool = False) -> int:
+    """A felt of network input (:func:`~xsessions_core.encoding.felt_from` with ``network=True``)."""
     if type(value) is int and 0 <= value < _P:
         return value
-    if type(value) is str and value[:2] == "0x":
-        try:
-            v = int(value, 16)
-        except ValueError:
-            v = -1
-        if 0 <= v < _P:
+    if type(value) is str and node_felt_match(value):
+        v = int(value, 16)
+        if v < _P:
+            if len(_NODE_FELTS) >= _NODE_FELTS_MAX:
+                _NODE_FELTS.clear()
+            _NODE_FELTS[value] = v
             return v
-    return felt_from(value, name, TransactionError, short_strings=True)
+    return felt_from(value, name, TransactionError, network=True, lenient_hex=lenient)
 
 
-def _tx_felts(values: object, name: str) -> tuple[int, ...]:
+def _felt_list(values: object, name: str) -> Sequence[object]:
+    """``values`` as a sequence (``None`` is empty), without converting its items."""
     if values is None:
         return ()
     if type(values) is list or type(values) is tuple:
-        out = tuple(values)  # type: ignore[arg-type]
-        for v in out:
-            if type(v) is not int or not 0 <= v < _P:
-                break
-        else:
-            return out
-        # JSON-RPC shape, all "0x..." strings: the same values as _tx_felt gives, converted in bulk
-        try:
-            ints = tuple([int(v, 16) for v in out if v[:2] == "0x"])  # type: ignore[call-overload,index]
-        except (TypeError, ValueError):
-            pass
-        else:
-            if len(ints) == len(out) and max(ints) < _P:
-                return ints
-    elif isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        return values
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
         raise TransactionError(f"{name} must be a list of felts, got {type(values).__name__}")
-    return tuple(_tx_felt(v, f"{name}[{i}]") for i, v in enumerate(values))  # type: ignore[arg-type]
+    return list(values)
 
 
-def parse_invoke_v3(tx: object) -> InvokeV3Data:
+def _tx_felts(values: Sequence[object], name: str, lenient: bool = False) -> tuple[int, ...]:
+    """The felts of a list from :func:`_felt_list` (ints, or strings :func:`_tx_felt` accepts)."""
+    out = tuple(values)
+    for v in out:
+        if type(v) is not int or not 0 <= v < _P:
+            break
+    else:
+        return out  # type: ignore[return-value]
+    # JSON-RPC shape: node-spelled hex strings, most of them seen before, the others read in bulk
+    try:
+        known = [_NODE_FELTS.get(v) for v in out]  # type: ignore[call-overload]
+        if None not in known:
+            return tuple(known)
+        missing = [v for v, k in zip(out, known) if k is None]
+        if all(map(node_felt_match, missing)):  # type: ignore[arg-type]
+            ints = [int(v, 16) for v in missing]  # type: ignore[call-overload]
+            if max(ints) < _P:
+                if len(missing) <= _NODE_FELTS_NEW_MAX:  # a long list of new felts is not memoised
+                    if len(_NODE_FELTS) + len(ints) > _NODE_FELTS_MAX:
+                        _NODE_FELTS.clear()
+                    _NODE_FELTS.update(zip(missing, ints))  # type: ignore[arg-type]
+                new = iter(ints)
+                return tuple([k if k is not None else next(new) for k in known])
+    except TypeError:  # an item that is not a str (unhashable, or an int among strings)
+        pass
+    return tuple(_tx_felt(v, f"{name}[{i}]", lenient) for i, v in enumerate(out))
+
+
+def _node_spelled(bounds: dict[Any, Any]) -> bool:
+    """Every amount and price of a resource-bounds dict is an int or node-spelled hex."""
+    for bound in bounds.values():
+        if type(bound) is not dict:
+            return False
+        for v in (bound.get("max_amount"), bound.get("max_price_per_unit")):
+            if type(v) is not int and not (type(v) is str and node_felt_match(v)):
+                return False
+    return True
+
+
+def _resource_bounds(value: object, lenient: bool) -> Any:
+    """Resource bounds with every amount and price read by the network felt parser first."""
+    if type(value) is dict and _node_spelled(value):
+        return parse_resource_bounds(value)  # the spelling is the node's: its own parser agrees
+    if not isinstance(value, Mapping):
+        return parse_resource_bounds(value)
+    strict: dict[str, object] = {}
+    for resource, bound in value.items():
+        if isinstance(bound, Mapping):
+            bound = {k: _tx_felt(v, f"resource_bounds.{resource}.{k}", lenient) if k in (
+                "max_amount", "max_price_per_unit") else v for k, v in bound.items()}
+        strict[resource] = bound
+    return parse_resource_bounds(strict)
+
+
+def _node_length(length: int, limit: int, what: str) -> None:
+    """The gateway's length check (starkware-libs/sequencer, crates/apollo_gateway/src/errors.rs,
+    tag v0.16.0-rc.1: ``CalldataTooLong`` / ``SignatureTooLong``)."""
+    if length > limit:
+        raise RejectedInput(f"{what} length exceeded maximum: length {length} (allowed length: {limit}).",
+                            PHASE_NODE)
+
+
+def parse_invoke_v3(tx: object, rules: NodeRules | None = None) -> InvokeV3Data:
     """Parse an invoke v3 transaction: a JSON-RPC broadcast mapping or a starknet-py ``InvokeV3``.
 
+    Felts are read as a node reads them (see :class:`NodeRules` ``lenient_felts``); the lengths of
+    ``calldata`` and ``signature`` are checked against ``rules`` before any item is converted.
+
+    :raises RejectedInput: a calldata or signature longer than the node accepts.
     :raises TransactionError: missing field, value that is not a felt, unsupported version.
     """
-    version = _tx_felt(_get(tx, "version", 3), "version")
+    r = _rules(rules)
+    lenient = r.lenient_felts
+    if isinstance(tx, (str, bytes)) or not (isinstance(tx, Mapping) or hasattr(tx, "calldata")):
+        raise TransactionError(f"a transaction must be a mapping or an InvokeV3, got {type(tx).__name__}")
+    calldata = _felt_list(_get(tx, "calldata"), "calldata")
+    signature = _felt_list(_get(tx, "signature"), "signature")
+    _node_length(len(calldata), r.max_calldata_length, "Calldata")
+    _node_length(len(signature), r.max_signature_length, "Signature")
+    version = _tx_felt(_get(tx, "version", 3), "version", lenient)
     if version in (1, QUERY_VERSION_OFFSET + 1):
         raise TransactionError("only INVOKE v3 transactions are supported (got version 1)")
+
+    def felts(key: str, default: object) -> tuple[int, ...]:
+        raw = _get(tx, key, default)
+        if not raw and (raw is None or type(raw) is list or type(raw) is tuple):
+            return ()
+        values = _felt_list(raw, key)
+        _node_length(len(values), r.max_calldata_length, key.replace("_", " ").capitalize())
+        return _tx_felts(values, key, lenient)
+
     return InvokeV3Data(
-        sender_address=_tx_felt(_get(tx, "sender_address"), "sender_address"),
-        calldata=_tx_felts(_get(tx, "calldata"), "calldata"),
+        sender_address=_tx_felt(_get(tx, "sender_address"), "sender_address", lenient),
+        calldata=_tx_felts(calldata, "calldata", lenient),
         version=version,
-        signature=_tx_felts(_get(tx, "signature"), "signature"),
-        nonce=_tx_felt(_get(tx, "nonce"), "nonce"),
-        resource_bounds=parse_resource_bounds(_get(tx, "resource_bounds")),
-        tip=_tx_felt(_get(tx, "tip", 0), "tip"),
-        paymaster_data=_tx_felts(_get(tx, "paymaster_data", ()), "paymaster_data"),
-        account_deployment_data=_tx_felts(_get(tx, "account_deployment_data", ()), "account_deployment_data"),
+        signature=_tx_felts(signature, "signature", lenient),
+        nonce=_tx_felt(_get(tx, "nonce"), "nonce", lenient),
+        resource_bounds=_resource_bounds(_get(tx, "resource_bounds"), lenient),
+        tip=_tx_felt(_get(tx, "tip", 0), "tip", lenient),
+        paymaster_data=felts("paymaster_data", ()),
+        account_deployment_data=felts("account_deployment_data", ()),
         nonce_da_mode=parse_da_mode(_get(tx, "nonce_data_availability_mode", 0), "nonce_data_availability_mode"),
         fee_da_mode=parse_da_mode(_get(tx, "fee_data_availability_mode", 0), "fee_data_availability_mode"),
-        proof_facts=_tx_felts(_get(tx, "proof_facts", None), "proof_facts"),
+        proof_facts=felts("proof_facts", None),
     )
 
 
@@ -318,38 +505,76 @@ class OutsideExecutionData:
     calls: tuple[Call, ...]
 
 
-def parse_outside_execution(outside_execution: object) -> OutsideExecutionData:
-    """Parse an ``OutsideExecution`` object (attributes) or mapping ``{caller, nonce, execute_after,
-    execute_before, calls: [{to, selector, calldata}]}``; ``execute_*`` must be u64.
+def parse_outside_execution(outside_execution: object, rules: NodeRules | None = None) -> OutsideExecutionData:
+    """Parse an ``OutsideExecution``: ours (:class:`~xsessions_core.sessions.outside_execution.OutsideExecution`),
+    starknet-py's (``starknet_py.net.client_models.OutsideExecution``), any object with these
+    attributes, or a mapping ``{caller, nonce, execute_after, execute_before, calls: [{to,
+    selector, calldata}]}``.
 
-    :raises TransactionError: missing field or value out of range.
+    A value the entry point cannot deserialise (``caller`` or a call's ``to`` >= 2**251, an
+    ``execute_*`` >= 2**64) raises :class:`RejectedInput` with the contract's
+    ``Failed to deserialize param #1``.
+
+    :raises TransactionError: missing field, value that is not a felt.
     """
     if isinstance(outside_execution, OutsideExecutionData):
         return outside_execution
+    lenient = _rules(rules).lenient_felts
     oe = outside_execution
-    after = _tx_felt(_get(oe, "execute_after"), "execute_after")
-    before = _tx_felt(_get(oe, "execute_before"), "execute_before")
-    for name, v in (("execute_after", after), ("execute_before", before)):
-        if v >> 64:
-            raise TransactionError(f"{name} must be a u64, got {describe_value(v)}")
+    if isinstance(oe, (str, bytes)) or not (isinstance(oe, Mapping) or hasattr(oe, "calls")):
+        raise TransactionError(f"outside_execution must be a mapping or an OutsideExecution, got {type(oe).__name__}")
+    caller = _tx_felt(_get(oe, "caller"), "caller", lenient)
+    nonce = _tx_felt(_get(oe, "nonce"), "nonce", lenient)
+    after = _tx_felt(_get(oe, "execute_after"), "execute_after", lenient)
+    before = _tx_felt(_get(oe, "execute_before"), "execute_before", lenient)
     raw_calls = _get(oe, "calls")
     if isinstance(raw_calls, (str, bytes, Mapping)) or not isinstance(raw_calls, Iterable):
         raise TransactionError("calls must be a list of {to, selector, calldata}")
     calls = []
+    to: object
+    sel: object
+    data: object
     for i, c in enumerate(raw_calls):
         if isinstance(c, Call):
             to, sel, data = c.to_addr, c.selector, c.calldata
         else:
+            if isinstance(c, (str, bytes)) or not (isinstance(c, Mapping) or hasattr(c, "selector")):
+                raise TransactionError(f"calls[{i}] must be a mapping {{to, selector, calldata}}")
             to = _get(c, "to", None)
             to = _get(c, "to_addr") if to is None else to
             sel, data = _get(c, "selector"), _get(c, "calldata", ())
-        calls.append(Call(to_addr=_tx_felt(to, f"calls[{i}].to"), selector=_tx_felt(sel, f"calls[{i}].selector"),
-                          calldata=list(_tx_felts(data, f"calls[{i}].calldata"))))
-    return OutsideExecutionData(
-        caller=_tx_felt(_get(oe, "caller"), "caller"),
-        nonce=_tx_felt(_get(oe, "nonce"), "nonce"),
-        execute_after=after, execute_before=before, calls=tuple(calls),
-    )
+        calls.append(Call(to_addr=_tx_felt(to, f"calls[{i}].to", lenient),
+                          selector=_tx_felt(sel, f"calls[{i}].selector", lenient),
+                          calldata=list(_tx_felts(_felt_list(data, f"calls[{i}].calldata"), f"calls[{i}].calldata",
+                                                  lenient))))
+    # OutsideExecution { caller: ContractAddress, nonce, execute_after: u64, execute_before: u64,
+    # calls: Span<Call { to: ContractAddress, .. }> } (argentlabs/argent-contracts-starknet,
+    # src/outside_execution/interface.cairo, tags account-0.4.0 and v0.5.0): out-of-range values do
+    # not deserialise
+    if caller >= _M251 or after >> 64 or before >> 64 or any(c.to_addr >= _M251 for c in calls):
+        raise RejectedInput(DESERIALIZE_PARAM_1, PHASE_OUTSIDE)
+    return OutsideExecutionData(caller=caller, nonce=nonce, execute_after=after, execute_before=before,
+                                calls=tuple(calls))
+
+
+def _outside_calldata_length(oe: object, signature: Sequence[object]) -> int | None:
+    """Felts of the relayer's ``execute_from_outside_v2`` calldata (``[1, to, selector, len,
+    caller, nonce, after, before, n_calls, (to, selector, len, *calldata)..., len, *signature]``),
+    counted from the list lengths only; ``None`` when the shape is not known yet."""
+    try:
+        raw_calls = _get(oe, "calls", ())
+        calls = list(raw_calls) if isinstance(raw_calls, (list, tuple)) else None
+        if calls is None:
+            return None
+        total = 4 + 5 + 1 + len(signature)
+        for c in calls:
+            data = c.calldata if isinstance(c, Call) else _get(c, "calldata", ())
+            if not isinstance(data, (list, tuple)):
+                return None
+            total += 3 + len(data)
+        return total
+    except (TransactionError, TypeError):
+        return None
 
 
 class _CalldataPanic(Exception):
@@ -419,42 +644,17 @@ def _execute_calls_fast(data: Sequence[int]) -> list[Call] | None:
 
 # --------------------------------------------------------------------------- caches (thread safe)
 
-class _BoundedCache:
-    """A small thread-safe memo (dict; cleared when full)."""
-
-    __slots__ = ("_data", "_lock", "_max")
-
-    def __init__(self, max_entries: int) -> None:
-        self._data: dict[Any, Any] = {}
-        self._lock = threading.Lock()
-        self._max = max_entries
-
-    def get(self, key: Any) -> Any:
-        return self._data.get(key)
-
-    def put(self, key: Any, value: Any) -> None:
-        with self._lock:
-            if len(self._data) >= self._max:
-                self._data.clear()
-            self._data[key] = value
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-
-_session_hashes = _BoundedCache(16384)
-_leaves = _BoundedCache(65536)
-_proofs = _BoundedCache(65536)
+# Limits of the memos; the worst-case memory they add up to is in the docstring of .cache.
+_session_hashes = BoundedCache(16384, 8 << 20, 8)
+_leaves = BoundedCache(65536, 8 << 20, 3)
+#: proof checks: (root, leaf, *proof) -> bool (proofs of at most NodeRules.max_proof_length felts)
+_proofs = BoundedCache(65536, 16 << 20, 2 + 64)
 #: verified authorisation signatures: (backend, hash, pubkey, r, s) -> bool
-_auth_signatures = _BoundedCache(65536)
+_auth_signatures = BoundedCache(65536, 16 << 20, 5)
 #: outcome of the whole authorisation check ("" = accepted, else the account's error), keyed by
 #: everything it reads: backend, account, session hash, token cache flag, guardian signer,
 #: authorisation felts, estimate flag and the cached authorisation length of the state
-_auth_outcomes = _BoundedCache(16384)
+_auth_outcomes = BoundedCache(16384, 32 << 20, 4096)
 
 
 def clear_caches() -> None:
@@ -465,11 +665,11 @@ def clear_caches() -> None:
 
 def _session_hash(session: TokenSession, account_address: int, chain_id: int) -> int:
     """``session_hash_from_onchain`` of a decoded token's session, memoised."""
-    key = (chain_id, account_address, session)
+    key = (chain_id, account_address, *session.as_felts())
     cached = _session_hashes.get(key)
     if cached is None:
         cached = session_hash_from_onchain(OnChainSession(*session.as_felts()), account_address, chain_id)
-        _session_hashes.put(key, cached)
+        _session_hashes.put(key, cached, 7)
     return cached  # type: ignore[no-any-return]
 
 
@@ -478,7 +678,7 @@ def _leaf(to: int, selector: int) -> int:
     leaf = _leaves.get(key)
     if leaf is None:
         leaf = backend_module().poseidon_many([ALLOWED_METHOD_HASH, to, selector])
-        _leaves.put(key, leaf)
+        _leaves.put(key, leaf, 3)
     return leaf  # type: ignore[no-any-return]
 
 
@@ -492,7 +692,7 @@ def _merkle_ok(root: int, leaf: int, proof: tuple[int, ...]) -> bool:
         for e in proof:
             cur = b.poseidon(cur, e) if cur < e else b.poseidon(e, cur)
         ok = cur == root
-        _proofs.put(key, ok)
+        _proofs.put(key, ok, 2 + len(proof))
     return ok  # type: ignore[no-any-return]
 
 
@@ -504,14 +704,15 @@ def cairo_ecdsa_args(msg_hash: int, pubkey: int, r: int, s: int) -> tuple[int, i
 
     Cairo multiplies points by the felts ``msg_hash`` and ``s`` (so they count modulo the curve
     order n) and rejects only ``s ∈ {0, n}``, ``r = n`` and ``r``/``pubkey`` that are not
-    x-coordinates; the backend (cairo-lang rules) wants ``z, r < 2**251`` and ``1 <= s < n``, so
-    ``s`` and ``z`` are reduced modulo n first. ``r >= 2**251`` is treated as invalid.
+    x-coordinates; the backend ``verify`` takes ``0 <= z < 2**256`` (scalar ``z mod n``) and wants
+    ``r < 2**251``, ``1 <= s < n``, so ``s`` and ``z >= n`` are reduced modulo n first (a ``z`` in
+    ``[2**251, n)`` is passed as is). ``r >= 2**251`` is treated as invalid.
     """
     if s >= _N:
         s -= _N
     if s == 0 or r == 0 or r >= _M251:
         return None
-    if msg_hash >= _M251:
+    if msg_hash >= _N:
         msg_hash -= _N
     return (msg_hash, r, s, pubkey)
 
@@ -536,7 +737,12 @@ class _SigOracle:
             return False
         key = (msg_hash, sig.signer[0], sig.signature[0], sig.signature[1])
         if self.answers is not None:
-            return self.answers[key]
+            answer = self.answers.get(key)
+            if answer is None:  # not recorded: verify it now (never relied on, kept for safety)
+                args = cairo_ecdsa_args(*key)
+                answer = args is not None and bool(backend_module().verify_batch([args])[0])
+                self.answers[key] = answer
+            return answer
         self.pending.append(key)
         if cacheable:
             self.cacheable.add(key)
@@ -560,7 +766,7 @@ def resolve_signatures(oracles: Sequence[_SigOracle]) -> None:
                     continue
             todo[key] = None
     keys = list(todo)
-    items = []
+    items: list[tuple[int, int, int, int]] = []
     slots: list[int | None] = []
     for key in keys:
         args = cairo_ecdsa_args(*key)
@@ -575,7 +781,7 @@ def resolve_signatures(oracles: Sequence[_SigOracle]) -> None:
         ok = False if slot is None else bool(results[slot])
         known[key] = ok
         if key in cacheable:
-            _auth_signatures.put((name, *key), ok)
+            _auth_signatures.put((name, *key), ok, 4)
     for o in oracles:
         o.answers = {key: known[key] for key in o.pending}
 
@@ -605,8 +811,13 @@ class SessionCheck:
     decode_error: str = ""
     session_hash: int = 0
     message: int = 0
+    max_proof_length: int = DEFAULT_NODE_RULES.max_proof_length
     auth_key: tuple[Any, ...] | None = None
     auth_outcome: str | None = None
+    #: what the first run read from :data:`_auth_outcomes` (later runs reuse it: an eviction by
+    #: another request between the runs cannot change the path a run takes)
+    auth_memo: str | None = None
+    auth_memo_read: bool = False
 
     def run(self) -> str | None:
         """The account's error string, or ``None`` when the session signature is accepted.
@@ -659,9 +870,25 @@ class SessionCheck:
             raise _Fail("session/invalid-backend-sig")
         if len(token.proofs) != len(self.calls):
             raise _Fail("session/unaligned-proofs")
+        if self.oracle.answers is None:
+            return  # recording run: the proofs (checked last) wait for the signatures (proofs_error)
+        self._check_proofs(token)
+
+    def proofs_error(self) -> str | None:
+        """The proof checks that end a run whose signatures were all valid: the account's error or ``None``."""
+        assert self.token is not None
+        try:
+            self._check_proofs(self.token)
+        except _Fail as exc:
+            return exc.error
+        return None
+
+    def _check_proofs(self, token: SessionToken) -> None:
         root = token.session.allowed_methods_root
         for call, proof in zip(self.calls, token.proofs):
-            if not _merkle_ok(root, _leaf(call.to_addr, call.selector), proof):
+            # no allowed-methods tree is deeper than max_proof_length (NodeRules): such a proof
+            # cannot reach the root, and is not hashed
+            if len(proof) > self.max_proof_length or not _merkle_ok(root, _leaf(call.to_addr, call.selector), proof):
                 raise _Fail("session/invalid-call")
 
     # ---- helpers shared by both versions
@@ -671,13 +898,15 @@ class SessionCheck:
         acct, cache = self.account, self.state.session_cache
         if acct.class_version == "0.4.0":
             cached = cache.get((acct.owner_guid, acct.guardian_guid, self.session_hash), 0) if (
-                cache and token.cache_value) else 0
+                cache and token.cache_value and acct.guardian_guid is not None) else 0
         else:
             cached = cache.get((token.cache_flag, token.guardian_signature.guid, self.session_hash), 0) if (
                 cache and token.cache_flag) else 0
-        key = (backend_module().NAME, acct, self.session_hash, token.cache_flag, token.guardian_signature.signer_key,
-               token.session_authorization, self.estimate, cached)
-        outcome = _auth_outcomes.get(key)
+        key = (backend_module().NAME, acct.cache_key, self.session_hash, token.cache_flag,
+               token.guardian_signature.signer_key, token.session_authorization, self.estimate, cached)
+        if not self.auth_memo_read:
+            self.auth_memo, self.auth_memo_read = _auth_outcomes.get(key), True
+        outcome = self.auth_memo
         if outcome is None:
             self.auth_key = key
             try:
@@ -695,7 +924,8 @@ class SessionCheck:
     def remember_authorization(self) -> None:
         """Memoise the authorisation outcome of the last (final) :meth:`run`, if it got that far."""
         if self.auth_key is not None and self.auth_outcome is not None:
-            _auth_outcomes.put(self.auth_key, self.auth_outcome)
+            key = self.auth_key
+            _auth_outcomes.put(key, self.auth_outcome, 4 + len(key[1]) + len(key[4]) + len(key[5]))
 
     def _valid_auth_sig(self, sig: SignerSignature) -> bool:
         """``signer_signature.is_valid_signature(session_hash) || is_estimate_transaction()``."""
@@ -712,7 +942,7 @@ class SessionCheck:
         if acct.guardian_public_key is None:
             raise _Fail("session/no-guardian")
         auth = token.session_authorization
-        if token.cache_value:
+        if token.cache_value and acct.guardian_guid is not None:
             key = (acct.owner_guid, acct.guardian_guid, self.session_hash)
             cached = self.state.session_cache.get(key, 0)
             if cached:
@@ -812,22 +1042,26 @@ class _Pending:
     phase: str = PHASE_VALIDATE
     execute_timestamp: int | None = None
     first_error: str | None = None
+    query_only: bool = False
 
     def finish(self) -> Verdict:
         if self.verdict is not None:
             return self.verdict
         assert self.check is not None
         answers = self.check.oracle.answers
-        # the recording run assumed every signature valid: if so, its result stands
-        error = self.first_error if answers is not None and all(answers.values()) else self.check.run()
+        if answers is not None and all(answers.values()):
+            # the recording run assumed every signature valid: its result stands, then the proofs
+            error = self.first_error if self.first_error is not None else self.check.proofs_error()
+        else:
+            error = self.check.run()
         self.check.remember_authorization()
         if error is not None:
-            return Verdict(False, error, self.phase)
+            return Verdict(False, error, self.phase, self.query_only)
         if self.execute_timestamp is not None:
             # __execute__: signature[1] (expires_at, already decoded as a u64) vs the exact time
             if self.check.signature[1] < self.execute_timestamp:
-                return Verdict(False, "session/expired", PHASE_EXECUTE)
-        return _VALID
+                return Verdict(False, "session/expired", PHASE_EXECUTE, self.query_only)
+        return Verdict(True, query_only=self.query_only)
 
 
 def _timestamp(value: object, name: str) -> int:
@@ -854,6 +1088,13 @@ def _state(state: object) -> AccountState:
     return state
 
 
+def _items(values: object, name: str) -> list[object]:
+    """The items of a batch argument as a list (a str, bytes or mapping is not a batch)."""
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise SessionError(f"{name} must be a list, got {type(values).__name__}")
+    return list(values)
+
+
 def _start_checks(pending: Sequence[_Pending]) -> None:
     """Decode every token, hash all token messages in one backend call, and make the recording run."""
     checks = [p.check for p in pending if p.check is not None]
@@ -867,84 +1108,152 @@ def _start_checks(pending: Sequence[_Pending]) -> None:
             p.first_error = p.check.run()  # records the signatures it needs
 
 
+def _invoke_precheck(tx: object, acct: AccountInfo, rules: NodeRules) -> tuple[InvokeV3Data, list[Call]] | Verdict:
+    """Parse ``tx``; the verdict of what fails before the session check, else the data and calls.
+
+    Order of the account's ``__validate__`` (argentlabs/argent-contracts-starknet,
+    src/presets/argent_account.cairo, tags account-0.4.0 and v0.5.0): the entry point deserialises
+    ``calls`` first, then checks the version, then ``paymaster_data``.
+    """
+    try:
+        data = tx if isinstance(tx, InvokeV3Data) else parse_invoke_v3(tx, rules)
+    except RejectedInput as exc:
+        return exc.verdict
+    if data.sender_address != acct.address:
+        raise TransactionError(
+            f"sender_address {hex(data.sender_address)} is not the account address {hex(acct.address)}")
+    query = data.version in _ESTIMATE_VERSIONS
+    try:
+        calls = parse_execute_calls(data.calldata)
+    except _CalldataPanic as exc:
+        return Verdict(False, exc.message, PHASE_VALIDATE, query)
+    error = None
+    if data.version not in _VALID_INVOKE_VERSIONS:
+        error = "argent/invalid-tx-version"
+    elif data.paymaster_data:
+        error = "argent/unsupported-paymaster"
+    elif not is_session_signature(data.signature):
+        error = NOT_A_SESSION
+    if error is not None:
+        return Verdict(False, error, PHASE_VALIDATE, query)
+    return data, calls
+
+
 def prepare_session_transactions(txs: Iterable[object], *, account: AccountInfo, chain_id: int | str,
-                                 block_timestamp: int, state: AccountState | None = None) -> list[_Pending]:
+                                 block_timestamp: int, state: AccountState | None = None,
+                                 rules: NodeRules | None = None, isolate: bool = False) -> list[_Pending]:
     """First half of :func:`verify_session_transaction` for many transactions (everything up to the
-    signatures): transaction hashes and token messages in one backend call each."""
-    acct, st = _account(account), _state(state)
+    signatures): transaction hashes and token messages in one backend call each.
+
+    :param isolate: give a transaction the single-transaction function rejects with a typed error
+        the verdict ``Verdict(False, <its message>, "node")`` instead of raising (the batch API).
+    """
+    acct, st, r = _account(account), _state(state), _rules(rules)
     chain = _chain_id(chain_id)
     ts = _timestamp(block_timestamp, "block_timestamp")
     pending: list[_Pending] = []
     to_hash: list[tuple[_Pending, InvokeV3Data, list[Call]]] = []
     fields: list[InvokeV3Fields] = []
     for tx in txs:
-        data = tx if isinstance(tx, InvokeV3Data) else parse_invoke_v3(tx)
-        if data.sender_address != acct.address:
-            raise TransactionError(
-                f"sender_address {hex(data.sender_address)} is not the account address {hex(acct.address)}")
-        error = None
-        if data.version not in _VALID_INVOKE_VERSIONS:
-            error = "argent/invalid-tx-version"
-        elif data.paymaster_data:
-            error = "argent/unsupported-paymaster"
-        else:
-            try:
-                calls = parse_execute_calls(data.calldata)
-            except _CalldataPanic as exc:
-                error = exc.message
-            else:
-                if not is_session_signature(data.signature):
-                    error = NOT_A_SESSION
-        if error is not None:
-            pending.append(_Pending(Verdict(False, error, PHASE_VALIDATE)))
+        try:
+            checked = _invoke_precheck(tx, acct, r)
+            if not isinstance(checked, Verdict):
+                field_values = _hash_fields(checked[0], chain)
+        except XSessionsError as exc:
+            if not isolate:
+                raise
+            pending.append(_Pending(Verdict(False, str(exc), PHASE_NODE)))
             continue
-        fields.append(_hash_fields(data, chain))
-        p = _Pending(phase=PHASE_VALIDATE, execute_timestamp=ts)
+        if isinstance(checked, Verdict):
+            pending.append(_Pending(checked))
+            continue
+        data, calls = checked
+        fields.append(field_values)
+        p = _Pending(phase=PHASE_VALIDATE, execute_timestamp=ts, query_only=data.version in _ESTIMATE_VERSIONS)
         pending.append(p)
         to_hash.append((p, data, calls))
     hashes = invoke_v3_hashes_unchecked(fields) if fields else []
     validate_ts = ts - ts % _VALIDATE_TIMESTAMP_ROUNDING
     for (p, data, calls), tx_hash in zip(to_hash, hashes):
         p.check = SessionCheck(account=acct, state=st, chain_id=chain, calls=calls, tx_hash=tx_hash,
-                               signature=data.signature, timestamp=validate_ts,
-                               estimate=data.version in _ESTIMATE_VERSIONS)
+                               signature=data.signature, timestamp=validate_ts, estimate=p.query_only,
+                               max_proof_length=r.max_proof_length)
     _start_checks(pending)
     return pending
 
 
-def prepare_outside_executions(items: Iterable[tuple[object, Sequence[object], object]], *, account: AccountInfo,
+def _outside_precheck(item: object, acct: AccountInfo, st: AccountState, ts: int, rules: NodeRules,
+                      query: bool) -> tuple[OutsideExecutionData, tuple[int, ...], int] | Verdict:
+    """Parse one ``(outside_execution, signature, caller_address)``; the verdict of what fails
+    before the session check, else the parsed values."""
+    if isinstance(item, XSessionsError):  # found while reading the batch (a missing key)
+        raise item
+    outside_execution: object
+    raw_signature: object
+    caller_address: object
+    try:
+        outside_execution, raw_signature, caller_address = item  # type: ignore[misc]
+    except (TypeError, ValueError):
+        raise TransactionError("an item must be (outside_execution, signature, caller_address)") from None
+    caller = _felt_arg(caller_address, "caller_address")
+    signature = _felt_list(raw_signature, "signature")
+    try:
+        # the outside execution and its signature travel in the relayer's calldata
+        _node_length(len(signature), rules.max_calldata_length, "Calldata")
+        total = _outside_calldata_length(outside_execution, signature)
+        if total is not None:
+            _node_length(total, rules.max_calldata_length, "Calldata")
+        oe = parse_outside_execution(outside_execution, rules)
+    except RejectedInput as exc:
+        return Verdict(exc.verdict.valid, exc.verdict.error, exc.verdict.phase, query)
+    sig = _tx_felts(signature, "signature", rules.lenient_felts)
+    error = None
+    if oe.caller != ANY_CALLER and caller != oe.caller:
+        error = "argent/invalid-caller"
+    elif not (oe.execute_after < ts < oe.execute_before):
+        error = "argent/invalid-timestamp"
+    elif oe.nonce in st.used_outside_nonces:
+        error = "argent/duplicated-outside-nonce"
+    elif not is_session_signature(sig):
+        error = NOT_A_SESSION
+    if error is not None:
+        return Verdict(False, error, PHASE_OUTSIDE, query)
+    return oe, sig, caller
+
+
+def prepare_outside_executions(items: Iterable[object], *, account: AccountInfo,
                                chain_id: int | str, block_timestamp: int, state: AccountState | None = None,
-                               relayer_tx_version: int = 3) -> list[_Pending]:
+                               relayer_tx_version: int | str = 3, rules: NodeRules | None = None,
+                               isolate: bool = False) -> list[_Pending]:
     """First half of :func:`verify_outside_execution` for many ``(outside_execution, signature,
-    caller_address)`` items."""
-    acct, st = _account(account), _state(state)
+    caller_address)`` items (``isolate`` as in :func:`prepare_session_transactions`)."""
+    acct, st, r = _account(account), _state(state), _rules(rules)
     chain = _chain_id(chain_id)
     ts = _timestamp(block_timestamp, "block_timestamp")
+    relayer_version = _tx_felt(relayer_tx_version, "relayer_tx_version")
+    query = relayer_version in _ESTIMATE_VERSIONS
     pending: list[_Pending] = []
-    for outside_execution, signature, caller_address in items:
-        caller = _felt_arg(caller_address, "caller_address")
-        oe = parse_outside_execution(outside_execution)
-        sig = _tx_felts(signature, "signature")
-        error = None
-        if oe.caller != ANY_CALLER and caller != oe.caller:
-            error = "argent/invalid-caller"
-        elif not (oe.execute_after < ts < oe.execute_before):
-            error = "argent/invalid-timestamp"
-        elif oe.nonce in st.used_outside_nonces:
-            error = "argent/duplicated-outside-nonce"
-        elif not is_session_signature(sig):
-            error = NOT_A_SESSION
-        if error is not None:
-            pending.append(_Pending(Verdict(False, error, PHASE_OUTSIDE)))
+    for item in items:
+        try:
+            checked = _outside_precheck(item, acct, st, ts, r, query)
+            if not isinstance(checked, Verdict):
+                oe, sig, caller = checked
+                message_hash = outside_execution_hash_unchecked(
+                    oe.caller, oe.nonce, oe.execute_after, oe.execute_before,
+                    [(c.to_addr, c.selector, c.calldata) for c in oe.calls], acct.address, chain)
+        except XSessionsError as exc:
+            if not isolate:
+                raise
+            pending.append(_Pending(Verdict(False, str(exc), PHASE_NODE)))
             continue
-        message_hash = outside_execution_hash_unchecked(
-            oe.caller, oe.nonce, oe.execute_after, oe.execute_before,
-            [(c.to_addr, c.selector, c.calldata) for c in oe.calls], acct.address, chain)
+        if isinstance(checked, Verdict):
+            pending.append(_Pending(checked))
+            continue
         check = SessionCheck(
             account=acct, state=st, chain_id=chain, calls=oe.calls, tx_hash=message_hash, signature=sig,
-            timestamp=ts, estimate=caller == 0 and relayer_tx_version in _ESTIMATE_VERSIONS,
+            timestamp=ts, estimate=caller == 0 and query, max_proof_length=r.max_proof_length,
         )
-        pending.append(_Pending(check=check, phase=PHASE_OUTSIDE))
+        pending.append(_Pending(check=check, phase=PHASE_OUTSIDE, query_only=query))
     _start_checks(pending)
     return pending
 
@@ -956,47 +1265,54 @@ def finish(pending: Sequence[_Pending]) -> list[Verdict]:
 
 
 def verify_session_transaction(tx: object, *, account: AccountInfo, chain_id: int | str, block_timestamp: int,
-                               state: AccountState | None = None) -> Verdict:
+                               state: AccountState | None = None, rules: NodeRules | None = None) -> Verdict:
     """Verdict of the Argent account on a session-signed INVOKE v3 transaction.
 
     :param tx: a JSON-RPC broadcast mapping (``sender_address, calldata, version, signature, nonce,
         resource_bounds, tip, paymaster_data, account_deployment_data,
-        nonce_data_availability_mode, fee_data_availability_mode``; ints or hex/decimal strings)
-        or a starknet-py ``InvokeV3``. The version may be 3 or the query version ``2**128 + 3``.
+        nonce_data_availability_mode, fee_data_availability_mode``; ints, or strings as a node
+        accepts them: ``0x`` hex without leading zeros, or decimal) or a starknet-py ``InvokeV3``.
+        The version may be 3 or the query version ``2**128 + 3`` (then ``query_only`` is set).
     :param account: the account (:class:`AccountInfo`); ``tx.sender_address`` must be its address.
     :param chain_id: chain id of the network.
     :param block_timestamp: timestamp of the block (``__validate__`` sees it rounded down to the hour).
     :param state: the account's relevant storage (:class:`AccountState`), empty by default.
-    :return: :class:`Verdict` with the account's exact error and phase.
+    :param rules: the node's limits and felt spelling (:class:`NodeRules`, defaults of the sequencer).
+    :return: :class:`Verdict` with the account's exact error and phase (phase ``"node"`` for a
+        calldata or signature over the node's limits).
     :raises TransactionError: malformed transaction, or ``sender_address`` is another account.
     :raises SessionError: bad arguments. A signature that is not a session token gives the verdict
         error :data:`NOT_A_SESSION`.
     """
     return finish(prepare_session_transactions([tx], account=account, chain_id=chain_id,
-                                               block_timestamp=block_timestamp, state=state))[0]
+                                               block_timestamp=block_timestamp, state=state, rules=rules))[0]
 
 
 def verify_outside_execution(outside_execution: object, signature: Sequence[object], *, account: AccountInfo,
                              chain_id: int | str, block_timestamp: int, caller_address: int | str,
-                             state: AccountState | None = None, relayer_tx_version: int = 3,
-                             relayer_state: RelayerState | None = None, reservation_ttl_ms: int = 60_000) -> Verdict:
+                             state: AccountState | None = None, relayer_tx_version: int | str = 3,
+                             rules: NodeRules | None = None, relayer_state: RelayerState | None = None,
+                             reservation_ttl_ms: int = 60_000) -> Verdict:
     """Verdict of the Argent account on ``execute_from_outside_v2(outside_execution, signature)``.
 
-    :param outside_execution: an ``OutsideExecution`` (attributes) or a mapping ``{caller, nonce,
-        execute_after, execute_before, calls: [{to, selector, calldata}]}``.
+    :param outside_execution: our :class:`~xsessions_core.sessions.outside_execution.OutsideExecution`,
+        starknet-py's ``starknet_py.net.client_models.OutsideExecution``, or a mapping ``{caller,
+        nonce, execute_after, execute_before, calls: [{to, selector, calldata}]}``.
     :param signature: the session-token signature (felts).
     :param caller_address: the address that calls ``execute_from_outside_v2`` (the relayer).
     :param relayer_tx_version: version of the relayer's transaction (fee estimation matters only
-        when the caller is 0).
+        when the caller is 0; a query version sets ``query_only``).
+    :param rules: the node's limits and felt spelling (:class:`NodeRules`).
     :param relayer_state: a shared :class:`~.state.RelayerState`: an outside execution the account
         would accept is then valid only if its nonce could be reserved (``reservation_ttl_ms``);
         the caller submits it and confirms the nonce, or releases it. A nonce another instance
         holds gives :data:`REPLAYED_OR_IN_FLIGHT`.
-    :return: :class:`Verdict` (phase ``"execute_from_outside_v2"`` on failure).
+    :return: :class:`Verdict` (phase ``"execute_from_outside_v2"`` on failure, ``"node"`` over the
+        node's limits).
     """
     verdict = finish(prepare_outside_executions([(outside_execution, signature, caller_address)], account=account,
                                                 chain_id=chain_id, block_timestamp=block_timestamp, state=state,
-                                                relayer_tx_version=relayer_tx_version))[0]
+                                                relayer_tx_version=relayer_tx_version, rules=rules))[0]
     if verdict.valid and relayer_state is not None:
         nonce = parse_outside_execution(outside_execution).nonce
         if not relayer_state.reserve_nonce(account.address, nonce, ttl_ms=reservation_ttl_ms):

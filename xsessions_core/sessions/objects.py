@@ -100,11 +100,17 @@ def _expiry(value: object, name: str) -> int:
 
 
 def _address(obj: object, attr: str, text_attr: str, name: str) -> None:
-    """Normalise ``obj.attr`` (int or hex str) to an int, remembering a string's spelling."""
+    """Normalise ``obj.attr`` (int or hex str) to an int, remembering a string's spelling.
+
+    A Cairo ``ContractAddress`` is below 2**251 (corelib ``contract_address.cairo``): the account
+    could not deserialise a call to a larger one, so a session naming one is refused."""
     value = getattr(obj, attr)
     if isinstance(value, str) and getattr(obj, text_attr) is None:
         object.__setattr__(obj, text_attr, value)
-    object.__setattr__(obj, attr, _felt(value, name))
+    address = _felt(value, name)
+    if address >> 251:
+        raise SessionError(f"{name} must be a contract address (< 2**251), got {describe_value(address)}")
+    object.__setattr__(obj, attr, address)
 
 
 def _get(d: object, key: str, where: str) -> Any:
@@ -113,6 +119,12 @@ def _get(d: object, key: str, where: str) -> Any:
     if key not in d:
         raise SessionError(f"{where} is missing the field {key!r}")
     return d[key]
+
+
+def _mapping(value: object, name: str) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise SessionError(f"{name} must be an object (dict), got {type(value).__name__}")
+    return dict(value)
 
 
 def _str(value: object, name: str) -> str:
@@ -548,7 +560,7 @@ class SessionRequest:
     def from_dict(cls, d: Mapping[str, Any]) -> "SessionRequest":
         w = "sessionRequest"
         return cls(
-            dict(_get(d, "sessionTypedData", w)),
+            _mapping(_get(d, "sessionTypedData", w), "sessionTypedData"),
             OffChainSession.from_dict(_get(d, "offchainSession", w)),
             SessionKey.from_dict(_get(d, "sessionKey", w)),
         )
