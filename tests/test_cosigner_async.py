@@ -29,6 +29,7 @@ from xsessions_core.errors import (
     CosignerTimeout,
     PolicyViolation,
     SessionError,
+    SessionExpired,
     TransactionError,
 )
 from xsessions_core.relayer import SessionSigner
@@ -237,6 +238,31 @@ async def test_fee_limits_refuse_before_signing() -> None:
     assert got[0] == expected(txs[:1])[0]
     assert isinstance(got[1], PolicyViolation) and "transactions[1] max fee" in str(got[1])
     assert len(server.requests) == 1
+
+
+async def test_expired_session_is_refused_before_anything_is_signed_or_sent(recorded_clock: int) -> None:
+    txs = transactions(3)
+    async with AsyncLoopbackServer({PATH: GOOD}) as server, cosigner(server.url) as remote:
+        for kwargs in ({"now": SESSION.expires_at}, {"now": SESSION.expires_at + 86400.5}):
+            with pytest.raises(SessionExpired, match="expired"):
+                await sign_transactions_async(SESSION, None, txs, remote, **kwargs)
+        assert server.requests == []  # nothing reached the cosigner
+        assert SESSION.expires_at > recorded_clock  # the wall clock (patched) is the default `now`
+        assert await sign_transactions_async(SESSION, None, txs, remote) == expected(txs)
+        late = await sign_transactions_async(SESSION, None, txs, remote, now=SESSION.expires_at + 1,
+                                             allow_expired=True)
+        assert late == expected(txs)
+        assert await sign_transactions_async(SESSION, None, txs, remote, now=SESSION.expires_at - 1) == expected(txs)
+    with pytest.raises(SessionError, match="now"):
+        await sign_transactions_async(SESSION, None, txs, _Odd(), now="soon")  # type: ignore[arg-type]
+
+
+async def test_wall_clock_after_the_expiry_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from xsessions_core.sessions import session
+
+    monkeypatch.setattr(session, "wall_clock", lambda: SESSION.expires_at + 1)
+    with pytest.raises(SessionExpired):
+        await sign_transactions_async(SESSION, None, transactions(1), _Odd())
 
 
 class _Odd:
