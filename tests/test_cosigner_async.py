@@ -301,9 +301,17 @@ async def test_bad_arguments() -> None:
             ArgentCosigner("http://127.0.0.1:1", **kwargs)
 
 
-async def test_one_attempt_by_default() -> None:
+async def test_four_attempts_by_default() -> None:
     async with AsyncLoopbackServer({PATH: lambda body: Reply(503, {"status": "down"})}) as server:
-        async with ArgentCosigner(server.url, None) as remote:
+        async with ArgentCosigner(server.url, None, backoff=0.001) as remote:
+            (result,) = await sign_transactions_async(SESSION, None, transactions(1), remote)
+    assert isinstance(result, CosignerServerError) and len(server.requests) == 4
+    async with AsyncLoopbackServer({PATH: lambda body: Reply(403, {"status": "sessionRevoked"})}) as server:
+        async with ArgentCosigner(server.url, None, backoff=0.001) as remote:
+            (result,) = await sign_transactions_async(SESSION, None, transactions(1), remote)
+    assert isinstance(result, CosignerRejected) and len(server.requests) == 1
+    async with AsyncLoopbackServer({PATH: lambda body: Reply(503, {"status": "down"})}) as server:
+        async with ArgentCosigner(server.url, None, max_attempts=1) as remote:
             (result,) = await sign_transactions_async(SESSION, None, transactions(1), remote)
     assert isinstance(result, CosignerServerError) and len(server.requests) == 1
 
