@@ -68,6 +68,8 @@ _NETWORK_CHAINS = {"mainnet": SN_MAIN, "sepolia": SN_SEPOLIA}
 _SIGN_SESSION = "/cosigner/signSession"
 _SIGN_SESSION_EFO = "/cosigner/signSessionEFO"
 _MAX_RESPONSE_BYTES = 1 << 16  # a signature answer is ~300 bytes
+_HEADERS = {"Content-Type": "application/json"}
+_JSON = json.JSONEncoder(separators=(",", ":"))  # compact; built once (json.dumps builds one per call)
 
 logger = logging.getLogger("xsessions_core.cosigner")
 
@@ -201,6 +203,7 @@ class ArgentCosigner:
         self._owns_session = session is None
         self._slots: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._timeout = aiohttp.ClientTimeout(total=self.timeout)
         self._jitter = wait_random_exponential(multiplier=self.backoff, max=self.max_backoff)
 
     def __repr__(self) -> str:
@@ -314,7 +317,21 @@ class ArgentCosigner:
         return float(self._jitter(state))
 
     async def _post(self, path: str, body: Any) -> GuardianSignature:
-        data = json.dumps(body, separators=(",", ":")).encode()
+        data = _JSON.encode(body).encode()
+        try:  # the first attempt, which almost always succeeds, runs without the retry machinery
+            return await self._attempt(path, data)
+        except CosignerUnavailable as exc:
+            if self.max_attempts == 1:
+                raise
+            first_failure: CosignerUnavailable | None = exc
+
+        async def attempt() -> GuardianSignature:
+            nonlocal first_failure
+            if first_failure is not None:  # tenacity takes over from the failed first attempt
+                failure, first_failure = first_failure, None
+                raise failure
+            return await self._attempt(path, data)
+
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.max_attempts),
             wait=self._wait,
@@ -322,7 +339,7 @@ class ArgentCosigner:
             before_sleep=lambda state: _log_retry(path, state),
             reraise=True,
         )
-        return await retrying(self._attempt, path, data)
+        return await retrying(attempt)
 
     async def _attempt(self, path: str, data: bytes) -> GuardianSignature:
         """One HTTP request, its answer parsed; transient failures raise :class:`CosignerUnavailable`."""
@@ -331,10 +348,7 @@ class ArgentCosigner:
         async with slots:
             started = time.perf_counter()
             try:
-                async with client.post(
-                    url, data=data, headers={"Content-Type": "application/json"},
-                    timeout=aiohttp.ClientTimeout(total=self.timeout),
-                ) as response:
+                async with client.post(url, data=data, headers=_HEADERS, timeout=self._timeout) as response:
                     raw = await _read_limited(response)
                     status = response.status
                     retry_after = _retry_after(response.headers.get("Retry-After"))
@@ -343,7 +357,8 @@ class ArgentCosigner:
             except aiohttp.ClientError as exc:
                 raise CosignerConnectionError(
                     f"cannot reach the cosigner at {url}: {type(exc).__name__}: {exc}") from None
-        logger.debug("POST %s -> HTTP %d in %.1f ms", path, status, (time.perf_counter() - started) * 1e3)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("POST %s -> HTTP %d in %.1f ms", path, status, (time.perf_counter() - started) * 1e3)
         if 200 <= status < 300:
             try:
                 payload = json.loads(raw)
