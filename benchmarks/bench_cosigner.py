@@ -22,6 +22,7 @@ Run ``python benchmarks/bench_cosigner.py [n]`` for the numbers, or
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import random
 import sys
@@ -184,6 +185,7 @@ def main() -> None:
     import warnings
 
     warnings.simplefilter("ignore", RuntimeWarning)
+    logging.getLogger("xsessions_core.cosigner").setLevel(logging.ERROR)  # retries show in the request count
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     print(report(f"50 ms cosigner, concurrency {CONCURRENCY}, one thread", measure(n)))
     print(report("with 2% 503 and 1% timeouts (1 s, up to 4 attempts)", measure(n, 0.02, 0.01, timeout=1.0)))
