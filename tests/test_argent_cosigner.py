@@ -22,6 +22,7 @@ from starknet_py.hash.transaction import (
     compute_invoke_v3_transaction_hash,
 )
 from starknet_py.net.client_models import DAMode, ResourceBounds, ResourceBoundsMapping
+from starknet_py.net.models import StarknetChainId
 from starknet_py.utils.typed_data import TypedData
 
 from xsessions_core.crypto import (
@@ -31,7 +32,15 @@ from xsessions_core.crypto import (
     message_signature,
     verify_message_signature,
 )
-from xsessions_core.errors import CosignerError
+from xsessions_core.chains import SN_MAIN, InvalidChainId
+from xsessions_core.errors import (
+    CosignerConnectionError,
+    CosignerError,
+    CosignerRateLimited,
+    CosignerRejected,
+    CosignerServerError,
+    CosignerTimeout,
+)
 from xsessions_core.sessions.argent_cosigner import ArgentCosigner, parse_guardian_signature
 from xsessions_core.sessions.guardian import (
     GuardianOutsideExecutionRequest,
@@ -270,37 +279,55 @@ async def test_pinned_guardian_key_mismatch(stub: LoopbackServer) -> None:
 # --------------------------------------------------------------------------- failures
 
 async def test_server_down() -> None:
-    async with ArgentCosigner(closed_port_url()) as cosigner:
-        with pytest.raises(CosignerError, match="cannot reach") as err:
+    async with ArgentCosigner(closed_port_url(), backoff=0.01) as cosigner:
+        with pytest.raises(CosignerConnectionError, match="cannot reach") as err:
             await cosigner.sign_session_transaction(first_request())
     assert err.value.status is None
 
 
 async def test_timeout(scripted: Any) -> None:
     server = scripted(lambda body: Reply(200, stub_sign_session(body), delay=1.5))
-    async with ArgentCosigner(server.url, timeout=0.2) as cosigner:
-        with pytest.raises(CosignerError, match="did not answer within 0.2 s"):
+    async with ArgentCosigner(server.url, timeout=0.2, backoff=0.01) as cosigner:
+        assert cosigner.max_attempts == 4  # retries are on by default
+        with pytest.raises(CosignerTimeout, match="did not answer within 0.2 s"):
             await cosigner.sign_session_transaction(first_request())
-    assert len(server.requests) == 1  # sent once, never retried
+    assert len(server.requests) == 4  # a timeout is retried until the attempts run out
+    async with ArgentCosigner(server.url, timeout=0.2, max_attempts=1) as cosigner:
+        with pytest.raises(CosignerTimeout):
+            await cosigner.sign_session_transaction(first_request())
+    assert len(server.requests) == 5  # max_attempts=1: sent once
+
+
+async def test_transient_failure_heals_on_retry_by_default(scripted: Any) -> None:
+    answers = [Reply(503, {"status": "overloaded"}), Reply(429, {"status": "slow"}, headers={"Retry-After": "0"})]
+    server = scripted(lambda body: answers.pop(0) if answers else stub_sign_session(body))
+    async with ArgentCosigner(server.url, backoff=0.01) as cosigner:
+        guardian = await cosigner.sign_session_transaction(first_request())
+    assert guardian.public_key == GUARDIAN_PUB
+    assert len(server.requests) == 3 and len({r.raw for r in server.requests}) == 1  # the same body each time
 
 
 @pytest.mark.parametrize(
-    "reply, status, text",
+    "reply, status, text, error, attempts",
     [
-        (Reply(400, {"status": "sessionExpired"}), 400, "'sessionExpired'"),
-        (Reply(401, b""), 401, "HTTP 401"),
-        (Reply(404, {"error": "no route"}), 404, "HTTP 404"),
-        (Reply(500, {"status": "internalError"}), 500, "'internalError'"),
-        (Reply(503, b"<html>Service Unavailable</html>"), 503, "HTTP 503"),
+        (Reply(400, {"status": "sessionExpired"}), 400, "'sessionExpired'", CosignerRejected, 1),
+        (Reply(401, b""), 401, "HTTP 401", CosignerRejected, 1),
+        (Reply(404, {"error": "no route"}), 404, "HTTP 404", CosignerRejected, 1),
+        (Reply(429, {"message": "slow down"}), 429, "'slow down'", CosignerRateLimited, 4),
+        (Reply(500, {"status": "internalError"}), 500, "'internalError'", CosignerServerError, 4),
+        (Reply(503, b"<html>Service Unavailable</html>"), 503, "HTTP 503", CosignerServerError, 4),
     ],
-    ids=["400-status", "401-empty", "404", "500-status", "503-html"],
+    ids=["400-status", "401-empty", "404", "429", "500-status", "503-html"],
 )
-async def test_non_2xx(reply: Reply, status: int, text: str, scripted: Any) -> None:
+async def test_non_2xx(reply: Reply, status: int, text: str, error: type[CosignerError], attempts: int,
+                       scripted: Any) -> None:
+    """Default retries: 429 and 5xx are sent ``max_attempts`` (4) times, another 4xx exactly once."""
     server = scripted(lambda body: reply)
-    async with ArgentCosigner(server.url) as cosigner:
+    async with ArgentCosigner(server.url, backoff=0.01) as cosigner:
         with pytest.raises(CosignerError) as err:
             await cosigner.sign_session_transaction(first_request())
-    assert len(server.requests) == 1
+    assert len(server.requests) == attempts
+    assert type(err.value) is error
     assert err.value.status == status
     assert text in str(err.value)
 
@@ -348,7 +375,18 @@ async def test_network_mismatch_sends_nothing(stub: LoopbackServer) -> None:
     async with ArgentCosigner(stub.url, "sepolia") as cosigner:
         with pytest.raises(CosignerError, match="serves sepolia"):
             await cosigner.sign_session_transaction(first_request())
+    async with ArgentCosigner(stub.url, "SN_SEPOLIA") as cosigner:  # a chain name: the same check
+        with pytest.raises(CosignerError, match="the request is for chain 0x534e5f4d41494e"):
+            await cosigner.sign_session_transaction(first_request())
     async with ArgentCosigner(stub.url, None) as cosigner:  # check disabled
+        await cosigner.sign_session_transaction(first_request())
+    assert len(stub.requests) == 1
+
+
+@pytest.mark.parametrize("network", ["mainnet", "SN_MAIN", SN_MAIN, hex(SN_MAIN), StarknetChainId.MAINNET])
+async def test_network_accepts_every_chain_id_spelling(network: Any, stub: LoopbackServer) -> None:
+    async with ArgentCosigner(stub.url, network) as cosigner:
+        assert cosigner.chain_id == SN_MAIN
         await cosigner.sign_session_transaction(first_request())
     assert len(stub.requests) == 1
 
@@ -382,10 +420,28 @@ async def test_session_lifecycle(stub: LoopbackServer) -> None:
 
 
 def test_constructor_validation_and_repr() -> None:
-    for kwargs in ({"base_url": "ftp://x"}, {"network": "goerli"}, {"timeout": 0}, {"timeout": True}):
+    for kwargs in ({"base_url": "ftp://x"}, {"network": "goerli"}, {"network": 2**300}, {"network": True},
+                   {"network": 1.5}, {"timeout": 0}, {"timeout": True}):
         with pytest.raises(ValueError):
             ArgentCosigner(**kwargs)  # type: ignore[arg-type]
+    with pytest.raises(InvalidChainId, match="network must be 'mainnet', 'sepolia', a chain id or None"):
+        ArgentCosigner(network="goerli")
     cosigner = ArgentCosigner("https://cloud.argent-api.com/v1/", timeout=3)
     assert cosigner.base_url == "https://cloud.argent-api.com/v1"
     assert "argent-api" in repr(cosigner)
     assert private_to_stark_key(GUARDIAN_KEY) == GUARDIAN_PUB
+
+
+def test_one_cosigner_serves_successive_event_loops(stub: LoopbackServer) -> None:
+    """Synchronous callers (starknet-py's ``*_sync`` methods, ``asyncio.run`` per call) run each call
+    in a new event loop: the cosigner opens a new pool for each instead of using a closed one."""
+    import asyncio
+
+    cosigner = ArgentCosigner(stub.url)
+    first = asyncio.run(cosigner.sign_session_transaction(first_request()))
+    pool = cosigner._session
+    second = asyncio.run(cosigner.sign_session_transaction(first_request()))
+    assert first == second and first.public_key == GUARDIAN_PUB
+    assert pool is not None and pool.closed and cosigner._session is not pool
+    asyncio.run(cosigner.aclose())
+    assert len(stub.requests) == 2

@@ -9,7 +9,9 @@ so the remote path must give the very same arrays.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import random
 from collections import Counter
 from typing import Any
 
@@ -29,6 +31,7 @@ from xsessions_core.errors import (
     CosignerTimeout,
     PolicyViolation,
     SessionError,
+    SessionExpired,
     TransactionError,
 )
 from xsessions_core.relayer import SessionSigner
@@ -124,6 +127,75 @@ async def test_faults_every_transaction_ends_signed_or_typed_in_order() -> None:
         else:
             assert result == want[nonce], nonce
     assert sum(attempts.values()) == len(server.requests)
+
+
+def fault_of(seed: int, nonce: int, attempt: int) -> str | None:
+    """The injected fault of one attempt: 2 % ``"503"``, 1 % ``"timeout"``, else ``None``.
+
+    Drawn from (seed, nonce, attempt), not from the arrival order, so the outcome of every
+    transaction is known in advance whatever the concurrency does."""
+    roll = random.Random(f"{seed}:{nonce}:{attempt}").random()
+    return "503" if roll < 0.02 else "timeout" if roll < 0.03 else None
+
+
+def planned(seed: int, nonce: int, max_attempts: int) -> tuple[str | None, int]:
+    """(the fault of the last attempt or ``None`` if it is signed, the number of requests sent)."""
+    for attempt in range(1, max_attempts + 1):
+        fault = fault_of(seed, nonce, attempt)
+        if fault is None:
+            return None, attempt
+    return fault, max_attempts
+
+
+@pytest.mark.parametrize("max_attempts", [1, 4])
+async def test_random_faults_end_signed_or_typed_none_lost_duplicated_or_reordered(max_attempts: int) -> None:
+    """2 % of the answers 503 and 1 % too late: each transaction ends exactly as planned — signed
+    with the local guardian's very signature, or with the typed error of its last fault after exactly
+    ``max_attempts`` requests; one result per transaction, in input order."""
+    seed, n = 11, 250  # fewer than one signing chunk: nothing blocks the loop while requests fly
+    txs = transactions(n)
+    attempts: Counter[int] = Counter()
+    bodies: dict[int, set[str]] = {}
+    answers: dict[int, Any] = {}  # the guardian's answer per nonce, computed once beforehand, so that
+    # a healthy answer is immediate and only an injected fault comes near the client's timeout
+
+    def remember(body: Any) -> Any:
+        answers[int(body["transaction"]["nonce"], 16)] = answer = GOOD(body)
+        return answer
+
+    async def faulty(body: Any) -> Any:
+        nonce = int(body["transaction"]["nonce"], 16)
+        attempts[nonce] += 1
+        bodies.setdefault(nonce, set()).add(json.dumps(body, sort_keys=True))
+        fault = fault_of(seed, nonce, attempts[nonce])
+        if fault == "503":
+            return Reply(503, {"status": "unavailable"})
+        if fault == "timeout":
+            return Reply(200, answers[nonce], delay=1.5)
+        return answers[nonce]
+
+    plan = [planned(seed, nonce, max_attempts) for nonce in range(n)]
+    if max_attempts == 1:  # the run meets both kinds of failure
+        assert {"503", "timeout"} <= {fault for fault, _ in plan}
+    else:  # and some transactions heal on a retry
+        assert any(fault is None and sent > 1 for fault, sent in plan)
+    want = expected(txs)
+    async with AsyncLoopbackServer({PATH: remember}) as server, cosigner(server.url) as remote:
+        assert await sign_transactions_async(SESSION, None, txs, remote, concurrency=32) == want
+    async with AsyncLoopbackServer({PATH: faulty}) as server:
+        async with cosigner(server.url, timeout=0.5, max_attempts=max_attempts) as remote:
+            got = await sign_transactions_async(SESSION, None, txs, remote, concurrency=32)
+    assert len(got) == n
+    for nonce, (result, (fault, sent)) in enumerate(zip(got, plan)):
+        assert attempts[nonce] == sent, nonce  # neither a lost request nor a duplicated one
+        assert len(bodies[nonce]) == 1  # a retry resends the same transaction
+        if fault is None:
+            assert result == want[nonce], nonce  # its own signature, in its own place
+        else:
+            assert type(result) is (CosignerServerError if fault == "503" else CosignerTimeout), (nonce, result)
+    assert len(server.requests) == sum(sent for _, sent in plan)
+    signed = [tuple(r) for r in got if isinstance(r, list)]
+    assert len(set(signed)) == len(signed) == sum(fault is None for fault, _ in plan)
 
 
 async def test_timeouts_exhaust_attempts_into_cosigner_timeout() -> None:
@@ -239,6 +311,31 @@ async def test_fee_limits_refuse_before_signing() -> None:
     assert len(server.requests) == 1
 
 
+async def test_expired_session_is_refused_before_anything_is_signed_or_sent(recorded_clock: int) -> None:
+    txs = transactions(3)
+    async with AsyncLoopbackServer({PATH: GOOD}) as server, cosigner(server.url) as remote:
+        for kwargs in ({"now": SESSION.expires_at}, {"now": SESSION.expires_at + 86400.5}):
+            with pytest.raises(SessionExpired, match="expired"):
+                await sign_transactions_async(SESSION, None, txs, remote, **kwargs)
+        assert server.requests == []  # nothing reached the cosigner
+        assert SESSION.expires_at > recorded_clock  # the wall clock (patched) is the default `now`
+        assert await sign_transactions_async(SESSION, None, txs, remote) == expected(txs)
+        late = await sign_transactions_async(SESSION, None, txs, remote, now=SESSION.expires_at + 1,
+                                             allow_expired=True)
+        assert late == expected(txs)
+        assert await sign_transactions_async(SESSION, None, txs, remote, now=SESSION.expires_at - 1) == expected(txs)
+    with pytest.raises(SessionError, match="now"):
+        await sign_transactions_async(SESSION, None, txs, _Odd(), now="soon")  # type: ignore[arg-type]
+
+
+async def test_wall_clock_after_the_expiry_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from xsessions_core.sessions import session
+
+    monkeypatch.setattr(session, "wall_clock", lambda: SESSION.expires_at + 1)
+    with pytest.raises(SessionExpired):
+        await sign_transactions_async(SESSION, None, transactions(1), _Odd())
+
+
 class _Odd:
     """A third-party cosigner: fails in its own way, or answers something that is not a signature."""
 
@@ -275,9 +372,17 @@ async def test_bad_arguments() -> None:
             ArgentCosigner("http://127.0.0.1:1", **kwargs)
 
 
-async def test_one_attempt_by_default() -> None:
+async def test_four_attempts_by_default() -> None:
     async with AsyncLoopbackServer({PATH: lambda body: Reply(503, {"status": "down"})}) as server:
-        async with ArgentCosigner(server.url, None) as remote:
+        async with ArgentCosigner(server.url, None, backoff=0.001) as remote:
+            (result,) = await sign_transactions_async(SESSION, None, transactions(1), remote)
+    assert isinstance(result, CosignerServerError) and len(server.requests) == 4
+    async with AsyncLoopbackServer({PATH: lambda body: Reply(403, {"status": "sessionRevoked"})}) as server:
+        async with ArgentCosigner(server.url, None, backoff=0.001) as remote:
+            (result,) = await sign_transactions_async(SESSION, None, transactions(1), remote)
+    assert isinstance(result, CosignerRejected) and len(server.requests) == 1
+    async with AsyncLoopbackServer({PATH: lambda body: Reply(503, {"status": "down"})}) as server:
+        async with ArgentCosigner(server.url, None, max_attempts=1) as remote:
             (result,) = await sign_transactions_async(SESSION, None, transactions(1), remote)
     assert isinstance(result, CosignerServerError) and len(server.requests) == 1
 

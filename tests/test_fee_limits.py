@@ -17,6 +17,9 @@ from xsessions_core.sessions.fee_limits import STRK_TOKEN_ADDRESS, max_fee_of
 from xsessions_core.sessions.guardian import LocalGuardian
 from xsessions_core.sessions.objects import Session
 
+# Signs with the recorded sessions: sign at a time they were valid.
+pytestmark = pytest.mark.usefixtures("recorded_clock")
+
 PM = load_vectors("paymaster.json")
 LIMITED = Session.from_dict(PM["sessions"][0]["session"])  # txFees: STRK, 100 STRK
 UNLIMITED = Session.from_dict(PM["sessions"][1]["session"])

@@ -17,7 +17,7 @@ from conftest import h, load_vectors
 from loopback import AsyncLoopbackServer, Reply
 from test_argent_cosigner import closed_port_url
 
-from xsessions_core.errors import PaymasterError, PolicyViolation, TransactionError
+from xsessions_core.errors import PaymasterError, PolicyViolation, SessionExpired, TransactionError
 from xsessions_core.paymaster import (
     API_KEY_HEADER,
     ExecutionResult,
@@ -32,6 +32,9 @@ from xsessions_core.paymaster import (
 )
 from xsessions_core.sessions.argent_cosigner import ArgentCosigner
 from xsessions_core.sessions.objects import Session
+
+# Signs with the recorded sessions: sign at a time they were valid.
+pytestmark = pytest.mark.usefixtures("recorded_clock")
 
 PM = load_vectors("paymaster.json")
 SESSIONS = {s["name"]: s for s in PM["sessions"]}
@@ -84,8 +87,8 @@ async def run_flow(flow: dict[str, Any], alter: Callable[[Any], Any] | None = No
                 result: Any = await execute_sponsored(
                     session, None, flow["user_calls"], cosigner, paymaster,
                     fee_mode=fee_mode_of(flow["paymaster_details"]),
-                    time_bounds=time_bounds_of(flow["paymaster_details"]),
-                    cache_authorization=flow["cache_authorisation"], **kwargs)
+                    cache_authorization=flow["cache_authorisation"],
+                    **{"time_bounds": time_bounds_of(flow["paymaster_details"]), **kwargs})
             except Exception as exc:  # returned to the test, which asserts its type
                 result = exc
     return result, server
@@ -247,6 +250,39 @@ async def test_calls_are_checked_before_anything_is_sent() -> None:
                     await execute_sponsored(Session.from_dict(session["session"]), None, calls, _NoCosigner(),
                                             paymaster, fee_mode="sponsored")
         assert server.requests == []
+
+
+async def test_expired_session_is_refused_before_anything_is_sent() -> None:
+    flow = FLOWS["rpc_sponsored_time_bounds_two_calls"]
+    expires_at = Session.from_dict(SESSIONS[flow["session"]]["session"]).expires_at
+    for kwargs in ({"now": expires_at}, {"now": expires_at + 3600},
+                   {"time_bounds": TimeBounds(expires_at + 1, 1)}):  # the outside execution outlives the session
+        result, server = await run_flow(flow, **kwargs)
+        assert isinstance(result, SessionExpired), (kwargs, result)
+        assert server.requests == []  # neither the paymaster nor the cosigner got a request
+    result, server = await run_flow(flow, now=expires_at + 3600, allow_expired=True)  # the override
+    assert isinstance(result, ExecutionResult)
+    assert [r.path for r in server.requests] == [PAYMASTER, GUARDIAN, PAYMASTER]
+    result, _ = await run_flow(flow, now=expires_at - 1)  # one second before the expiry: signed
+    assert isinstance(result, ExecutionResult)
+
+
+async def test_paymaster_execute_before_after_the_session_expiry_is_refused_before_signing() -> None:
+    flow = FLOWS["account_sponsored_one_call"]  # no time bounds: the paymaster chooses execute_before
+    expires_at = Session.from_dict(SESSIONS[flow["session"]]["session"]).expires_at
+    chosen = h(recorded(flow["requests"], PAYMASTER)[0]["response"]["body"]["result"]["typed_data"]["message"][
+        "Execute Before"])
+    assert chosen < expires_at
+    result, server = await run_flow(flow, now=chosen - 60)
+    assert isinstance(result, ExecutionResult)
+
+    def outlive(answer: Any) -> Any:
+        _typed(answer)["message"]["Execute Before"] = hex(expires_at + 1)
+        return answer
+
+    result, server = await run_flow(flow, outlive)
+    assert isinstance(result, SessionExpired) and "execute_before" in str(result)
+    assert [r.path for r in server.requests] == [PAYMASTER]  # the build only: the cosigner got nothing
 
 
 class _NoCosigner:

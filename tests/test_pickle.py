@@ -172,6 +172,18 @@ def test_errors_round_trip_with_their_fields() -> None:
     copy = round_trip(cosigner)
     assert (type(copy), str(copy), copy.status) == (errors.CosignerError, str(cosigner), 403)
     assert round_trip(errors.CosignerError("no answer")).status is None
+    for paymaster_error in (errors.PaymasterError("token not supported", code=151, data={"token": "0x1"}),
+                            errors.PaymasterError("paymaster unreachable")):
+        copy = round_trip(paymaster_error)
+        assert (type(copy), str(copy), copy.code, copy.data, copy.args) == (
+            errors.PaymasterError, str(paymaster_error), paymaster_error.code, paymaster_error.data,
+            paymaster_error.args)
+    for cls in (errors.OnchainError, errors.NodeUnavailable, errors.EntrypointNotFound, errors.NotAnArgentAccount):
+        for code in (-32601, "ENTRYPOINT_NOT_FOUND", None):
+            onchain_error = cls("reading the account failed", code)
+            copy = round_trip(onchain_error)
+            assert (type(copy), str(copy), copy.code, copy.args) == (cls, str(onchain_error), code, onchain_error.args)
+            assert isinstance(copy, errors.OnchainError)
     for cls in (errors.SessionError, errors.TransactionError, errors.PolicyViolation, errors.InvalidFieldElement,
                 errors.SessionExpired, errors.TypedDataError):
         copy = round_trip(cls("field x must be a felt"))

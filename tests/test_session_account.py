@@ -296,37 +296,39 @@ def _execute(account: SessionAccount, calls: Any = None) -> Any:
                               nonce=h(TX["details"]["nonce"]))
 
 
-COSIGNER_FAILURES: dict[str, Callable[[Any], Any]] = {
-    "timeout": lambda body: Reply(200, {}, delay=1.5),
-    "4xx": lambda body: Reply(403, {"status": "sessionRevoked"}),
-    "5xx": lambda body: Reply(502, b"bad gateway"),
-    "non-json": lambda body: Reply(200, b"<html></html>"),
-    "no-signature": lambda body: {"ok": True},
-    "garbage-r": lambda body: {"signature": {"publicKey": hex(GUARDIAN_PUB), "r": "0xzz", "s": "1"}},
-    "invalid-signature": lambda body: {"signature": {"publicKey": hex(GUARDIAN_PUB), "r": "1", "s": "1"}},
+#: Failure kind -> (answer, attempts per signature with the default retries: timeouts and 5xx are
+#: retried up to max_attempts = 4, a 4xx other than 429 and a bad 2xx answer are sent once).
+COSIGNER_FAILURES: dict[str, tuple[Callable[[Any], Any], int]] = {
+    "timeout": (lambda body: Reply(200, {}, delay=1.5), 4),
+    "4xx": (lambda body: Reply(403, {"status": "sessionRevoked"}), 1),
+    "5xx": (lambda body: Reply(502, b"bad gateway"), 4),
+    "non-json": (lambda body: Reply(200, b"<html></html>"), 1),
+    "no-signature": (lambda body: {"ok": True}, 1),
+    "garbage-r": (lambda body: {"signature": {"publicKey": hex(GUARDIAN_PUB), "r": "0xzz", "s": "1"}}, 1),
+    "invalid-signature": (lambda body: {"signature": {"publicKey": hex(GUARDIAN_PUB), "r": "1", "s": "1"}}, 1),
 }
 
 
-@pytest.mark.parametrize("failure", COSIGNER_FAILURES.values(), ids=COSIGNER_FAILURES.keys())
+@pytest.mark.parametrize("failure, attempts", COSIGNER_FAILURES.values(), ids=COSIGNER_FAILURES.keys())
 async def test_cosigner_failure_sends_nothing_to_the_node(
-    failure: Callable[[Any], Any], node: LoopbackServer, scripted: Any
+    failure: Callable[[Any], Any], attempts: int, node: LoopbackServer, scripted: Any
 ) -> None:
     session = Session.from_dict(CASE["session"])
     guardian = scripted(failure)
-    async with ArgentCosigner(guardian.url, network_of(CASE), timeout=0.3) as cosigner:
+    async with ArgentCosigner(guardian.url, network_of(CASE), timeout=0.3, backoff=0.01) as cosigner:
         account = build_session_account(session, None, FullNodeClient(node_url=node.url), cosigner)
         with pytest.raises(CosignerError):
             await _execute(account)
         with pytest.raises(CosignerError):
             await account.execute_v3(TX["calls"], auto_estimate=True)
-    assert len(guardian.requests) == 2
+    assert len(guardian.requests) == 2 * attempts
     assert node.rpc_calls("starknet_addInvokeTransaction") == []
     assert node.rpc_calls("starknet_estimateFee") == []
 
 
 async def test_cosigner_down_sends_nothing_to_the_node(node: LoopbackServer) -> None:
     session = Session.from_dict(CASE["session"])
-    async with ArgentCosigner(closed_port_url(), network_of(CASE)) as cosigner:
+    async with ArgentCosigner(closed_port_url(), network_of(CASE), backoff=0.01) as cosigner:
         account = build_session_account(session, None, FullNodeClient(node_url=node.url), cosigner)
         with pytest.raises(CosignerError, match="cannot reach"):
             await _execute(account)

@@ -151,6 +151,10 @@ class PaymasterError(XSessionsError):
         self.code = code
         self.data = data
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # As CosignerError: the fields (and a subclass's own, through the instance dict) cross to workers.
+        return (type(self), (str(self), self.code, self.data), self.__dict__)
+
 
 class OnchainError(XSessionsError):
     """Reading an account through a Starknet node failed, or the account is not what was expected.
@@ -161,6 +165,10 @@ class OnchainError(XSessionsError):
     def __init__(self, message: str, code: int | str | None = None) -> None:
         super().__init__(message)
         self.code = code
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # As CosignerError: the fields (and a subclass's own, through the instance dict) cross to workers.
+        return (type(self), (str(self), self.code), self.__dict__)
 
 
 class NodeUnavailable(OnchainError):

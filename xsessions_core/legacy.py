@@ -38,6 +38,7 @@ from typing import Any
 
 from starknet_py.net.client_models import Call
 
+from .chains import parse_chain_id
 from .crypto import (
     FIELD_PRIME,
     backend_module,
@@ -394,12 +395,13 @@ def prepare_session(request: RequestSession) -> PreparedSession:
 
 
 def _chain_id(value: object) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return _int_felt(value, "chain_id")
-    if isinstance(value, str) and _HEX.match(value):
-        chain = _str_value(value)
-        if chain is not None:
-            return chain
+    """A chain id of the plugin era: an int felt or a ``0x`` hex string (no names, no decimal
+    strings), parsed by :func:`~xsessions_core.chains.parse_chain_id`."""
+    if (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, str) and _HEX.match(value)):
+        try:
+            return parse_chain_id(value, "chain_id", SessionError)
+        except SessionError:
+            pass
     raise SessionError(f"chain_id must be a felt as an int or a hex string, got {_shown(value)}")
 
 

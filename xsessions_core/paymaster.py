@@ -668,20 +668,28 @@ async def execute_sponsored(
     forwarder: int | str | None = None,
     max_fee_in_gas_token: int | None = None,
     fee_limits: FeeLimits | None = None,
+    now: int | float | None = None,
+    allow_expired: bool = False,
 ) -> ExecutionResult:
     """Execute ``calls`` from the session's account through a SNIP-29 paymaster (x-sessions 9
     ``signOutsideExecution`` over the paymaster's typed data).
 
-    1. The calls must be allowed by the session and must not call the account itself.
+    1. The session must not have expired at ``now`` (nor before ``time_bounds.execute_before``); the
+       calls must be allowed by the session and must not call the account itself.
     2. ``paymaster_buildTransaction``; the result must be an ``invoke`` whose typed data is exactly
        the calls, plus in ``default`` mode only the ``transfer`` of the suggested fee in the gas token
        to the forwarder (:func:`check_prepared_transaction`), with the requested time bounds and fee
        mode; the fee transfer must be an allowed method of the session, and within
-       ``max_fee_in_gas_token`` and ``fee_limits`` when given.
+       ``max_fee_in_gas_token`` and ``fee_limits`` when given; its ``execute_before`` may not be
+       later than the session's expiry.
     3. The session key signs the typed data's message hash, the guardian co-signs
        (``/cosigner/signSessionEFO`` with the typed data as received), then
        ``paymaster_executeTransaction``.
 
+    :param now: the time the session's expiry is checked against (``None``: the wall clock; relayers
+        pass the block time). :param allow_expired: skip the expiry checks.
+    :raises SessionExpired: the session expired at ``now``, or the outside execution would outlive it
+        (raised before the build request, or, for the paymaster's own ``execute_before``, before signing).
     :raises PolicyViolation: any check of steps 1–2 (nothing is signed).
     :raises PaymasterError: the paymaster failed or refused. :raises CosignerError: the guardian failed.
     :return: the transaction hash and tracking id.
@@ -689,8 +697,12 @@ async def execute_sponsored(
     if not isinstance(paymaster, PaymasterClient):
         raise TransactionError(f"paymaster must be a PaymasterClient, got {type(paymaster).__name__}")
     mode = FeeMode.parse(fee_mode)
+    if time_bounds is not None and not isinstance(time_bounds, TimeBounds):
+        raise TransactionError(f"time_bounds must be TimeBounds, got {type(time_bounds).__name__}")
     ctx = SessionContext(session, session_key, cache_authorization=cache_authorization,
                          account_version=account_version, owner_guid=owner_guid)
+    ctx.check_not_expired(now=now, allow_expired=allow_expired,
+                          execute_before=None if time_bounds is None else time_bounds.execute_before)
     user_calls = normalize_calls(_calls_list(calls), require_calldata=False)
     if not user_calls:
         raise TransactionError("calls must not be empty")
@@ -709,6 +721,7 @@ async def execute_sponsored(
     if time_bounds is not None and (oe.execute_after, oe.execute_before) != (
             time_bounds.execute_after, time_bounds.execute_before):
         raise PolicyViolation("the paymaster changed the time bounds")
+    ctx.check_not_expired(now=now, allow_expired=allow_expired, execute_before=oe.execute_before)
     if not mode.is_sponsored and fee_limits is not None:
         assert mode.gas_token is not None
         fee_limits.check_amount(mode.gas_token, prepared.fee.suggested_max_fee_in_gas_token, what="paymaster fee")

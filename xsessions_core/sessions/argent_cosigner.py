@@ -12,11 +12,12 @@ Unlike x-sessions, the returned guardian signature is verified against the sessi
 default (``verify_signature=False`` disables it), and the guardian key can be pinned.
 
 Built for volume: one pooled ``aiohttp`` session per cosigner (closed by ``async with`` or
-:meth:`ArgentCosigner.aclose`), at most ``max_concurrency`` requests in flight, and, with
-``max_attempts > 1``, retries with exponential backoff and full jitter (``tenacity``) on timeouts,
+:meth:`ArgentCosigner.aclose`), at most ``max_concurrency`` requests in flight, and retries (by
+default up to 4 attempts) with exponential backoff and full jitter (``tenacity``) on timeouts,
 connection errors, HTTP 429 and 5xx, waiting what ``Retry-After`` asks instead when the service sends
-it. Other 4xx answers are never retried. Every failure raises a :class:`~xsessions_core.errors.CosignerError` subclass carrying the
-HTTP status and the service's own message. Requests and retries are logged on the
+it. Other 4xx answers are never retried. Every failure raises a
+:class:`~xsessions_core.errors.CosignerError` subclass carrying the HTTP status and the service's own
+message. Requests and retries are logged on the
 ``xsessions_core.cosigner`` logger: paths, statuses, timings and attempt numbers only — never keys,
 request bodies or signatures.
 """
@@ -47,9 +48,10 @@ from ..errors import (
     CosignerTimeout,
     CosignerUnavailable,
     XSessionsError,
+    describe_value,
 )
+from ..chains import SN_MAIN, SN_SEPOLIA, InvalidChainId, parse_chain_id
 from .guardian import (
-    SN_MAIN,
     GuardianOutsideExecutionRequest,
     GuardianSessionInfo,
     GuardianSignature,
@@ -62,12 +64,12 @@ __all__ = ["ARGENT_SESSION_SERVICE_BASE_URL", "ArgentCosigner", "parse_guardian_
 #: x-sessions' default ``ARGENT_SESSION_SERVICE_BASE_URL``.
 ARGENT_SESSION_SERVICE_BASE_URL = "https://cloud.argent-api.com/v1"
 
-#: ``ss("SN_SEPOLIA")``.
-SN_SEPOLIA = 0x534E5F5345504F4C4941
 _NETWORK_CHAINS = {"mainnet": SN_MAIN, "sepolia": SN_SEPOLIA}
 _SIGN_SESSION = "/cosigner/signSession"
 _SIGN_SESSION_EFO = "/cosigner/signSessionEFO"
 _MAX_RESPONSE_BYTES = 1 << 16  # a signature answer is ~300 bytes
+_HEADERS = {"Content-Type": "application/json"}
+_JSON = json.JSONEncoder(separators=(",", ":"))  # compact; built once (json.dumps builds one per call)
 
 logger = logging.getLogger("xsessions_core.cosigner")
 
@@ -132,8 +134,9 @@ class ArgentCosigner:
 
     :param base_url: service root; the endpoints are ``{base_url}/cosigner/signSession`` and
         ``{base_url}/cosigner/signSessionEFO`` (a trailing ``/`` is ignored).
-    :param network: ``"mainnet"`` (chain ``SN_MAIN``) or ``"sepolia"`` (``SN_SEPOLIA``): the chain
-        this service co-signs for; a request for another chain raises :class:`CosignerError`
+    :param network: the chain this service co-signs for: ``"mainnet"`` (``SN_MAIN``), ``"sepolia"``
+        (``SN_SEPOLIA``), or a chain id (an int, a hex string, ``"SN_MAIN"``, ``"SN_SEPOLIA"``,
+        starknet-py's ``StarknetChainId``); a request for another chain raises :class:`CosignerError`
         before anything is sent. ``None`` disables the check (devnets, custom chains).
     :param timeout: time allowed per attempt (connect + send + answer), in seconds.
     :param session: an ``aiohttp.ClientSession`` to use (it is not closed by :meth:`aclose`);
@@ -143,9 +146,8 @@ class ArgentCosigner:
     :param guardian_public_key: if given, the answer must come from this guardian key.
     :param max_concurrency: requests in flight at once through this object (and the size of its
         connection pool).
-    :param max_attempts: attempts per request. The default 1 sends each request once (as before
-        retries existed); a relayer at volume sets e.g. 4. Timeouts, connection errors, 429 and 5xx
-        are retried; other answers are final.
+    :param max_attempts: attempts per request (``1``: no retry). Timeouts, connection errors, 429 and
+        5xx are retried; other answers are final.
     :param backoff: base of the exponential backoff in seconds: before attempt ``k + 1`` the wait is
         uniform in ``[0, min(backoff * 2**k, max_backoff)]`` (full jitter).
     :param max_backoff: cap of one wait, ``Retry-After`` included.
@@ -156,21 +158,28 @@ class ArgentCosigner:
     def __init__(
         self,
         base_url: str = ARGENT_SESSION_SERVICE_BASE_URL,
-        network: str | None = "mainnet",
+        network: str | int | None = "mainnet",
         *,
         timeout: float = 10.0,
         session: aiohttp.ClientSession | None = None,
         verify_signature: bool = True,
         guardian_public_key: int | None = None,
         max_concurrency: int = 64,
-        max_attempts: int = 1,
+        max_attempts: int = 4,
         backoff: float = 0.1,
         max_backoff: float = 10.0,
     ) -> None:
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
-        if network is not None and network not in _NETWORK_CHAINS:
-            raise ValueError(f"network must be 'mainnet', 'sepolia' or None, got {network!r}")
+        chain_id: int | None = None
+        if isinstance(network, str) and network in _NETWORK_CHAINS:
+            chain_id = _NETWORK_CHAINS[network]
+        elif network is not None:
+            try:
+                chain_id = parse_chain_id(network, "network")
+            except InvalidChainId:
+                raise InvalidChainId(f"network must be 'mainnet', 'sepolia', a chain id or None, "
+                                     f"got {describe_value(network, 40)}") from None
         for name, value in (("timeout", timeout), ("backoff", backoff), ("max_backoff", max_backoff)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
@@ -181,6 +190,8 @@ class ArgentCosigner:
             guardian_public_key = crypto.felt(guardian_public_key, "guardian_public_key")
         self.base_url = base_url.rstrip("/")
         self.network = network
+        #: The chain id this cosigner serves (``None``: not checked).
+        self.chain_id = chain_id
         self.timeout = float(timeout)
         self.verify_signature = verify_signature
         self.guardian_public_key = guardian_public_key
@@ -191,6 +202,8 @@ class ArgentCosigner:
         self._session = session
         self._owns_session = session is None
         self._slots: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._timeout = aiohttp.ClientTimeout(total=self.timeout)
         self._jitter = wait_random_exponential(multiplier=self.backoff, max=self.max_backoff)
 
     def __repr__(self) -> str:
@@ -248,9 +261,9 @@ class ArgentCosigner:
     # ------------------------------------------------------------------ internals
 
     def _check_chain(self, chain_id: int) -> None:
-        if self.network is not None and chain_id != _NETWORK_CHAINS[self.network]:
+        if self.chain_id is not None and chain_id != self.chain_id:
             raise CosignerError(
-                f"this cosigner serves {self.network} (chain {hex(_NETWORK_CHAINS[self.network])}); "
+                f"this cosigner serves {self.network} (chain {hex(self.chain_id)}); "
                 f"the request is for chain {hex(chain_id)}"
             )
 
@@ -273,12 +286,28 @@ class ArgentCosigner:
                 f"{hex(signature.public_key)} over the session-token message {hex(token_message)}"
             )
 
-    def _client(self) -> aiohttp.ClientSession:
+    async def _pool(self) -> tuple[aiohttp.ClientSession, asyncio.Semaphore]:
+        """The pooled session and the concurrency slots of the running event loop.
+
+        A pool belongs to the loop that opened it; when the object is used from another loop (the
+        starknet-py ``*_sync`` methods run each call in a loop of its own), the old pool is closed
+        and a new one opened.
+        """
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            if self._owns_session and self._session is not None:
+                old, self._session = self._session, None
+                try:
+                    await old.close()  # its loop is closed: nothing is left to wait for
+                except RuntimeError:
+                    pass
+            self._loop, self._slots = loop, asyncio.Semaphore(self.max_concurrency)
         if self._session is None or self._session.closed:
             if not self._owns_session:
                 raise CosignerError("the aiohttp session given to ArgentCosigner is closed")
             self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self.max_concurrency))
-        return self._session
+        assert self._slots is not None
+        return self._session, self._slots
 
     def _wait(self, state: RetryCallState) -> float:
         """Seconds before the next attempt: ``Retry-After`` if the service sent one, else full jitter."""
@@ -288,7 +317,21 @@ class ArgentCosigner:
         return float(self._jitter(state))
 
     async def _post(self, path: str, body: Any) -> GuardianSignature:
-        data = json.dumps(body, separators=(",", ":")).encode()
+        data = _JSON.encode(body).encode()
+        try:  # the first attempt, which almost always succeeds, runs without the retry machinery
+            return await self._attempt(path, data)
+        except CosignerUnavailable as exc:
+            if self.max_attempts == 1:
+                raise
+            first_failure: CosignerUnavailable | None = exc
+
+        async def attempt() -> GuardianSignature:
+            nonlocal first_failure
+            if first_failure is not None:  # tenacity takes over from the failed first attempt
+                failure, first_failure = first_failure, None
+                raise failure
+            return await self._attempt(path, data)
+
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.max_attempts),
             wait=self._wait,
@@ -296,20 +339,16 @@ class ArgentCosigner:
             before_sleep=lambda state: _log_retry(path, state),
             reraise=True,
         )
-        return await retrying(self._attempt, path, data)
+        return await retrying(attempt)
 
     async def _attempt(self, path: str, data: bytes) -> GuardianSignature:
         """One HTTP request, its answer parsed; transient failures raise :class:`CosignerUnavailable`."""
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.max_concurrency)
+        client, slots = await self._pool()
         url = self.base_url + path
-        async with self._slots:
+        async with slots:
             started = time.perf_counter()
             try:
-                async with self._client().post(
-                    url, data=data, headers={"Content-Type": "application/json"},
-                    timeout=aiohttp.ClientTimeout(total=self.timeout),
-                ) as response:
+                async with client.post(url, data=data, headers=_HEADERS, timeout=self._timeout) as response:
                     raw = await _read_limited(response)
                     status = response.status
                     retry_after = _retry_after(response.headers.get("Retry-After"))
@@ -318,7 +357,8 @@ class ArgentCosigner:
             except aiohttp.ClientError as exc:
                 raise CosignerConnectionError(
                     f"cannot reach the cosigner at {url}: {type(exc).__name__}: {exc}") from None
-        logger.debug("POST %s -> HTTP %d in %.1f ms", path, status, (time.perf_counter() - started) * 1e3)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("POST %s -> HTTP %d in %.1f ms", path, status, (time.perf_counter() - started) * 1e3)
         if 200 <= status < 300:
             try:
                 payload = json.loads(raw)

@@ -105,6 +105,8 @@ async def sign_transactions_async(
     account_version: str = "0.4",
     owner_guid: int | None = None,
     fee_limits: FeeLimits | None = None,
+    now: int | float | None = None,
+    allow_expired: bool = False,
 ) -> list[SignResult]:
     """Session-token signatures of many invoke v3 transactions, co-signed by a remote guardian.
 
@@ -117,9 +119,12 @@ async def sign_transactions_async(
         (:func:`~xsessions_core.sessions.token.cache_flag_for`).
     :param fee_limits: refuse transactions whose maximum fee is above these limits (e.g.
         :meth:`FeeLimits.from_session`), before signing them.
+    :param now: the time the session's expiry is checked against (``None``: the wall clock; relayers
+        pass the block time). :param allow_expired: skip the expiry check.
     :return: per transaction, in input order: the signature array, or the exception for that
         transaction (:class:`TransactionError`, :class:`~xsessions_core.errors.PolicyViolation`,
         a :class:`CosignerError` subclass).
+    :raises SessionExpired: the session expired at ``now`` (nothing is signed or sent).
     :raises SessionError: the session or key is unusable (nothing is signed).
     :raises ValueError: ``concurrency`` is not a positive int.
     """
@@ -129,6 +134,7 @@ async def sign_transactions_async(
         raise TypeError(f"fee_limits must be FeeLimits, got {type(fee_limits).__name__}")
     ctx = SessionContext(session, session_key, cache_authorization=cache_authorization,
                          account_version=account_version, owner_guid=owner_guid)
+    ctx.check_not_expired(now=now, allow_expired=allow_expired)
     items = list(transactions)
     results: list[SignResult | None] = [None] * len(items)
     ready: list[tuple[int, InvokeV3Fields, list[int], str]] = []
