@@ -1314,7 +1314,7 @@ def verify_outside_execution(outside_execution: object, signature: Sequence[obje
                                                 chain_id=chain_id, block_timestamp=block_timestamp, state=state,
                                                 relayer_tx_version=relayer_tx_version, rules=rules))[0]
     if verdict.valid and relayer_state is not None:
-        nonce = parse_outside_execution(outside_execution).nonce
+        nonce = parse_outside_execution(outside_execution, rules).nonce
         if not relayer_state.reserve_nonce(account.address, nonce, ttl_ms=reservation_ttl_ms):
             return Verdict(False, REPLAYED_OR_IN_FLIGHT, PHASE_OUTSIDE)
     return verdict
