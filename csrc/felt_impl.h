@@ -8,15 +8,10 @@
 
 #include "felt.h"
 #include "consts.h"
+#include "cpu.h"
 
 #define XS_P3 0x0800000000000011ULL
 
-#if XS_HAVE_INT128 && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
-    !defined(XS_NO_ASM)
-#  define XS_FE_ASM 1
-#else
-#  define XS_FE_ASM 0
-#endif
 
 #if XS_HAVE_INT128
 /* ---- fast path: unsigned __int128 carry chains (the compiler turns them into adc/sbb). ---- */
@@ -267,11 +262,7 @@ static void xs_fe_cube_lazy_adx(xs_fe *r, const xs_fe *a) {
 static int xs_fe_use_adx = 0;
 
 static void xs_fe_detect_cpu(void) {
-    unsigned int eax, ebx, ecx, edx;
-    __asm__ __volatile__("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(0), "c"(0));
-    if (eax < 7) return;
-    __asm__ __volatile__("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(7), "c"(0));
-    xs_fe_use_adx = ((ebx >> 8) & 1) && ((ebx >> 19) & 1);   /* BMI2 and ADX */
+    xs_fe_use_adx = xs_cpu_has_bmi2_adx();
 }
 
 XS_INLINE void xs_fe_mul(xs_fe *r, const xs_fe *a, const xs_fe *b) {
@@ -579,29 +570,6 @@ static void xs_fe_sub(xs_fe *r, const xs_fe *a, const xs_fe *b) {
 static void xs_fe_detect_cpu(void) {}
 #endif
 
-/* AVX2 Poseidon (poseidon_avx2_impl.h): compiled on x86-64 GCC/clang (function-level
- * target("avx2"), no -mavx2 needed), used when xs_cpu_has_avx2() says the CPU and OS allow it. */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(XS_NO_ASM)
-#  define XS_POSEIDON_AVX2 1
-/* 1 iff AVX2 is usable, from cpuid leaf 1 ecx (bit 27 OSXSAVE, bit 28 AVX), leaf 7 ebx (bit 5
- * AVX2) and XCR0 (bits 1, 2: the OS saves XMM and YMM state). */
-static int xs_cpu_avx2_usable(uint32_t ecx1, uint32_t ebx7, uint64_t xcr0) {
-    return ((ecx1 >> 27) & 1) && ((ecx1 >> 28) & 1) && ((ebx7 >> 5) & 1) && (xcr0 & 6) == 6;
-}
-
-static int xs_cpu_has_avx2(void) {
-    unsigned int eax, ebx, ecx, edx, ecx1, xlo = 0, xhi = 0;
-    __asm__ __volatile__("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(0), "c"(0));
-    if (eax < 7) return 0;
-    __asm__ __volatile__("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx1), "=d"(edx) : "a"(1), "c"(0));
-    __asm__ __volatile__("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(7), "c"(0));
-    if ((ecx1 >> 27) & 1)   /* xgetbv is only defined with OSXSAVE */
-        __asm__ __volatile__("xgetbv" : "=a"(xlo), "=d"(xhi) : "c"(0));
-    return xs_cpu_avx2_usable(ecx1, ebx, ((uint64_t)xhi << 32) | xlo);
-}
-#else
-#  define XS_POSEIDON_AVX2 0
-#endif
 
 static void xs_fe_neg(xs_fe *r, const xs_fe *a) {
     xs_fe z = {{0, 0, 0, 0}};
