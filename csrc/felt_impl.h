@@ -54,6 +54,31 @@ XS_INLINE void xs_fe_reduce_once(uint64_t r[4], const uint64_t t[4]) {
         "movq " #roff "(%[p]), %%rax\n\t" \
         "movq %%r8, 0(%%rax)\n\t" "movq %%r9, 8(%%rax)\n\t" "movq %%r10, 16(%%rax)\n\t" "movq %%r11, 24(%%rax)\n\t"
 
+/* The 512-bit product of the 4-limb operands at 0(%[p]) and 8(%[p]) into r8..r15 (operand
+ * scanning, baseline ISA: mulq/add/adc); clobbers rax, rbx, rcx, rdx. Shared by xs_fe_mul_base
+ * and xs_scalar_mont_mul (scalar_impl.h), which differ only in the reduction that follows. */
+#define XS_ASM_MUL_4X4_PRODUCT \
+        "movq 8(%[p]), %%rcx\n\t" "movq 0(%%rcx), %%rcx\n\t" \
+        "movq 0(%[p]), %%rax\n\t" "movq 0(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "movq %%rax, %%r8\n\t" "movq %%rdx, %%r9\n\t" \
+        "movq 0(%[p]), %%rax\n\t" "movq 8(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r9\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r10\n\t" \
+        "movq 0(%[p]), %%rax\n\t" "movq 16(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r10\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r11\n\t" \
+        "movq 0(%[p]), %%rax\n\t" "movq 24(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r12\n\t" \
+        "movq 8(%[p]), %%rcx\n\t" "movq 8(%%rcx), %%rcx\n\t" \
+        "movq 0(%[p]), %%rax\n\t" "movq 0(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r9\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t" \
+        "movq 0(%[p]), %%rax\n\t" "movq 8(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r10\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t" \
+        "movq 0(%[p]), %%rax\n\t" "movq 16(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t" \
+        "movq 0(%[p]), %%rax\n\t" "movq 24(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r12\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r13\n\t" \
+        "movq 8(%[p]), %%rcx\n\t" "movq 16(%%rcx), %%rcx\n\t" \
+        "movq 0(%[p]), %%rax\n\t" "movq 0(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r10\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t" \
+        "movq 0(%[p]), %%rax\n\t" "movq 8(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t" \
+        "movq 0(%[p]), %%rax\n\t" "movq 16(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r12\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t" \
+        "movq 0(%[p]), %%rax\n\t" "movq 24(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r13\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r14\n\t" \
+        "movq 8(%[p]), %%rcx\n\t" "movq 24(%%rcx), %%rcx\n\t" \
+        "movq 0(%[p]), %%rax\n\t" "movq 0(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t" \
+        "movq 0(%[p]), %%rax\n\t" "movq 8(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r12\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t" \
+        "movq 0(%[p]), %%rax\n\t" "movq 16(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r13\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t" \
+        "movq 0(%[p]), %%rax\n\t" "movq 24(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r14\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r15\n\t"
+
 /* x86-64 (baseline ISA: mul/add/adc/sbb/cmov) Montgomery multiplication in one block, the
  * 512-bit product kept in r8..r15. Product: operand scanning. Reduction in two steps, using
  * p = 1 mod 2^192: m = -T mod 2^192 (3 limbs, negation), U = (T + m p)/2^192 =
@@ -65,26 +90,7 @@ static void xs_fe_mul_base(xs_fe *r, const xs_fe *a, const xs_fe *b) {
     const uint64_t *p[3];
     p[0] = a->n; p[1] = b->n; p[2] = r->n;
     __asm__ __volatile__(
-        "movq 8(%[p]), %%rcx\n\t" "movq 0(%%rcx), %%rcx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 0(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "movq %%rax, %%r8\n\t" "movq %%rdx, %%r9\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 8(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r9\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r10\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 16(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r10\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r11\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 24(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r12\n\t"
-        "movq 8(%[p]), %%rcx\n\t" "movq 8(%%rcx), %%rcx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 0(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r9\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 8(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r10\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 16(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 24(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r12\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r13\n\t"
-        "movq 8(%[p]), %%rcx\n\t" "movq 16(%%rcx), %%rcx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 0(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r10\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 8(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 16(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r12\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 24(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r13\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r14\n\t"
-        "movq 8(%[p]), %%rcx\n\t" "movq 24(%%rcx), %%rcx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 0(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 8(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r12\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 16(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r13\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 24(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r14\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r15\n\t"
+        XS_ASM_MUL_4X4_PRODUCT
         XS_BASE_REDC_STORE(16)
         :
         : [p] "r"(p)
