@@ -9,6 +9,10 @@
  *  - functions are total on their documented domain, which the Python layer checks:
  *    felts < p; private keys in [1, n); message hashes < 2^251; for verify 1 <= r < 2^251,
  *    1 <= s < n, pub < p;
+ *  - NULL: no pointer argument may be NULL, even when its count is 0 (pass any valid
+ *    address instead);
+ *  - aliasing: an output buffer must not overlap any input buffer or another output, for
+ *    every function (the core does not promise in-place operation anywhere);
  *  - every function is reentrant and needs no GIL; no heap allocation;
  *  - the fixed-base tables are built once, on first use or by xs_init() (thread safe:
  *    C11 call_once / pthread_once). The Python wrapper calls xs_init() on import;
