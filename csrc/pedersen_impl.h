@@ -1,5 +1,5 @@
 /* pedersen_impl.h — ped(a, b) = x(P_shift + a_low*P0 + a_high*P1 + b_low*P2 + b_high*P3),
- * low = 248 bits, high = the rest (< 16) (cairo-lang fast_pedersen_hash.py, PROTOCOL §1.4).
+ * low = 248 bits, high = the rest (< 16) (cairo-lang fast_pedersen_hash.py, docs/protocol.md §1.4).
  * 8-bit windows align with the big-endian bytes: byte 31-i of a is digit i of a_low, byte 0
  * is a_high. Variable time: Pedersen inputs are public.
  */

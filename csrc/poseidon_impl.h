@@ -1,4 +1,4 @@
-/* poseidon_impl.h — Hades permutation for Starknet (PROTOCOL §1.5; cairo-lang
+/* poseidon_impl.h — Hades permutation for Starknet (docs/protocol.md §1.5; cairo-lang
  * poseidon_utils.py): width 3, x^3 S-box, 4 full + 83 partial + 4 full rounds,
  * MDS [[3,1,1],[1,-1,1],[1,1,-2]]. The partial rounds use the compressed constants of
  * consts.h (one addition to state[2] per round; see tools/gen_tables.py for why this is

@@ -17,34 +17,14 @@ XS_INLINE void xs_scalar_reduce_once(uint64_t r[4], const uint64_t t[4], uint64_
 }
 
 #if XS_FE_ASM
-/* x86-64: same product block as xs_fe_mul (felt_impl.h), then a generic 4-round Montgomery
+/* x86-64: the product block XS_ASM_MUL_4X4_PRODUCT (felt_impl.h), then a generic 4-round Montgomery
  * reduction by n (m = T_i * (-n^-1) mod 2^64) and a cmov-based final subtraction.
  * Constant time. */
 static void xs_scalar_mont_mul(xs_scalar *r, const xs_scalar *a, const xs_scalar *b) {
     const uint64_t *p[3];
     p[0] = a->n; p[1] = b->n; p[2] = r->n;
     __asm__ __volatile__(
-        "movq 8(%[p]), %%rcx\n\t" "movq 0(%%rcx), %%rcx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 0(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "movq %%rax, %%r8\n\t" "movq %%rdx, %%r9\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 8(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r9\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r10\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 16(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r10\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r11\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 24(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r12\n\t"
-        "movq 8(%[p]), %%rcx\n\t" "movq 8(%%rcx), %%rcx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 0(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r9\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 8(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r10\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 16(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 24(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r12\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r13\n\t"
-        "movq 8(%[p]), %%rcx\n\t" "movq 16(%%rcx), %%rcx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 0(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r10\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 8(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 16(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r12\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 24(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r13\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r14\n\t"
-        "movq 8(%[p]), %%rcx\n\t" "movq 24(%%rcx), %%rcx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 0(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rax, %%r11\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 8(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r12\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 16(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r13\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rbx\n\t"
-        "movq 0(%[p]), %%rax\n\t" "movq 24(%%rax), %%rax\n\t" "mulq %%rcx\n\t" "addq %%rbx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r14\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%r15\n\t"
-        
+        XS_ASM_MUL_4X4_PRODUCT
         "movabsq $0xbb6b3c4ce8bde631, %%rcx\n\t" "movq %%r8, %%rbx\n\t" "imulq %%rcx, %%rbx\n\t"
         "movabsq $0x1e66a241adc64d2f, %%rax\n\t" "mulq %%rbx\n\t" "addq %%rax, %%r8\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rcx\n\t"
         "movabsq $0xb781126dcae7b232, %%rax\n\t" "mulq %%rbx\n\t" "addq %%rcx, %%rax\n\t" "adcq $0, %%rdx\n\t" "addq %%rax, %%r9\n\t" "adcq $0, %%rdx\n\t" "movq %%rdx, %%rcx\n\t"

@@ -9,6 +9,10 @@
  *  - functions are total on their documented domain, which the Python layer checks:
  *    felts < p; private keys in [1, n); message hashes < 2^251; for verify 1 <= r < 2^251,
  *    1 <= s < n, pub < p;
+ *  - NULL: no pointer argument may be NULL, even when its count is 0 (pass any valid
+ *    address instead);
+ *  - aliasing: an output buffer must not overlap any input buffer or another output, for
+ *    every function (the core does not promise in-place operation anywhere);
  *  - every function is reentrant and needs no GIL; no heap allocation;
  *  - the fixed-base tables are built once, on first use or by xs_init() (thread safe:
  *    C11 call_once / pthread_once). The Python wrapper calls xs_init() on import;
@@ -52,14 +56,6 @@ void xs_poseidon_many_batch(unsigned char *out, const unsigned char *values, siz
                             const size_t *lens, size_t nseqs);
 /* out96 = hades(in96[0..32), in96[32..64), in96[64..96)). */
 void xs_poseidon_permutation(unsigned char *out96, const unsigned char *in96);
-
-/* Merkle tree of starknet.js (pair hash h(min, max), a lone last node is paired with 0):
- * writes every level above the leaves, bottom-up, the root last; out holds
- * xs_merkle_size(n) - n felts. n >= 1 (n == 1 writes nothing: the leaf is the root).
- * use_poseidon: 1 = Poseidon pair hash, 0 = Pedersen. */
-void xs_merkle_levels(unsigned char *out, const unsigned char *leaves, size_t n, int use_poseidon);
-/* Total number of nodes of the tree over n leaves (leaves included). */
-size_t xs_merkle_size(size_t n);
 
 /* Ethereum Keccak-256 of data[0..len). */
 void xs_keccak256(unsigned char *out32, const unsigned char *data, size_t len);
@@ -106,7 +102,27 @@ int xs_verify_prepared(const unsigned char *msg32, const unsigned char *r32,
 void xs_verify_batch_prepared(unsigned char *results, const unsigned char *items,
                               const unsigned char *const *keys, size_t n);
 
-/* Session-token signing of n invoke v3 transactions of one session (PROTOCOL §6.4-§6.6, §6.10).
+/* ================================================================== Starknet protocol module
+ * Helpers built on the primitives above (csrc/modules/starknet/main_impl.h):
+ * the starknet.js Merkle tree (docs/protocol.md §4), the invoke v3 hash and the session-token
+ * signatures of Argent accounts (docs/protocol.md §6.4-§6.6, §6.10). */
+
+/* Pair hash of a Merkle tree. The values are ABI: the Python layer passes 0 / 1. */
+typedef enum {
+    XS_HASH_PEDERSEN = 0,
+    XS_HASH_POSEIDON = 1
+} xs_hash_method;
+
+/* Merkle tree of starknet.js (pair hash h(min, max), a lone last node is paired with 0):
+ * writes every level above the leaves, bottom-up, the root last; out holds
+ * xs_merkle_size(n) - n felts. n >= 1 (n == 1 writes nothing: the leaf is the root).
+ * hash_method: the pair hash (XS_HASH_PEDERSEN or XS_HASH_POSEIDON). */
+void xs_merkle_levels(unsigned char *out, const unsigned char *leaves, size_t n,
+                      xs_hash_method hash_method);
+/* Total number of nodes of the tree over n leaves (leaves included). */
+size_t xs_merkle_size(size_t n);
+
+/* Session-token signing of n invoke v3 transactions of one session (docs/protocol.md §6.4-§6.6, §6.10).
  * Transaction i occupies 9 + lens[4i] + ... + lens[4i+3] consecutive felts of felts[0..nfelts):
  * version, sender_address, chain_id, nonce, (nonce_da_mode << 32) + fee_da_mode, tip, the three
  * resource-bound words (resource << 192 | max_amount << 128 | max_price_per_unit), then

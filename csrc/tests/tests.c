@@ -628,7 +628,7 @@ static void test_hash_consistency(int iters) {
         size_t total = xs_merkle_size(3);
         CHECK(total == 6, "merkle_size(3) == 6");
         for (i = 0; i < 3; i++) rnd_felt251(leaves + 32 * i);
-        xs_merkle_levels(lv, leaves, 3, 1);
+        xs_merkle_levels(lv, leaves, 3, XS_HASH_POSEIDON);
         if (memcmp(leaves, leaves + 32, 32) < 0) xs_poseidon(t1, leaves, leaves + 32);
         else xs_poseidon(t1, leaves + 32, leaves);
         memset(a, 0, 32);
