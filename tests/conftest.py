@@ -21,12 +21,6 @@ _FORCED = os.environ.get("XSESSIONS_BACKEND", "").strip().lower()
 BACKENDS = [_FORCED] if _FORCED else ["native", "python"]
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "hsm: needs SoftHSM2 (Debian package softhsm2) and the hsm extra (python-pkcs11)"
-    )
-
-
 @pytest.fixture(scope="session", params=BACKENDS, autouse=True)
 def backend(request: pytest.FixtureRequest) -> Any:
     """Activate one crypto backend for the tests that follow; yields its name."""

@@ -43,6 +43,9 @@ from xsessions_core.sessions.outside_execution import outside_execution_from_dic
 from xsessions_core.typed_data import TypedData
 from xsessions_core.versions import AccountVersion
 
+# Signs with the recorded sessions: sign at a time they were valid.
+pytestmark = pytest.mark.usefixtures("recorded_clock")
+
 HUGE_DECIMAL = "1" * 5000
 DESERIALIZE = "Failed to deserialize param #1"
 

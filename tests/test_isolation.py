@@ -28,6 +28,9 @@ from xsessions_core.relayer.cache import BoundedCache, entry_cost
 from xsessions_core.sessions.guardian import LocalGuardian
 from xsessions_core.sessions.objects import Session
 
+# Signs with the recorded sessions: sign at a time they were valid.
+pytestmark = pytest.mark.usefixtures("recorded_clock")
+
 AUTH_START = 7  # signature[6] is the authorisation length (4 here), its felts follow
 SESSION_R = 13  # session signature r (after the 4 authorisation felts and the signer's variant, key)
 
@@ -37,7 +40,7 @@ def signed_transactions(version: str, n: int) -> tuple[list[dict[str, Any]], dic
     case = _valid_case(version)
     signer = SessionSigner(Session.from_dict(case["session"]), None, LocalGuardian(GUARDIAN_KEY))
     txs = _transactions(case, n)
-    signed = [_broadcast(case, tx, sig) for tx, sig in zip(txs, signer.sign_transactions(txs))]
+    signed = [_broadcast(case, tx, sig) for tx, sig in zip(txs, signer.sign_transactions(txs, now=case["block"]["timestamp"]))]
     common = dict(account=account_of(case), chain_id=h(case["chain_id"]), block_timestamp=case["block"]["timestamp"])
     return signed, common
 
