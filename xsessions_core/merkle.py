@@ -122,8 +122,8 @@ class MerkleTree:
         value = _felt(leaf, "leaf")
         if self._index is None:
             index: dict[int, int] = {}
-            for i, v in enumerate(self._levels[0]):
-                index.setdefault(v, i)
+            for position, v in enumerate(self._levels[0]):
+                index.setdefault(v, position)
             self._index = index
         i = self._index.get(value)
         if i is None:

@@ -81,7 +81,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from threading import Lock
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from .crypto import FIELD_PRIME, backend_module, verify_message_signature
 from .encoding import (
@@ -288,7 +288,7 @@ def _enc_string(value: Any, ctx: _Ctx) -> int:
     except XSessionsError as exc:
         raise _EncodeError(str(exc)) from None
     ctx.spend(len(words))
-    return ctx.many([len(words), *words, pending, pending_len])  # type: ignore[no-any-return]
+    return ctx.many([len(words), *words, pending, pending_len])
 
 
 _SCALAR_ENCODERS_1: dict[str, Encoder] = {
@@ -309,7 +309,7 @@ _SCALAR_ENCODERS_1: dict[str, Encoder] = {
 
 def _as_list(value: Any, what: str) -> Sequence[Any]:
     if type(value) is list or type(value) is tuple:
-        return value  # type: ignore[no-any-return]
+        return value
     raise _EncodeError(f"{what} must be a JSON array, got {describe_value(value)}")
 
 
@@ -359,7 +359,7 @@ class _Struct:
         return out  # type: ignore[return-value]
 
     def hash(self, value: Any, ctx: _Ctx) -> int:
-        return ctx.many(self.felts(value, ctx))  # type: ignore[no-any-return]
+        return ctx.many(self.felts(value, ctx))
 
 
 _MISSING = object()
@@ -519,7 +519,7 @@ class _Plan:
                 seqs = []
                 for i, item in enumerate(items):
                     seqs.append(struct.felts(item, ctx))
-                return ctx.batch(seqs)  # type: ignore[no-any-return]
+                return ctx.batch(seqs)
             out = []
             for i, item in enumerate(items):
                 out.append(enc(item, ctx))
@@ -533,7 +533,7 @@ class _Plan:
         encode_all = self._encode_all
 
         def encode_array(value: Any, ctx: _Ctx) -> int:
-            return ctx.many(encode_all(_as_list(value, f"a {elem}* value"), enc, struct, ctx))  # type: ignore[no-any-return]
+            return ctx.many(encode_all(_as_list(value, f"a {elem}* value"), enc, struct, ctx))
         return encode_array
 
     def _field_def(self, ctx: tuple[str, str]) -> TypeField | None:
@@ -562,7 +562,7 @@ class _Plan:
             if not items:
                 raise _EncodeError("cannot build a Merkle tree without leaves (empty merkletree array)")
             leaves = encode_all(items, enc, struct, ctx_)
-            return ctx_.b.merkle_levels(leaves, ctx_.poseidon)[-1][0]  # type: ignore[no-any-return]
+            return ctx_.b.merkle_levels(leaves, ctx_.poseidon)[-1][0]
         return encode_merkletree
 
     def _enum_encoder(self, ctx: tuple[str, str] | None) -> Encoder:
@@ -604,7 +604,7 @@ class _Plan:
                 except _EncodeError as exc:
                     exc.path.append(f"{enum_name}.{key}[{i}]")
                     raise
-            return ctx_.many(out)  # type: ignore[no-any-return]
+            return ctx_.many(out)
         return encode_enum
 
 
@@ -821,7 +821,7 @@ class TypedData:
         if type(message) is not dict and not isinstance(message, Mapping):
             raise TypedDataError(f"message must be an object, got {type(message).__name__}")
         key = _parse_types(types)
-        revision = _revision(types, domain)
+        revision = _revision(cast("Mapping[str, Any]", types), domain)  # an object: _parse_types checked it
         if revision == 1 and any(name in _PRESETS for name, _ in key):
             raise TypedDataError(f"{_SCHEMA_ERROR}: revision 1 types must not redefine the preset types "
                         f"{sorted(_PRESETS)}")
@@ -918,7 +918,7 @@ class TypedData:
         def run(ctx: _Ctx) -> int:
             d = domain.hash(self.domain, ctx)
             m = primary.hash(self.message, ctx)
-            return ctx.many([_STARKNET_MESSAGE, d, account, m])  # type: ignore[no-any-return]
+            return ctx.many([_STARKNET_MESSAGE, d, account, m])
         return _run(run, self.revision)
 
     def _struct(self, type_name: str) -> _Struct:
@@ -938,7 +938,10 @@ def _name(type_name: object) -> str:
     return type_name
 
 
-def _run(fn: Callable[[_Ctx], Any], revision: int) -> Any:
+_R = TypeVar("_R")
+
+
+def _run(fn: Callable[[_Ctx], _R], revision: int) -> _R:
     """Run an encoding with a fresh context; internal failures become TypedDataError."""
     try:
         return fn(_Ctx(revision))

@@ -36,8 +36,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from importlib import import_module
 from importlib.util import find_spec
-from types import ModuleType
-from typing import Any, final
+from typing import Any, TypeVar, cast, final
 
 from ..errors import (
     InvalidFieldElement,
@@ -47,7 +46,7 @@ from ..errors import (
     NativeBackendError,
     describe_value,
 )
-from .backend import PREPARED_KEY_BYTES
+from .backend import PREPARED_KEY_BYTES, Backend
 from .constants import (
     ALPHA,
     BETA,
@@ -74,16 +73,18 @@ _P = FIELD_PRIME
 _N = EC_ORDER
 _M251 = MAX_ECDSA_VALUE
 
+_T = TypeVar("_T")
+
 
 # --------------------------------------------------------------------------- backend selection
 
 _NATIVE_MODULE = "xsessions_core._native"
 
 
-def _load(name: str) -> ModuleType:
+def _load(name: str) -> Backend:
     """Import one backend module; every failure is a one-line :class:`NativeBackendError`."""
     if name == "python":
-        return import_module(".python_backend", __name__)
+        return cast(Backend, import_module(".python_backend", __name__))
     if name != "native":
         raise NativeBackendError(f"unknown backend {name!r}: expected 'native' or 'python'")
     try:
@@ -96,7 +97,7 @@ def _load(name: str) -> ModuleType:
             "compiler available, or use the pure-Python backend (XSESSIONS_BACKEND=python)"
         )
     try:
-        return import_module(".native_backend", __name__)
+        return cast(Backend, import_module(".native_backend", __name__))
     except ImportError as exc:
         reason = " ".join(str(exc).split())
         raise NativeBackendError(f"the native extension {_NATIVE_MODULE} cannot be loaded: {reason}") from None
@@ -115,12 +116,12 @@ class _Unselected:
 
 _selection_lock = threading.Lock()
 _warned_python_signing = False
-_b: Any = _Unselected()
+_b: Backend = cast(Backend, _Unselected())
 #: Name of the active backend, ``"native"`` or ``"python"`` (selected on first access).
 BACKEND: str
 
 
-def _select() -> ModuleType:
+def _select() -> Backend:
     """The active backend, choosing it on the first call from ``XSESSIONS_BACKEND``.
 
     Unset means native when the extension loads, else Python with one :class:`RuntimeWarning`.
@@ -140,7 +141,7 @@ def _select() -> ModuleType:
                     warnings.warn(f"{exc}; xsessions_core uses the pure-Python backend, which is slower and NOT "
                                   "constant time", RuntimeWarning, stacklevel=4)
             _b, BACKEND = module, module.NAME
-        return _b  # type: ignore[no-any-return]
+        return _b
 
 
 def __getattr__(name: str) -> Any:
@@ -182,7 +183,7 @@ def available_backends() -> list[str]:
     return names
 
 
-def backend_module() -> ModuleType:
+def backend_module() -> Backend:
     """The active backend module (internal layers use it to skip re-validation)."""
     return _select()
 
@@ -201,12 +202,12 @@ def felt(value: object, name: str = "value") -> int:
     """Return ``value`` if it is an int felt (``0 <= value < p``), else raise InvalidFieldElement."""
     if type(value) is not int:
         value = _int(value, name)
-    if not 0 <= value < _P:  # type: ignore[operator]
+    if not 0 <= value < _P:
         raise InvalidFieldElement(f"{name} must satisfy 0 <= {name} < p (the Stark prime), got {describe_value(value)}")
-    return value  # type: ignore[return-value]
+    return value
 
 
-def _sequence(values: object, name: str, err: type[Exception] = InvalidFieldElement) -> Iterable[object]:
+def _sequence(values: Iterable[_T], name: str, err: type[Exception] = InvalidFieldElement) -> Iterable[_T]:
     """``values`` if it is a non-text iterable, else a typed error (never a bare TypeError)."""
     if isinstance(values, (str, bytes, bytearray)) or not isinstance(values, Iterable):
         raise err(f"{name} must be a sequence, got {type(values).__name__}")
@@ -215,7 +216,7 @@ def _sequence(values: object, name: str, err: type[Exception] = InvalidFieldElem
 
 def felts(values: Iterable[object], name: str = "values") -> list[int]:
     """Validate a sequence of felts; returns them as a list."""
-    out = list(_sequence(values, name))
+    out: list[Any] = list(_sequence(values, name))  # ints once checked, as returned
     for i, v in enumerate(out):
         if type(v) is not int or not 0 <= v < _P:
             out[i] = felt(v, f"{name}[{i}]")
@@ -229,9 +230,9 @@ def _private_key(value: object) -> int:
             value = int(value)
         else:
             raise InvalidPrivateKey(f"private key must be an int, got {type(value).__name__}")
-    if not 1 <= value < _N:  # type: ignore[operator]
+    if not 1 <= value < _N:
         raise InvalidPrivateKey("private key must satisfy 1 <= key < n (the STARK curve order)")
-    return value  # type: ignore[return-value]
+    return value
 
 
 def _msg_hash(value: object) -> int:
@@ -249,12 +250,12 @@ def pedersen_hash(left: int, right: int) -> int:
         left = felt(left, "left")
     if type(right) is not int or not 0 <= right < _P:
         right = felt(right, "right")
-    return _b.pedersen(left, right)  # type: ignore[no-any-return]
+    return _b.pedersen(left, right)
 
 
 def compute_hash_on_elements(data: Sequence[int]) -> int:
     """Pedersen chain with length: ``ped(...ped(ped(0, x1), x2)..., len)`` (PROTOCOL §1.4)."""
-    return _b.pedersen_chain(felts(data, "data"))  # type: ignore[no-any-return]
+    return _b.pedersen_chain(felts(data, "data"))
 
 
 def pedersen_hash_batch(pairs: Iterable[tuple[int, int]]) -> list[int]:
@@ -270,7 +271,7 @@ def pedersen_hash_batch(pairs: Iterable[tuple[int, int]]) -> list[int]:
         if type(b) is not int or not 0 <= b < _P:
             b = felt(b, f"pairs[{i}][1]")
         checked.append((a, b))
-    return _b.pedersen_batch(checked)  # type: ignore[no-any-return]
+    return _b.pedersen_batch(checked)
 
 
 # --------------------------------------------------------------------------- Poseidon
@@ -281,17 +282,17 @@ def poseidon_hash(x: int, y: int) -> int:
         x = felt(x, "x")
     if type(y) is not int or not 0 <= y < _P:
         y = felt(y, "y")
-    return _b.poseidon(x, y)  # type: ignore[no-any-return]
+    return _b.poseidon(x, y)
 
 
 def poseidon_hash_single(x: int) -> int:
     """Poseidon hash of one felt: ``hades(x, 0, 1)[0]``."""
-    return _b.poseidon_single(felt(x, "x"))  # type: ignore[no-any-return]
+    return _b.poseidon_single(felt(x, "x"))
 
 
 def poseidon_hash_many(array: Sequence[int]) -> int:
     """Poseidon sponge over a sequence of felts (Cairo's ``poseidon_hash_span``)."""
-    return _b.poseidon_many(felts(array, "array"))  # type: ignore[no-any-return]
+    return _b.poseidon_many(felts(array, "array"))
 
 
 def poseidon_permutation(state: Sequence[int]) -> tuple[int, int, int]:
@@ -299,7 +300,7 @@ def poseidon_permutation(state: Sequence[int]) -> tuple[int, int, int]:
     s = felts(state, "state")
     if len(s) != 3:
         raise InvalidFieldElement(f"state must have exactly 3 felts, got {len(s)}")
-    return _b.poseidon_permutation(s[0], s[1], s[2])  # type: ignore[no-any-return]
+    return _b.poseidon_permutation(s[0], s[1], s[2])
 
 
 def poseidon_hash_batch(pairs: Iterable[tuple[int, int]]) -> list[int]:
@@ -315,13 +316,13 @@ def poseidon_hash_batch(pairs: Iterable[tuple[int, int]]) -> list[int]:
         if type(b) is not int or not 0 <= b < _P:
             b = felt(b, f"pairs[{i}][1]")
         checked.append((a, b))
-    return _b.poseidon_batch(checked)  # type: ignore[no-any-return]
+    return _b.poseidon_batch(checked)
 
 
 def poseidon_hash_many_batch(list_of_sequences: Iterable[Sequence[int]]) -> list[int]:
     """``poseidon_hash_many`` of many sequences in one native call."""
     seqs = [felts(seq, f"list_of_sequences[{i}]") for i, seq in enumerate(_sequence(list_of_sequences, "list_of_sequences"))]
-    return _b.poseidon_many_batch(seqs)  # type: ignore[no-any-return]
+    return _b.poseidon_many_batch(seqs)
 
 
 # --------------------------------------------------------------------------- Keccak, selectors
@@ -334,12 +335,12 @@ def _bytes(data: object) -> bytes:
 
 def keccak256(data: bytes) -> bytes:
     """Ethereum Keccak-256 (original padding, not SHA3-256): 32 bytes."""
-    return _b.keccak256(_bytes(data))  # type: ignore[no-any-return]
+    return _b.keccak256(_bytes(data))
 
 
 def starknet_keccak(data: bytes) -> int:
     """``keccak256(data) & (2**250 - 1)`` as an int."""
-    return _b.starknet_keccak(_bytes(data))  # type: ignore[no-any-return]
+    return _b.starknet_keccak(_bytes(data))
 
 
 def get_selector_from_name(func_name: str) -> int:
@@ -354,7 +355,7 @@ def get_selector_from_name(func_name: str) -> int:
         data = func_name.encode("utf-8")
     except UnicodeEncodeError:
         raise InvalidFieldElement("func_name is not valid Unicode (lone surrogate)") from None
-    return _b.starknet_keccak(data)  # type: ignore[no-any-return]
+    return _b.starknet_keccak(data)
 
 
 def get_selector_from_name_cairo_lang(func_name: str) -> int:
@@ -363,7 +364,7 @@ def get_selector_from_name_cairo_lang(func_name: str) -> int:
         return 0
     if not isinstance(func_name, str) or not func_name.isascii():
         raise InvalidFieldElement("func_name must be an ASCII str")
-    return _b.starknet_keccak(func_name.encode("ascii"))  # type: ignore[no-any-return]
+    return _b.starknet_keccak(func_name.encode("ascii"))
 
 
 # --------------------------------------------------------------------------- ECDSA
@@ -385,7 +386,7 @@ def private_to_stark_key(priv_key: int) -> int:
     """Public key (stark key = x coordinate of ``priv_key * G``) of a private key in ``[1, n)``."""
     d = _private_key(priv_key)
     _warn_python_signing()
-    return _b.public_key(d)  # type: ignore[no-any-return]
+    return _b.public_key(d)
 
 
 def message_signature(msg_hash: int, priv_key: int, seed: int | None = None) -> tuple[int, int]:
@@ -403,12 +404,14 @@ def message_signature(msg_hash: int, priv_key: int, seed: int | None = None) -> 
         if seed < 0:
             raise InvalidFieldElement("seed must be a non-negative int")
     _warn_python_signing()
-    return _b.sign(z, d, seed)  # type: ignore[no-any-return]
+    return _b.sign(z, d, seed)
 
 
 def _signature_pair(signature: object) -> tuple[int, int]:
+    r: object
+    s: object
     try:
-        r, s = signature  # type: ignore[misc]
+        r, s = signature  # type: ignore[misc]  # any pair; anything else is caught below
     except (TypeError, ValueError):
         raise InvalidSignature("signature must be a pair (r, s) of ints") from None
     return _int(r, "signature r", InvalidSignature), _int(s, "signature s", InvalidSignature)
@@ -522,8 +525,8 @@ def verify_message_signature(msg_hash: int, signature: Sequence[int],
         return False
     z, r, s, q = args
     if isinstance(q, PreparedPublicKey):
-        return _b.verify_prepared(z, r, s, q.backend_table())  # type: ignore[no-any-return]
-    return _b.verify(z, r, s, q)  # type: ignore[no-any-return]
+        return _b.verify_prepared(z, r, s, q.backend_table())
+    return _b.verify(z, r, s, q)
 
 
 def message_signature_batch(msg_hashes: Iterable[int], priv_key: int) -> list[tuple[int, int]]:
@@ -531,7 +534,7 @@ def message_signature_batch(msg_hashes: Iterable[int], priv_key: int) -> list[tu
     d = _private_key(priv_key)
     zs = [_msg_hash(z) for z in _sequence(msg_hashes, "msg_hashes", InvalidMessageHash)]
     _warn_python_signing()
-    return _b.sign_batch(zs, d)  # type: ignore[no-any-return]
+    return _b.sign_batch(zs, d)
 
 
 def verify_message_signature_batch(

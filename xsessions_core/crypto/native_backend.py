@@ -12,13 +12,15 @@ known-answer check; a mismatch raises ImportError (a miscompiled extension must 
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Sequence
 
 from ..errors import InvalidMessageHash, describe_value
 from .backend import PREPARED_KEY_BYTES
 
 try:
-    from xsessions_core import _native  # type: ignore[attr-defined]
+    # by name: the extension exists only once built, so the type checker must not need it
+    _native = import_module("xsessions_core._native")
 except ImportError as exc:  # pragma: no cover - depends on the build
     raise ImportError(f"xsessions_core._native is not available: {exc}") from exc
 
@@ -180,7 +182,8 @@ def merkle_levels(leaves: Sequence[int], poseidon: bool) -> list[list[int]]:
 def keccak256(data: bytes) -> bytes:
     out = _new(_T32)
     _keccak(out, data, len(data))
-    return _buffer(out)[:]
+    digest: bytes = _buffer(out)[:]
+    return digest
 
 
 def starknet_keccak(data: bytes) -> int:

@@ -248,14 +248,14 @@ def signer_guid(variant: int, signer: Sequence[int]) -> int:
     """GUID of a serialised ``Signer`` payload (AC ``SignerTrait::into_guid``)."""
     b = backend_module()
     if variant == 0:
-        return b.poseidon(STARKNET_SIGNER_TYPE, signer[0])  # type: ignore[no-any-return]
+        return b.poseidon(STARKNET_SIGNER_TYPE, signer[0])
     if variant == 1:
-        return b.poseidon(_SECP256K1_SIGNER, signer[0])  # type: ignore[no-any-return]
+        return b.poseidon(_SECP256K1_SIGNER, signer[0])
     if variant == 2:
-        return b.poseidon_many([_SECP256R1_SIGNER, *signer])  # type: ignore[no-any-return]
+        return b.poseidon_many([_SECP256R1_SIGNER, *signer])
     if variant == 3:
-        return b.poseidon(_EIP191_SIGNER, signer[0])  # type: ignore[no-any-return]
-    return b.poseidon_many([_WEBAUTHN_SIGNER, *signer])  # type: ignore[no-any-return]
+        return b.poseidon(_EIP191_SIGNER, signer[0])
+    return b.poseidon_many([_WEBAUTHN_SIGNER, *signer])
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,7 @@ from .token import (
 )
 
 if TYPE_CHECKING:
+    from ..onchain import Block
     from .state import RelayerState
 
 __all__ = [
@@ -258,7 +259,7 @@ class AccountState:
 
     @classmethod
     async def from_chain(cls, client: Any, address: int | str, sessions: Iterable[Any], *,
-                         account: AccountInfo | None = None, block: int | str = "latest") -> AccountState:
+                         account: AccountInfo | None = None, block: Block = "latest") -> AccountState:
         """The revoked and cached entries of ``sessions`` read from a Starknet node (a starknet-py
         ``Client``): :func:`xsessions_core.onchain.account_state_from_chain`."""
         from ..onchain import account_state_from_chain

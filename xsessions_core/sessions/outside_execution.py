@@ -272,8 +272,8 @@ def get_outside_execution_typed_data(
 def _domain_hash(chain_id: int, version: str) -> int:
     b = backend_module()
     if version == "2":
-        return b.poseidon_many([STARKNET_DOMAIN_TYPE_HASH_REV_1, _DOMAIN_NAME_FELT, 2, chain_id, 1])  # type: ignore[no-any-return]
-    return b.pedersen_chain([_STARKNET_DOMAIN_TYPE_HASH_REV_0, _DOMAIN_NAME_FELT, 1, chain_id])  # type: ignore[no-any-return]
+        return b.poseidon_many([STARKNET_DOMAIN_TYPE_HASH_REV_1, _DOMAIN_NAME_FELT, 2, chain_id, 1])
+    return b.pedersen_chain([_STARKNET_DOMAIN_TYPE_HASH_REV_0, _DOMAIN_NAME_FELT, 1, chain_id])
 
 
 def outside_execution_message_hash(
@@ -310,14 +310,14 @@ def outside_execution_hash_unchecked(
         )
         struct = b.poseidon_many([OUTSIDE_EXECUTION_TYPE_HASH_REV_1, caller, nonce, execute_after, execute_before,
                                   b.poseidon_many(call_hashes)])
-        return b.poseidon_many([STARKNET_MESSAGE, domain, account_address, struct])  # type: ignore[no-any-return]
+        return b.poseidon_many([STARKNET_MESSAGE, domain, account_address, struct])
     call_hashes = [
         b.pedersen_chain([OUTSIDE_CALL_TYPE_HASH_REV_0, to, selector, len(data), b.pedersen_chain(list(data))])
         for to, selector, data in calls
     ]
     struct = b.pedersen_chain([OUTSIDE_EXECUTION_TYPE_HASH_REV_0, caller, nonce, execute_after, execute_before,
                                len(calls), b.pedersen_chain(call_hashes)])
-    return b.pedersen_chain([STARKNET_MESSAGE, domain, account_address, struct])  # type: ignore[no-any-return]
+    return b.pedersen_chain([STARKNET_MESSAGE, domain, account_address, struct])
 
 
 def outside_execution_calldata(outside_execution: OutsideExecution | StarknetPyOutsideExecution,

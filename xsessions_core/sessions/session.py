@@ -126,14 +126,14 @@ SESSION_TYPES: dict[str, list[dict[str, str]]] = {
 
 def allowed_method_leaf(contract_address: int, selector: int) -> int:
     """Merkle leaf of an allowed method: ``pos_many([ALLOWED_METHOD_HASH, contract, selector])``."""
-    return backend_module().poseidon_many(  # type: ignore[no-any-return]
+    return backend_module().poseidon_many(
         [ALLOWED_METHOD_HASH, felt_of(contract_address, "contract_address"), felt_of(selector, "selector")]
     )
 
 
 def starknet_signer_guid(public_key: int) -> int:
     """GUID of a Starknet signer: ``pos(ss("Starknet Signer"), public_key)`` (2-input Poseidon)."""
-    return backend_module().poseidon(STARKNET_SIGNER_TYPE, felt_of(public_key, "public_key"))  # type: ignore[no-any-return]
+    return backend_module().poseidon(STARKNET_SIGNER_TYPE, felt_of(public_key, "public_key"))
 
 
 def session_domain_hash(chain_id: int | str) -> int:
@@ -146,7 +146,7 @@ def session_domain_hash(chain_id: int | str) -> int:
 
 @lru_cache(maxsize=64)
 def _domain_hash(chain_id: int) -> int:
-    return backend_module().poseidon_many(  # type: ignore[no-any-return]
+    return backend_module().poseidon_many(
         [STARKNET_DOMAIN_TYPE_HASH_REV_1, _SESSION_DOMAIN_NAME_FELT, _SESSION_DOMAIN_VERSION_FELT, chain_id, 1]
     )
 
@@ -158,7 +158,7 @@ def session_hash_from_onchain(onchain: OnChainSession, account_address: int | st
         raise SessionError(f"onchain must be an OnChainSession, got {type(onchain).__name__}")
     b = backend_module()
     struct = b.poseidon_many([SESSION_TYPE_HASH_REV_1, *onchain.felts()])
-    return b.poseidon_many(  # type: ignore[no-any-return]
+    return b.poseidon_many(
         [STARKNET_MESSAGE, session_domain_hash(chain_id),
          felt_of(account_address, "account_address"), struct]
     )
@@ -172,7 +172,7 @@ def session_token_message_hash(message_hash: int, session_hash: int, cache_autho
     (account 0.4: 0/1) or an owner GUID (account 0.5).
     """
     flag = int(cache_authorization) if isinstance(cache_authorization, bool) else cache_authorization
-    return backend_module().poseidon_many(  # type: ignore[no-any-return]
+    return backend_module().poseidon_many(
         [felt_of(message_hash, "message_hash"), felt_of(session_hash, "session_hash"), felt_of(flag, "cache flag")]
     )
 
@@ -359,7 +359,7 @@ def create_session(
 # --------------------------------------------------------------------------- compile, proofs
 
 def _leaves(off: OffChainSession) -> list[int]:
-    return backend_module().poseidon_many_batch(  # type: ignore[no-any-return]
+    return backend_module().poseidon_many_batch(
         [[ALLOWED_METHOD_HASH, m.contract_address, m.selector_value] for m in off.allowed_methods]
     )
 

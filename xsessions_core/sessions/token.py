@@ -223,7 +223,7 @@ class SessionContext:
         """``pos_many([message_hash, session_hash, cache_flag])``."""
         if type(message_hash) is not int or not 0 <= message_hash < FIELD_PRIME:
             message_hash = felt_of(message_hash, "message_hash")
-        return backend_module().poseidon_many([message_hash, self.session_hash, self.cache_flag])  # type: ignore[no-any-return]
+        return backend_module().poseidon_many([message_hash, self.session_hash, self.cache_flag])
 
     def token_message_hashes(self, message_hashes: Sequence[int]) -> list[int]:
         """:meth:`token_message_hash` of many message hashes, in one backend call."""
@@ -238,7 +238,7 @@ class SessionContext:
         """The session key's ``(r, s)`` over a token message (starknet.js nonce)."""
         if type(token_message) is not int or not 0 <= token_message < _MAX_Z:
             raise SessionError("token message must be an int in [0, 2**251)")
-        return backend_module().sign(token_message, self._private_key, None)  # type: ignore[no-any-return]
+        return backend_module().sign(token_message, self._private_key, None)
 
     def sign_token_messages(self, token_messages: Sequence[int]) -> list[tuple[int, int]]:
         """The session key's ``(r, s)`` over many token messages, in one backend call."""
