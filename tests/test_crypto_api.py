@@ -180,7 +180,7 @@ def _flip(value: int, bit: int) -> int:
 def test_verify_accepts_the_vector_signature() -> None:
     assert crypto.verify_message_signature(Z, (R, S), PUB) is True
     assert crypto.verify_message_signature(Z, [R, S], PUB) is True
-    assert crypto.verify_message_signature(Z, (R, N - S), PUB) is True  # either y (PROTOCOL §2.4)
+    assert crypto.verify_message_signature(Z, (R, N - S), PUB) is True  # either y (docs/protocol.md §2.4)
 
 
 @pytest.mark.parametrize("bit", [0, 1, 100, 249])

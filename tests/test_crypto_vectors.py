@@ -1,4 +1,4 @@
-"""xsessions_core.crypto against the starknet.js vectors, PROTOCOL worked examples and starknet-py.
+"""xsessions_core.crypto against the starknet.js vectors, docs/protocol.md §8 worked examples and starknet-py.
 
 Every test runs on both backends (autouse ``backend`` fixture in conftest.py).
 """
@@ -110,7 +110,7 @@ def test_poseidon_permutation(case: dict[str, Any]) -> None:
 
 @cases(PRIM["poseidon_non_canonical_inputs"])
 def test_poseidon_non_canonical_inputs_raise(case: dict[str, Any]) -> None:
-    """starknet.js reduces inputs >= p or < 0; we raise on purpose (PROTOCOL §1.5)."""
+    """starknet.js reduces inputs >= p or < 0; we raise on purpose (docs/protocol.md §1.5)."""
     a, b = h(case["a"]), h(case["b"])
     for fn in (
         lambda: crypto.poseidon_hash(a, b),
@@ -256,7 +256,7 @@ def test_verify_batch_all_vectors() -> None:
     assert crypto.verify_message_signature_batch(items) == expected
 
 
-# --------------------------------------------------------------------------- PROTOCOL worked examples
+# --------------------------------------------------------------------------- docs/protocol.md §8 worked examples
 
 _D2 = 0x1234567890ABCDEF1234567890ABCDEF1234567890ABCDEF1234567890ABCD
 _Z2 = 0x6FEA80189363A786037ED3E7BA546DAD0EF7DE49FCCAE0E31EB658B7DD4EA76

@@ -1,4 +1,4 @@
-"""xsessions_core.encoding against primitives.json (starknet.js 10.8.0) and PROTOCOL §1.7, §1.8, §3.4."""
+"""xsessions_core.encoding against primitives.json (starknet.js 10.8.0) and docs/protocol.md §1.7, §1.8, §3.4."""
 
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ def test_byte_array_from_string(case: dict) -> None:
     ("a" * 32, 0xef8a23c8aee760dfb83c2f2f6bec544f702fda850ab82b142269b401b4ab99),
 ])
 def test_byte_array_hash_protocol_examples(text: str, expected: int) -> None:
-    """PROTOCOL §1.8 worked values."""
+    """docs/protocol.md §1.8 worked values."""
     assert byte_array_hash(text) == expected
 
 
@@ -123,7 +123,7 @@ def test_keccak_bn(case: dict) -> None:
 
 
 @pytest.mark.parametrize(("value", "expected"), [
-    # PROTOCOL §3.4 [checked] examples of JS BigInt coercion
+    # docs/protocol.md §3.4 [checked] examples of JS BigInt coercion
     ("", 0), (" 12 ", 12), ("0b101", 5), ("0XAB", 0xAB), ("007", 7), (True, 1), (False, 0), (7, 7),
     ("-5", -5), ("+5", 5), ("\n\t 0x10 \u00a0", 16), ("0o17", 15), (3.0, 3), ("   ", 0),
 ])

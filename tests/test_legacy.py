@@ -1,4 +1,4 @@
-"""Legacy plugin sessions (x-sessions 4.8.7 on starknet.js 4.22) against sessions_v4.json and PROTOCOL §5, §8.5."""
+"""Legacy plugin sessions (x-sessions 4.8.7 on starknet.js 4.22) against sessions_v4.json and docs/protocol.md §5, §8.5."""
 
 from __future__ import annotations
 
@@ -133,7 +133,7 @@ def test_typed_data_and_hashes(session: dict[str, Any]) -> None:
     expected = h(session["session_message_hash"])
     assert TypedData.from_dict(typed_data).message_hash(address) == expected
     assert session_message_hash(request, chain_id, address) == expected
-    # The same hash from the constants the Cairo 0 plugin hard-codes (PROTOCOL §5.4).
+    # The same hash from the constants the Cairo 0 plugin hard-codes (docs/protocol.md §5.4).
     domain = compute_hash_on_elements([STARKNET_DOMAIN_TYPE_HASH, h(chain_id)])
     struct = compute_hash_on_elements([SESSION_TYPE_HASH, h(request.key), request.expires, h(session["root"])])
     assert domain == h(session["session_domain_struct_hash"])
@@ -243,7 +243,7 @@ def test_root_mismatch_is_an_invalid_session(session: dict[str, Any]) -> None:
                        dropped, chain_id=1)
 
 
-# --------------------------------------------------------------------------- PROTOCOL §8.5 worked example
+# --------------------------------------------------------------------------- docs/protocol.md §8.5 worked example
 
 ETH = "0x049d36570d4e46f48e99674bd3fcc84644ddd6b96f7c741b1562b82f9e004dc7"
 DAPP = "0x0711c0c7a4e8e8a8d4e1e7f0c5a9e0a5d2c3b4a5968778695a4b3c2d1e0f1a2b"

@@ -1,4 +1,4 @@
-"""xsessions_core.merkle against merkle.json (starknet.js 10.8.0 ``merkle.MerkleTree``) and PROTOCOL §4."""
+"""xsessions_core.merkle against merkle.json (starknet.js 10.8.0 ``merkle.MerkleTree``) and docs/protocol.md §4."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def _any_tree(method: str) -> dict[str, Any]:
 
 
 def test_protocol_example_three_leaves() -> None:
-    """PROTOCOL §4: [L0, L1, L2] -> level 1 = [H2(L0,L1), H2(L2,0)]; proof(L2) = [0, H2(L0,L1)]."""
+    """docs/protocol.md §4: [L0, L1, L2] -> level 1 = [H2(L0,L1), H2(L2,0)]; proof(L2) = [0, H2(L0,L1)]."""
     leaves = [0x123, 0x456, 0x789]
     tree = MerkleTree(leaves, HashMethod.POSEIDON)
     h01 = poseidon_hash(0x123, 0x456)

@@ -1,4 +1,4 @@
-"""SNIP-9 outside executions with a session against ../shared/vectors/sessions_v9.json and PROTOCOL §6.9 / §8.4."""
+"""SNIP-9 outside executions with a session against ../shared/vectors/sessions_v9.json and docs/protocol.md §6.9 / §8.4."""
 
 from __future__ import annotations
 
@@ -205,7 +205,7 @@ async def test_policy_and_guardian_checks() -> None:
         await guardian.sign_session_outside_execution(forged)
 
 
-# --------------------------------------------------------------------------- PROTOCOL §8.4
+# --------------------------------------------------------------------------- docs/protocol.md §8.4
 
 async def test_protocol_8_4_outside_execution() -> None:
     from test_sessions_v9 import DAPP, ETH, GUARDIAN, worked_example_session

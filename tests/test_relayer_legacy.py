@@ -1,4 +1,4 @@
-"""Legacy plugin-session verifier (PROTOCOL §5.7) on sessions_v4.json executions and tampered variants."""
+"""Legacy plugin-session verifier (docs/protocol.md §5.7) on sessions_v4.json executions and tampered variants."""
 
 from __future__ import annotations
 

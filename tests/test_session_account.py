@@ -115,7 +115,7 @@ def sent_invokes(node: LoopbackServer) -> list[dict[str, Any]]:
 
 
 def unpack_token(signature: list[int]) -> dict[str, Any]:
-    """Split a session-token signature (PROTOCOL §6.4) into its parts."""
+    """Split a session-token signature (docs/protocol.md §6.4) into its parts."""
     auth_len = signature[6]
     pos = 7 + auth_len
     return {

@@ -1,4 +1,4 @@
-"""x-sessions 9.0.4 sessions against ../shared/vectors/sessions_v9.json and PROTOCOL §6 / §8.4."""
+"""x-sessions 9.0.4 sessions against ../shared/vectors/sessions_v9.json and docs/protocol.md §6 / §8.4."""
 
 from __future__ import annotations
 
@@ -443,7 +443,7 @@ def test_expiry_in_milliseconds_is_refused() -> None:
     assert req.offchain_session.expires_at == ms
 
 
-# --------------------------------------------------------------------------- PROTOCOL §8.4
+# --------------------------------------------------------------------------- docs/protocol.md §8.4
 
 ETH = "0x049d36570d4e46f48e99674bd3fcc84644ddd6b96f7c741b1562b82f9e004dc7"
 DAPP = "0x0711c0c7a4e8e8a8d4e1e7f0c5a9e0a5d2c3b4a5968778695a4b3c2d1e0f1a2b"

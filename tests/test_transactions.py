@@ -1,4 +1,4 @@
-"""transactions.py against ../shared/vectors/transactions.json and PROTOCOL §6.10 / §8.4."""
+"""transactions.py against ../shared/vectors/transactions.json and docs/protocol.md §6.10 / §8.4."""
 
 from __future__ import annotations
 

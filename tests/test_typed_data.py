@@ -1,4 +1,4 @@
-"""SNIP-12 typed data against typed_data.json (starknet.js 10.8.0), PROTOCOL §3/§8.3, starknet-py."""
+"""SNIP-12 typed data against typed_data.json (starknet.js 10.8.0), docs/protocol.md §3/§8.3, starknet-py."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ ERRORS = [c for c in VECTORS if "error" in c]
 BY_NAME = {c["name"]: c for c in VECTORS}
 SESSIONS = load_vectors("sessions_v9.json")["sessions"]
 
-# Cases starknet.js hashes but validate() (PROTOCOL §3.8) rejects, with the reason.
+# Cases starknet.js hashes but validate() (docs/protocol.md §3.8) rejects, with the reason.
 REJECTED_BY_VALIDATION = {
     # rev 1 type strings quote names without escaping: a '"' inside a name is ambiguous.
     "rev1_names_with_spaces_and_quotes": 'contains \'"\'',
@@ -92,7 +92,7 @@ def test_error_messages_name_the_problem(name: str, needle: str) -> None:
         TypedData.from_dict(case["typed_data"], validate=False).message_hash(case["account_address"])
 
 
-# --------------------------------------------------------------------------- PROTOCOL §8.3 / §3.3 / §6.2
+# --------------------------------------------------------------------------- docs/protocol.md §8.3 / §3.3 / §6.2
 
 MAIL = {
     "types": {
@@ -200,7 +200,7 @@ def test_protocol_enum_unit_variant() -> None:
 
 
 def test_protocol_session_constants() -> None:
-    """PROTOCOL §6.2 type hashes of the Argent session typed data."""
+    """docs/protocol.md §6.2 type hashes of the Argent session typed data."""
     td = TypedData.from_dict(SESSIONS[0]["session_request"]["session_typed_data"])
     assert td.type_hash("Allowed Method") == 0x38bb0eaaded40ffd0ffd2995e2b7603ee76746158c2f7cd494f201d4ca16a86
     assert td.type_hash("Session") == 0x2a7d1ecdf754b100d735189f4969485656c828bfcb863a154c61199caa02434

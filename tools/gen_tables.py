@@ -10,7 +10,7 @@ round constants of state[0], state[1] in a partial round commute with the S-box 
 touches state[2]), so they are pushed through the MDS matrix into the next round; every
 partial round then adds one constant to state[2] only, and the residue is folded into the
 first constant vector of the second group of full rounds. RC[i][j] = int(SHA256("Hades" +
-str(3i+j))) mod p (cairo-lang poseidon_utils.py, PROTOCOL §1.5).
+str(3i+j))) mod p (cairo-lang poseidon_utils.py, docs/protocol.md §1.5).
 
 The large precomputed point tables (fixed-base windows for G and the Pedersen points) are not
 generated here: the C core builds them once at first use (xs_init) from the points below.

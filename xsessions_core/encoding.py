@@ -2,7 +2,7 @@
 
 Each function reproduces a starknet.js 10.8.0 helper (``shortString.*``, ``byteArray.*``,
 ``num.toHex``, ``hash.getSelector``, ``hash.keccakBn``) on the inputs where that helper is
-correct, and says where it is not (PROTOCOL §1.7, §1.8, §3.4; vectors README quirks 2–4):
+correct, and says where it is not (docs/protocol.md §1.7, §1.8, §3.4; vectors README quirks 2–4):
 
 * **No-padding quirk (not copied).** starknet.js ``encodeShortString`` turns each character into
   ``charCode.toString(16)`` *without* zero padding, and its regex ``.`` skips ``\\n``, ``\\r``,
@@ -119,7 +119,7 @@ def byte_array_from_string(s: str, name: str = "string",
     """Cairo ``ByteArray`` of an ASCII string: ``(data, pending_word, pending_word_len)``.
 
     ``data`` holds every full 31-byte chunk as a felt; the last partial chunk (possibly empty) is
-    the pending word (PROTOCOL §1.8). A string of exactly 31·k characters has pending word 0/0.
+    the pending word (docs/protocol.md §1.8). A string of exactly 31·k characters has pending word 0/0.
 
     :param js_quirks: encode chunks as starknet.js ``byteArrayFromString`` does, no-padding quirk
         included (text with a character below ``0x10``); only for hashes that must equal a
@@ -208,7 +208,7 @@ def to_bigint(value: object, name: str = "value") -> int:
 
 
 def to_felt(value: object, name: str = "value", js_quirks: bool = False) -> int:
-    """starknet.js ``BigNumberish`` coercion (SNIP-12 ``getHex``, PROTOCOL §3.4).
+    """starknet.js ``BigNumberish`` coercion (SNIP-12 ``getHex``, docs/protocol.md §3.4).
 
     :func:`to_bigint` first; a string it rejects is encoded as a short string (``"transfer"`` →
     ``ss("transfer")``, ``"1e3"`` → ``ss("1e3")``). The range is **not** checked (``"-5"`` → -5):

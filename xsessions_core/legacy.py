@@ -1,7 +1,7 @@
 """Legacy plugin sessions: the API of ``@argent/x-sessions`` 4.8.7 (on starknet.js 4.22) in Python.
 
 These sessions target the Cairo 0 ``ArgentPluginAccount`` with the ``SessionKey`` plugin of 2022
-and Starknet's pre-0.10 transaction model (PROTOCOL §5). Plugin accounts never reached mainnet and
+and Starknet's pre-0.10 transaction model (docs/protocol.md §5). Plugin accounts never reached mainnet and
 public networks no longer accept invoke v0/v1 transactions: this module exists for API
 compatibility and for existing deployments that still run it. Every value it computes is
 byte-exact with the JavaScript library (``../shared/vectors/sessions_v4.json``).
@@ -18,7 +18,7 @@ Data objects (:class:`Policy`, :class:`RequestSession`, :class:`PreparedSession`
 ``expires`` as a number, the owner signature as decimal strings), so ``from_dict``/``to_dict``
 round-trip the objects a JS dapp stores byte for byte.
 
-Transaction hash (PROTOCOL §5.6): starknet.js 4.22 — what x-sessions 4.8.7 actually runs on —
+Transaction hash (docs/protocol.md §5.6): starknet.js 4.22 — what x-sessions 4.8.7 actually runs on —
 signs the invoke **v1** hash of the calldata *without* the nonce while sending the calldata *with*
 the nonce appended; that is the default here (``transaction_version=1``) because it is what the
 vectors contain. ``transaction_version=0`` gives the invoke v0 hash of starknet.js <= 4.6 (over the
@@ -63,7 +63,7 @@ __all__ = [
     "invoke_transaction_hash", "SessionAccount",
 ]
 
-# --------------------------------------------------------------------------- constants (PROTOCOL §5.1, §5.2)
+# --------------------------------------------------------------------------- constants (docs/protocol.md §5.1, §5.2)
 
 #: Class hash of the Cairo 0 ``SessionKey`` plugin (XS4 ``SESSION_PLUGIN_CLASS_HASH``).
 SESSION_PLUGIN_CLASS_HASH = 0x31C70ED28F4B0FAF39B2F97D8F0A61A36968319C13FE6F2051B8DE5A15F3D9B
@@ -190,7 +190,7 @@ def _policies(value: object, name: str = "policies") -> tuple[Policy, ...]:
                  for i, item in enumerate(items))
 
 
-# --------------------------------------------------------------------------- data objects (PROTOCOL §5.1)
+# --------------------------------------------------------------------------- data objects (docs/protocol.md §5.1)
 
 
 @dataclass(frozen=True)
@@ -369,7 +369,7 @@ def prepare_policy(policy: Policy) -> int:
 def _policy_leaves(policies: Sequence[Policy]) -> list[int]:
     """:func:`prepare_policy` of many policies: each distinct pair is hashed once, in 3 batch calls.
 
-    ``ped_chain([T, a, s]) = ped(ped(ped(ped(0, T), a), s), 3)`` (PROTOCOL §1.4); every value is a
+    ``ped_chain([T, a, s]) = ped(ped(ped(ped(0, T), a), s), 3)`` (docs/protocol.md §1.4); every value is a
     checked felt (validated addresses, selectors < p), so the backend is called directly.
     """
     pairs = [(_num(p.contract_address), _selector_value(p.selector)) for p in policies]
@@ -406,7 +406,7 @@ def _chain_id(value: object) -> int:
 
 
 def get_session_typed_data(request: RequestSession, chain_id: int | str) -> dict[str, Any]:
-    """The exact revision-0 typed data the owner signs in XS4 ``createSession`` (PROTOCOL §5.4).
+    """The exact revision-0 typed data the owner signs in XS4 ``createSession`` (docs/protocol.md §5.4).
 
     Its domain holds only ``chainId``; the ``root`` field is the policy list (a ``merkletree``).
 
@@ -534,7 +534,7 @@ async def supports_sessions(address: int | str, client: Any) -> bool:
     return bool(result) and int(result[0]) != 0
 
 
-# --------------------------------------------------------------------------- the transaction (PROTOCOL §5.6)
+# --------------------------------------------------------------------------- the transaction (docs/protocol.md §5.6)
 
 
 def invoke_transaction_hash(

@@ -1,4 +1,4 @@
-"""The starknet.js Merkle tree (``merkle.MerkleTree``, PROTOCOL §4), built in one backend call.
+"""The starknet.js Merkle tree (``merkle.MerkleTree``, docs/protocol.md §4), built in one backend call.
 
 Leaves are kept **in the given order** (not sorted, duplicates kept); each pair is hashed
 ``h(min, max)``; a lone last node is paired with ``0``; one leaf is its own root. ``h`` is

@@ -6,7 +6,7 @@ Quick use::
     h = td.message_hash(account_address)           # int
     get_message_hash(json_object, account_address) # same, in one call
 
-Everything follows PROTOCOL §3 (reference: starknet.js ``src/utils/typedData.ts``, 10.8.0).
+Everything follows docs/protocol.md §3 (reference: starknet.js ``src/utils/typedData.ts``, 10.8.0).
 The rules worth knowing:
 
 * **Revision** (§3.2): 1 if ``types`` has ``StarknetDomain`` and ``domain.revision`` is ``"1"`` or
@@ -46,7 +46,7 @@ no contract can reproduce, or crashes):
 * type names ending in ``*``, written as a tuple, or empty are always rejected.
 
 **Validation** (:meth:`TypedData.validate`, run by :meth:`TypedData.from_dict` unless
-``validate=False``) enforces PROTOCOL §3.8: type names non-empty, ASCII, not a basic/preset
+``validate=False``) enforces docs/protocol.md §3.8: type names non-empty, ASCII, not a basic/preset
 name, no ``*``/``,``/parentheses, and in rev 1 no ``"`` or ``\\`` in type or field names (they
 would make the type string ambiguous); no duplicate field names; every referenced type exists
 (rev 0 also accepts the rev-1 scalar names, which starknet.js coerces as felts); ``enum`` only in
@@ -808,7 +808,7 @@ class TypedData:
         :param data: the typed data as decoded JSON.
         :param validate: run :meth:`validate` (default). ``False`` accepts what starknet.js hashes.
         :raises TypedDataError: malformed object, no matching revision, or (with ``validate``) a
-            rule of PROTOCOL §3.8 broken.
+            rule of docs/protocol.md §3.8 broken.
         """
         if type(data) is not dict and not isinstance(data, Mapping):
             raise TypedDataError(f"{_SCHEMA_ERROR}: typed data must be an object, got {type(data).__name__}")
@@ -855,7 +855,7 @@ class TypedData:
         return cls.from_dict(data, validate=validate)
 
     def validate(self) -> None:
-        """Check the SNIP-12 rules of PROTOCOL §3.8 (see the module docstring); cached per structure.
+        """Check the SNIP-12 rules of docs/protocol.md §3.8 (see the module docstring); cached per structure.
 
         :raises TypedDataError: naming the offending type or field.
         """

@@ -19,7 +19,7 @@ A key that verifies many signatures (a session key, a guardian) can be prepared 
 :func:`prepare_public_key`; the resulting :class:`PreparedPublicKey` is accepted wherever a public
 key is verified against, with the same verdicts, at about 0.4x the cost per verification.
 
-Divergences from starknet.js kept on purpose (PROTOCOL §1.5, §1.6):
+Divergences from starknet.js kept on purpose (docs/protocol.md §1.5, §1.6):
 
 * Poseidon rejects inputs ``>= p`` (starknet.js silently reduces them).
 * :func:`get_selector_from_name` is the starknet.js rule (plain keccak of the UTF-8 name, no
@@ -254,7 +254,7 @@ def pedersen_hash(left: int, right: int) -> int:
 
 
 def compute_hash_on_elements(data: Sequence[int]) -> int:
-    """Pedersen chain with length: ``ped(...ped(ped(0, x1), x2)..., len)`` (PROTOCOL §1.4)."""
+    """Pedersen chain with length: ``ped(...ped(ped(0, x1), x2)..., len)`` (docs/protocol.md §1.4)."""
     return _b.pedersen_chain(felts(data, "data"))
 
 
@@ -346,7 +346,7 @@ def starknet_keccak(data: bytes) -> int:
 def get_selector_from_name(func_name: str) -> int:
     """Entry-point selector as starknet.js computes it: ``starknet_keccak(utf8(name))``.
 
-    No special case for ``__default__``/``__l1_default__`` (PROTOCOL §1.6); see
+    No special case for ``__default__``/``__l1_default__`` (docs/protocol.md §1.6); see
     :func:`get_selector_from_name_cairo_lang` for the cairo-lang / starknet-py rule.
     """
     if not isinstance(func_name, str):
@@ -505,7 +505,7 @@ def _verify_args(msg_hash: object, signature: object,
     z = _int(msg_hash, "msg_hash", InvalidMessageHash)
     r, s = _signature_pair(signature)
     q = _public_key(public_key)
-    # cairo-lang ranges (PROTOCOL §2.4); out of range is a well-formed but invalid signature.
+    # cairo-lang ranges (docs/protocol.md §2.4); out of range is a well-formed but invalid signature.
     if not (0 <= z < _M251 and 1 <= r < _M251 and 1 <= s < _N):
         return None
     return z, r, s, q
@@ -516,7 +516,7 @@ def verify_message_signature(msg_hash: int, signature: Sequence[int],
     """True iff ``signature = (r, s)`` is a valid signature of ``msg_hash`` by ``public_key``.
 
     ``public_key`` is the stark key (x only), or that key prepared by :func:`prepare_public_key`
-    (same verdict, faster); a signature made with either y is accepted (PROTOCOL §2.4). Range
+    (same verdict, faster); a signature made with either y is accepted (docs/protocol.md §2.4). Range
     checks are cairo-lang's: r, w = s^-1 and msg_hash in ``[0, 2**251)``, s in ``[1, n)``;
     outside them the answer is False. Non-int input raises.
     """

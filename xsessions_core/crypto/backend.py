@@ -24,10 +24,10 @@ Domains (p = field prime, n = curve order):
 * ``session_sign_invoke_v3(txs, session_hash, cache_flag, key1, key2)``: for each transaction
   ``(head, paymaster_data, account_deployment_data, calldata, proof_facts)`` with ``head =
   [version, sender, chain_id, nonce, da_word, tip, l1_word, l2_word, l1_data_word]`` (the
-  invoke v3 hash inputs, PROTOCOL §6.10; ``proof_facts`` hashed only when not empty): its hash
+  invoke v3 hash inputs, docs/protocol.md §6.10; ``proof_facts`` hashed only when not empty): its hash
   ``h`` and the signatures (variant S) of ``m = poseidon_many([h, session_hash, cache_flag])``
   under ``key1`` and ``key2`` — ``(h, r1, s1, r2, s2)``. The whole per-transaction work of a
-  session-token signature with a local guardian (PROTOCOL §6.4-§6.6) in one call.
+  session-token signature with a local guardian (docs/protocol.md §6.4-§6.6) in one call.
 * ``invoke_v3_hash_batch(txs)``: the hashes ``h`` alone of the same transactions.
 """
 

@@ -1,4 +1,4 @@
-"""Constants of the STARK field and curve (PROTOCOL §1.1–§1.3)."""
+"""Constants of the STARK field and curve (docs/protocol.md §1.1–§1.3)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ MAX_ECDSA_VALUE = 2**251
 #: Mask of starknet_keccak: keccak256 & (2**250 - 1).
 MASK_250 = 2**250 - 1
 
-# The five independent Pedersen points (PROTOCOL §1.3, cairo-lang pedersen_params.json).
+# The five independent Pedersen points (docs/protocol.md §1.3, cairo-lang pedersen_params.json).
 PEDERSEN_SHIFT_POINT = (
     0x49EE3EBA8C1600700EE1B87EB599F16716B0B1022947733551FDE4050CA6804,
     0x3CA0CFE4B3BC6DDF346D49D06EA0ED34E621062C0E056C1D0405D266E10268A,

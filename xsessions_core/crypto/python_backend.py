@@ -33,7 +33,7 @@ NAME = "python"
 P = FIELD_PRIME
 N = EC_ORDER
 
-# =========================================================================== Poseidon (PROTOCOL §1.5)
+# =========================================================================== Poseidon (docs/protocol.md §1.5)
 
 _FULL_ROUNDS = 8
 _PARTIAL_ROUNDS = 83
@@ -106,7 +106,7 @@ def poseidon_many_batch(seqs: Sequence[Sequence[int]]) -> list[int]:
     return [poseidon_many(s) for s in seqs]
 
 
-# =========================================================================== Keccak (PROTOCOL §1.6)
+# =========================================================================== Keccak (docs/protocol.md §1.6)
 
 _KECCAK_RC = [
     0x0000000000000001, 0x0000000000008082, 0x800000000000808A, 0x8000000080008000,
@@ -332,7 +332,7 @@ _P3_MULT = _small_multiples(PEDERSEN_P3)
 _LOW248 = (1 << 248) - 1
 
 
-# =========================================================================== Pedersen (PROTOCOL §1.4)
+# =========================================================================== Pedersen (docs/protocol.md §1.4)
 
 def pedersen(a: int, b: int) -> int:
     acc = (PEDERSEN_SHIFT_POINT[0], PEDERSEN_SHIFT_POINT[1], 1)
@@ -360,7 +360,7 @@ def pedersen_chain(values: Sequence[int]) -> int:
     return pedersen(h, len(values))
 
 
-# =========================================================================== Merkle levels (PROTOCOL §4)
+# =========================================================================== Merkle levels (docs/protocol.md §4)
 
 def merkle_levels(leaves: Sequence[int], poseidon: bool) -> list[list[int]]:
     h = _hades if poseidon else None
@@ -379,7 +379,7 @@ def merkle_levels(leaves: Sequence[int], poseidon: bool) -> list[list[int]]:
     return levels
 
 
-# =========================================================================== ECDSA (PROTOCOL §2)
+# =========================================================================== ECDSA (docs/protocol.md §2)
 
 def _ecmult_g(k: int) -> tuple[int, int, int]:
     return _table("G").mul_add(_INF, k)
@@ -428,7 +428,7 @@ def _ecmult_var(pt: tuple[int, int], k: int) -> tuple[int, int, int]:
     return acc
 
 
-# ---- square roots mod p (p - 1 = 2^192 * q, PROTOCOL §1.1)
+# ---- square roots mod p (p - 1 = 2^192 * q, docs/protocol.md §1.1)
 # Tonelli-Shanks needs the discrete log e of t = a^q in the cyclic group of order 2^192 generated
 # by g = z^q (z a non-residue); then sqrt(a) = a^((q+1)/2) * g^(-e/2). The log is found 8 bits at
 # a time (Pohlig-Hellman): digit j is the log, among the 256th roots of unity (a dict), of
@@ -555,7 +555,7 @@ def verify_batch_prepared(items: Sequence[tuple[int, int, int, object]]) -> list
     return [verify_prepared(z, r, s, t) for z, r, s, t in items]
 
 
-# ---- RFC 6979 (PROTOCOL §2.3)
+# ---- RFC 6979 (docs/protocol.md §2.3)
 
 def _hmac(key: bytes, data: bytes) -> bytes:
     return hmac.new(key, data, hashlib.sha256).digest()

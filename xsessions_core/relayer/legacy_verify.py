@@ -1,4 +1,4 @@
-"""Offline checks of a legacy plugin-session transaction (x-sessions 4.8.7, PROTOCOL §5.6–§5.7).
+"""Offline checks of a legacy plugin-session transaction (x-sessions 4.8.7, docs/protocol.md §5.6–§5.7).
 
 Reproduces what the Cairo 0 ``ArgentAccount`` + ``SessionKey`` plugin of 2022 checked, in order:
 
@@ -17,7 +17,7 @@ Reproduces what the Cairo 0 ``ArgentAccount`` + ``SessionKey`` plugin of 2022 ch
 
 No network ever ran this code after 2022; the transaction hash defaults to the one x-sessions
 4.8.7 on starknet.js 4.22 **signs** (v1 over the calldata *without* the appended nonce, see
-PROTOCOL §5.6), so the verifier accepts what that library produced; pass ``transaction_hash`` to
+docs/protocol.md §5.6), so the verifier accepts what that library produced; pass ``transaction_hash`` to
 check against another hash.
 """
 
@@ -48,7 +48,7 @@ _PHASE = "validate"
 
 
 def legacy_session_hash(session_key: int, expires: int, root: int, account_address: int, chain_id: int) -> int:
-    """The rev 0 message hash the owner signed for a legacy session (PROTOCOL §5.4)."""
+    """The rev 0 message hash the owner signed for a legacy session (docs/protocol.md §5.4)."""
     return compute_hash_on_elements([
         _STARKNET_MESSAGE,
         compute_hash_on_elements([STARKNET_DOMAIN_TYPE_HASH, chain_id]),

@@ -1,4 +1,4 @@
-"""Decoder of the session-token transaction signature (PROTOCOL §6.4), Cairo ``Serde`` exactly.
+"""Decoder of the session-token transaction signature (docs/protocol.md §6.4), Cairo ``Serde`` exactly.
 
 The Argent account reads ``signature[1:]`` with ``full_deserialize::<SessionToken>`` and panics with
 ``session/invalid-calldata`` when ``Serde::deserialize`` returns ``None`` (a value out of its type's
@@ -221,7 +221,7 @@ class SignerSignature:
 
     @property
     def guid(self) -> int:
-        """``SignerTrait::into_guid`` of the signer (PROTOCOL §6.4), memoised per signer."""
+        """``SignerTrait::into_guid`` of the signer (docs/protocol.md §6.4), memoised per signer."""
         key = (self.variant, *self.signer)
         guid = _GUIDS.get(key)
         if guid is None:
@@ -297,7 +297,7 @@ def _secp_signature(r: CairoReader) -> tuple[int, ...]:
 
 
 def read_signer_signature(r: CairoReader) -> SignerSignature:
-    """``Serde::<SignerSignature>::deserialize`` (AC 0.4.0 / 0.5.0 layouts, PROTOCOL §6.4)."""
+    """``Serde::<SignerSignature>::deserialize`` (AC 0.4.0 / 0.5.0 layouts, docs/protocol.md §6.4)."""
     variant = r.felt()
     if variant == 0:
         return SignerSignature(0, (r.nonzero(),), (r.felt(), r.felt()))

@@ -1,7 +1,7 @@
 """Offline verifier that reproduces the Argent account's verdicts on session transactions.
 
 It runs, in the contract's order, every check ``__validate__`` / ``__execute__`` and
-``execute_from_outside_v2`` make on a session signature (PROTOCOL §6.7, §6.9), for the account
+``execute_from_outside_v2`` make on a session signature (docs/protocol.md §6.7, §6.9), for the account
 classes **0.4.0** and **0.5.0**, and returns the exact error string the account would raise
 (``session/expired``, ``argent/no-multicall-to-self``, ``Index out of bounds``,
 ``Option::unwrap failed.`` ...). The reference is the Argent source (``session.cairo``,
@@ -228,7 +228,7 @@ class AccountState:
 
     :param revoked_sessions: session hashes revoked with ``revoke_session``.
     :param session_cache: ``(owner_guid, guardian_guid, session_hash) -> authorisation length``
-        (cached authorisations, PROTOCOL §6.6).
+        (cached authorisations, docs/protocol.md §6.6).
     :param used_outside_nonces: outside-execution nonces already used.
     """
 
