@@ -185,7 +185,7 @@ async def test_account_state_from_chain(version: str) -> None:
         empty = await AccountState.from_chain(client, session.address, [session])
     assert state == AccountState(revoked_sessions={session.hash},
                                  session_cache={(starknet_signer_guid(owner), gguid, session.hash):
-                                                len(session.authorisation_signature)})
+                                                len(session.authorization_signature)})
     assert empty == AccountState()
 
 

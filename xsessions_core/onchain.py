@@ -249,6 +249,6 @@ async def account_state_from_chain(client: Client, address: int | str, sessions:
         client, account_address, s, info.owner_guid, g, account_version=version, block=block) for s, g in pairs))
     return AccountState(
         revoked_sessions=frozenset(s.hash for s, r in zip(items, revoked) if r),
-        session_cache={(info.owner_guid, g, s.hash): len(s.authorisation_signature)
-                       for (s, g), c in zip(pairs, cached) if c and s.authorisation_signature},
+        session_cache={(info.owner_guid, g, s.hash): len(s.authorization_signature)
+                       for (s, g), c in zip(pairs, cached) if c and s.authorization_signature},
     )
