@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from test_relayer_verdicts import CASES, account_of, state_of
 from xsessions_core.chains import SN_SEPOLIA
 from xsessions_core.crypto import FIELD_PRIME
 from xsessions_core.errors import PolicyViolation, TransactionError
-from xsessions_core.relayer import SessionSigner, verify_session_transaction
+from xsessions_core.relayer import SessionSigner, verify_session_transaction, verify_session_transactions_batch
 from xsessions_core.sessions import LocalGuardian, Session, SessionContext, sign_session_transaction
 from xsessions_core.transactions import (
     QUERY_VERSION_3,
@@ -121,9 +122,13 @@ def test_signer_output_is_accepted_by_the_verifier(version: str) -> None:
         rpc = tx.to_rpc()
         assert InvokeV3.from_rpc(rpc) == tx
         assert verify_session_transaction(rpc, **common).valid
+        assert verify_session_transaction(tx, **common).valid  # the value itself, as the signer returned it
         tampered = copy.deepcopy(rpc)
         tampered["nonce"] = hex(tx.nonce + 100)
         assert not verify_session_transaction(tampered, **common).valid
+    batch = verify_session_transactions_batch(signed, **common)
+    assert [v.valid for v in batch] == [True] * len(signed)
+    assert not verify_session_transaction(dataclasses.replace(signed[0], nonce=signed[0].nonce + 1), **common).valid
     # unsigned values in, signed values out: the same transactions
     unsigned = [InvokeV3(session.address, get_execute_calldata(t["calls"]), t["nonce"], BOUNDS, tip=t["tip"])
                 for t in txs]
