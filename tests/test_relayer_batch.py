@@ -128,19 +128,25 @@ def test_authorisation_signatures_are_cached_per_backend_and_key(signer_case: tu
     verify_module.clear_caches()
     calls: list[int] = []
     backend = crypto.backend_module()
-    original = backend.verify_batch
+    original, original_prepared = backend.verify_batch, backend.verify_batch_prepared
 
     def counting(items: Any) -> Any:
-        calls.append(len(items))
+        calls[-1] += len(items)
         return original(items)
 
+    def counting_prepared(items: Any) -> Any:  # keys used before verify with their tables
+        calls[-1] += len(items)
+        return original_prepared(items)
+
     try:
-        backend.verify_batch = counting
-        assert verify_session_transactions_batch(signed, **common) == [Verdict(True)] * 3
-        assert verify_session_transactions_batch(signed, **common) == [Verdict(True)] * 3
+        backend.verify_batch, backend.verify_batch_prepared = counting, counting_prepared
+        for _ in range(2):
+            calls.append(0)
+            assert verify_session_transactions_batch(signed, **common) == [Verdict(True)] * 3
     finally:
-        backend.verify_batch = original
-    # first batch: 2 authorisation + 2 per transaction; second: authorisation from the cache
+        backend.verify_batch, backend.verify_batch_prepared = original, original_prepared
+    # signatures verified, first batch: 2 authorisation + 2 per transaction; second: authorisation
+    # from the cache
     assert calls == [2 + 2 * 3, 2 * 3]
     keys = [k for k in verify_module._auth_signatures._data]  # noqa: SLF001
     assert len(keys) == 2 and all(k[0] == backend.NAME for k in keys)

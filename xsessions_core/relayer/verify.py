@@ -55,6 +55,7 @@ from ..transactions import (
 )
 from ..versions import AccountVersion, UnsupportedAccountVersion
 from .cache import BoundedCache
+from .keycache import clear_prepared_keys, verify_batch
 from .token import (
     CairoReader,
     SessionToken,
@@ -659,9 +660,10 @@ _auth_outcomes = BoundedCache(16384, 32 << 20, 4096)
 
 
 def clear_caches() -> None:
-    """Forget every memoised hash and verified authorisation (tests, benchmarks)."""
+    """Forget every memoised hash, verified authorisation and prepared key (tests, benchmarks)."""
     for cache in (_session_hashes, _leaves, _proofs, _auth_signatures, _auth_outcomes):
         cache.clear()
+    clear_prepared_keys()
 
 
 def _session_hash(session: TokenSession, account_address: int, chain_id: int) -> int:
@@ -741,7 +743,7 @@ class _SigOracle:
             answer = self.answers.get(key)
             if answer is None:  # not recorded: verify it now (never relied on, kept for safety)
                 args = cairo_ecdsa_args(*key)
-                answer = args is not None and bool(backend_module().verify_batch([args])[0])
+                answer = args is not None and bool(verify_batch([args])[0])
                 self.answers[key] = answer
             return answer
         self.pending.append(key)
@@ -776,7 +778,7 @@ def resolve_signatures(oracles: Sequence[_SigOracle]) -> None:
         else:
             slots.append(len(items))
             items.append(args)
-    results = b.verify_batch(items) if items else []
+    results = verify_batch(items)  # keys seen before verify with their prepared tables (.keycache)
     cacheable = set().union(*(o.cacheable for o in oracles)) if oracles else set()
     for key, slot in zip(keys, slots):
         ok = False if slot is None else bool(results[slot])
