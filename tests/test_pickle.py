@@ -13,7 +13,7 @@ from fixtures_legacy import SESSIONS
 from redis_server import RedisServer, running_redis_server
 from test_relayer_verdicts import CASES, account_of, state_of, verify_case
 
-from xsessions_core import errors
+from xsessions_core import crypto, errors
 from xsessions_core.legacy import FeeEstimate, LegacyInvoke, Policy, RequestSession, SignedSession
 from xsessions_core.merkle import HashMethod, MerkleTree
 from xsessions_core.relayer import (
@@ -114,6 +114,7 @@ def _values() -> dict[str, Any]:
         "HashMethod": HashMethod.POSEIDON,
         "AccountVersion": AccountVersion.parse("0.5"),
         "NonceStatus": NonceStatus.RESERVED,
+        "PreparedPublicKey": crypto.prepare_public_key(crypto.private_to_stark_key(GUARDIAN_KEY)),
     }
 
 
@@ -152,6 +153,19 @@ def test_guardian_and_signer_sign_the_same_after_a_round_trip() -> None:
     signer = SessionSigner(_session(), None, guardian)
     txs = [{"calls": _outside_execution().starknet_calls(), "nonce": i, "resource_bounds": BOUNDS} for i in range(3)]
     assert round_trip(signer).sign_transactions(txs) == signer.sign_transactions(txs)
+
+
+def test_prepared_public_key_verifies_after_a_round_trip() -> None:
+    public_key = crypto.private_to_stark_key(GUARDIAN_KEY)
+    prepared = crypto.prepare_public_key(public_key)
+    copy = round_trip(prepared)
+    assert copy.key == public_key
+    assert len(pickle.dumps(prepared)) < 200  # the key travels, not the table: it is rebuilt on use
+    signature = crypto.message_signature(0x1234, GUARDIAN_KEY)
+    assert crypto.verify_message_signature(0x1234, signature, copy)
+    assert not crypto.verify_message_signature(0x1235, signature, copy)
+    items = [(0x1234, signature, copy), (0x1234, signature, public_key), (0x1234, (signature[0], 1), copy)]
+    assert crypto.verify_message_signature_batch(items) == [True, True, False]
 
 
 def test_merkle_tree_round_trips() -> None:
