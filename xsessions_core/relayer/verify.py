@@ -753,7 +753,8 @@ class _SigOracle:
 
 
 def resolve_signatures(oracles: Sequence[_SigOracle]) -> None:
-    """Verify every pending signature of ``oracles`` with one backend batch call."""
+    """Verify every pending signature of ``oracles`` with one backend batch call (a key used before
+    verifies with its prepared table, :mod:`.keycache`; the answers are the same)."""
     b = backend_module()
     name = b.NAME
     todo: dict[tuple[int, int, int, int], None] = {}
