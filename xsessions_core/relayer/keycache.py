@@ -127,20 +127,23 @@ class _PreparedKeys:
     def table(self, backend: str, pub: int) -> object | None:
         """The table to verify with ``pub`` now, or ``None`` for a plain verification."""
         key = (backend, pub)
+        hit: PreparedPublicKey | None
         with self._lock:
             hit = self._keys.get(key)
             if hit is not None:
                 self._keys.move_to_end(key)
                 self._with_table += 1
-                return hit.backend_table()  # built before it was stored
-            if self.limits.max_keys == 0 or key not in self._counted:
+            elif self.limits.max_keys == 0 or key not in self._counted:
                 if self.limits.max_counted_keys:
                     self._counted[key] = None
                     while len(self._counted) > self.limits.max_counted_keys:
                         self._counted.popitem(last=False)
                 self._plain += 1
                 return None
-            del self._counted[key]
+            else:
+                del self._counted[key]
+        if hit is not None:
+            return hit.backend_table()  # built before it was stored
         prepared = PreparedPublicKey(pub)
         table = prepared.backend_table()
         with self._lock:
