@@ -25,6 +25,14 @@ if TYPE_CHECKING:
         verify_outside_executions_batch as verify_outside_executions_batch,
         verify_session_transactions_batch as verify_session_transactions_batch,
     )
+    from .keycache import (
+        PreparedKeyLimits as PreparedKeyLimits,
+        PreparedKeyStats as PreparedKeyStats,
+        clear_prepared_keys as clear_prepared_keys,
+        configure_prepared_keys as configure_prepared_keys,
+        prepared_key_limits as prepared_key_limits,
+        prepared_key_stats as prepared_key_stats,
+    )
     from .parallel import verify_parallel as verify_parallel
     from .state import (
         AsyncRedisRelayerState as AsyncRedisRelayerState,
@@ -68,6 +76,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ".token": ("decode_session_token", "SessionToken", "SessionTokenError", "SignerSignature", "TokenSession"),
     ".batch": ("SessionSigner", "verify_session_transactions_batch", "verify_outside_executions_batch"),
     ".parallel": ("verify_parallel",),
+    ".keycache": ("configure_prepared_keys", "prepared_key_limits", "prepared_key_stats", "clear_prepared_keys",
+                  "PreparedKeyLimits", "PreparedKeyStats"),
     ".state": ("RelayerState", "RelayerStateError", "NonceStatus", "InMemoryRelayerState", "RedisRelayerState",
                "AsyncRedisRelayerState"),
 }
