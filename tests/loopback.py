@@ -239,3 +239,62 @@ def cosigner_sign_session(guardian_private_key: int) -> Callable[[Any], Any]:
         return {"signature": {"publicKey": hex(public_key), "r": hex(r), "s": hex(s)}}
 
     return handle
+
+
+def cosigner_sign_session_efo(guardian_private_key: int) -> Callable[[Any], Any]:
+    """A ``/cosigner/signSessionEFO`` handler: the guardian's signature over the session-token message
+    of the SNIP-9 typed data in the body (its message hash for the body's account)."""
+    from xsessions_core.crypto import message_signature, poseidon_hash_many, private_to_stark_key
+    from xsessions_core.typed_data import get_message_hash
+
+    public_key = private_to_stark_key(guardian_private_key)
+
+    def handle(body: Any) -> Any:
+        message, session = body["message"], body["session"]
+        message_hash = get_message_hash(message["message"], int(message["accountAddress"], 16))
+        token = poseidon_hash_many([message_hash, int(session["sessionHash"], 16), int(session["cacheAuthorisation"])])
+        r, s = message_signature(token, guardian_private_key)
+        return {"signature": {"publicKey": hex(public_key), "r": hex(r), "s": hex(s)}}
+
+    return handle
+
+
+class Snip29Paymaster:
+    """A sponsoring SNIP-29 paymaster (JSON-RPC at ``/``): ``paymaster_buildTransaction`` answers the
+    SNIP-9 v2 typed data of exactly the requested calls, with ``forwarder`` as caller;
+    ``paymaster_executeTransaction`` records the signed typed data and answers ``transaction_hash``.
+
+    ``alter(answer)`` may change each build answer (a malicious paymaster). Use ``routes`` with
+    :class:`LoopbackServer` or :class:`AsyncLoopbackServer`.
+    """
+
+    def __init__(self, chain_id: int, forwarder: int = 0x127021A1B5A52D3174C2AB077C2B043C80369250D29428CEE956D76EE51584F,
+                 transaction_hash: int = 0xABC, alter: Callable[[Any], Any] | None = None) -> None:
+        self.chain_id, self.forwarder, self.transaction_hash, self.alter = chain_id, forwarder, transaction_hash, alter
+        self.executed: list[Any] = []
+        self.routes = json_rpc({"paymaster_isAvailable": lambda params: True,
+                                "paymaster_buildTransaction": self._build,
+                                "paymaster_executeTransaction": self._execute})
+
+    def _build(self, params: Any) -> Any:
+        from xsessions_core.sessions.outside_execution import (
+            OutsideCall,
+            OutsideExecution,
+            get_outside_execution_typed_data,
+        )
+
+        calls = tuple(OutsideCall(int(c["to"], 16), int(c["selector"], 16), tuple(int(v, 0) for v in c["calldata"]))
+                      for c in params["transaction"]["invoke"]["calls"])
+        bounds = params["parameters"].get("time_bounds") or {"execute_after": 1,
+                                                             "execute_before": int(time.time()) + 600}
+        execution = OutsideExecution(self.forwarder, len(self.executed) + 1, bounds["execute_after"],
+                                     bounds["execute_before"], calls)
+        fee = {k: "0x1" for k in ("gas_token_price_in_strk", "estimated_fee_in_strk", "estimated_fee_in_gas_token",
+                                  "suggested_max_fee_in_strk", "suggested_max_fee_in_gas_token")}
+        answer = {"type": "invoke", "typed_data": get_outside_execution_typed_data(execution, self.chain_id),
+                  "parameters": params["parameters"], "fee": fee}
+        return answer if self.alter is None else self.alter(answer)
+
+    def _execute(self, params: Any) -> Any:
+        self.executed.append(params["transaction"]["invoke"])
+        return {"tracking_id": hex(len(self.executed)), "transaction_hash": hex(self.transaction_hash)}

@@ -33,9 +33,11 @@ from .verify import (
     NodeRules,
     Verdict,
     _items,
+    fee_limits_arg,
     finish,
     prepare_outside_executions,
     prepare_session_transactions,
+    with_policy,
 )
 
 __all__ = ["SessionSigner", "verify_session_transactions_batch", "verify_outside_executions_batch"]
@@ -160,8 +162,12 @@ CHUNK = 32
 
 def verify_session_transactions_batch(txs: Iterable[object], *, account: AccountInfo, chain_id: int | str,
                                       block_timestamp: int, state: AccountState | None = None,
-                                      rules: NodeRules | None = None) -> list[Verdict]:
+                                      rules: NodeRules | None = None,
+                                      fee_limits: FeeLimits | None = None) -> list[Verdict]:
     """:func:`~.verify.verify_session_transaction` for many transactions (one ECDSA batch call).
+
+    ``fee_limits`` (opt-in) sets each verdict's relayer-policy ``policy``, as the single-transaction
+    function does; the contract's verdicts do not change.
 
     :return: one :class:`~.verify.Verdict` per transaction, in order; identical to calling the
         single-transaction function on each. No item changes another's verdict: a transaction the
@@ -172,13 +178,16 @@ def verify_session_transactions_batch(txs: Iterable[object], *, account: Account
     Works in chunks of :data:`CHUNK` transactions (a few backend calls each, natively without the
     GIL), so that two threads verifying two batches overlap their Python and native parts.
     """
+    limits = fee_limits_arg(fee_limits)
     items = _items(txs, "txs")
     out: list[Verdict] = []
     for start in range(0, len(items), CHUNK):
         out += finish(prepare_session_transactions(items[start:start + CHUNK], account=account, chain_id=chain_id,
                                                    block_timestamp=block_timestamp, state=state, rules=rules,
                                                    isolate=True))
-    return out
+    if limits is None:
+        return out
+    return [with_policy(verdict, tx, limits, rules) for verdict, tx in zip(out, items)]
 
 
 def verify_outside_executions_batch(items: Iterable[Mapping[str, Any] | Sequence[Any]], *, account: AccountInfo,

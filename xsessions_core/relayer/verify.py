@@ -35,7 +35,7 @@ signature is treated as invalid (Argent session keys and guardians are Stark key
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from starknet_py.net.client_models import Call
@@ -43,6 +43,7 @@ from starknet_py.net.client_models import Call
 from ..crypto import EC_ORDER, FIELD_PRIME, backend_module
 from ..encoding import felt_from, node_felt_match
 from ..errors import SessionError, TransactionError, XSessionsError, describe_value
+from ..sessions.fee_limits import FeeLimits, PolicyVerdict, check_fee_limits
 from ..sessions.objects import OnChainSession
 from ..sessions.outside_execution import ANY_CALLER, outside_execution_hash_unchecked
 from ..sessions.session import ALLOWED_METHOD_HASH, session_hash_from_onchain, starknet_signer_guid
@@ -283,22 +284,31 @@ class Verdict:
         execution, the relayer's transaction does): a fee estimate, which the account judges with
         some signatures skipped and which can never be executed. Not part of the comparison of
         two verdicts (the account's answer is ``valid`` / ``error`` / ``phase``).
+    :ivar policy: the relayer-policy verdict (the session's ``txFees`` limits,
+        :class:`~xsessions_core.sessions.fee_limits.PolicyVerdict`) when the caller passed
+        ``fee_limits``, else ``None``. The contract does not enforce these limits, so ``valid`` never
+        depends on it; not part of the comparison of two verdicts either.
     """
 
     valid: bool
     error: str | None = None
     phase: str | None = None
     query_only: bool = field(default=False, compare=False)
+    policy: PolicyVerdict | None = field(default=None, compare=False)
 
     def __repr__(self) -> str:
         query = ", query_only=True" if self.query_only else ""
-        return f"Verdict(valid={self.valid!r}, error={self.error!r}, phase={self.phase!r}{query})"
+        policy = f", policy={self.policy!r}" if self.policy is not None else ""
+        return f"Verdict(valid={self.valid!r}, error={self.error!r}, phase={self.phase!r}{query}{policy})"
 
     def to_json(self) -> dict[str, Any]:
-        """``{"valid", "error", "phase"}``, plus ``"query_only": true`` for a query-version transaction."""
+        """``{"valid", "error", "phase"}``, plus ``"query_only": true`` for a query-version transaction
+        and ``"policy": {"allowed", "reason", "max_fee"}`` when fee limits were checked."""
         out: dict[str, Any] = {"valid": self.valid, "error": self.error, "phase": self.phase}
         if self.query_only:
             out["query_only"] = True
+        if self.policy is not None:
+            out["policy"] = self.policy.to_json()
         return out
 
 
@@ -1269,7 +1279,8 @@ def finish(pending: Sequence[_Pending]) -> list[Verdict]:
 
 
 def verify_session_transaction(tx: object, *, account: AccountInfo, chain_id: int | str, block_timestamp: int,
-                               state: AccountState | None = None, rules: NodeRules | None = None) -> Verdict:
+                               state: AccountState | None = None, rules: NodeRules | None = None,
+                               fee_limits: FeeLimits | None = None) -> Verdict:
     """Verdict of the Argent account on a session-signed INVOKE v3 transaction.
 
     :param tx: a JSON-RPC broadcast mapping (``sender_address, calldata, version, signature, nonce,
@@ -1282,14 +1293,45 @@ def verify_session_transaction(tx: object, *, account: AccountInfo, chain_id: in
     :param block_timestamp: timestamp of the block (``__validate__`` sees it rounded down to the hour).
     :param state: the account's relevant storage (:class:`AccountState`), empty by default.
     :param rules: the node's limits and felt spelling (:class:`NodeRules`, defaults of the sequencer).
+    :param fee_limits: opt-in relayer policy (e.g. ``FeeLimits.from_session(session)``): the
+        verdict's ``policy`` then tells whether the transaction's maximum fee is within them
+        (:func:`~xsessions_core.sessions.fee_limits.check_fee_limits`); ``valid`` stays the contract's.
     :return: :class:`Verdict` with the account's exact error and phase (phase ``"node"`` for a
         calldata or signature over the node's limits).
     :raises TransactionError: malformed transaction, or ``sender_address`` is another account.
     :raises SessionError: bad arguments. A signature that is not a session token gives the verdict
         error :data:`NOT_A_SESSION`.
     """
-    return finish(prepare_session_transactions([tx], account=account, chain_id=chain_id,
-                                               block_timestamp=block_timestamp, state=state, rules=rules))[0]
+    limits = fee_limits_arg(fee_limits)
+    verdict = finish(prepare_session_transactions([tx], account=account, chain_id=chain_id,
+                                                  block_timestamp=block_timestamp, state=state, rules=rules))[0]
+    return verdict if limits is None else with_policy(verdict, tx, limits, rules)
+
+
+def fee_limits_arg(fee_limits: object) -> FeeLimits | None:
+    """``fee_limits`` checked: ``None`` or :class:`FeeLimits`.
+
+    :raises SessionError: anything else.
+    """
+    if fee_limits is not None and not isinstance(fee_limits, FeeLimits):
+        raise SessionError(f"fee_limits must be FeeLimits, got {type(fee_limits).__name__}")
+    return fee_limits
+
+
+def with_policy(verdict: Verdict, tx: object, limits: FeeLimits, rules: NodeRules | None = None) -> Verdict:
+    """``verdict`` with its relayer-policy verdict for ``tx`` (:func:`check_fee_limits`; a starknet-py
+    ``InvokeV3`` is read through :func:`parse_invoke_v3`, a transaction that does not parse is not allowed)."""
+    if isinstance(tx, Mapping):
+        policy = check_fee_limits(tx, limits)
+    else:
+        try:
+            data = parse_invoke_v3(tx, rules)
+        except XSessionsError as exc:
+            policy = PolicyVerdict(False, str(exc))
+        else:
+            policy = check_fee_limits({"version": data.version, "resource_bounds": data.resource_bounds,
+                                       "tip": data.tip}, limits)
+    return replace(verdict, policy=policy)
 
 
 def verify_outside_execution(outside_execution: object, signature: Sequence[object], *, account: AccountInfo,
