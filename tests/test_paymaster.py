@@ -504,6 +504,6 @@ async def test_snip9_v1_typed_data_is_signed_with_the_revision_0_hash() -> None:
     assert v1_hash != outside_execution_message_hash(oe, session.address, session.chain_id, "2")
     signature = [h(v) for v in invoke["signature"]]
     token_message = poseidon_hash_many([v1_hash, session.hash, 0])
-    offset = 7 + len(session.authorisation_signature)  # magic, 4 session felts, cache flag, auth length, auth
+    offset = 7 + len(session.authorization_signature)  # magic, 4 session felts, cache flag, auth length, auth
     assert signature[offset + 1] == session.session_key.public_key  # type: ignore[union-attr]
     assert verify_message_signature(token_message, signature[offset + 2:offset + 4], signature[offset + 1])

@@ -73,7 +73,7 @@ def _session() -> Session:
 def _values() -> dict[str, Any]:
     """Values compared with ``==`` after the round trip (their classes define equality)."""
     session = _session()
-    info = GuardianSessionInfo(session.hash, tuple(session.authorisation_signature), 0, 5, (6, 7))
+    info = GuardianSessionInfo(session.hash, tuple(session.authorization_signature), 0, 5, (6, 7))
     oe = _outside_execution()
     tx = InvokeV3Transaction(session.address, (1, 2), session.chain_id, 3, parse_resource_bounds(BOUNDS))
     legacy = SESSIONS[0]
