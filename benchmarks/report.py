@@ -49,7 +49,7 @@ ROWS = [
     ("verify_message_signature batch of 256", "verify_message_signature_batch, per item", "verify_message_signature (key seen before)"),
 ]
 
-BENCH_FILES = ["bench_crypto.py", "bench_typed_data.py", "bench_sessions.py", "bench_relayer.py"]
+BENCH_FILES = ["bench_crypto.py", "bench_typed_data.py", "bench_sessions.py", "bench_relayer.py", "bench_parallel.py"]
 QUICK = ["--benchmark-min-rounds=1", "--benchmark-max-time=0.02", "--benchmark-warmup=off"]
 IMPORTS = ["xsessions_core", "xsessions_core.crypto", "xsessions_core.sessions", "xsessions_core.relayer",
            "xsessions_core.cli"]
@@ -100,8 +100,9 @@ def collect(runs: list[dict[str, Any]], stat: str) -> dict[str, dict[str, float]
             params = bench.get("params") or {}
             key = params.get("impl") or params.get("variant") or _UNSERIALIZABLE.sub(
                 r"\1", ", ".join(str(v) for v in params.values())) or bench["name"].removeprefix("test_bench_")
-            if "layer" in params:
-                key = f"{key}/{params['layer']}"
+            for variant in ("layer", "key"):  # e.g. the api vs backend layer, an int vs a prepared public key
+                if variant in params:
+                    key = f"{key}/{params[variant]}"
             items = bench.get("extra_info", {}).get("items", 1)
             value = bench["stats"][stat] / items
             group = table.setdefault(bench.get("group") or bench["name"].split("[")[0].removeprefix("test_bench_"), {})
