@@ -15,8 +15,13 @@ The fault run has 2 % of the answers HTTP 503 and 1 % never answered in time (th
 after 1 s and retries): every transaction must end signed (equal to the local-guardian signature)
 or with a typed :class:`~xsessions_core.errors.CosignerError`, none lost, duplicated or reordered.
 
+The pytest-benchmark group ``cosigner: sequential vs pooled`` times, against the same cosigner
+process, one request at a time (``sequential``: each transaction waits for the previous answer) and
+:data:`CONCURRENCY` requests in flight over the pooled connections (``pooled``); ``extra_info["items"]``
+is the number of transactions of a round, so that the report shows seconds per transaction.
+
 Run ``python benchmarks/bench_cosigner.py [n]`` for the numbers, or
-``pytest benchmarks/bench_cosigner.py`` for a pytest-benchmark timing.
+``pytest benchmarks/bench_cosigner.py`` for pytest-benchmark timings.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -125,25 +132,25 @@ class Measurement:
         return self.cpu_seconds * 1e3 / len(self.results)
 
 
-async def run(n: int, url: str, *, timeout: float = 10.0) -> Measurement:
-    """Sign ``n`` transactions through the cosigner at ``url`` (after a warm-up of one full window
-    that opens the pool's connections)."""
+async def run(n: int, url: str, *, timeout: float = 10.0, concurrency: int = CONCURRENCY) -> Measurement:
+    """Sign ``n`` transactions through the cosigner at ``url`` with ``concurrency`` requests in flight
+    (after a warm-up of one full window that opens the pool's connections)."""
     session = make_session()
     txs = transactions(n)
-    async with ArgentCosigner(url, None, timeout=timeout, max_concurrency=CONCURRENCY,
+    async with ArgentCosigner(url, None, timeout=timeout, max_concurrency=concurrency,
                               verify_signature=False, max_attempts=4, backoff=0.05, max_backoff=1.0) as cosigner:
-        await sign_transactions_async(session, None, txs[:CONCURRENCY], cosigner, concurrency=CONCURRENCY)
+        await sign_transactions_async(session, None, txs[:concurrency], cosigner, concurrency=concurrency)
         cpu, start = time.process_time(), time.perf_counter()
-        results = await sign_transactions_async(session, None, txs, cosigner, concurrency=CONCURRENCY)
+        results = await sign_transactions_async(session, None, txs, cosigner, concurrency=concurrency)
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     return Measurement(results, elapsed, cpu)
 
 
 def measure(n: int, fault_rate_503: float = 0.0, fault_rate_timeout: float = 0.0,
-            timeout: float = 10.0) -> Measurement:
+            timeout: float = 10.0, concurrency: int = CONCURRENCY) -> Measurement:
     """:func:`run` against a fresh cosigner process (``served``: its request count, warm-up included)."""
     with cosigner_process(fault_rate_503, fault_rate_timeout) as (url, served):
-        result = asyncio.run(run(n, url, timeout=timeout))
+        result = asyncio.run(run(n, url, timeout=timeout, concurrency=concurrency))
     result.served = served[0] if served else -1
     return result
 
@@ -164,15 +171,31 @@ def check(results: list[Any], n: int) -> dict[str, int]:
     return counts
 
 
-def test_cosigner_throughput(benchmark: Any) -> None:
-    """pytest-benchmark: 512 transactions through the 50 ms cosigner at concurrency 128; the tx/s and
-    the client CPU ms per transaction go to ``extra_info``."""
+#: ``variant: (transactions per round, requests in flight)``; one request at a time takes the
+#: 50 ms latency per transaction, so that variant signs fewer transactions per round.
+VARIANTS = {"sequential": (16, 1), "pooled": (512, CONCURRENCY)}
+
+
+@pytest.fixture(scope="module")
+def cosigner_url() -> Iterator[str]:
+    """One loopback cosigner process for every variant of the module (the same server for both)."""
     with cosigner_process() as (url, _):
-        runs: list[Measurement] = []
-        benchmark.pedantic(lambda: runs.append(asyncio.run(run(512, url))), rounds=1, iterations=1)
+        yield url
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_cosigner_throughput(benchmark: Any, cosigner_url: str, variant: str) -> None:
+    """pytest-benchmark: transactions through the 50 ms cosigner, one at a time or pooled; the tx/s and
+    the client CPU ms per transaction of the last round go to ``extra_info``."""
+    n, concurrency = VARIANTS[variant]
+    benchmark.group = "cosigner: sequential vs pooled"
+    benchmark.extra_info.update(items=n, in_flight=concurrency)
+    runs: list[Measurement] = []
+    benchmark.pedantic(lambda: runs.append(asyncio.run(run(n, cosigner_url, concurrency=concurrency))),
+                       rounds=3, iterations=1)
     benchmark.extra_info.update(tx_per_second=round(runs[-1].tx_per_second),
                                 client_cpu_ms_per_tx=round(runs[-1].cpu_ms_per_tx, 3))
-    assert check(runs[-1].results, 512)["signed"] == 512
+    assert check(runs[-1].results, n)["signed"] == n
 
 
 def report(label: str, m: Measurement) -> str:
@@ -187,7 +210,11 @@ def main() -> None:
     warnings.simplefilter("ignore", RuntimeWarning)
     logging.getLogger("xsessions_core.cosigner").setLevel(logging.ERROR)  # retries show in the request count
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
-    print(report(f"50 ms cosigner, concurrency {CONCURRENCY}, one thread", measure(n)))
+    sequential = measure(VARIANTS["sequential"][0], concurrency=1)
+    print(report("50 ms cosigner, one request at a time", sequential))
+    pooled = measure(n)
+    print(report(f"50 ms cosigner, concurrency {CONCURRENCY}, one thread", pooled))
+    print(f"pooled / sequential: x{pooled.tx_per_second / sequential.tx_per_second:.1f}")
     print(report("with 2% 503 and 1% timeouts (1 s, up to 4 attempts)", measure(n, 0.02, 0.01, timeout=1.0)))
 
 
