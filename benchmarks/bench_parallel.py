@@ -8,8 +8,10 @@ to them, in the same rounds, the same split of GIL-free standard-library work th
 this machine at that moment; on a shared VM that changes from one second to the next, so only
 ratios measured in the same round are compared.
 
-Run ``python benchmarks/bench_parallel.py`` for the numbers, or
-``pytest benchmarks/bench_parallel.py`` for pytest-benchmark timings.
+Run ``python benchmarks/bench_parallel.py`` for the numbers (paired rounds), or
+``pytest benchmarks/bench_parallel.py`` for pytest-benchmark timings: groups ``verify over processes``
+and ``reference over processes``, entries ``1 process`` / ``2 processes``, per transaction
+(``extra_info["items"]``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
+
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -52,17 +56,38 @@ def _reference_pool(pool: ProcessPoolExecutor, n: int) -> None:
 
 # --------------------------------------------------------------------------- pytest-benchmark
 
-def test_bench_verify_1_process(benchmark: Any) -> None:
-    env = setup(256)
-    _verify(env, env["signed"][:8], processes=1)
-    benchmark(_verify, env, env["signed"], processes=1)
+N_PYTEST = 256
+PROCESSES = pytest.mark.parametrize("processes", [1, 2], ids=["1 process", "2 processes"])
 
 
-def test_bench_verify_2_processes(benchmark: Any) -> None:
-    env = setup(256)
-    with ProcessPoolExecutor(2) as pool:
-        _verify(env, env["signed"], executor=pool)  # start and warm both workers
-        benchmark(_verify, env, env["signed"], executor=pool)
+@pytest.fixture(scope="module")
+def pool() -> Iterator[ProcessPoolExecutor]:
+    """A pool of two workers shared by the 2-process entries (started and warmed by the first use)."""
+    with ProcessPoolExecutor(2) as executor:
+        yield executor
+
+
+@PROCESSES
+def test_bench_verify_processes(benchmark: Any, pool: ProcessPoolExecutor, processes: int) -> None:
+    """:func:`verify_parallel` on :data:`N_PYTEST` transactions: in this process, or over two workers."""
+    env = setup(N_PYTEST)
+    kwargs: dict[str, Any] = {"processes": 1} if processes == 1 else {"executor": pool}
+    _verify(env, env["signed"], **kwargs)  # warm-up: caches, and both workers started
+    benchmark.group = "verify over processes"
+    benchmark.extra_info["items"] = N_PYTEST
+    benchmark(_verify, env, env["signed"], **kwargs)
+
+
+@PROCESSES
+def test_bench_reference_processes(benchmark: Any, pool: ProcessPoolExecutor, processes: int) -> None:
+    """The same split of GIL-free standard-library work (:func:`bench_sessions.reference_work`): what two
+    processes can gain on this machine during the run."""
+    run: Callable[[], object] = ((lambda: reference_work(range(N_PYTEST))) if processes == 1
+                                 else (lambda: _reference_pool(pool, N_PYTEST)))
+    run()
+    benchmark.group = "reference over processes"
+    benchmark.extra_info["items"] = N_PYTEST
+    benchmark(run)
 
 
 # --------------------------------------------------------------------------- script
