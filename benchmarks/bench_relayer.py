@@ -16,8 +16,15 @@ verification plain) in the same run, rounds interleaved. Aims on one thread, nat
 verification (3 calls, authorisation cached, same session key and guardian) >= 7,000 tx/s, batch
 session signing >= 10,000 tx/s.
 
+A session key need not be a Stark key: :func:`test_bench_verify_batch_p256_session_key` verifies the
+same transactions signed by a P-256 session key (``Secp256r1Key``), authorisation cached, next to the
+Stark session key in the same group. It records a figure only when the verifier's verdict on those
+transactions is VALID; a build whose verifier (or session signing) does not handle P-256 session keys
+skips it, with the verdict or the error as the reason.
+
 Run ``python benchmarks/bench_relayer.py`` for the numbers, or
-``pytest benchmarks/bench_relayer.py`` for pytest-benchmark timings.
+``pytest benchmarks/bench_relayer.py`` for pytest-benchmark timings (groups below; every entry per
+transaction, ``extra_info["items"]``).
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -51,6 +60,7 @@ from bench_sessions import (  # noqa: E402
 
 from xsessions_core import crypto  # noqa: E402
 from xsessions_core.encoding import to_hex  # noqa: E402
+from xsessions_core.errors import XSessionsError  # noqa: E402
 from xsessions_core.relayer import (  # noqa: E402
     DEFAULT_NODE_RULES,
     AccountInfo,
@@ -60,16 +70,42 @@ from xsessions_core.relayer import (  # noqa: E402
 )
 from xsessions_core.relayer.keycache import configure_prepared_keys  # noqa: E402
 from xsessions_core.relayer.verify import clear_caches  # noqa: E402
-from xsessions_core.sessions import LocalGuardian, SessionContext  # noqa: E402
+from xsessions_core.sessions import (  # noqa: E402
+    LocalGuardian,
+    Session,
+    SessionContext,
+    SessionKey,
+    compile_session,
+    create_session,
+    create_session_request,
+    session_hash_from_onchain,
+)
+from xsessions_core.signers import Secp256r1Key, SigningKey  # noqa: E402
 from xsessions_core.transactions import get_execute_calldata  # noqa: E402
 
 BLOCK_TIME = 1_700_000_000
+#: A fixed P-256 session key (the HSM-friendly kind); never part of a benchmark id.
+P256_SESSION_KEY = 0xC9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721
+#: pytest-benchmark groups (the report's tables read them).
+VERIFY_GROUP = "session transaction verification (3 calls, authorization cached)"
+WORST_GROUP = "verification: normal vs worst accepted request"
+SIGN_GROUP = "session signing: batch vs one at a time"
 
 
-def setup(n: int) -> dict[str, Any]:
+def make_session_with(session_key: SessionKey | SigningKey) -> Session:
+    """:func:`bench_sessions.make_session` (8 allowed methods, Stark owner and guardian) with another
+    session key, e.g. a :class:`~xsessions_core.signers.Secp256r1Key`."""
+    methods = [{"Contract Address": hex(0x1000 + i), "selector": name} for i, name in enumerate(NAMES)]
+    req = create_session_request(CHAIN, session_key, methods, 1800000000, {"projectID": "bench"})
+    session_hash = session_hash_from_onchain(compile_session(req.offchain_session), ACCOUNT, CHAIN)
+    auth = [*crypto.message_signature(session_hash, OWNER_KEY), *crypto.message_signature(session_hash, GUARDIAN_KEY)]
+    return create_session(ACCOUNT, auth, req, CHAIN)
+
+
+def setup(n: int, session: Session | None = None) -> dict[str, Any]:
     """``n`` transactions as a relayer receives them (starknet.js call dicts), signed, and as broadcast
-    (JSON-RPC hex strings)."""
-    session = make_session()
+    (JSON-RPC hex strings); by default with the Stark session key of :func:`bench_sessions.make_session`."""
+    session = make_session() if session is None else session
     guardian = LocalGuardian(GUARDIAN_KEY)
     calls = [make_calls(i) for i in range(n)]
     txs = [{"calls": cs, "nonce": i, "resource_bounds": BOUNDS} for i, cs in enumerate(calls)]
@@ -158,8 +194,14 @@ def one_at_a_time(env: dict[str, Any]) -> None:
 
 # --------------------------------------------------------------------------- pytest-benchmark
 
+def _group(benchmark: Any, group: str, items: int) -> None:
+    benchmark.group = group
+    benchmark.extra_info["items"] = items
+
+
 def test_bench_verify_batch(benchmark: Any) -> None:
     env = setup(200)
+    _group(benchmark, VERIFY_GROUP, 200)
     benchmark(verify_all, env, env["signed"])
 
 
@@ -168,29 +210,49 @@ def test_bench_verify_batch_without_key_cache(benchmark: Any) -> None:
     env = setup(200)
     configure_prepared_keys(0)
     try:
+        _group(benchmark, VERIFY_GROUP, 200)
         benchmark(verify_all, env, env["signed"])
     finally:
         configure_prepared_keys()
 
 
+def test_bench_verify_batch_p256_session_key(benchmark: Any) -> None:
+    """:func:`test_bench_verify_batch` with a P-256 session key: a figure only if every verdict is VALID."""
+    try:
+        env = setup(200, make_session_with(Secp256r1Key(P256_SESSION_KEY)))
+    except (XSessionsError, TypeError) as exc:
+        pytest.skip(f"no figure: this build cannot sign with a P-256 session key ({type(exc).__name__}: {exc})")
+    verdicts = verify_session_transactions_batch(env["signed"], account=env["account"], chain_id=CHAIN,
+                                                 block_timestamp=BLOCK_TIME)
+    invalid = [v for v in verdicts if not v.valid]
+    if invalid:
+        pytest.skip(f"no figure: the verifier does not accept P-256 session-key transactions ({invalid[0]!r})")
+    _group(benchmark, VERIFY_GROUP, 200)
+    benchmark(verify_all, env, env["signed"])
+
+
 def test_bench_verify_worst_accepted(benchmark: Any) -> None:
     """32 of the costliest transactions the node limits let through (compare with 32 normal ones)."""
     env = setup(32)
+    _group(benchmark, WORST_GROUP, 32)
     benchmark(verify_worst, env, worst_accepted(env, 32))
 
 
 def test_bench_verify_normal_32(benchmark: Any) -> None:
     env = setup(32)
+    _group(benchmark, WORST_GROUP, 32)
     benchmark(verify_all, env, env["signed"])
 
 
 def test_bench_sign_transactions(benchmark: Any) -> None:
     env = setup(200)
+    _group(benchmark, SIGN_GROUP, 200)
     benchmark(env["signer"].sign_transactions, env["txs"])
 
 
 def test_bench_sign_one_at_a_time(benchmark: Any) -> None:
     env = setup(200)
+    _group(benchmark, SIGN_GROUP, 200)
     benchmark(one_at_a_time, env)
 
 
