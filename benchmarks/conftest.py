@@ -80,6 +80,17 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def _cpu_cores() -> int | None:
+    """Physical cores per socket (``cpu cores`` of /proc/cpuinfo), None where it is not given."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("cpu cores"):
+                return int(line.split(":", 1)[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def _git_commit() -> str:
     try:
         out = subprocess.run(
@@ -105,6 +116,7 @@ def _version(dist: str) -> str:
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict[str, Any]) -> None:
     machine_info["cpu_model"] = _cpu_model()
     machine_info["cpu_count"] = os.cpu_count()
+    machine_info["cpu_cores"] = _cpu_cores()
     machine_info["os"] = platform.platform()
     machine_info["python"] = sys.version.split()[0]
     machine_info["git_commit"] = _git_commit()
