@@ -472,7 +472,7 @@ def report(runs: Sequence[dict[str, Any]], stat: str, imports: dict[str, float],
            seconds: float | None, quick: bool = False) -> str:
     """The whole docs/benchmarks.md text for the pytest-benchmark JSON ``runs``; ``seconds``: how long
     producing it took (None when it was built from existing JSON files)."""
-    took = (f"it took {seconds / 60:.0f} min {seconds % 60:.0f} s on this machine" if seconds is not None
+    took = (f"it took {int(seconds // 60)} min {int(seconds % 60)} s on this machine" if seconds is not None
             else "built from existing pytest-benchmark JSON files")
     runs_note = (f" (with {len(runs)} runs, each table is taken whole from the run in which its figures "
                  "were, all together, closest to their best; the run is named under the table)"
