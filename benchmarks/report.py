@@ -9,8 +9,9 @@ Usage::
     python benchmarks/report.py --json a.json    # from existing --benchmark-json files
     python benchmarks/report.py --out -          # print instead of writing the file
 
-One run of every benchmark file takes a few minutes on a 2-CPU VM (``--quick``: about one minute);
-the generated file states the command and how long it took.
+A ``--quick`` smoke run takes about 80 s on a 2-CPU VM; a full run takes several minutes (pytest-benchmark's
+default of up to one second of rounds per benchmark, for about 110 benchmarks). The generated file
+states the command and how long it took.
 
 Times are per call (``--stat min``, the default, or ``median``; min is the most stable figure on a
 shared machine), per item when a benchmark says how many items a call handles
