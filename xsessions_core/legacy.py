@@ -41,11 +41,11 @@ from starknet_py.net.client_models import Call
 from .chains import parse_chain_id
 from .crypto import (
     FIELD_PRIME,
-    backend_module,
     compute_hash_on_elements,
     get_selector_from_name,
     message_signature,
     private_to_stark_key,
+    unchecked,
 )
 from .encoding import selector_from_name_cached, to_hex
 from .errors import InvalidPrivateKey, MerkleTreeError, PolicyViolation, SessionError, TransactionError
@@ -374,7 +374,7 @@ def _policy_leaves(policies: Sequence[Policy]) -> list[int]:
     """
     pairs = [(_num(p.contract_address), _selector_value(p.selector)) for p in policies]
     unique = list(dict.fromkeys(pairs))
-    b = backend_module()
+    b = unchecked
     start = b.pedersen(0, POLICY_TYPE_HASH)
     level = b.pedersen_batch([(start, address) for address, _ in unique])
     level = b.pedersen_batch([(x, selector) for x, (_, selector) in zip(level, unique)])

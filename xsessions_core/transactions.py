@@ -27,7 +27,7 @@ from starknet_py.net.client_models import Call
 from . import crypto
 from .crypto import FIELD_PRIME
 from .chains import parse_chain_id
-from .crypto.backend import InvokeV3HashInput
+from .crypto.backend import InvokeV3HashRow
 from .encoding import byte_array_serialize, encode_shortstring, selector_from_name_cached
 from .errors import TransactionError, XSessionsError, describe_value
 
@@ -427,7 +427,7 @@ InvokeV3Fields = tuple[int, Sequence[int], int, int, ResourceBounds, int, Sequen
                        Sequence[int]]
 
 
-def invoke_v3_hash_input(fields: InvokeV3Fields) -> InvokeV3HashInput:
+def invoke_v3_hash_input(fields: InvokeV3Fields) -> InvokeV3HashRow:
     """The backend's form of validated invoke v3 fields: ``(head, paymaster_data,
     account_deployment_data, calldata, proof_facts)`` with ``head = [version, sender, chain_id,
     nonce, da_word, tip, l1_word, l2_word, l1_data_word]`` (see ``session_sign_invoke_v3`` in
@@ -448,7 +448,7 @@ def invoke_v3_hashes_unchecked(transactions: Sequence[InvokeV3Fields]) -> list[i
     tip a u64, DA modes 0/1, version 3 or ``2**128 + 3``), e.g. by :class:`InvokeV3Transaction` or
     :func:`calculate_invoke_v3_hash`. Out-of-range input gives a wrong hash, not an error.
     """
-    hashes: list[int] = crypto.backend_module().invoke_v3_hash_batch([invoke_v3_hash_input(f) for f in transactions])
+    hashes: list[int] = crypto.unchecked.invoke_v3_hash_batch([invoke_v3_hash_input(f) for f in transactions])
     return hashes
 
 

@@ -17,7 +17,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from xsessions_core.crypto import ALPHA, BETA, EC_ORDER, FIELD_PRIME, backend, native_backend, python_backend
+from xsessions_core.crypto import ALPHA, BETA, EC_ORDER, FIELD_PRIME, backend
+from xsessions_core.crypto import _native as native_backend, _python as python_backend
 
 P, N = FIELD_PRIME, EC_ORDER
 M251 = 2**251
