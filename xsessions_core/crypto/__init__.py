@@ -336,6 +336,22 @@ def felts(values: Iterable[object], name: str = "values") -> list[int]:
     return out
 
 
+def _felt_pairs(pairs: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Validate a sequence of ``(a, b)`` pairs of felts; returns them as a list of tuples."""
+    checked = []
+    for i, pair in enumerate(_sequence(pairs, "pairs")):
+        try:
+            a, b = pair
+        except (TypeError, ValueError):
+            raise InvalidFieldElement(f"pairs[{i}] must be a pair (a, b) of felts") from None
+        if type(a) is not int or not 0 <= a < _P:
+            a = felt(a, f"pairs[{i}][0]")
+        if type(b) is not int or not 0 <= b < _P:
+            b = felt(b, f"pairs[{i}][1]")
+        checked.append((a, b))
+    return checked
+
+
 def _private_key(value: object) -> int:
     # Never put the key's value in a message.
     if type(value) is not int:
@@ -373,18 +389,7 @@ def compute_hash_on_elements(data: Sequence[int]) -> int:
 
 def pedersen_hash_batch(pairs: Iterable[tuple[int, int]]) -> list[int]:
     """Pedersen hashes of many ``(a, b)`` pairs in one native call."""
-    checked = []
-    for i, pair in enumerate(_sequence(pairs, "pairs")):
-        try:
-            a, b = pair
-        except (TypeError, ValueError):
-            raise InvalidFieldElement(f"pairs[{i}] must be a pair (a, b) of felts") from None
-        if type(a) is not int or not 0 <= a < _P:
-            a = felt(a, f"pairs[{i}][0]")
-        if type(b) is not int or not 0 <= b < _P:
-            b = felt(b, f"pairs[{i}][1]")
-        checked.append((a, b))
-    return _b.pedersen_batch(checked)
+    return _b.pedersen_batch(_felt_pairs(pairs))
 
 
 # --------------------------------------------------------------------------- Poseidon
@@ -418,18 +423,7 @@ def poseidon_permutation(state: Sequence[int]) -> tuple[int, int, int]:
 
 def poseidon_hash_batch(pairs: Iterable[tuple[int, int]]) -> list[int]:
     """2-input Poseidon hashes of many pairs in one native call."""
-    checked = []
-    for i, pair in enumerate(_sequence(pairs, "pairs")):
-        try:
-            a, b = pair
-        except (TypeError, ValueError):
-            raise InvalidFieldElement(f"pairs[{i}] must be a pair (a, b) of felts") from None
-        if type(a) is not int or not 0 <= a < _P:
-            a = felt(a, f"pairs[{i}][0]")
-        if type(b) is not int or not 0 <= b < _P:
-            b = felt(b, f"pairs[{i}][1]")
-        checked.append((a, b))
-    return _b.poseidon_batch(checked)
+    return _b.poseidon_batch(_felt_pairs(pairs))
 
 
 def poseidon_hash_many_batch(list_of_sequences: Iterable[Sequence[int]]) -> list[int]:
