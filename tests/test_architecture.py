@@ -64,10 +64,12 @@ def private_imports(path: Path, source: str) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(source, str(path))):
         targets: list[tuple[str, str]] = []  # (module it comes from, imported name)
+        if not isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
         if isinstance(node, ast.ImportFrom):
             source_module = _resolve(path, node)
             targets = [(source_module, alias.name) for alias in node.names]
-        elif isinstance(node, ast.Import):
+        else:
             for alias in node.names:
                 parts = alias.name.split(".")
                 targets += [(".".join(parts[:i]), parts[i]) for i in range(1, len(parts))]

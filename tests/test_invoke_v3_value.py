@@ -272,7 +272,7 @@ def test_the_former_chain_bound_class_equals_the_bound_value() -> None:
     assert old.sender_address_hex == new.sender_address_hex == "0x123"
     assert isinstance(old, InvokeV3) and old_class.from_invoke(new, SN_SEPOLIA).transaction_hash == hashes[0]
     with pytest.raises(TransactionError, match="InvokeV3"):
-        old_class.from_invoke(new.to_rpc(), SN_SEPOLIA)
+        old_class.from_invoke(new.to_rpc(), SN_SEPOLIA)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- reading with a verifier's reader
@@ -292,6 +292,11 @@ def _node_felts(values: object, name: str) -> list[int]:
 NODE = RpcReader(_node_felt, _node_felts, unknown_keys=True, node_version_and_tip=True)
 
 
+def _all_node_felts(values: object, name: str) -> list[int]:
+    assert isinstance(values, (list, tuple))
+    return [_node_felt(v, f"{name}[{i}]") for i, v in enumerate(values)]
+
+
 def test_invoke_v3_has_every_field_of_the_verifier_data() -> None:
     data_fields = {f.name for f in dataclasses.fields(InvokeV3Data)}
     value_fields = {f.name for f in dataclasses.fields(InvokeV3)}
@@ -303,8 +308,8 @@ def test_invoke_v3_has_every_field_of_the_verifier_data() -> None:
 def test_a_node_reader_gives_what_the_verifier_parses(case: dict[str, Any]) -> None:
     raw = case["transaction"]
     data = parse_invoke_v3(raw, NodeRules())
-    value = InvokeV3.from_rpc(raw, reader=RpcReader(_node_felt, lambda v, n: [_node_felt(x, n) for x in v],
-                                                    unknown_keys=True, node_version_and_tip=True))
+    value = InvokeV3.from_rpc(raw, reader=RpcReader(_node_felt, _all_node_felts, unknown_keys=True,
+                                                    node_version_and_tip=True))
     assert {f.name: getattr(value, f.name) for f in dataclasses.fields(InvokeV3Data)} == dataclasses.asdict(data) | {
         "resource_bounds": data.resource_bounds}
 

@@ -16,7 +16,6 @@ Hashing runs on the active crypto backend with few native calls; every input is 
 from __future__ import annotations
 
 import copy
-import re
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -30,7 +29,15 @@ from . import crypto
 from .crypto import FIELD_PRIME
 from .chains import parse_chain_id
 from .crypto.backend import InvokeV3HashRow
-from .encoding import byte_array_serialize, encode_shortstring, selector_from_name_cached
+from .encoding import (
+    FeltSpelling,
+    byte_array_serialize,
+    encode_shortstring,
+    felt_from,
+    integer_from,
+    is_hex_or_decimal,
+    selector_from_name_cached,
+)
 from .errors import TransactionError, XSessionsError, describe_value
 
 __all__ = [
@@ -70,36 +77,17 @@ _U128 = 2**128
 _L1_GAS = 0x4C315F474153  # ss("L1_GAS")
 _L2_GAS = 0x4C325F474153  # ss("L2_GAS")
 _L1_DATA = 0x4C315F44415441  # ss("L1_DATA")
-_HEX = re.compile(r"0x[0-9a-fA-F]+")
-_DEC = re.compile(r"[0-9]+")
 
 
 # --------------------------------------------------------------------------- value coercion
 
 def _number(value: object, name: str) -> int:
-    """An int from an int or a hex / decimal string (starknet.js ``BigInt(value)``), unchecked range."""
-    if type(value) is int:
-        return value
-    if isinstance(value, bool):
-        raise TransactionError(f"{name} must be an int or a hex/decimal string, got bool")
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, str):
-        if _HEX.fullmatch(value):
-            return int(value, 16)
-        if _DEC.fullmatch(value):
-            return int(value)
-        raise TransactionError(f"{name} must be a hex (0x...) or decimal string, got {describe_value(value)}")
-    raise TransactionError(f"{name} must be an int or a hex/decimal string, got {type(value).__name__}")
+    """An int from an int or a hex / decimal string, range not checked."""
+    return integer_from(value, name, TransactionError, FeltSpelling.HEX_OR_DECIMAL)
 
 
 def _felt(value: object, name: str) -> int:
-    if type(value) is int and 0 <= value < _P:
-        return value
-    v = _number(value, name)
-    if not 0 <= v < _P:
-        raise TransactionError(f"{name} must satisfy 0 <= {name} < p, got {describe_value(v)}")
-    return v
+    return felt_from(value, name, TransactionError, spelling=FeltSpelling.HEX_OR_DECIMAL)
 
 
 def _felt_list(values: object, name: str) -> list[int]:
@@ -117,11 +105,9 @@ def _compile_into(value: object, name: str, out: list[int]) -> None:
     if isinstance(value, bool):
         out.append(int(value))
     elif isinstance(value, int):
-        if not 0 <= value < _P:
-            raise TransactionError(f"{name} must satisfy 0 <= {name} < p, got {describe_value(value)}")
-        out.append(int(value))
+        out.append(_felt(int(value), name))
     elif isinstance(value, str):
-        if _HEX.fullmatch(value) or _DEC.fullmatch(value):
+        if is_hex_or_decimal(value):
             out.append(_felt(value, name))
             return
         try:
