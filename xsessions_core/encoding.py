@@ -320,6 +320,10 @@ class FeltSpelling(enum.Enum):
     NODE_LENIENT = "node_lenient"
 
 
+_HEX_OR_DECIMAL = FeltSpelling.HEX_OR_DECIMAL
+_hex_digits = _HEX_DIGITS_RE.fullmatch
+
+
 def integer_from(value: object, name: str, error: type[Exception] = EncodingError,
                  spelling: FeltSpelling = FeltSpelling.BIGINT) -> int:
     """The integer ``value`` spells under ``spelling``; the range is **not** checked (the caller
@@ -364,6 +368,10 @@ def felt_from(value: object, name: str, error: type[Exception] = EncodingError, 
     """
     if type(value) is int and 0 <= value < FIELD_PRIME:
         return value
+    if spelling is _HEX_OR_DECIMAL and type(value) is str and _hex_digits(value):
+        v = int(value, 16)  # the common case of transaction fields, without the general path's calls
+        if v < FIELD_PRIME:
+            return v
     if spelling is None:
         if network:
             spelling = FeltSpelling.NODE_LENIENT if lenient_hex else FeltSpelling.NODE

@@ -72,6 +72,8 @@ DA_MODE_L1 = 0
 DA_MODE_L2 = 1
 
 _P = FIELD_PRIME
+#: How transaction fields given in code are spelled: ints, ``0x`` hex or decimal strings.
+_SPELLING = FeltSpelling.HEX_OR_DECIMAL
 _U64 = 2**64
 _U128 = 2**128
 _L1_GAS = 0x4C315F474153  # ss("L1_GAS")
@@ -83,11 +85,11 @@ _L1_DATA = 0x4C315F44415441  # ss("L1_DATA")
 
 def _number(value: object, name: str) -> int:
     """An int from an int or a hex / decimal string, range not checked."""
-    return integer_from(value, name, TransactionError, FeltSpelling.HEX_OR_DECIMAL)
+    return integer_from(value, name, TransactionError, _SPELLING)
 
 
 def _felt(value: object, name: str) -> int:
-    return felt_from(value, name, TransactionError, spelling=FeltSpelling.HEX_OR_DECIMAL)
+    return felt_from(value, name, TransactionError, spelling=_SPELLING)
 
 
 def _felt_list(values: object, name: str) -> list[int]:
