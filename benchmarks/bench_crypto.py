@@ -21,7 +21,7 @@ from starknet_py.hash import selector as spy_selector
 from starknet_py.hash import utils as spy
 
 from xsessions_core import crypto
-from xsessions_core.crypto import python_backend
+from xsessions_core.crypto import _python as python_backend
 
 PRIM = vectors("primitives.json")
 ECDSA = vectors("ecdsa.json")

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from xsessions_core.crypto import backend as contract
-from xsessions_core.crypto import native_backend as nb
-from xsessions_core.crypto import python_backend as pb
+from xsessions_core.crypto import _native as nb
+from xsessions_core.crypto import _python as pb
 
 # Signing with the recorded sessions happens at a time they were valid (see conftest.recorded_clock).
 pytestmark = pytest.mark.usefixtures("recorded_clock")

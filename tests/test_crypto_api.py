@@ -449,3 +449,27 @@ def test_cairo_lang_selector_helper() -> None:
     assert crypto.get_selector_from_name("__default__") != 0
     for name in ("transfer", "__execute__", ""):
         assert crypto.get_selector_from_name_cairo_lang(name) == crypto.get_selector_from_name(name)
+
+
+# --------------------------------------------------------------------------- the unchecked door
+
+def test_unchecked_exposes_exactly_the_backend_contract() -> None:
+    from xsessions_core.crypto.backend import FUNCTIONS
+
+    public = {name for name in dir(crypto.unchecked) if not name.startswith("_")}
+    assert public == set(FUNCTIONS) | {"name"}
+
+
+def test_unchecked_follows_the_active_backend_and_agrees_with_the_checked_api(backend: str) -> None:
+    u = crypto.unchecked
+    assert u.name == crypto.BACKEND == backend
+    a, b = P - 1, 0x1234
+    assert u.pedersen(a, b) == crypto.pedersen_hash(a, b) == spy.pedersen_hash(a, b)
+    assert u.poseidon(a, b) == crypto.poseidon_hash(a, b)
+    assert u.poseidon_many([a, b, 3]) == crypto.poseidon_hash_many([a, b, 3])
+    assert u.pedersen_chain([a, b]) == crypto.compute_hash_on_elements([a, b])
+    key, z = 0x5EED, 0x123
+    sig = u.sign(z, key, None)
+    assert sig == crypto.message_signature(z, key)
+    assert u.verify(z, *sig, u.public_key(key)) is True
+    assert u.verify_prepared(z, *sig, u.prepare_public_key(crypto.private_to_stark_key(key))) is True

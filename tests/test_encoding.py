@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from conftest import h, load_vectors
 
@@ -34,7 +36,7 @@ def _js_hex_int(text: str) -> int | None:
 
 
 @pytest.mark.parametrize("case", PRIM["encode_short_string"], ids=lambda c: repr(c["input"]))
-def test_encode_short_string(case: dict) -> None:
+def test_encode_short_string(case: dict[str, Any]) -> None:
     s = case["input"]
     if "error" in case:
         with pytest.raises(EncodingError):
@@ -52,7 +54,7 @@ def test_encode_short_string(case: dict) -> None:
 
 
 @pytest.mark.parametrize("case", PRIM["decode_short_string"], ids=lambda c: c["input"])
-def test_decode_short_string(case: dict) -> None:
+def test_decode_short_string(case: dict[str, Any]) -> None:
     text = case["input"]
     value = int(text[2:] or "0", 16) if text.startswith("0x") else int(text)
     ours = decode_shortstring(value)
@@ -68,7 +70,7 @@ def test_decode_short_string(case: dict) -> None:
 
 
 @pytest.mark.parametrize("case", PRIM["byte_array_from_string"], ids=lambda c: repr(c["input"])[:40])
-def test_byte_array_from_string(case: dict) -> None:
+def test_byte_array_from_string(case: dict[str, Any]) -> None:
     s = case["input"]
     if "error" in case:
         with pytest.raises(EncodingError):
@@ -112,12 +114,12 @@ def test_byte_array_boundaries() -> None:
 
 
 @pytest.mark.parametrize("case", PRIM["get_selector"], ids=lambda c: repr(c["input"]))
-def test_get_selector(case: dict) -> None:
+def test_get_selector(case: dict[str, Any]) -> None:
     assert get_selector(case["input"]) == case["output"]
 
 
 @pytest.mark.parametrize("case", PRIM["keccak_bn"], ids=lambda c: c["value"])
-def test_keccak_bn(case: dict) -> None:
+def test_keccak_bn(case: dict[str, Any]) -> None:
     assert keccak_bn(case["value"]) == h(case["output"])
     assert keccak_bn(h(case["value"])) == h(case["output"])
 
@@ -194,3 +196,66 @@ def test_shortstring_limits() -> None:
 
 def test_encoding_error_is_a_value_error() -> None:
     assert issubclass(EncodingError, InvalidFieldElement) and issubclass(EncodingError, ValueError)
+
+
+# --------------------------------------------------------------------------- felt spellings (one parser, a policy each)
+
+from xsessions_core.encoding import FeltSpelling, felt_from, integer_from, is_hex_or_decimal  # noqa: E402
+from xsessions_core.errors import TransactionError  # noqa: E402
+
+S = FeltSpelling
+ALL = set(FeltSpelling)
+SPELLINGS = [
+    # value, expected, spellings that accept it
+    (5, 5, ALL),
+    ("0x1f", 31, ALL),
+    ("31", 31, ALL),
+    ("0x0", 0, ALL),
+    ("0x01f", 31, {S.BIGINT, S.SHORT_STRING, S.HEX_OR_DECIMAL, S.NODE_LENIENT}),
+    ("0X1F", 31, {S.BIGINT, S.SHORT_STRING, S.NODE_LENIENT}),
+    (" 31 ", 31, {S.BIGINT, S.SHORT_STRING}),
+    ("0o17", 15, {S.BIGINT, S.SHORT_STRING}),
+    ("", 0, {S.BIGINT, S.SHORT_STRING}),
+    (True, 1, {S.SHORT_STRING}),
+    ("transfer", 0x7472616E73666572, {S.SHORT_STRING}),
+    ("1" * 81, None, set()),
+    ("-1", None, set()),
+    (hex(FIELD_PRIME), None, set()),
+    (FIELD_PRIME, None, set()),
+    (1.0, 1, {S.SHORT_STRING}),  # BigInt(1.0) == 1n; the plain BIGINT spelling takes ints and strings only
+]
+
+
+@pytest.mark.parametrize("value,expected,accepted", SPELLINGS, ids=lambda v: repr(v)[:20])
+@pytest.mark.parametrize("spelling", list(FeltSpelling), ids=lambda s: s.value)
+def test_felt_from_follows_its_spelling(spelling: FeltSpelling, value: object, expected: int | None,
+                                        accepted: set[FeltSpelling]) -> None:
+    if spelling in accepted:
+        assert felt_from(value, "v", TransactionError, spelling=spelling) == expected
+    else:
+        with pytest.raises(TransactionError, match="v"):
+            felt_from(value, "v", TransactionError, spelling=spelling)
+
+
+def test_the_flags_name_spellings() -> None:
+    for value in ("0x01f", "0X1F", " 31 ", "transfer", True):
+        for flags, spelling in [({}, S.BIGINT), ({"short_strings": True}, S.SHORT_STRING),
+                                ({"network": True}, S.NODE), ({"network": True, "lenient_hex": True}, S.NODE_LENIENT)]:
+            try:
+                want: object = felt_from(value, "v", spelling=spelling)
+            except EncodingError as exc:
+                want = str(exc)
+            try:
+                got: object = felt_from(value, "v", **flags)  # type: ignore[arg-type]
+            except EncodingError as exc:
+                got = str(exc)
+            assert got == want
+
+
+def test_integer_from_leaves_the_range_to_the_caller() -> None:
+    assert integer_from(hex(FIELD_PRIME), "v", spelling=S.HEX_OR_DECIMAL) == FIELD_PRIME
+    assert integer_from("-5", "v") == -5
+    with pytest.raises(TransactionError, match="hex/decimal string, got bool"):
+        integer_from(True, "v", TransactionError, S.HEX_OR_DECIMAL)
+    assert is_hex_or_decimal("0x1") and is_hex_or_decimal("12")
+    assert not is_hex_or_decimal("0x") and not is_hex_or_decimal("0X1") and not is_hex_or_decimal(" 1")

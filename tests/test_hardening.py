@@ -14,7 +14,8 @@ from test_isolation import AUTH_START, signed_transactions
 from test_relayer_verdicts import CASES, account_of, expected, state_of, verify_case
 
 from xsessions_core import crypto
-from xsessions_core.crypto import EC_ORDER, FIELD_PRIME, native_backend, python_backend
+from xsessions_core.crypto import EC_ORDER, FIELD_PRIME
+from xsessions_core.crypto import _native as native_backend, _python as python_backend
 from xsessions_core.encoding import felt_from
 from xsessions_core.errors import (
     EncodingError,

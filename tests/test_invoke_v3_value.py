@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import warnings
 from typing import Any
 
 import pytest
@@ -16,15 +17,19 @@ from starknet_py.net.models.chains import StarknetChainId
 from starknet_py.net.models.transaction import InvokeV3 as SnInvokeV3
 from test_relayer_verdicts import CASES, account_of, state_of
 
+from xsessions_core import transactions
 from xsessions_core.chains import SN_SEPOLIA
-from xsessions_core.crypto import FIELD_PRIME
+from xsessions_core.crypto import FIELD_PRIME, unchecked
+from xsessions_core.encoding import felt_from
+from xsessions_core.relayer.verify import InvokeV3Data, NodeRules, RejectedInput, parse_invoke_v3
 from xsessions_core.errors import PolicyViolation, TransactionError
 from xsessions_core.relayer import SessionSigner, verify_session_transaction, verify_session_transactions_batch
 from xsessions_core.sessions import LocalGuardian, Session, SessionContext, sign_session_transaction
 from xsessions_core.transactions import (
     QUERY_VERSION_3,
+    STRICT_RPC,
     InvokeV3,
-    InvokeV3Transaction,
+    RpcReader,
     calculate_invoke_v3_hash,
     get_execute_calldata,
 )
@@ -146,8 +151,8 @@ def test_context_sign_invoke_matches_sign_invoke_v3() -> None:
     tx_hash, signature = ctx.sign_invoke_v3(_calls(case), nonce=5, resource_bounds=BOUNDS, guardian=guardian, tip=1,
                                             now=now)
     assert tx.signature == tuple(signature) and tx.hash(ctx.session.chain_id) == tx_hash
-    details = InvokeV3Transaction(sender_address=tx.sender_address, calldata=tx.calldata, chain_id=ctx.session.chain_id,
-                                  nonce=tx.nonce, resource_bounds=tx.resource_bounds, tip=tx.tip)
+    details = InvokeV3(tx.sender_address, tx.calldata, tx.nonce, tx.resource_bounds, tip=tx.tip,
+                       chain_id=ctx.session.chain_id)
     assert details.transaction_hash == tx_hash
     with pytest.raises(PolicyViolation):
         ctx.sign_invoke([{"contractAddress": "0x1", "entrypoint": "nope", "calldata": []}], nonce=5,
@@ -206,12 +211,128 @@ async def test_sign_session_transaction_takes_the_value() -> None:
     tx_hash = tx.hash(session.chain_id)
     guardian = LocalGuardian(GUARDIAN_KEY)
     with_value = await sign_session_transaction(session, None, tx_hash, _calls(case), guardian, transaction=tx, now=now)
-    bound = InvokeV3Transaction.from_invoke(tx, session.chain_id)
+    bound = tx.on_chain(session.chain_id)
     assert bound.transaction_hash == tx_hash and bound.sender_address_hex == hex(session.address)
     assert with_value == await sign_session_transaction(session, None, tx_hash, _calls(case), guardian,
                                                         transaction=bound, now=now)
     assert with_value == list(SessionContext(session).sign_invoke_values([tx], guardian, now=now)[0].signature)
-    with pytest.raises(TransactionError, match="InvokeV3"):
-        InvokeV3Transaction.from_invoke(tx.to_rpc(), session.chain_id)  # type: ignore[arg-type]
+    with pytest.raises(TransactionError, match="chain_id"):
+        tx.on_chain("0xzz")
     with pytest.raises(TransactionError, match="hash"):
         await sign_session_transaction(session, None, tx_hash + 1, _calls(case), guardian, transaction=tx, now=now)
+
+
+# --------------------------------------------------------------------------- one value: chain binding, batches
+
+def test_a_bound_transaction_hashes_without_a_chain_argument() -> None:
+    tx = InvokeV3(0x123, [1, 0x456, 0x789, 0], 7, BOUNDS, tip=5)
+    with pytest.raises(TransactionError, match="chain_id"):
+        tx.hash()
+    bound = tx.on_chain(SN_SEPOLIA)
+    assert bound == InvokeV3(0x123, [1, 0x456, 0x789, 0], 7, BOUNDS, tip=5, chain_id="SN_SEPOLIA")
+    assert bound != tx and bound.chain_id == SN_SEPOLIA and tx.chain_id is None
+    want = calculate_invoke_v3_hash(sender_address=0x123, calldata=[1, 0x456, 0x789, 0], chain_id=SN_SEPOLIA,
+                                    nonce=7, resource_bounds=BOUNDS, tip=5)
+    assert bound.transaction_hash == bound.hash() == tx.hash(SN_SEPOLIA) == want
+    assert bound.with_signature([1, 2]).transaction_hash == want  # the signature is not hashed
+    assert bound.to_rpc() == tx.to_rpc()  # the chain is not part of the node JSON
+    assert InvokeV3("0x0123", [], 1, BOUNDS).sender_address_hex == "0x0123"
+    assert InvokeV3(0x123, [], 1, BOUNDS).sender_address_hex == "0x123"
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(invokes, min_size=1, max_size=3))
+def test_hash_many_and_hash_row_agree_with_hash(backend: str, txs: list[InvokeV3]) -> None:
+    assert InvokeV3.hash_many(txs, SN_SEPOLIA) == [tx.hash(SN_SEPOLIA) for tx in txs]
+    assert InvokeV3.hash_many([tx.on_chain(SN_SEPOLIA) for tx in txs]) == [tx.hash(SN_SEPOLIA) for tx in txs]
+    rows = [tx.hash_row(SN_SEPOLIA) for tx in txs]
+    assert unchecked.invoke_v3_hash_batch(rows) == [tx.hash(SN_SEPOLIA) for tx in txs]
+    assert InvokeV3.hash_many([], SN_SEPOLIA) == []
+
+
+@pytest.mark.parametrize("name", ["InvokeV3Transaction", "InvokeV3Fields", "invoke_v3_fields",
+                                  "invoke_v3_hashes_unchecked", "invoke_v3_hash_input"])
+def test_the_former_names_still_work_and_warn(name: str) -> None:
+    with pytest.warns(DeprecationWarning, match=f"transactions.{name} is deprecated"):
+        getattr(transactions, name)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        transactions.nope  # noqa: B018
+
+
+def test_the_former_chain_bound_class_equals_the_bound_value() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        old_class = transactions.InvokeV3Transaction
+        fields = transactions.invoke_v3_fields(0x123, [1], SN_SEPOLIA, 2, BOUNDS, 0, (), (), 0, 0, 3, None)
+        hashes = transactions.invoke_v3_hashes_unchecked([fields])
+    old = old_class("0x123", [1], SN_SEPOLIA, 2, BOUNDS)
+    new = InvokeV3(0x123, [1], 2, BOUNDS).on_chain(SN_SEPOLIA, "0x123")
+    assert old.transaction_hash == new.transaction_hash == hashes[0]
+    assert old.fields == new.hash_fields() and list(old.fields[1]) == list(fields[1])
+    assert old.sender_address_hex == new.sender_address_hex == "0x123"
+    assert isinstance(old, InvokeV3) and old_class.from_invoke(new, SN_SEPOLIA).transaction_hash == hashes[0]
+    with pytest.raises(TransactionError, match="InvokeV3"):
+        old_class.from_invoke(new.to_rpc(), SN_SEPOLIA)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- reading with a verifier's reader
+
+def _node_felt(value: object, name: str) -> int:
+    return felt_from(value, name, TransactionError, network=True)
+
+
+def _node_felts(values: object, name: str) -> list[int]:
+    if not isinstance(values, (list, tuple)):
+        raise TransactionError(f"{name} must be a list of felts")
+    if len(values) > 4:
+        raise TransactionError(f"{name} length exceeded maximum")
+    return [_node_felt(v, f"{name}[{i}]") for i, v in enumerate(values)]
+
+
+NODE = RpcReader(_node_felt, _node_felts, unknown_keys=True, node_version_and_tip=True)
+
+
+def _all_node_felts(values: object, name: str) -> list[int]:
+    assert isinstance(values, (list, tuple))
+    return [_node_felt(v, f"{name}[{i}]") for i, v in enumerate(values)]
+
+
+def test_invoke_v3_has_every_field_of_the_verifier_data() -> None:
+    data_fields = {f.name for f in dataclasses.fields(InvokeV3Data)}
+    value_fields = {f.name for f in dataclasses.fields(InvokeV3)}
+    assert data_fields <= value_fields
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if isinstance(c.get("transaction"), dict)][:6],
+                         ids=lambda c: str(c.get("kind")))
+def test_a_node_reader_gives_what_the_verifier_parses(case: dict[str, Any]) -> None:
+    raw = case["transaction"]
+    data = parse_invoke_v3(raw, NodeRules())
+    value = InvokeV3.from_rpc(raw, reader=RpcReader(_node_felt, _all_node_felts, unknown_keys=True,
+                                                    node_version_and_tip=True))
+    assert {f.name: getattr(value, f.name) for f in dataclasses.fields(InvokeV3Data)} == dataclasses.asdict(data) | {
+        "resource_bounds": data.resource_bounds}
+
+
+def test_a_node_reader_keeps_the_node_version_and_tip_and_hashing_checks_them() -> None:
+    rpc = {**_rpc(), "version": "0x2", "tip": hex(2**64), "transaction_hash": "0x1"}
+    tx = InvokeV3.from_rpc(rpc, reader=NODE)
+    assert (tx.version, tx.tip) == (2, 2**64)
+    with pytest.raises(TransactionError, match="version"):
+        tx.hash(SN_SEPOLIA)
+    with pytest.raises(TransactionError, match="tip"):
+        InvokeV3.from_rpc({**rpc, "version": "0x3"}, reader=NODE).hash(SN_SEPOLIA)
+    with pytest.raises(TransactionError, match="tip"):
+        InvokeV3.from_rpc({**rpc, "version": "0x3", "transaction_hash": None},
+                          reader=dataclasses.replace(NODE, unknown_keys=True, node_version_and_tip=False))
+    with pytest.raises(TransactionError, match="unknown keys"):
+        InvokeV3.from_rpc(rpc, reader=dataclasses.replace(NODE, unknown_keys=False))
+
+
+def test_a_node_reader_rejects_what_the_node_rejects() -> None:
+    with pytest.raises(TransactionError, match="calldata length"):
+        InvokeV3.from_rpc({**_rpc(), "calldata": ["0x1"] * 5}, reader=NODE)
+    with pytest.raises(TransactionError, match="nonce"):
+        InvokeV3.from_rpc({**_rpc(), "nonce": "0x01"}, reader=NODE)  # leading zero: not the node's spelling
+    assert InvokeV3.from_rpc({**_rpc(), "nonce": "0x01"}, reader=STRICT_RPC).nonce == 1
+    assert InvokeV3.from_rpc(_rpc(), reader=NODE) == InvokeV3.from_rpc(_rpc())

@@ -1,6 +1,6 @@
 """Long-run memory checks of the native backend: a million calls must not grow the process.
 
-The native backend is tested directly (``xsessions_core.crypto.native_backend``), whatever the
+The native backend is tested directly (``xsessions_core.crypto._native``), whatever the
 active backend is: these tests are about the C core and its cffi glue (buffers allocated per call,
 cdata kept alive by mistake, results never freed). A missing extension makes them fail; only with
 ``XSESSIONS_BACKEND=python`` set on purpose and no extension are they not collected.
@@ -33,7 +33,7 @@ FORCED_PYTHON = os.environ.get("XSESSIONS_BACKEND", "").strip().lower() == "pyth
 
 def _native() -> ModuleType | None:
     try:
-        return import_module("xsessions_core.crypto.native_backend")
+        return import_module("xsessions_core.crypto._native")
     except ImportError:
         return None
 
@@ -59,7 +59,7 @@ def native() -> ModuleType:
     """The native backend module; a clear failure when it cannot be imported."""
     module = _native()
     assert module is not None, (
-        "xsessions_core.crypto.native_backend cannot be imported: build the extension, or set "
+        "xsessions_core.crypto._native cannot be imported: build the extension, or set "
         "XSESSIONS_BACKEND=python to run without it"
     )
     return module

@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xsessions_core import crypto
-from xsessions_core.crypto import PREPARED_KEY_BYTES, PreparedPublicKey, native_backend, prepare_public_key, python_backend
+from xsessions_core.crypto import PREPARED_KEY_BYTES, PreparedPublicKey, prepare_public_key
+from xsessions_core.crypto import _native as native_backend, _python as python_backend
 from xsessions_core.errors import InvalidFieldElement, InvalidSignature
 
 # The pure-Python backend warns when it signs; that warning has its own test (test_crypto_api).

@@ -19,6 +19,7 @@ correct, and says where it is not (docs/protocol.md §1.7, §1.8, §3.4; vectors
 
 from __future__ import annotations
 
+import enum
 import math
 import re
 from functools import lru_cache
@@ -31,7 +32,7 @@ __all__ = [
     "encode_shortstring", "decode_shortstring", "js_misencodes",
     "byte_array_from_string", "byte_array_serialize", "byte_array_hash",
     "to_bigint", "bigint_or_none", "to_felt", "to_hex", "get_selector", "keccak_bn",
-    "selector_from_name_cached",
+    "selector_from_name_cached", "FeltSpelling", "felt_from", "integer_from", "is_hex_or_decimal", "node_felt_match",
 ]
 
 #: Longest short string: 31 ASCII characters fit in a felt.
@@ -287,52 +288,110 @@ _NETWORK_DECIMAL_RE = re.compile(r"[0-9]{1,80}")
 node_felt_match = _NODE_FELT_RE.fullmatch
 
 
+#: A hex string (``0x`` then at least one hex digit) or a string of decimal digits: the spelling
+#: :attr:`FeltSpelling.HEX_OR_DECIMAL` accepts.
+_HEX_DIGITS_RE = re.compile(r"0x[0-9a-fA-F]+")
+_DECIMAL_DIGITS_RE = re.compile(r"[0-9]+")
+
+
+def is_hex_or_decimal(text: str) -> bool:
+    """``text`` is spelled as :attr:`FeltSpelling.HEX_OR_DECIMAL` accepts (``0x`` + hex digits, or decimal digits)."""
+    return bool(_HEX_DIGITS_RE.fullmatch(text) or _DECIMAL_DIGITS_RE.fullmatch(text))
+
+
+class FeltSpelling(enum.Enum):
+    """Which spellings of a number a layer accepts: the policy of :func:`felt_from` and
+    :func:`integer_from`. Every spelling accepts an ``int`` (not a ``bool``, except for
+    :attr:`BIGINT` and :attr:`SHORT_STRING`, which follow JavaScript's ``BigInt(true) == 1``)."""
+
+    #: starknet.js ``BigInt(value)`` (:func:`to_bigint`): hex, octal, binary, signed decimal, JS
+    #: whitespace around, ``""`` is 0. Account and session objects given in code or JSON.
+    BIGINT = "bigint"
+    #: :attr:`BIGINT`, else the Cairo short string of the text (:func:`to_felt`): names such as
+    #: chain ids and entry points given in code.
+    SHORT_STRING = "short_string"
+    #: ``0x`` followed by hex digits, or decimal digits; nothing else (no sign, no whitespace).
+    #: Transaction fields given in code.
+    HEX_OR_DECIMAL = "hex_or_decimal"
+    #: What a Starknet node accepts: the JSON-RPC ``FELT`` pattern ``^0x(0|[a-fA-F1-9][a-fA-F0-9]{0,62})$``
+    #: or at most 80 ASCII decimal digits. Transactions read from the network.
+    NODE = "node"
+    #: :attr:`NODE`, also with an upper-case ``0X`` prefix and leading zeros (at most 64 hex digits).
+    NODE_LENIENT = "node_lenient"
+
+
+_HEX_OR_DECIMAL = FeltSpelling.HEX_OR_DECIMAL
+_hex_digits = _HEX_DIGITS_RE.fullmatch
+
+
+def integer_from(value: object, name: str, error: type[Exception] = EncodingError,
+                 spelling: FeltSpelling = FeltSpelling.BIGINT) -> int:
+    """The integer ``value`` spells under ``spelling``; the range is **not** checked (the caller
+    checks it against its type: a felt, a u64, ...).
+
+    :raises error: ``value`` is not an integer in that spelling, naming ``name``.
+    """
+    if type(value) is int:
+        return value
+    if spelling is FeltSpelling.HEX_OR_DECIMAL:
+        if isinstance(value, str):
+            if _HEX_DIGITS_RE.fullmatch(value):
+                return int(value, 16)
+            if _DECIMAL_DIGITS_RE.fullmatch(value):
+                return int(value)
+            raise error(f"{name} must be a hex (0x...) or decimal string, got {describe_value(value)}")
+        if isinstance(value, int) and not isinstance(value, bool):
+            return int(value)
+        got = "bool" if isinstance(value, bool) else type(value).__name__
+        raise error(f"{name} must be an int or a hex/decimal string, got {got}")
+    if spelling is FeltSpelling.NODE or spelling is FeltSpelling.NODE_LENIENT:
+        return _network_integer(value, name, error, spelling is FeltSpelling.NODE_LENIENT)
+    if spelling is FeltSpelling.BIGINT and (isinstance(value, bool) or not isinstance(value, (int, str))):
+        raise error(f"{name} must be an int or a numeric string, got {type(value).__name__}")
+    try:
+        return to_felt(value, name) if spelling is FeltSpelling.SHORT_STRING else to_bigint(value, name)
+    except EncodingError as exc:
+        raise error(str(exc)) from None
+
+
 def felt_from(value: object, name: str, error: type[Exception] = EncodingError, *,
-              short_strings: bool = False, network: bool = False, lenient_hex: bool = False) -> int:
-    """A felt (``0 <= v < p``) from an int or a BigNumberish string (``to_bigint``), else ``error``.
+              spelling: FeltSpelling | None = None, short_strings: bool = False, network: bool = False,
+              lenient_hex: bool = False) -> int:
+    """A felt (``0 <= v < p``) from an int or a string in ``spelling`` (:class:`FeltSpelling`), else
+    ``error``: the one felt parser of every layer, each passing its own error class.
 
-    With ``short_strings``, from whatever :func:`to_felt` takes (also strings that are not numbers,
-    encoded as short strings as starknet.js does): account and chain arguments given in code.
-    The shared parser of the object layers (Merkle leaves, session objects) and the relayer; each
-    passes its own error class.
-
-    With ``network`` (transactions read from the network), exactly what a Starknet node accepts:
-    an ``int`` (not a ``bool``), a hex string matching the node's ``FELT`` pattern
-    ``^0x(0|[a-fA-F1-9][a-fA-F0-9]{0,62})$``, or a decimal string of at most 80 ASCII digits. Floats,
-    bools, whitespace, ``_`` separators, signs and non-ASCII digits are rejected. ``lenient_hex``
-    also takes an upper-case ``0X`` prefix and leading zeros (at most 64 hex digits).
+    Without ``spelling``, the flags choose it: ``network`` (with ``lenient_hex``) is
+    :attr:`~FeltSpelling.NODE` (:attr:`~FeltSpelling.NODE_LENIENT`), ``short_strings`` is
+    :attr:`~FeltSpelling.SHORT_STRING`, neither is :attr:`~FeltSpelling.BIGINT`.
 
     :raises error: the value is not a felt in the accepted spelling, or not below p.
     """
     if type(value) is int and 0 <= value < FIELD_PRIME:
         return value
-    if network:
-        return _network_felt(value, name, error, lenient_hex)
-    if not short_strings and (isinstance(value, bool) or not isinstance(value, (int, str))):
-        raise error(f"{name} must be an int or a numeric string, got {type(value).__name__}")
-    try:
-        v = to_felt(value, name) if short_strings else to_bigint(value, name)
-    except EncodingError as exc:
-        raise error(str(exc)) from None
-    if not 0 <= v < FIELD_PRIME:
-        raise error(f"{name} must satisfy 0 <= {name} < p (the Stark prime), got {describe_value(v)}")
-    return v
-
-
-def _network_felt(value: object, name: str, error: type[Exception], lenient_hex: bool) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        v = int(value)
-    elif isinstance(value, str):
-        if _NODE_FELT_RE.fullmatch(value) or (lenient_hex and _LENIENT_HEX_RE.fullmatch(value)):
-            v = int(value, 16)
-        elif _NETWORK_DECIMAL_RE.fullmatch(value):
-            v = int(value)
+    if spelling is _HEX_OR_DECIMAL and type(value) is str and _hex_digits(value):
+        v = int(value, 16)  # the common case of transaction fields, without the general path's calls
+        if v < FIELD_PRIME:
+            return v
+    if spelling is None:
+        if network:
+            spelling = FeltSpelling.NODE_LENIENT if lenient_hex else FeltSpelling.NODE
         else:
-            spelling = "0x/0X hex (at most 64 digits)" if lenient_hex else "0x hex without leading zeros"
-            raise error(f"{name} must be a felt as {spelling} or at most 80 decimal ASCII digits, "
-                        f"got {describe_value(value, 24)}")
-    else:
-        raise error(f"{name} must be an int or a felt string, got {type(value).__name__}")
+            spelling = FeltSpelling.SHORT_STRING if short_strings else FeltSpelling.BIGINT
+    v = integer_from(value, name, error, spelling)
     if not 0 <= v < FIELD_PRIME:
         raise error(f"{name} must satisfy 0 <= {name} < p (the Stark prime), got {describe_value(v)}")
     return v
+
+
+def _network_integer(value: object, name: str, error: type[Exception], lenient_hex: bool) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str):
+        if _NODE_FELT_RE.fullmatch(value) or (lenient_hex and _LENIENT_HEX_RE.fullmatch(value)):
+            return int(value, 16)
+        if _NETWORK_DECIMAL_RE.fullmatch(value):
+            return int(value)
+        spelling = "0x/0X hex (at most 64 digits)" if lenient_hex else "0x hex without leading zeros"
+        raise error(f"{name} must be a felt as {spelling} or at most 80 decimal ASCII digits, "
+                    f"got {describe_value(value, 24)}")
+    raise error(f"{name} must be an int or a felt string, got {type(value).__name__}")

@@ -40,14 +40,13 @@ from starknet_py.net.client_models import Call
 
 from .chains import parse_chain_id
 from .crypto import (
-    FIELD_PRIME,
-    backend_module,
     compute_hash_on_elements,
     get_selector_from_name,
     message_signature,
     private_to_stark_key,
+    unchecked,
 )
-from .encoding import selector_from_name_cached, to_hex
+from .encoding import felt_from, selector_from_name_cached, to_hex
 from .errors import InvalidPrivateKey, MerkleTreeError, PolicyViolation, SessionError, TransactionError
 from .merkle import HashMethod, MerkleTree
 from .transactions import get_execute_calldata_cairo0, normalize_calls
@@ -115,20 +114,12 @@ def _shown(value: object) -> str:
 
 
 def _int_felt(value: int, name: str) -> int:
-    if not 0 <= value < FIELD_PRIME:
-        raise SessionError(f"{name} must be a felt (0 <= {name} < p), got {_shown(value)}")
-    return int(value)
+    return felt_from(int(value), name, SessionError)
 
 
-def _str_value(text: str) -> int | None:
-    """Value of a ``0x`` hex or decimal string; ``None`` if it is not a felt (checked before
-    converting, so a hostile 10,000-digit string costs nothing)."""
-    hexa = text[:2] in ("0x", "0X")
-    digits = (text[2:] if hexa else text).lstrip("0")
-    if len(digits) > (63 if hexa else 76):  # p < 16**63 and p < 10**76
-        return None
-    value = int(digits or "0", 16 if hexa else 10)
-    return value if value < FIELD_PRIME else None
+def _felt_text(text: str, name: str) -> None:
+    """Check that a ``0x``/``0X`` hex or decimal string (already matched) is a felt."""
+    felt_from(text, name, SessionError)
 
 
 def _hex_str(value: object, name: str) -> str:
@@ -139,8 +130,7 @@ def _hex_str(value: object, name: str) -> str:
         raise SessionError(f"{name} must be a hex string, got {type(value).__name__}")
     if not _HEX.match(value):
         raise SessionError(f"{name} must be a 0x-prefixed hex string, got {_shown(value)}")
-    if _str_value(value) is None:
-        raise SessionError(f"{name} must be a felt (< p), got {_shown(value)}")
+    _felt_text(value, name)
     return value
 
 
@@ -152,8 +142,7 @@ def _sig_str(value: object, name: str) -> str:
         raise SessionError(f"{name} must be a decimal string, got {type(value).__name__}")
     if not (_DEC.match(value) or _HEX.match(value)):
         raise SessionError(f"{name} must be a decimal (or 0x hex) string, got {_shown(value)}")
-    if _str_value(value) is None:
-        raise SessionError(f"{name} must be a felt (< p), got {_shown(value)}")
+    _felt_text(value, name)
     return value
 
 
@@ -208,8 +197,8 @@ class Policy:
         object.__setattr__(self, "contract_address", _hex_str(self.contract_address, "contract_address"))
         if not isinstance(self.selector, str):
             raise SessionError(f"selector must be a string, got {type(self.selector).__name__}")
-        if _HEX.match(self.selector) and _str_value(self.selector) is None:
-            raise SessionError(f"selector must be a felt (< p), got {_shown(self.selector)}")
+        if _HEX.match(self.selector):
+            _felt_text(self.selector, "selector")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Policy:
@@ -374,7 +363,7 @@ def _policy_leaves(policies: Sequence[Policy]) -> list[int]:
     """
     pairs = [(_num(p.contract_address), _selector_value(p.selector)) for p in policies]
     unique = list(dict.fromkeys(pairs))
-    b = backend_module()
+    b = unchecked
     start = b.pedersen(0, POLICY_TYPE_HASH)
     level = b.pedersen_batch([(start, address) for address, _ in unique])
     level = b.pedersen_batch([(x, selector) for x, (_, selector) in zip(level, unique)])
@@ -607,9 +596,9 @@ class FeeEstimate:
 
 
 def _uint(value: object, name: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < FIELD_PRIME:
+    if not isinstance(value, int) or isinstance(value, bool):
         raise TransactionError(f"{name} must be an int felt (0 <= {name} < p), got {_shown(value)}")
-    return int(value)
+    return felt_from(int(value), name, TransactionError)
 
 
 class SessionAccount:

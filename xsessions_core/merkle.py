@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from enum import Enum
 
-from .crypto import FIELD_PRIME, backend_module
+from .crypto import FIELD_PRIME, unchecked
 from .encoding import felt_from
 from .errors import MerkleTreeError
 
@@ -44,8 +44,7 @@ def _felt(value: object, name: str) -> int:
 
 
 def _pair_hash(a: int, b: int, method: HashMethod) -> int:
-    b_ = backend_module()
-    return b_.poseidon(a, b) if method is HashMethod.POSEIDON else b_.pedersen(a, b)
+    return unchecked.poseidon(a, b) if method is HashMethod.POSEIDON else unchecked.pedersen(a, b)
 
 
 def _method(hash_method: object) -> HashMethod:
@@ -76,7 +75,7 @@ class MerkleTree:
         if not checked:
             raise MerkleTreeError("cannot build a Merkle tree without leaves")
         self._levels: tuple[tuple[int, ...], ...] = tuple(
-            tuple(level) for level in backend_module().merkle_levels(checked, method is HashMethod.POSEIDON)
+            tuple(level) for level in unchecked.merkle_levels(checked, method is HashMethod.POSEIDON)
         )
         self._hash_method = method
         self._index: dict[int, int] | None = None

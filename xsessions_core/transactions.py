@@ -16,19 +16,28 @@ Hashing runs on the active crypto backend with few native calls; every input is 
 from __future__ import annotations
 
 import copy
-import re
+import sys
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from starknet_py.net.client_models import Call
 
 from . import crypto
 from .crypto import FIELD_PRIME
 from .chains import parse_chain_id
-from .crypto.backend import InvokeV3HashInput
-from .encoding import byte_array_serialize, encode_shortstring, selector_from_name_cached
+from .crypto.backend import InvokeV3HashRow
+from .encoding import (
+    FeltSpelling,
+    byte_array_serialize,
+    encode_shortstring,
+    felt_from,
+    integer_from,
+    is_hex_or_decimal,
+    selector_from_name_cached,
+)
 from .errors import TransactionError, XSessionsError, describe_value
 
 __all__ = [
@@ -49,11 +58,9 @@ __all__ = [
     "parse_resource_bounds",
     "parse_da_mode",
     "calculate_invoke_v3_hash",
-    "invoke_v3_fields",
-    "invoke_v3_hashes_unchecked",
-    "InvokeV3Fields",
-    "InvokeV3Transaction",
     "InvokeV3",
+    "RpcReader",
+    "STRICT_RPC",
 ]
 
 #: Added to the version of a transaction sent for fee estimation only ("query" version).
@@ -65,41 +72,24 @@ DA_MODE_L1 = 0
 DA_MODE_L2 = 1
 
 _P = FIELD_PRIME
+#: How transaction fields given in code are spelled: ints, ``0x`` hex or decimal strings.
+_SPELLING = FeltSpelling.HEX_OR_DECIMAL
 _U64 = 2**64
 _U128 = 2**128
 _L1_GAS = 0x4C315F474153  # ss("L1_GAS")
 _L2_GAS = 0x4C325F474153  # ss("L2_GAS")
 _L1_DATA = 0x4C315F44415441  # ss("L1_DATA")
-_HEX = re.compile(r"0x[0-9a-fA-F]+")
-_DEC = re.compile(r"[0-9]+")
 
 
 # --------------------------------------------------------------------------- value coercion
 
 def _number(value: object, name: str) -> int:
-    """An int from an int or a hex / decimal string (starknet.js ``BigInt(value)``), unchecked range."""
-    if type(value) is int:
-        return value
-    if isinstance(value, bool):
-        raise TransactionError(f"{name} must be an int or a hex/decimal string, got bool")
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, str):
-        if _HEX.fullmatch(value):
-            return int(value, 16)
-        if _DEC.fullmatch(value):
-            return int(value)
-        raise TransactionError(f"{name} must be a hex (0x...) or decimal string, got {describe_value(value)}")
-    raise TransactionError(f"{name} must be an int or a hex/decimal string, got {type(value).__name__}")
+    """An int from an int or a hex / decimal string, range not checked."""
+    return integer_from(value, name, TransactionError, _SPELLING)
 
 
 def _felt(value: object, name: str) -> int:
-    if type(value) is int and 0 <= value < _P:
-        return value
-    v = _number(value, name)
-    if not 0 <= v < _P:
-        raise TransactionError(f"{name} must satisfy 0 <= {name} < p, got {describe_value(v)}")
-    return v
+    return felt_from(value, name, TransactionError, spelling=_SPELLING)
 
 
 def _felt_list(values: object, name: str) -> list[int]:
@@ -117,11 +107,9 @@ def _compile_into(value: object, name: str, out: list[int]) -> None:
     if isinstance(value, bool):
         out.append(int(value))
     elif isinstance(value, int):
-        if not 0 <= value < _P:
-            raise TransactionError(f"{name} must satisfy 0 <= {name} < p, got {describe_value(value)}")
-        out.append(int(value))
+        out.append(_felt(int(value), name))
     elif isinstance(value, str):
-        if _HEX.fullmatch(value) or _DEC.fullmatch(value):
+        if is_hex_or_decimal(value):
             out.append(_felt(value, name))
             return
         try:
@@ -420,18 +408,17 @@ def _tip(value: object) -> int:
     return t
 
 
-#: One validated invoke v3 transaction for :func:`invoke_v3_hashes_unchecked`: ``(sender_address,
-#: calldata, chain_id, nonce, resource_bounds, tip, paymaster_data, account_deployment_data,
-#: nonce_da_mode, fee_da_mode, version, proof_facts)``.
-InvokeV3Fields = tuple[int, Sequence[int], int, int, ResourceBounds, int, Sequence[int], Sequence[int], int, int, int,
-                       Sequence[int]]
+#: The validated fields of one invoke v3 transaction, in hashing order: ``(sender_address, calldata,
+#: chain_id, nonce, resource_bounds, tip, paymaster_data, account_deployment_data, nonce_da_mode,
+#: fee_da_mode, version, proof_facts)``. Private: :class:`InvokeV3` is the public value.
+_Layout = tuple[int, Sequence[int], int, int, ResourceBounds, int, Sequence[int], Sequence[int], int, int, int,
+                Sequence[int]]
 
 
-def invoke_v3_hash_input(fields: InvokeV3Fields) -> InvokeV3HashInput:
-    """The backend's form of validated invoke v3 fields: ``(head, paymaster_data,
-    account_deployment_data, calldata, proof_facts)`` with ``head = [version, sender, chain_id,
-    nonce, da_word, tip, l1_word, l2_word, l1_data_word]`` (see ``session_sign_invoke_v3`` in
-    :mod:`xsessions_core.crypto.backend`)."""
+def _hash_row(fields: _Layout) -> InvokeV3HashRow:
+    """The backend's form of validated fields: ``(head, paymaster_data, account_deployment_data,
+    calldata, proof_facts)`` with ``head = [version, sender, chain_id, nonce, da_word, tip, l1_word,
+    l2_word, l1_data_word]`` (see ``session_sign_invoke_v3`` in :mod:`xsessions_core.crypto.backend`)."""
     sender, calldata, chain_id, nonce, bounds, tip, paymaster, deployment, nonce_da, fee_da, version, facts = fields
     l1, l2, l1d = bounds.l1_gas, bounds.l2_gas, bounds.l1_data_gas
     head = [version, sender, chain_id, nonce, (nonce_da << 32) + fee_da, tip,
@@ -441,23 +428,16 @@ def invoke_v3_hash_input(fields: InvokeV3Fields) -> InvokeV3HashInput:
     return head, paymaster, deployment, calldata, facts
 
 
-def invoke_v3_hashes_unchecked(transactions: Sequence[InvokeV3Fields]) -> list[int]:
-    """Hashes of many INVOKE v3 transactions in one backend call, **without validating** them.
-
-    For hot paths whose inputs are already validated (felts in ``[0, p)``, a :class:`ResourceBounds`,
-    tip a u64, DA modes 0/1, version 3 or ``2**128 + 3``), e.g. by :class:`InvokeV3Transaction` or
-    :func:`calculate_invoke_v3_hash`. Out-of-range input gives a wrong hash, not an error.
-    """
-    hashes: list[int] = crypto.backend_module().invoke_v3_hash_batch([invoke_v3_hash_input(f) for f in transactions])
-    return hashes
+def _layout_hashes(transactions: Sequence[_Layout]) -> list[int]:
+    """Hashes of validated layouts in one backend call (out-of-range input gives a wrong hash)."""
+    return crypto.unchecked.invoke_v3_hash_batch([_hash_row(f) for f in transactions])
 
 
-def invoke_v3_fields(sender_address: object, calldata: object, chain_id: object, nonce: object, resource_bounds: object,
-                     tip: object, paymaster_data: object, account_deployment_data: object, nonce_da_mode: object,
-                     fee_da_mode: object, version: object, proof_facts: object) -> InvokeV3Fields:
-    """Validate the fields of an INVOKE v3 transaction (the arguments of :func:`calculate_invoke_v3_hash`,
-    in the :data:`InvokeV3Fields` order; ``proof_facts`` may be ``None``) into the tuple
-    :func:`invoke_v3_hashes_unchecked` hashes: validate once, hash many in one batch.
+def _layout(sender_address: object, calldata: object, chain_id: object, nonce: object, resource_bounds: object,
+            tip: object, paymaster_data: object, account_deployment_data: object, nonce_da_mode: object,
+            fee_da_mode: object, version: object, proof_facts: object) -> _Layout:
+    """Validate the fields of an INVOKE v3 transaction (the arguments of :func:`calculate_invoke_v3_hash`;
+    ``proof_facts`` may be ``None``).
 
     :raises TransactionError: unsupported version, felt out of range, tip not a u64, bad bounds.
     """
@@ -503,9 +483,9 @@ def calculate_invoke_v3_hash(
 
     :raises TransactionError: unsupported version, felt out of range, tip not a u64, bad bounds.
     """
-    fields = invoke_v3_fields(sender_address, calldata, chain_id, nonce, resource_bounds, tip, paymaster_data,
-                              account_deployment_data, nonce_da_mode, fee_da_mode, version, proof_facts)
-    return invoke_v3_hashes_unchecked([fields])[0]
+    fields = _layout(sender_address, calldata, chain_id, nonce, resource_bounds, tip, paymaster_data,
+                     account_deployment_data, nonce_da_mode, fee_da_mode, version, proof_facts)
+    return _layout_hashes([fields])[0]
 
 
 
@@ -529,6 +509,35 @@ def _bound_rpc(bound: ResourceBound) -> dict[str, str]:
     return {"max_amount": hex(bound.max_amount), "max_price_per_unit": hex(bound.max_price_per_unit)}
 
 
+@dataclass(frozen=True)
+class RpcReader:
+    """How :meth:`InvokeV3.from_rpc` reads a transaction (default: :data:`STRICT_RPC`).
+
+    :param felt: reads one felt: ``felt(value, name) -> int``; raises a :class:`TransactionError`
+        (or a subclass) naming ``name``.
+    :param felts: reads a list of felts: ``felts(values, name) -> Sequence[int]``; may check the
+        length first (a node's calldata and signature limits).
+    :param unknown_keys: ignore keys outside the RPC spec instead of rejecting them.
+    :param node_version_and_tip: keep any felt as ``version`` and ``tip``, as a node passes them on
+        to the account (which rejects a version it does not support); :meth:`InvokeV3.hash` and the
+        other hashing methods then check them. Otherwise they are checked at once.
+    """
+
+    felt: Callable[[object, str], int]
+    felts: Callable[[object, str], Sequence[int]]
+    unknown_keys: bool = False
+    node_version_and_tip: bool = False
+
+
+def _felt_tuple(values: object, name: str) -> tuple[int, ...]:
+    return tuple(_felt_list(values, name))
+
+
+#: The default :class:`RpcReader`: ints or hex/decimal strings, the exact set of RPC keys, version 3
+#: (or its query version) and a u64 tip.
+STRICT_RPC = RpcReader(_felt, _felt_tuple)
+
+
 @dataclass(frozen=True, init=False)
 class InvokeV3:
     """An INVOKE v3 transaction as a node receives it: a frozen, validated value.
@@ -541,6 +550,11 @@ class InvokeV3:
     :func:`parse_resource_bounds` accepts (also starknet-py's ``ResourceBoundsMapping``), DA modes as
     0/1/``"L1"``/``"L2"`` or starknet-py ``DAMode``; they are stored normalised (felts as ints,
     sequences as tuples, DA modes as 0/1).
+
+    A transaction may be bound to its chain (``chain_id=``, or :meth:`on_chain`): what a cosigner
+    receives. Then :attr:`transaction_hash` is its hash (computed once), and the hashing methods
+    need no ``chain_id``. A ``sender_address`` string keeps its spelling in
+    :attr:`sender_address_text` (x-sessions sends the address to the guardian as the dapp wrote it).
 
     :raises TransactionError: a value out of range or of the wrong type, naming the field.
     """
@@ -557,12 +571,15 @@ class InvokeV3:
     fee_da_mode: int
     version: int
     proof_facts: tuple[int, ...]
+    chain_id: int | None = None
+    sender_address_text: str | None = field(default=None, compare=False, repr=False)
 
     def __init__(self, sender_address: int | str, calldata: Sequence[int | str], nonce: int | str,
                  resource_bounds: object, signature: Sequence[int | str] = (), tip: int | str = 0,
                  paymaster_data: Sequence[int | str] = (), account_deployment_data: Sequence[int | str] = (),
                  nonce_da_mode: object = DA_MODE_L1, fee_da_mode: object = DA_MODE_L1,
-                 version: int | str = TRANSACTION_VERSION_3, proof_facts: Sequence[int | str] = ()) -> None:
+                 version: int | str = TRANSACTION_VERSION_3, proof_facts: Sequence[int | str] = (), *,
+                 chain_id: object = None, sender_address_text: str | None = None) -> None:
         put = object.__setattr__
         put(self, "sender_address", _felt(sender_address, "sender_address"))
         put(self, "calldata", tuple(_felt_list(calldata, "calldata")))
@@ -576,46 +593,79 @@ class InvokeV3:
         put(self, "fee_da_mode", parse_da_mode(fee_da_mode, "fee_data_availability_mode"))
         put(self, "version", _version(version))
         put(self, "proof_facts", tuple(_felt_list(proof_facts, "proof_facts")))
+        put(self, "chain_id", None if chain_id is None else parse_chain_id(chain_id, "chain_id", TransactionError))
+        if sender_address_text is None and isinstance(sender_address, str):
+            sender_address_text = sender_address
+        put(self, "sender_address_text", sender_address_text)
 
     @classmethod
-    def from_rpc(cls, transaction: Mapping[str, Any]) -> InvokeV3:
+    def from_rpc(cls, transaction: Mapping[str, Any], *, chain_id: object = None,
+                 reader: RpcReader = STRICT_RPC) -> InvokeV3:
         """Read a ``starknet_addInvokeTransaction`` v3 transaction (the JSON :meth:`to_rpc` writes).
 
         ``type`` may be absent (else it must be ``"INVOKE"``); ``tip``, ``paymaster_data``,
         ``account_deployment_data``, the DA modes and ``proof_facts`` default as in the RPC spec.
+        ``reader`` chooses how felts, unknown keys, the version and the tip are read (a verifier
+        passes its node rules); ``calldata`` and ``signature`` are read first.
 
         :raises TransactionError: not a mapping, a missing or unknown key, a malformed value.
         """
         if not isinstance(transaction, Mapping):
             raise TransactionError(f"transaction must be a JSON object (mapping), got {type(transaction).__name__}")
-        unknown = sorted(str(k) for k in transaction.keys() - _RPC_KEYS)
-        if unknown:
-            raise TransactionError(f"transaction has unknown keys {describe_value(unknown)}")
+        if not reader.unknown_keys:
+            unknown = sorted(str(k) for k in transaction.keys() - _RPC_KEYS)
+            if unknown:
+                raise TransactionError(f"transaction has unknown keys {describe_value(unknown)}")
         missing = [k for k in _RPC_REQUIRED if k not in transaction]
         if missing:
             raise TransactionError(f"transaction is missing {missing}")
         if transaction.get("type", "INVOKE") != "INVOKE":
             raise TransactionError(f"transaction type must be 'INVOKE', got {describe_value(transaction['type'])}")
         get = transaction.get
-        return cls(
-            sender_address=transaction["sender_address"],
-            calldata=transaction["calldata"],
-            nonce=transaction["nonce"],
+        if reader is STRICT_RPC:
+            return cls(
+                sender_address=transaction["sender_address"],
+                calldata=transaction["calldata"],
+                nonce=transaction["nonce"],
+                resource_bounds=transaction["resource_bounds"],
+                signature=transaction["signature"],
+                tip=get("tip", 0),
+                paymaster_data=get("paymaster_data", ()),
+                account_deployment_data=get("account_deployment_data", ()),
+                nonce_da_mode=get("nonce_data_availability_mode", DA_MODE_L1),
+                fee_da_mode=get("fee_data_availability_mode", DA_MODE_L1),
+                version=transaction["version"],
+                proof_facts=get("proof_facts") or (),
+                chain_id=chain_id,
+            )
+        felt, felts = reader.felt, reader.felts
+        calldata = felts(transaction["calldata"], "calldata")
+        signature = felts(transaction["signature"], "signature")
+        version, tip = felt(transaction["version"], "version"), felt(get("tip", 0), "tip")
+        tx = cls(
+            sender_address=felt(transaction["sender_address"], "sender_address"),
+            calldata=calldata,
+            nonce=felt(transaction["nonce"], "nonce"),
             resource_bounds=transaction["resource_bounds"],
-            signature=transaction["signature"],
-            tip=get("tip", 0),
-            paymaster_data=get("paymaster_data", ()),
-            account_deployment_data=get("account_deployment_data", ()),
+            signature=signature,
+            paymaster_data=felts(get("paymaster_data") or (), "paymaster_data"),
+            account_deployment_data=felts(get("account_deployment_data") or (), "account_deployment_data"),
             nonce_da_mode=get("nonce_data_availability_mode", DA_MODE_L1),
             fee_da_mode=get("fee_data_availability_mode", DA_MODE_L1),
-            version=transaction["version"],
-            proof_facts=get("proof_facts") or (),
+            proof_facts=felts(get("proof_facts") or (), "proof_facts"),
+            chain_id=chain_id,
+            version=TRANSACTION_VERSION_3 if reader.node_version_and_tip else version,
+            tip=0 if reader.node_version_and_tip else tip,
         )
+        if reader.node_version_and_tip:
+            object.__setattr__(tx, "version", version)
+            object.__setattr__(tx, "tip", tip)
+        return tx
 
     def to_rpc(self) -> dict[str, Any]:
         """The ``starknet_addInvokeTransaction`` JSON of this transaction, as starknet-py writes it
         (``_create_broadcasted_txn``): felts as ``0x`` hex strings, DA modes ``"L1"``/``"L2"``, the three
-        resource bounds, ``proof_facts`` only when non-empty, no other fields."""
+        resource bounds, ``proof_facts`` only when non-empty, no other fields (not the chain)."""
         rb = self.resource_bounds
         out: dict[str, Any] = {
             "type": "INVOKE",
@@ -636,16 +686,68 @@ class InvokeV3:
             out["proof_facts"] = _hex_list(self.proof_facts)
         return out
 
-    def hash_fields(self, chain_id: object) -> InvokeV3Fields:
-        """The fields :func:`invoke_v3_hashes_unchecked` hashes, on the chain ``chain_id``."""
-        return (self.sender_address, self.calldata, parse_chain_id(chain_id, "chain_id", TransactionError), self.nonce,
-                self.resource_bounds, self.tip, self.paymaster_data, self.account_deployment_data, self.nonce_da_mode,
-                self.fee_da_mode, self.version, self.proof_facts)
+    def on_chain(self, chain_id: object, sender_address_text: str | None = None) -> InvokeV3:
+        """This transaction bound to the chain ``chain_id`` (anything
+        :func:`~xsessions_core.chains.parse_chain_id` accepts).
 
-    def hash(self, chain_id: object) -> int:
+        :raises TransactionError: a bad chain id.
+        """
+        bound = copy.copy(self)
+        bound.__dict__.pop("transaction_hash", None)
+        object.__setattr__(bound, "chain_id", parse_chain_id(chain_id, "chain_id", TransactionError))
+        if sender_address_text is not None:
+            object.__setattr__(bound, "sender_address_text", sender_address_text)
+        return bound
+
+    def _chain(self, chain_id: object) -> int:
+        if chain_id is not None:
+            return parse_chain_id(chain_id, "chain_id", TransactionError)
+        if self.chain_id is None:
+            raise TransactionError("chain_id is needed to hash an InvokeV3 that is not bound to a chain")
+        return self.chain_id
+
+    def hash_fields(self, chain_id: object = None) -> _Layout:
+        """The validated fields in hashing order, on ``chain_id`` (default: the bound chain).
+
+        :raises TransactionError: no chain, or a version or tip read with
+            ``RpcReader(node_version_and_tip=True)`` that cannot be hashed.
+        """
+        if self.version not in (TRANSACTION_VERSION_3, QUERY_VERSION_3):
+            _version(self.version)
+        if self.tip >> 64:
+            _tip(self.tip)
+        return (self.sender_address, self.calldata, self._chain(chain_id), self.nonce, self.resource_bounds,
+                self.tip, self.paymaster_data, self.account_deployment_data, self.nonce_da_mode, self.fee_da_mode,
+                self.version, self.proof_facts)
+
+    def hash_row(self, chain_id: object = None) -> InvokeV3HashRow:
+        """This transaction as the backends hash and session-sign it (``crypto.unchecked``
+        ``invoke_v3_hash_batch`` / ``session_sign_invoke_v3``), on ``chain_id`` (default: the bound chain)."""
+        return _hash_row(self.hash_fields(chain_id))
+
+    def hash(self, chain_id: object = None) -> int:
         """The transaction hash on ``chain_id`` (an int, hex string, ``"SN_MAIN"``, ``"SN_SEPOLIA"`` or
-        starknet-py ``StarknetChainId``): :func:`calculate_invoke_v3_hash`; the signature is not hashed."""
-        return invoke_v3_hashes_unchecked([self.hash_fields(chain_id)])[0]
+        starknet-py ``StarknetChainId``; default: the bound chain): :func:`calculate_invoke_v3_hash`;
+        the signature is not hashed."""
+        return _layout_hashes([self.hash_fields(chain_id)])[0]
+
+    @staticmethod
+    def hash_many(transactions: Sequence[InvokeV3], chain_id: object = None) -> list[int]:
+        """The hashes of many transactions in one backend call, on ``chain_id`` (default: each one's
+        bound chain)."""
+        return _layout_hashes([tx.hash_fields(chain_id) for tx in transactions])
+
+    @cached_property
+    def transaction_hash(self) -> int:
+        """The hash on the bound chain (computed once).
+
+        :raises TransactionError: the transaction is not bound to a chain."""
+        return self.hash()
+
+    @property
+    def sender_address_hex(self) -> str:
+        """The sender address as given (or canonical hex)."""
+        return self.sender_address_text or hex(self.sender_address)
 
     def with_signature(self, signature: Sequence[int | str]) -> InvokeV3:
         """This transaction with ``signature`` (felts)."""
@@ -654,18 +756,14 @@ class InvokeV3:
         return signed
 
 
-@dataclass(frozen=True, init=False)
-class InvokeV3Transaction(InvokeV3):
-    """An :class:`InvokeV3` bound to its chain: what a cosigner receives (it hashes the transaction).
+# --------------------------------------------------------------------------- deprecated names
 
-    Arguments as :class:`InvokeV3`'s, with ``chain_id`` (anything :func:`~xsessions_core.chains.parse_chain_id`
-    accepts) after ``calldata``; :attr:`transaction_hash` is computed once. A ``sender_address`` string
-    keeps its spelling in :attr:`sender_address_text` (x-sessions sends the address to the guardian as
-    the dapp wrote it).
-    """
+@dataclass(frozen=True, init=False)
+class _ChainBoundInvokeV3(InvokeV3):
+    """The former ``InvokeV3Transaction``: an :class:`InvokeV3` bound to its chain, with ``chain_id``
+    after ``calldata``. Deprecated: pass ``chain_id=`` to :class:`InvokeV3`, or call :meth:`InvokeV3.on_chain`."""
 
     chain_id: int
-    sender_address_text: str | None = field(default=None, compare=False, repr=False)
 
     def __init__(self, sender_address: int | str, calldata: Sequence[int | str], chain_id: int | str,
                  nonce: int | str, resource_bounds: object, tip: int | str = 0,
@@ -674,16 +772,13 @@ class InvokeV3Transaction(InvokeV3):
                  version: int | str = TRANSACTION_VERSION_3, proof_facts: Sequence[int | str] = (),
                  sender_address_text: str | None = None, signature: Sequence[int | str] = ()) -> None:
         super().__init__(sender_address, calldata, nonce, resource_bounds, signature, tip, paymaster_data,
-                         account_deployment_data, nonce_da_mode, fee_da_mode, version, proof_facts)
-        if sender_address_text is None and isinstance(sender_address, str):
-            sender_address_text = sender_address
-        object.__setattr__(self, "sender_address_text", sender_address_text)
-        object.__setattr__(self, "chain_id", parse_chain_id(chain_id, "chain_id", TransactionError))
+                         account_deployment_data, nonce_da_mode, fee_da_mode, version, proof_facts,
+                         chain_id=chain_id, sender_address_text=sender_address_text)
 
     @classmethod
     def from_invoke(cls, transaction: InvokeV3, chain_id: int | str,
-                    sender_address_text: str | None = None) -> InvokeV3Transaction:
-        """``transaction`` on the chain ``chain_id``.
+                    sender_address_text: str | None = None) -> _ChainBoundInvokeV3:
+        """``transaction`` on the chain ``chain_id`` (now :meth:`InvokeV3.on_chain`).
 
         :raises TransactionError: ``transaction`` is not an :class:`InvokeV3`, or a bad chain id.
         """
@@ -695,16 +790,40 @@ class InvokeV3Transaction(InvokeV3):
                    sender_address_text, t.signature)
 
     @property
-    def fields(self) -> InvokeV3Fields:
-        """The validated fields in the order :func:`invoke_v3_hashes_unchecked` takes."""
-        return self.hash_fields(self.chain_id)
+    def fields(self) -> _Layout:
+        """The validated fields in hashing order (now :meth:`InvokeV3.hash_fields`)."""
+        return self.hash_fields()
 
-    @cached_property
-    def transaction_hash(self) -> int:
-        """:func:`calculate_invoke_v3_hash` of these fields (computed once)."""
-        return invoke_v3_hashes_unchecked([self.fields])[0]
 
-    @property
-    def sender_address_hex(self) -> str:
-        """The sender address as given (or canonical hex)."""
-        return self.sender_address_text or hex(self.sender_address)
+#: Old public name -> (what replaces it, the object it still returns for one release).
+_DEPRECATED: dict[str, tuple[str, object]] = {
+    "InvokeV3Transaction": ("use InvokeV3(..., chain_id=...) or InvokeV3.on_chain(chain_id)", _ChainBoundInvokeV3),
+    "InvokeV3Fields": ("use InvokeV3 (InvokeV3.hash_fields() gives the hashed fields)", _Layout),
+    "invoke_v3_fields": ("build an InvokeV3 (it validates the same fields)", _layout),
+    "invoke_v3_hashes_unchecked": ("use InvokeV3.hash_many(transactions, chain_id)", _layout_hashes),
+    "invoke_v3_hash_input": ("use InvokeV3.hash_row(chain_id)", _hash_row),
+}
+
+if TYPE_CHECKING:
+    InvokeV3Transaction = _ChainBoundInvokeV3
+    InvokeV3Fields = _Layout
+    invoke_v3_fields = _layout
+    invoke_v3_hashes_unchecked = _layout_hashes
+    invoke_v3_hash_input = _hash_row
+
+
+def __getattr__(name: str) -> object:
+    """The deprecated names, with a :class:`DeprecationWarning`.
+
+    Modules of this package that still name them get no warning: a user who never wrote an old name
+    must not see one (their remaining uses are converted in the next release, with these names).
+    """
+    try:
+        replacement, value = _DEPRECATED[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    caller = sys._getframe(1).f_globals.get("__name__", "")
+    if not str(caller).startswith("xsessions_core."):
+        warnings.warn(f"xsessions_core.transactions.{name} is deprecated; {replacement}", DeprecationWarning,
+                      stacklevel=2)
+    return value

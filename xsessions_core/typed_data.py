@@ -83,7 +83,7 @@ from threading import Lock
 from types import MappingProxyType
 from typing import Any, TypeVar, cast
 
-from .crypto import FIELD_PRIME, backend_module, verify_message_signature
+from .crypto import FIELD_PRIME, unchecked, verify_message_signature
 from .encoding import (
     bigint_or_none,
     byte_array_from_string,
@@ -171,7 +171,7 @@ class _Ctx:
     __slots__ = ("b", "many", "batch", "poseidon", "left", "depth")
 
     def __init__(self, revision: int) -> None:
-        b = backend_module()
+        b = unchecked
         self.b = b
         self.poseidon = revision == 1
         if revision == 1:

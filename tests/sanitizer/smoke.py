@@ -1,7 +1,7 @@
 """Smoke test of every native entry point, meant to run under ASan/UBSan (run_asan_smoke.sh).
 
 Calls each function of the backend contract (``xsessions_core.crypto.backend.FUNCTIONS``) of
-``xsessions_core.crypto.native_backend`` on the vectors and on random and edge-sized inputs (empty
+``xsessions_core.crypto._native`` on the vectors and on random and edge-sized inputs (empty
 and one-element batches, Keccak lengths around the 136-byte rate, 1 MB messages, Merkle trees of
 1..65 leaves, signatures with edge keys and hashes, points off the curve), and compares with the
 pure-Python backend. Any mismatch exits 1; a memory error aborts the process via the sanitizer.
@@ -17,7 +17,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from xsessions_core.crypto import ALPHA, BETA, EC_ORDER, FIELD_PRIME, backend, native_backend, python_backend
+from xsessions_core.crypto import ALPHA, BETA, EC_ORDER, FIELD_PRIME, backend
+from xsessions_core.crypto import _native as native_backend, _python as python_backend
 
 P, N = FIELD_PRIME, EC_ORDER
 M251 = 2**251

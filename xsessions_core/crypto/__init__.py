@@ -46,7 +46,7 @@ from ..errors import (
     NativeBackendError,
     describe_value,
 )
-from .backend import PREPARED_KEY_BYTES, Backend
+from .backend import PREPARED_KEY_BYTES, Backend, InvokeV3HashRow
 from .constants import (
     ALPHA,
     BETA,
@@ -66,7 +66,8 @@ __all__ = [
     "private_to_stark_key", "message_signature", "verify_message_signature",
     "message_signature_batch", "verify_message_signature_batch",
     "PreparedPublicKey", "prepare_public_key", "PREPARED_KEY_BYTES",
-    "use_backend", "available_backends",
+    "use_backend", "available_backends", "backend_module", "Backend", "UncheckedBackend", "unchecked",
+    "InvokeV3HashRow",
 ]
 
 _P = FIELD_PRIME
@@ -84,7 +85,7 @@ _NATIVE_MODULE = "xsessions_core._native"
 def _load(name: str) -> Backend:
     """Import one backend module; every failure is a one-line :class:`NativeBackendError`."""
     if name == "python":
-        return cast(Backend, import_module(".python_backend", __name__))
+        return cast(Backend, import_module("._python", __name__))
     if name != "native":
         raise NativeBackendError(f"unknown backend {name!r}: expected 'native' or 'python'")
     try:
@@ -97,7 +98,7 @@ def _load(name: str) -> Backend:
             "compiler available, or use the pure-Python backend (XSESSIONS_BACKEND=python)"
         )
     try:
-        return cast(Backend, import_module(".native_backend", __name__))
+        return cast(Backend, import_module("._native", __name__))
     except ImportError as exc:
         reason = " ".join(str(exc).split())
         raise NativeBackendError(f"the native extension {_NATIVE_MODULE} cannot be loaded: {reason}") from None
@@ -184,8 +185,120 @@ def available_backends() -> list[str]:
 
 
 def backend_module() -> Backend:
-    """The active backend module (internal layers use it to skip re-validation)."""
+    """The active backend module. Layers that skip validation call :data:`unchecked` instead."""
     return _select()
+
+
+@final
+class UncheckedBackend:
+    """The backend contract (:mod:`.backend`) of the active backend, with no validation at all.
+
+    **Inputs must already be reduced felts / valid scalars**, in the domains :mod:`.backend` lists
+    (felts in ``[0, p)``, private keys in ``[1, n)``, message hashes in ``[0, 2**251)``, ...): out
+    of range input gives a wrong result or a crash, never an error. For layers that have validated
+    their input once and call the hashes and signatures many times; everyone else calls the checked
+    functions of :mod:`xsessions_core.crypto`. Each call goes to the backend active at that moment.
+    """
+
+    __slots__ = ()
+
+    @property
+    def name(self) -> str:
+        """Name of the active backend, ``"native"`` or ``"python"``."""
+        return _b.NAME
+
+    def pedersen(self, a: int, b: int) -> int:
+        """Pedersen hash of two felts."""
+        return _b.pedersen(a, b)
+
+    def pedersen_batch(self, pairs: Sequence[tuple[int, int]]) -> list[int]:
+        """Pedersen hashes of many pairs of felts."""
+        return _b.pedersen_batch(pairs)
+
+    def pedersen_chain(self, values: Sequence[int]) -> int:
+        """``compute_hash_on_elements`` of felts."""
+        return _b.pedersen_chain(values)
+
+    def poseidon(self, a: int, b: int) -> int:
+        """Poseidon hash of two felts."""
+        return _b.poseidon(a, b)
+
+    def poseidon_batch(self, pairs: Sequence[tuple[int, int]]) -> list[int]:
+        """Poseidon hashes of many pairs of felts."""
+        return _b.poseidon_batch(pairs)
+
+    def poseidon_single(self, x: int) -> int:
+        """Poseidon hash of one felt."""
+        return _b.poseidon_single(x)
+
+    def poseidon_many(self, values: Sequence[int]) -> int:
+        """Poseidon sponge over felts."""
+        return _b.poseidon_many(values)
+
+    def poseidon_many_batch(self, seqs: Sequence[Sequence[int]]) -> list[int]:
+        """:meth:`poseidon_many` of many sequences of felts."""
+        return _b.poseidon_many_batch(seqs)
+
+    def poseidon_permutation(self, s0: int, s1: int, s2: int) -> tuple[int, int, int]:
+        """The Hades permutation of three felts."""
+        return _b.poseidon_permutation(s0, s1, s2)
+
+    def merkle_levels(self, leaves: Sequence[int], poseidon: bool) -> list[list[int]]:
+        """Every level of the starknet.js Merkle tree of at least one felt leaf."""
+        return _b.merkle_levels(leaves, poseidon)
+
+    def keccak256(self, data: bytes) -> bytes:
+        """Ethereum Keccak-256 of bytes."""
+        return _b.keccak256(data)
+
+    def starknet_keccak(self, data: bytes) -> int:
+        """Keccak-256 of bytes masked to 250 bits."""
+        return _b.starknet_keccak(data)
+
+    def public_key(self, priv: int) -> int:
+        """Stark public key of a private key in ``[1, n)``."""
+        return _b.public_key(priv)
+
+    def sign(self, msg_hash: int, priv: int, seed: int | None) -> tuple[int, int]:
+        """ECDSA signature of a message hash in ``[0, 2**251)`` by a private key in ``[1, n)``."""
+        return _b.sign(msg_hash, priv, seed)
+
+    def sign_batch(self, msg_hashes: Sequence[int], priv: int) -> list[tuple[int, int]]:
+        """Signatures (starknet.js nonces) of many message hashes by one private key."""
+        return _b.sign_batch(msg_hashes, priv)
+
+    def verify(self, msg_hash: int, r: int, s: int, pub: int) -> bool:
+        """ECDSA verification with in-range ``r``, ``s``, ``msg_hash`` and a felt public key."""
+        return _b.verify(msg_hash, r, s, pub)
+
+    def verify_batch(self, items: Sequence[tuple[int, int, int, int]]) -> list[bool]:
+        """:meth:`verify` of many ``(msg_hash, r, s, pub)`` items."""
+        return _b.verify_batch(items)
+
+    def prepare_public_key(self, pub: int) -> object:
+        """The active backend's verification table of a felt public key."""
+        return _b.prepare_public_key(pub)
+
+    def verify_prepared(self, msg_hash: int, r: int, s: int, table: object) -> bool:
+        """:meth:`verify` against a table of :meth:`prepare_public_key` (same backend, same process)."""
+        return _b.verify_prepared(msg_hash, r, s, table)
+
+    def verify_batch_prepared(self, items: Sequence[tuple[int, int, int, object]]) -> list[bool]:
+        """:meth:`verify_prepared` of many ``(msg_hash, r, s, table)`` items."""
+        return _b.verify_batch_prepared(items)
+
+    def session_sign_invoke_v3(self, txs: Sequence[InvokeV3HashRow], session_hash: int, cache_flag: int,
+                               key1: int, key2: int) -> list[tuple[int, int, int, int, int]]:
+        """Hash and session-sign many invoke v3 transactions (see :mod:`.backend`)."""
+        return _b.session_sign_invoke_v3(txs, session_hash, cache_flag, key1, key2)
+
+    def invoke_v3_hash_batch(self, txs: Sequence[InvokeV3HashRow]) -> list[int]:
+        """Hashes of many invoke v3 transactions (see :mod:`.backend`)."""
+        return _b.invoke_v3_hash_batch(txs)
+
+
+#: The unvalidated backend functions; inputs must already be reduced felts / valid scalars.
+unchecked = UncheckedBackend()
 
 
 # --------------------------------------------------------------------------- validation helpers
@@ -221,6 +334,22 @@ def felts(values: Iterable[object], name: str = "values") -> list[int]:
         if type(v) is not int or not 0 <= v < _P:
             out[i] = felt(v, f"{name}[{i}]")
     return out
+
+
+def _felt_pairs(pairs: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Validate a sequence of ``(a, b)`` pairs of felts; returns them as a list of tuples."""
+    checked = []
+    for i, pair in enumerate(_sequence(pairs, "pairs")):
+        try:
+            a, b = pair
+        except (TypeError, ValueError):
+            raise InvalidFieldElement(f"pairs[{i}] must be a pair (a, b) of felts") from None
+        if type(a) is not int or not 0 <= a < _P:
+            a = felt(a, f"pairs[{i}][0]")
+        if type(b) is not int or not 0 <= b < _P:
+            b = felt(b, f"pairs[{i}][1]")
+        checked.append((a, b))
+    return checked
 
 
 def _private_key(value: object) -> int:
@@ -260,18 +389,7 @@ def compute_hash_on_elements(data: Sequence[int]) -> int:
 
 def pedersen_hash_batch(pairs: Iterable[tuple[int, int]]) -> list[int]:
     """Pedersen hashes of many ``(a, b)`` pairs in one native call."""
-    checked = []
-    for i, pair in enumerate(_sequence(pairs, "pairs")):
-        try:
-            a, b = pair
-        except (TypeError, ValueError):
-            raise InvalidFieldElement(f"pairs[{i}] must be a pair (a, b) of felts") from None
-        if type(a) is not int or not 0 <= a < _P:
-            a = felt(a, f"pairs[{i}][0]")
-        if type(b) is not int or not 0 <= b < _P:
-            b = felt(b, f"pairs[{i}][1]")
-        checked.append((a, b))
-    return _b.pedersen_batch(checked)
+    return _b.pedersen_batch(_felt_pairs(pairs))
 
 
 # --------------------------------------------------------------------------- Poseidon
@@ -305,18 +423,7 @@ def poseidon_permutation(state: Sequence[int]) -> tuple[int, int, int]:
 
 def poseidon_hash_batch(pairs: Iterable[tuple[int, int]]) -> list[int]:
     """2-input Poseidon hashes of many pairs in one native call."""
-    checked = []
-    for i, pair in enumerate(_sequence(pairs, "pairs")):
-        try:
-            a, b = pair
-        except (TypeError, ValueError):
-            raise InvalidFieldElement(f"pairs[{i}] must be a pair (a, b) of felts") from None
-        if type(a) is not int or not 0 <= a < _P:
-            a = felt(a, f"pairs[{i}][0]")
-        if type(b) is not int or not 0 <= b < _P:
-            b = felt(b, f"pairs[{i}][1]")
-        checked.append((a, b))
-    return _b.poseidon_batch(checked)
+    return _b.poseidon_batch(_felt_pairs(pairs))
 
 
 def poseidon_hash_many_batch(list_of_sequences: Iterable[Sequence[int]]) -> list[int]:
@@ -454,8 +561,7 @@ class PreparedPublicKey:
     def backend_table(self) -> object:
         """The active backend's table for this key, built on first call for that backend.
 
-        For internal layers that call ``backend_module().verify_prepared`` /
-        ``verify_batch_prepared`` directly."""
+        For layers that call ``unchecked.verify_prepared`` / ``unchecked.verify_batch_prepared``."""
         name = _b.NAME
         table = self._tables.get(name)
         if table is None:

@@ -1,7 +1,7 @@
 """The backend contract: the small set of functions both backends implement (tier 3).
 
 Ints in, ints out, **no validation**: callers (``xsessions_core.crypto``) check every domain
-before calling. Both :mod:`.python_backend` and :mod:`.native_backend` provide exactly these
+before calling. Both private modules :mod:`._python` and :mod:`._native` provide exactly these
 module-level functions with bit-identical results.
 
 Domains (p = field prime, n = curve order):
@@ -33,15 +33,29 @@ Domains (p = field prime, n = curve order):
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+import warnings
+from typing import TYPE_CHECKING, Protocol, Sequence
 
 #: Bytes of one native prepared-key table (``xs_prepared_key_size()``, csrc/include/xs_core.h):
 #: 51 windows x 16 affine points of 64 bytes, plus an 80-byte header.
 PREPARED_KEY_BYTES = 52304
 
-#: ``(head, paymaster_data, account_deployment_data, calldata, proof_facts)`` of an invoke v3
-#: transaction, ``head`` being the 9 felts listed under ``session_sign_invoke_v3`` above.
-InvokeV3HashInput = tuple[Sequence[int], Sequence[int], Sequence[int], Sequence[int], Sequence[int]]
+#: One invoke v3 transaction as the backends hash it: ``(head, paymaster_data, account_deployment_data,
+#: calldata, proof_facts)``, ``head`` being the 9 felts listed under ``session_sign_invoke_v3`` above.
+#: Only :class:`xsessions_core.transactions.InvokeV3` builds it (``InvokeV3.hash_row``).
+InvokeV3HashRow = tuple[Sequence[int], Sequence[int], Sequence[int], Sequence[int], Sequence[int]]
+
+if TYPE_CHECKING:
+    #: Deprecated name of :data:`InvokeV3HashRow`.
+    InvokeV3HashInput = InvokeV3HashRow
+
+
+def __getattr__(name: str) -> object:
+    if name == "InvokeV3HashInput":
+        warnings.warn("xsessions_core.crypto.backend.InvokeV3HashInput is deprecated; use InvokeV3HashRow",
+                      DeprecationWarning, stacklevel=2)
+        return InvokeV3HashRow
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Backend(Protocol):
@@ -69,9 +83,9 @@ class Backend(Protocol):
     def prepare_public_key(self, pub: int) -> object: ...
     def verify_prepared(self, msg_hash: int, r: int, s: int, table: object) -> bool: ...
     def verify_batch_prepared(self, items: Sequence[tuple[int, int, int, object]]) -> list[bool]: ...
-    def session_sign_invoke_v3(self, txs: Sequence[InvokeV3HashInput], session_hash: int, cache_flag: int,
+    def session_sign_invoke_v3(self, txs: Sequence[InvokeV3HashRow], session_hash: int, cache_flag: int,
                                key1: int, key2: int) -> list[tuple[int, int, int, int, int]]: ...
-    def invoke_v3_hash_batch(self, txs: Sequence[InvokeV3HashInput]) -> list[int]: ...
+    def invoke_v3_hash_batch(self, txs: Sequence[InvokeV3HashRow]) -> list[int]: ...
 
 
 FUNCTIONS = (

@@ -1,6 +1,6 @@
 """Native backend: thin wrappers over the C core (``xsessions_core._native``, csrc/).
 
-Same functions and results as :mod:`.python_backend` (contract: :mod:`.backend`). Ints cross
+Same functions and results as :mod:`._python` (contract: :mod:`.backend`). Ints cross
 the FFI as 32-byte big-endian strings; batches are packed into one ``n*32``-byte buffer. No
 validation here (the public layer checks every domain first) and cdata never leaves this
 module. Every C call releases the GIL (cffi's default). ``public_key``/``sign*`` are
@@ -20,14 +20,14 @@ from .backend import PREPARED_KEY_BYTES
 
 try:
     # by name: the extension exists only once built, so the type checker must not need it
-    _native = import_module("xsessions_core._native")
+    _extension = import_module("xsessions_core._native")
 except ImportError as exc:  # pragma: no cover - depends on the build
     raise ImportError(f"xsessions_core._native is not available: {exc}") from exc
 
 NAME = "native"
 
-_ffi = _native.ffi
-_lib = _native.lib
+_ffi = _extension.ffi
+_lib = _extension.lib
 _lib.xs_init()
 
 # Output buffers are always completely written by the C side: skip cffi's zero-fill.
