@@ -24,6 +24,8 @@ from xsessions_core.sessions import (
     create_session_request,
     session_hash_from_onchain,
 )
+from xsessions_core.signers import Secp256k1Key, Secp256r1Key, Signer
+from xsessions_core.signers.curves import SECP256R1_ORDER
 
 GUARDIAN_KEY = load_vectors("contract_verdicts.json")["guardian_private_key"]
 V9 = load_vectors("sessions_v9.json")
@@ -121,6 +123,68 @@ def test_keygen_out_writes_0600_and_never_overwrites(tmp_path: Path, cli_backend
     assert "not overwriting" in line and json.loads(out.read_text()) == key
 
 
+KEY_CLASSES = {"secp256k1": Secp256k1Key, "secp256r1": Secp256r1Key}
+
+
+@pytest.mark.parametrize("kind", sorted(KEY_CLASSES))
+def test_keygen_secp256_kinds(kind: str, tmp_path: Path, cli_backend: str) -> None:
+    p = run("keygen", "--kind", kind, backend=cli_backend)
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    key = KEY_CLASSES[kind](h(doc["privateKey"]))
+    assert doc["kind"] == kind
+    assert (h(doc["publicKey"]["x"]), h(doc["publicKey"]["y"])) == key.public_key
+    assert Signer.from_felts([h(v) for v in doc["signer"]]) == key.signer
+    assert h(doc["guid"]) == key.signer.guid
+    if kind == "secp256k1":
+        assert isinstance(key, Secp256k1Key)
+        assert h(doc["address"]) == key.address == key.signer.pubkey_hash
+        assert len(doc["address"]) == 42
+    else:
+        assert "address" not in doc and key.signer.to_felts()[0] == 2
+    assert json.loads(run("keygen", "--kind", kind, backend=cli_backend).stdout)["privateKey"] != doc["privateKey"]
+    out = tmp_path / f"{kind}.key"
+    p = run("keygen", "--kind", kind, "--out", str(out), backend=cli_backend)
+    assert p.returncode == 0, p.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    written = json.loads(out.read_text())
+    assert "privateKey" not in p.stdout and json.loads(p.stdout) == {k: v for k, v in written.items() if k != "privateKey"}
+    assert KEY_CLASSES[kind](h(written["privateKey"])).signer.guid == h(written["guid"])
+
+
+def test_keygen_default_is_the_stark_key_x_sessions_stores(cli_backend: str) -> None:
+    for args in (["keygen"], ["keygen", "--kind", "stark"]):
+        doc = json.loads(run(*args, backend=cli_backend).stdout)
+        assert doc == SessionKey(h(doc["privateKey"])).to_dict(include_private_key=True)
+
+
+@pytest.mark.parametrize("kind", ["ed25519", "STARK", ""])
+def test_keygen_refuses_an_unknown_kind(kind: str, cli_backend: str) -> None:
+    assert "--kind" in assert_error(run("keygen", "--kind", kind, backend=cli_backend))
+
+
+def test_a_secp256_key_file_is_read_by_kind(tmp_path: Path, cli_backend: str) -> None:
+    spec = sign_spec(count=1, guardian_private_key=hex(GUARDIAN))
+    spec["session"].pop("sessionKey")
+    key_file = tmp_path / "r1.key"
+    assert run("keygen", "--kind", "secp256r1", "--out", str(key_file), backend=cli_backend).returncode == 0
+    line = assert_error(run("sign", "--session-key-file", str(key_file), "-", stdin=json.dumps(spec),
+                            backend=cli_backend))
+    assert "sessionKeyGuid" in line  # read as a P-256 key: its GUID is not the session's STARK key GUID
+    doc = json.loads(key_file.read_text())
+    secret = doc["privateKey"]
+    for bad in ("0x0", secret + "zz", hex(SECP256R1_ORDER)):
+        key_file.write_text(json.dumps(dict(doc, privateKey=bad)))
+        line = assert_error(run("sign", "--session-key-file", str(key_file), "-", stdin=json.dumps(spec),
+                                backend=cli_backend))
+        assert "not a valid secp256r1 private key" in line and secret[8:-8] not in line
+    key_file.write_text(json.dumps(dict(doc, kind="ed25519")))
+    assert "kind" in assert_error(run("sign", "--session-key-file", str(key_file), "-", stdin=json.dumps(spec),
+                                      backend=cli_backend))
+    env = {cli.SESSION_KEY_ENV: json.dumps(dict(doc, kind="secp256k1"))}  # the JSON of a key file works too
+    assert "sessionKeyGuid" in assert_error(run("sign", "-", stdin=json.dumps(spec), env=env, backend=cli_backend))
+
+
 def test_session_request(tmp_path: Path, cli_backend: str) -> None:
     key_file = tmp_path / "key.json"
     key_file.write_text(run("keygen", backend=cli_backend).stdout)
@@ -212,6 +276,92 @@ def test_session_inspect_session_and_signature(tmp_path: Path, cli_backend: str)
     f.write_text(json.dumps(bad))
     p = run("session", "inspect", str(f), backend=cli_backend)
     assert p.returncode == 1 and json.loads(p.stdout)["problems"]
+
+
+SIGNER_CASES = load_vectors("contract_verdicts_signers.json")["cases"]
+KIND_NAMES = {"starknet": "Starknet", "secp256k1": "Secp256k1", "secp256r1": "Secp256r1", "eip191": "Eip191",
+              "webauthn": "Webauthn"}
+
+
+def inspect_token(case: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    """``session inspect`` (in process) of the case's transaction signature, for its account version."""
+    f = tmp_path / f"{case['id']}.json"
+    f.write_text(json.dumps(case["transaction"]["signature"]))
+    code = cli.main(["session", "inspect", "--account-version", case["account"]["class_version"], str(f)])
+    out: dict[str, Any] = json.loads(capsys.readouterr().out)
+    assert code == (1 if out["problems"] else 0)
+    return out
+
+
+def assert_signer_signature(shown: dict[str, Any], record: dict[str, Any], details: dict[str, Any]) -> None:
+    """``shown`` (a decoded SignerSignature) is the vector's signer ``record`` with its signature ``details``."""
+    assert shown["variant"] == KIND_NAMES[record["type"]] and h(shown["guid"]) == h(record["guid"])
+    if record["type"] == "starknet":
+        assert h(shown["public_key"]) == h(record["public_key"])
+        assert (h(shown["r"]), h(shown["s"])) == (h(details["r"]), h(details["s"]))
+        return
+    ecdsa = shown["signature"]["ec_signature"] if record["type"] == "webauthn" else shown["signature"]
+    assert (h(ecdsa["r"]), h(ecdsa["s"]), ecdsa["y_parity"]) == (h(details["r"]), h(details["s"]), details["y_parity"])
+    signer = shown["signer"]
+    if record["type"] in ("secp256k1", "eip191"):
+        assert h(signer.get("pubkey_hash", signer.get("eth_address"))) == h(record["eth_address"])
+    else:
+        assert h(signer["pubkey"]) == h(record["public_key"]["x"])
+    if record["type"] == "webauthn":
+        assert signer["origin"] == record["origin"]
+        assert shown["signature"]["client_data_json_outro"] in details["client_data_json"]
+
+
+def _session_key_cases(version_05_webauthn: bool) -> list[dict[str, Any]]:
+    return [c for c in SIGNER_CASES if c["verdict"] == "VALID" and c["transaction"]["kind"] == "invoke_v3"
+            and (c["session_key"]["type"] == "webauthn" and c["account"]["class_version"] == "0.5.0")
+            == version_05_webauthn]
+
+
+@pytest.mark.parametrize("case", _session_key_cases(False), ids=lambda c: f"{c['id']}-{c['kind']}")
+def test_session_inspect_decodes_every_signer_kind(case: dict[str, Any], tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str], backend: str) -> None:
+    out = inspect_token(case, tmp_path, capsys)
+    details = case["signature_details"]
+    assert out["valid"] and out["account_version"] == case["account"]["class_version"]
+    assert set(out["problems"]) <= {"the session has expired"}
+    assert h(out["session"]["session_key_guid"]) == h(case["session_key"]["guid"])
+    assert_signer_signature(out["session_signature"], case["session_key"], details["session_signature"])
+    assert_signer_signature(out["guardian_signature"], case["account"]["guardian"], details["guardian_signature"])
+    authorization = details["authorization"]
+    if authorization["form"] == "full":
+        owner, guardian = out["session_authorization_signers"]
+        assert_signer_signature(owner, case["account"]["owner"], authorization["owner"])
+        assert_signer_signature(guardian, case["account"]["guardian"], authorization["guardian"])
+    else:
+        assert out["session_authorization_signers"] is None
+
+
+@pytest.mark.parametrize("kind", ["session_key_secp256r1_wrong_key", "session_key_eip191_flip_y_parity"])
+def test_session_inspect_reports_what_it_decodes_of_a_tampered_token(kind: str, tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str],
+                                                                     backend: str) -> None:
+    for case in [c for c in SIGNER_CASES if c["kind"] == kind]:
+        out = inspect_token(case, tmp_path, capsys)
+        mismatch = any("session-key-mismatch" in p for p in out["problems"])
+        assert mismatch == (kind.endswith("wrong_key")), out["problems"]
+        shown = out["session_signature"]["signature"]
+        assert shown["y_parity"] == case["signature_details"]["session_signature"]["y_parity"]
+
+
+def test_session_inspect_gives_the_contract_error_of_a_malformed_signer(tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str],
+                                                                        backend: str) -> None:
+    case = next(c for c in SIGNER_CASES if c["kind"] == "session_key_secp256k1_valid")
+    signature = [h(v) for v in case["transaction"]["signature"]]
+    position = signature.index(1, 7 + signature[6])  # the session signature's variant: Secp256k1
+    assert signature[position:position + 2] == [h(v) for v in case["session_key"]["signer"]]
+    signature[position + 1] = 0  # a zero Ethereum address
+    f = tmp_path / "zero.json"
+    f.write_text(json.dumps([hex(v) for v in signature]))
+    assert cli.main(["session", "inspect", "--account-version", case["account"]["class_version"], str(f)]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["valid"] is False and out["contract_error"] == "argent/zero-pubkey-hash"
 
 
 def test_sign_output_is_verify_input(tmp_path: Path, cli_backend: str) -> None:
