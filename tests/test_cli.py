@@ -17,7 +17,9 @@ from test_relayer_verdicts import CASES
 
 from xsessions_core import __version__, cli
 from xsessions_core.crypto import message_signature, private_to_stark_key
+from xsessions_core.relayer import SessionSigner
 from xsessions_core.sessions import (
+    Session,
     SessionKey,
     compile_session,
     create_session,
@@ -25,7 +27,9 @@ from xsessions_core.sessions import (
     session_hash_from_onchain,
 )
 from xsessions_core.signers import Secp256k1Key, Secp256r1Key, Signer
+from xsessions_core.sessions.fee_limits import STRK_TOKEN_ADDRESS, max_fee_of
 from xsessions_core.signers.curves import SECP256R1_ORDER
+from xsessions_core.transactions import InvokeV3, get_execute_calldata
 
 GUARDIAN_KEY = load_vectors("contract_verdicts.json")["guardian_private_key"]
 V9 = load_vectors("sessions_v9.json")
@@ -183,6 +187,15 @@ def test_a_secp256_key_file_is_read_by_kind(tmp_path: Path, cli_backend: str) ->
                                       backend=cli_backend))
     env = {cli.SESSION_KEY_ENV: json.dumps(dict(doc, kind="secp256k1"))}  # the JSON of a key file works too
     assert "sessionKeyGuid" in assert_error(run("sign", "-", stdin=json.dumps(spec), env=env, backend=cli_backend))
+
+
+def test_session_request_needs_the_private_part_of_a_secp256_key_file(tmp_path: Path, cli_backend: str) -> None:
+    p = run("keygen", "--kind", "secp256r1", backend=cli_backend)
+    public = tmp_path / "public.json"
+    public.write_text(json.dumps({k: v for k, v in json.loads(p.stdout).items() if k != "privateKey"}))
+    line = assert_error(run("session", "request", "--chain-id", "SN_SEPOLIA", "--key-file", str(public),
+                            "--method", f"{TOKEN}:transfer", "--expires-in", "3600", backend=cli_backend))
+    assert "privateKey" in line
 
 
 def test_session_request(tmp_path: Path, cli_backend: str) -> None:
@@ -391,6 +404,63 @@ def test_sign_output_is_verify_input(tmp_path: Path, cli_backend: str) -> None:
     assert rows[1]["error"] and rows[1]["phase"] == "validate"
 
 
+def test_sign_prints_each_transaction_as_the_node_takes_it(tmp_path: Path, cli_backend: str) -> None:
+    """Each line is the JSON of starknet_addInvokeTransaction, keys in the documented order, compact."""
+    spec = sign_spec(count=2, guardian_private_key=hex(GUARDIAN))
+    calldata = get_execute_calldata(spec["transactions"][0]["calls"])
+    spec["transactions"].append({"calldata": [str(v) for v in calldata], "nonce": 9, "tip": "0x10",
+                                 "paymaster_data": ["0x1"], "resource_bounds": BOUNDS,
+                                 "nonce_data_availability_mode": "L2"})
+    p = run("sign", "-", stdin=json.dumps(spec), backend=cli_backend)
+    assert p.returncode == 0, p.stderr
+    session = Session.from_dict(spec["session"])
+    signatures = SessionSigner(session, None, GUARDIAN).sign_transactions(spec["transactions"])
+    expected = []
+    for tx, signature in zip(spec["transactions"], signatures):
+        expected.append({
+            "type": "INVOKE", "version": "0x3", "sender_address": hex(ACCOUNT),
+            "calldata": [hex(v) for v in calldata], "signature": [hex(v) for v in signature],
+            "nonce": hex(h(tx["nonce"])),
+            "resource_bounds": {r: {k: hex(h(v)) for k, v in BOUNDS[r].items()}
+                                for r in ("l1_gas", "l2_gas", "l1_data_gas")},
+            "tip": hex(h(tx.get("tip", 0))), "paymaster_data": tx.get("paymaster_data", []),
+            "account_deployment_data": [],
+            "nonce_data_availability_mode": tx.get("nonce_data_availability_mode", "L1"),
+            "fee_data_availability_mode": "L1"})
+    assert p.stdout == "".join(json.dumps(e, separators=(",", ":")) + "\n" for e in expected)
+    assert [InvokeV3.from_rpc(json.loads(line)).signature for line in p.stdout.splitlines()] == \
+        [tuple(s) for s in signatures]
+
+
+def test_verify_fee_limits(tmp_path: Path, cli_backend: str) -> None:
+    signed = run("sign", "-", stdin=json.dumps(sign_spec(count=2, guardian_private_key=hex(GUARDIAN))),
+                 backend=cli_backend)
+    assert signed.returncode == 0, signed.stderr
+    max_fee = max_fee_of(BOUNDS)
+    limits = tmp_path / "limits.json"
+    args = ["verify", "--account", json.dumps(account_json()), "--chain-id", "SN_SEPOLIA", "--fee-limits", str(limits), "-"]
+    limits.write_text(json.dumps({"limits": {hex(STRK_TOKEN_ADDRESS): str(max_fee)}}))
+    p = run(*args, stdin=signed.stdout, backend=cli_backend)
+    assert p.returncode == 0, p.stderr
+    rows = [json.loads(line) for line in p.stdout.splitlines()]
+    assert [(r["valid"], r["policy"]) for r in rows] == [(True, {"allowed": True, "reason": None,
+                                                                 "max_fee": str(max_fee)})] * 2
+    limits.write_text(json.dumps({"limits": {hex(STRK_TOKEN_ADDRESS): max_fee - 1}}))
+    p = run(*args, stdin=signed.stdout, backend=cli_backend)
+    assert p.returncode == 1
+    rows = [json.loads(line) for line in p.stdout.splitlines()]
+    assert all(r["valid"] and not r["policy"]["allowed"] and "above" in r["policy"]["reason"] for r in rows)
+    args[args.index(str(limits))] = json.dumps({"limits": {"0x1": 5}})  # inline JSON; a token other than STRK
+    p = run(*args, stdin=signed.stdout, backend=cli_backend)
+    assert p.returncode == 1 and "does not list" in json.loads(p.stdout.splitlines()[0])["policy"]["reason"]
+    p = run(*args[:-3], "-", stdin=signed.stdout, backend=cli_backend)  # without --fee-limits: no policy
+    assert p.returncode == 0 and "policy" not in p.stdout
+    for bad in ('{"limits": {"0x1": -5}}', '{"limit": {}}', '{"limits": {"0x1": 1.5}}', "[1]", "/nonexistent"):
+        args[args.index("--fee-limits") + 1] = bad
+        line = assert_error(run(*args, stdin=signed.stdout, backend=cli_backend))
+        assert "limit" in line or "cannot read" in line
+
+
 def test_secrets_from_files_and_environment(tmp_path: Path, cli_backend: str) -> None:
     spec = sign_spec(count=1)
     spec["session"].pop("sessionKey", None)
@@ -475,7 +545,7 @@ def test_verify_prints_query_only(monkeypatch: pytest.MonkeyPatch, capsys: pytes
     from xsessions_core.relayer import batch
 
     class QueryVerdict:
-        valid, query_only = True, True
+        valid, query_only, policy = True, True, None
 
         def to_json(self) -> dict[str, Any]:
             return {"valid": True, "error": None, "phase": None}
@@ -511,6 +581,7 @@ def test_demo(cli_backend: str) -> None:
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     assert out["transactions"] == 20 and out["valid"] == 20 and out["backend"] == cli_backend
+    assert out["session_key_kind"] == "stark"
     assert "Traceback" not in p.stderr
 
 

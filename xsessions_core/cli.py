@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .sessions.fee_limits import FeeLimits
     from .sessions.objects import Session, SessionKey
     from .signers import Secp256k1Key, Secp256r1Key, Signer, SignerSignature
+    from .transactions import InvokeV3
 
 __all__ = ["main", "build_parser"]
 
@@ -677,7 +678,7 @@ def _fields_json(value: Any) -> dict[str, Any]:
 
 def _inspect_session(obj: dict[str, Any], owner: str | None, guardian: str | None) -> int:
     from .sessions.objects import Session
-    from .sessions.session import compile_session, session_hash_from_onchain, starknet_signer_guid
+    from .sessions.session import compile_session, session_hash_from_onchain
 
     session = Session.from_dict(obj)
     onchain = compile_session(session)
@@ -686,7 +687,7 @@ def _inspect_session(obj: dict[str, Any], owner: str | None, guardian: str | Non
     if computed != session.hash:
         problems.append(f"hash {to_hex(session.hash)} is not the hash of the fields ({to_hex(computed)})")
     if (session.session_key is not None
-            and starknet_signer_guid(session.session_key.public_key) != session.session_key_guid):
+            and _signer_of(session.session_key).guid != session.session_key_guid):
         problems.append("sessionKey does not match sessionKeyGuid")
     if session.expires_at < time.time():
         problems.append("the session has expired")
@@ -771,45 +772,22 @@ def _signer_from(spec: dict[str, Any], args: argparse.Namespace) -> SessionSigne
                          owner_guid=None if owner_guid is None else _felt_arg(owner_guid, "owner_guid"))
 
 
-def _rpc_resource_bounds(bounds: object) -> dict[str, dict[str, str]]:
-    if not isinstance(bounds, dict):
-        raise _UsageError("resource_bounds must be an object with l1_gas, l2_gas and l1_data_gas")
-    out = {}
-    for resource in ("l1_gas", "l2_gas", "l1_data_gas"):
-        entry = bounds.get(resource, {"max_amount": 0, "max_price_per_unit": 0})
-        out[resource] = {field: to_hex(_felt_arg(_need(entry, field, f"resource_bounds.{resource}"),
-                                                 f"resource_bounds.{resource}.{field}"))
-                         for field in ("max_amount", "max_price_per_unit")}
-    return out
+#: The key order of the lines ``sign`` prints (unchanged since its first release, so that its output
+#: can be compared as text); the values are :meth:`InvokeV3.to_rpc`'s.
+_SIGN_OUTPUT_KEYS = ("type", "version", "sender_address", "calldata", "signature", "nonce", "resource_bounds", "tip",
+                     "paymaster_data", "account_deployment_data", "nonce_data_availability_mode",
+                     "fee_data_availability_mode", "proof_facts")
+_SIGN_OUTPUT_RESOURCES = ("l1_gas", "l2_gas", "l1_data_gas")
 
 
-def _rpc_invoke(tx: dict[str, Any], calldata: list[int], signature: list[int], sender: int) -> dict[str, Any]:
-    """The ``starknet_addInvokeTransaction`` JSON of a signed invoke v3 (exactly the node's fields)."""
-    def felts(name: str) -> list[str]:
-        values = tx.get(name, [])
-        if not isinstance(values, list):
-            raise _UsageError(f"{name} must be a list")
-        return [to_hex(_felt_arg(v, f"{name}[{i}]")) for i, v in enumerate(values)]
-
-    return {
-        "type": "INVOKE",
-        "version": to_hex(_felt_arg(tx.get("version", 3), "version")),
-        "sender_address": to_hex(_felt_arg(tx.get("sender_address", sender), "sender_address")),
-        "calldata": [to_hex(v) for v in calldata],
-        "signature": [to_hex(v) for v in signature],
-        "nonce": to_hex(_felt_arg(_need(tx, "nonce", "a transaction"), "nonce")),
-        "resource_bounds": _rpc_resource_bounds(_need(tx, "resource_bounds", "a transaction")),
-        "tip": to_hex(_felt_arg(tx.get("tip", 0), "tip")),
-        "paymaster_data": felts("paymaster_data"),
-        "account_deployment_data": felts("account_deployment_data"),
-        "nonce_data_availability_mode": tx.get("nonce_data_availability_mode", "L1"),
-        "fee_data_availability_mode": tx.get("fee_data_availability_mode", "L1"),
-    }
+def _sign_output(transaction: InvokeV3) -> dict[str, Any]:
+    """The ``starknet_addInvokeTransaction`` JSON of a signed transaction (:meth:`InvokeV3.to_rpc`)."""
+    rpc = transaction.to_rpc()
+    rpc["resource_bounds"] = {name: rpc["resource_bounds"][name] for name in _SIGN_OUTPUT_RESOURCES}
+    return {key: rpc[key] for key in _SIGN_OUTPUT_KEYS if key in rpc}
 
 
 def _cmd_sign(args: argparse.Namespace) -> int:
-    from .transactions import get_execute_calldata
-
     spec = _read_json(args.file, MAX_BULK_BYTES)
     signer = _signer_from(spec, args)
     txs = _need(spec, "transactions", "the input")
@@ -819,10 +797,7 @@ def _cmd_sign(args: argparse.Namespace) -> int:
     lines: list[str] = []  # written only when every transaction is signed: nothing on stdout on failure
     with _progress(len(txs), "signing") as advance:
         for chunk in _chunks(txs):
-            for tx, signature in zip(chunk, signer.sign_transactions(chunk, now=args.now)):
-                calldata = (get_execute_calldata(tx["calls"]) if "calls" in tx
-                            else [_felt_arg(v, "calldata") for v in _need(tx, "calldata", "a transaction")])
-                lines.append(_json_line(_rpc_invoke(tx, calldata, signature, signer.session.address)))
+            lines += (_json_line(_sign_output(tx)) for tx in signer.sign_invoke_transactions(chunk, now=args.now))
             advance(len(chunk))
     sys.stdout.writelines(lines)
     return 0
@@ -842,7 +817,7 @@ def _account_from(obj: Any) -> AccountInfo:
 
     return AccountInfo(
         address=_felt_arg(_need(obj, "address", "account"), "account.address"),
-        class_version=AccountVersion.parse(obj.get("class_version", "0.4.0")).value,
+        class_version=AccountVersion.parse(obj.get("class_version", "0.4.0")),
         owner_public_key=_felt_arg(_need(obj, "owner_public_key", "account"), "account.owner_public_key"),
         guardian_public_key=optional("guardian_public_key"),
         guardian_backup_public_key=optional("guardian_backup_public_key"),
@@ -905,6 +880,21 @@ def _verify_input(args: argparse.Namespace) -> tuple[dict[str, Any], list[Any], 
     return spec, txs, oes
 
 
+def _fee_limits_from(value: str) -> FeeLimits:
+    """``--fee-limits``: a JSON object of :class:`FeeLimits` fields (inline or a FILE), e.g.
+    ``{"limits": {"<fee token address>": <max fee in its base unit>}}``."""
+    from .sessions.fee_limits import FeeLimits
+
+    document = _json_literal_or_file(value, "--fee-limits")
+    if not isinstance(document, dict):
+        raise _UsageError("--fee-limits must be a JSON object, e.g. {\"limits\": {\"0x4718...\": \"1000000000000000000\"}}")
+    _reject_floats_and_booleans(document, "--fee-limits")
+    unknown = sorted(document.keys() - {item.name for item in dataclasses.fields(FeeLimits)})
+    if unknown:
+        raise _UsageError(f"--fee-limits has unknown fields {', '.join(map(_show, unknown))}")
+    return FeeLimits(**document)
+
+
 def _verdict_json(index: int, kind: str, verdict: Any) -> dict[str, Any]:
     row = {"index": index, "kind": kind, **verdict.to_json()}
     query_only = getattr(verdict, "query_only", None)
@@ -922,13 +912,14 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         account=_account_from(spec["account"]), chain_id=_chain_id(spec["chain_id"]),
         block_timestamp=int(time.time()) if timestamp is None else _whole_number(timestamp, "block_timestamp"),
         state=_state_from(spec.get("state")))
+    fee_limits = None if args.fee_limits is None else _fee_limits_from(args.fee_limits)
     lines: list[str] = []  # written only when everything is judged: nothing on stdout on failure
     rejected = 0
     with _progress(len(txs) + len(oes), "verifying") as advance:
         for chunk in _chunks(txs):
-            for verdict in verify_session_transactions_batch(chunk, **common):
+            for verdict in verify_session_transactions_batch(chunk, fee_limits=fee_limits, **common):
                 lines.append(_json_line(_verdict_json(len(lines), "invoke_v3", verdict)))
-                rejected += not verdict.valid
+                rejected += not verdict.valid or (verdict.policy is not None and not verdict.policy.allowed)
             advance(len(chunk))
         for chunk in _chunks(oes):
             for verdict in verify_outside_executions_batch(chunk, **common):
@@ -953,7 +944,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     err = sys.stderr
     err.write(f"backend: {crypto.BACKEND}\n")
     t0 = time.perf_counter()
-    owner, guardian, session_key = SessionKey.generate(), SessionKey.generate(), SessionKey.generate()
+    owner, guardian, session_key = SessionKey.generate(), SessionKey.generate(), _new_key(args.kind)
     account = 0x4DDBEEDDF59DB91EB3A68028ABC6038B8F3F1472EB3A75A870A8223FBCA188
     token = 0x4718F5A0FC34CC1AF16A1CDEE98FFB20C31F5CD61D6AB07201858F4287C938D
     dex = 0x9391BE9BFC6AD5F72F7EED2788A467C7BAD1400E098229CDB00E1B13F915
@@ -961,13 +952,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                {"Contract Address": to_hex(dex), "selector": "swap"},
                {"Contract Address": to_hex(dex), "selector": "stake"}]
     expires_at = int(time.time()) + 24 * 3600
-    request = create_session_request(chain_id, session_key, methods, expires_at,
+    # create_session_request and the session signers take a session key of any kind.
+    request = create_session_request(chain_id, cast(Any, session_key), methods, expires_at,
                                      {"projectID": "xsessions-demo", "txFees": []})
     session_hash = session_hash_from_onchain(compile_session(request.offchain_session), account, chain_id)
     auth = [*crypto.message_signature(session_hash, owner.private_key),
             *crypto.message_signature(session_hash, guardian.private_key)]
     session = create_session(account, auth, request, chain_id)
-    signer = SessionSigner(session, None, guardian.private_key)
+    signer = SessionSigner(session, cast(Any, session_key), guardian.private_key)
     t_setup = time.perf_counter() - t0
     err.write(f"session {to_hex(session.hash)} authorised by owner {to_hex(owner.public_key)[:12]}… "
               f"and guardian {to_hex(guardian.public_key)[:12]}… ({t_setup * 1000:.1f} ms)\n")
@@ -1001,6 +993,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     valid = sum(v.valid for v in verdicts)
     _emit({
         "backend": crypto.BACKEND,
+        "session_key_kind": args.kind,
         "transactions": n,
         "calls_per_transaction": 3,
         "session_hash": to_hex(session.hash),
@@ -1163,8 +1156,9 @@ input (FILE or - for stdin): the JSON lines 'sign' prints (or a JSON array of tr
                            "execute_before", "calls": [{"to", "selector", "calldata"}]},
                            "signature": [...], "caller_address": "0x.."}, ...]}
 output: one JSON line per item {"index", "kind", "valid", "error", "phase"} (and "query_only" for a
-fee-estimate transaction); error is the exact string the Argent account raises. Exit 1 if any item
-is invalid."""
+fee-estimate transaction); error is the exact string the Argent account raises. With --fee-limits
+(the relayer's fee policy, not the account's), each invoke v3 verdict also has "policy":
+{"allowed", "reason", "max_fee"}. Exit 1 if any item is invalid or over the fee limits."""
 
 _REQUEST_HELP = """\
 Prints the SNIP-12 typed data the wallet must sign to authorize the session (pass it to starknet.js
@@ -1249,6 +1243,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--account", metavar="FILE", help="the account object (FILE or inline JSON)")
     v.add_argument("--chain-id", help="SN_MAIN, SN_SEPOLIA or a chain id")
     v.add_argument("--timestamp", type=_timestamp, help="block timestamp (overrides block_timestamp; default now)")
+    v.add_argument("--fee-limits", metavar="FILE", help='relayer fee policy (FILE or inline JSON): '
+                   '{"limits": {"<fee token>": <max fee>}}; adds "policy" to each invoke verdict')
     v.set_defaults(func=_cmd_verify)
 
     d = sub.add_parser("demo", help="offline end to end: create a session, sign and verify N transactions",
@@ -1257,6 +1253,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "timings and throughput as JSON (progress on stderr).",
                        formatter_class=_formatter)
     d.add_argument("-n", type=_count, default=1000, help="number of transactions (default 1000)")
+    d.add_argument("--kind", choices=KEY_KINDS, default="stark", help="the session key's curve (default stark)")
     d.set_defaults(func=_cmd_demo)
 
     b = sub.add_parser("bench", help="native vs python vs starknet-py speed table",
