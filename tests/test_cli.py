@@ -302,6 +302,7 @@ def inspect_token(case: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFi
     f.write_text(json.dumps(case["transaction"]["signature"]))
     code = cli.main(["session", "inspect", "--account-version", case["account"]["class_version"], str(f)])
     out: dict[str, Any] = json.loads(capsys.readouterr().out)
+    assert out["valid"], out
     assert code == (1 if out["problems"] else 0)
     return out
 
@@ -603,6 +604,16 @@ def test_demo(cli_backend: str) -> None:
     (["bench", "--seconds", "inf"], None),
     (["bench", "--seconds", "-1"], None),
     (["keygen", "--out", "/nonexistent/dir/key.json"], None),
+    (["keygen", "--kind", "ed25519"], None),
+    (["demo", "--kind", "secp256k2"], None),
+    (["session", "request", "--key-file", "/nonexistent/key.json"], None),
+    (["session", "request", "--key-file", "-", "--chain-id", "SN_MAIN", "--method", "0x1:f", "--expires-in", "9"],
+     json.dumps({"kind": "secp256k1", "privateKey": "0x" + "f" * 64})),
+    (["sign", "--session-key-file", "/nonexistent/key.json", "-"], json.dumps({"session": {}})),
+    (["verify", "--fee-limits", "{not json", "--account", json.dumps(account_json()), "--chain-id", "SN_MAIN", "-"],
+     "[{}]"),
+    (["verify", "--fee-limits", '{"limits": {"0x1": "ten"}}', "--account", json.dumps(account_json()),
+      "--chain-id", "SN_MAIN", "-"], "[{}]"),
     (["nosuchcommand"], None),
 ])
 def test_bad_input_is_one_line_exit_2(args: list[str], stdin: str | None, cli_backend: str) -> None:

@@ -3,7 +3,8 @@
 JSON in, JSON out. ``-`` reads stdin. Exit codes: 0 ok, 1 verified invalid (a rejected transaction,
 a session with problems, a signature that is not the owner's), 2 usage or input error. Every failure
 is one line on stderr (``xsessions: error: ...``) and writes nothing to stdout; progress bars go to
-stderr only. Private keys are printed only by ``keygen`` (whose purpose is to create one), and are
+stderr only. Session keys may be STARK, secp256k1 or secp256r1 keys (``keygen --kind``; a key file
+says its kind). Private keys are printed only by ``keygen`` (whose purpose is to create one), and are
 read from files or environment variables rather than command lines. A value echoed in an error
 message is cut to its first and last 6 characters, since it could be a key pasted into the wrong
 field.
@@ -575,8 +576,10 @@ def _cmd_session_create(args: argparse.Namespace) -> int:
     return 0
 
 
-#: Offset of the authorization's length in a session token: magic, the 4 session felts, the cache flag
-#: (argentlabs/argent-contracts-starknet, src/session/session_structs.cairo, ``SessionToken``).
+#: Offset of the authorization's length in a session-token signature: the magic, the 4 felts of the
+#: ``Session``, the cache flag; the session key's and the guardian's ``SignerSignature`` follow the
+#: authorization (argentlabs/argent-contracts-starknet, ``src/session/interface.cairo``, ``SessionToken``,
+#: tags ``account-0.4.0`` and ``v0.5.0``).
 _TOKEN_AUTHORIZATION_OFFSET = 6
 
 
@@ -1137,7 +1140,8 @@ input (JSON object, FILE or - for stdin):
       "tip": "0x0", ...}}, ...]}}
 secrets: the session key from --session-key-file, ${SESSION_KEY_ENV} or session.sessionKey.privateKey;
 the guardian key from --guardian-key-file, ${GUARDIAN_KEY_ENV} or "guardian_private_key" (a key file
-holds the key, or keygen's JSON). An expired session is refused.
+holds the key, or keygen's JSON; a session key may be of any 'keygen --kind', read from the file's
+"kind"). An expired session is refused.
 output: one JSON line per transaction: the invoke v3 exactly as starknet_addInvokeTransaction takes it.
 'xsessions verify --account ACCOUNT --chain-id ID -' reads these lines as they are."""
 
@@ -1164,7 +1168,8 @@ _REQUEST_HELP = """\
 Prints the SNIP-12 typed data the wallet must sign to authorize the session (pass it to starknet.js
 account.signMessage). Either options, or --json FILE with {"chain_id", "session_public_key",
 "allowed_methods": [{"Contract Address": "0x..", "selector": "name"}], "expires_in" | "expires_at",
-"metadata"}."""
+"metadata"}. --key-file takes keygen's output: a stark key's public part is enough; a secp256k1 or
+secp256r1 key file must hold its privateKey (the request is made with the key)."""
 
 _CREATE_HELP = """\
 Turns the wallet's signature of the session typed data into the x-sessions Session JSON (without
@@ -1177,7 +1182,9 @@ _INSPECT_HELP = """\
 FILE holds either an x-sessions Session JSON object (fields authorisationSignature, address,
 chainId, hash, expiresAt, allowedMethods, metadata, sessionKeyGuid, sessionKey?) or a session-token
 signature: a JSON array of felts, or {"signature": [...]}. Prints the decoded fields and a list of
-problems; exit 1 when the object is invalid or has problems. The owner's authorization of a
+problems; exit 1 when the object is invalid or has problems. The signer signatures of a token (the
+session key's, the guardian's, and the owner's of a full-form authorization) are decoded for every
+signer kind: Starknet, Secp256k1, Secp256r1, Eip191, Webauthn (its layout per --account-version). The owner's authorization of a
 session is checked only with --owner-public-key ("authorization": "not checked" otherwise)."""
 
 
