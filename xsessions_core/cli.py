@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from . import __version__, crypto
 from .chains import parse_chain_id
-from .encoding import bigint_or_none, to_hex
+from .encoding import bigint_or_none, felt_from, to_hex
 from .errors import InvalidPrivateKey, XSessionsError
 from .versions import AccountVersion
 
@@ -54,8 +54,7 @@ class _UsageError(Exception):
 # --------------------------------------------------------------------------- values
 
 _LONG_TOKEN = re.compile(r"(?:0[xX])?[0-9a-fA-F]{13,}|\d{13,}")
-_HEX_FELT = re.compile(r"0[xX][0-9a-fA-F]{1,64}")
-_DECIMAL_FELT = re.compile(r"[0-9]{1,78}")
+_DECIMAL = re.compile(r"[0-9]{1,78}")
 
 
 def _shorten(text: str) -> str:
@@ -80,17 +79,12 @@ def _show(value: object) -> str:
 
 
 def _felt_arg(value: object, name: str) -> int:
-    """A felt from an int or a ``0x`` hex / decimal string; anything else is a one-line usage error."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and (_HEX_FELT.fullmatch(value) or _DECIMAL_FELT.fullmatch(value)):
-        number = int(value, 0) if value[:2].lower() == "0x" else int(value, 10)
-    else:
-        kind = "a boolean" if isinstance(value, bool) else "a fractional number" if isinstance(value, float) else None
-        raise _UsageError(f"{name} must be a felt (0x-hex or decimal), got {kind or _show(value)}")
-    if not 0 <= number < crypto.FIELD_PRIME:
-        raise _UsageError(f"{name} must be below the Stark prime, got {_show(value)}")
-    return number
+    """A felt from an int or a ``0x`` hex (at most 64 digits) / decimal string (:func:`felt_from` as for
+    network input); anything else is a one-line usage error."""
+    if isinstance(value, (bool, float)):
+        raise _UsageError(f"{name} must be a felt (0x-hex or decimal), got "
+                          f"{'a boolean' if isinstance(value, bool) else 'a fractional number'}")
+    return felt_from(value, name, _UsageError, network=True, lenient_hex=True)
 
 
 def _whole_number(value: object, name: str, minimum: int = 0) -> int:
@@ -270,7 +264,7 @@ def _seconds(text: str) -> float:
 
 def _count(text: str) -> int:
     """argparse type of ``demo -n``: a whole number of at least 1."""
-    if not _DECIMAL_FELT.fullmatch(text) or int(text) < 1:
+    if not _DECIMAL.fullmatch(text) or int(text) < 1:
         raise argparse.ArgumentTypeError(f"-n must be a whole number of at least 1, got {_show(text)}")
     return int(text)
 
