@@ -577,6 +577,19 @@ def test_verify_vector_cases(cli_backend: str) -> None:
         assert p.returncode == (0 if row["valid"] else 1)
 
 
+def test_verify_account_signers_are_checked(cli_backend: str) -> None:
+    def refused(account: dict[str, Any]) -> str:
+        return assert_error(run("verify", "--account", json.dumps(account), "--chain-id", "SN_SEPOLIA", "-",
+                                stdin="[{}]", backend=cli_backend))
+
+    base = account_json()
+    without_owner = {k: v for k, v in base.items() if k != "owner_public_key"}
+    assert "both" in refused(dict(base, owner=["0x0", base["owner_public_key"]]))
+    assert "owner" in refused(without_owner)
+    assert "Signer" in refused(dict(without_owner, owner=["0x9", "0x1"]))  # no such signer variant
+    assert "account.owner[1]" in refused(dict(without_owner, owner=["0x1", 1.5]))
+
+
 def test_demo(cli_backend: str) -> None:
     p = run("demo", "-n", "20", backend=cli_backend)
     assert p.returncode == 0, p.stderr

@@ -803,22 +803,35 @@ def _cmd_sign(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- verify
 
 def _account_from(obj: Any) -> AccountInfo:
+    """The account of a ``verify`` input. Its owner, guardian and guardian backup are each given as
+    ``<role>_public_key`` (a STARK public key) or ``<role>``: the account's ``Signer`` as its Cairo Serde
+    (``[1, eth_address]``, the ``signer`` that ``keygen`` prints) or a STARK public key."""
     from .relayer.verify import AccountInfo
 
     if not isinstance(obj, dict):
         raise _UsageError("the account must be a JSON object")
+    keys: dict[str, Any] = {}
+    for role in ("owner", "guardian", "guardian_backup"):
+        signer, public_key = obj.get(role), obj.get(f"{role}_public_key")
+        if signer is not None and public_key is not None:
+            raise _UsageError(f"account has both {role!r} and {role + '_public_key'!r}: give one")
+        if signer is not None:
+            keys[role] = _signer_arg(signer, f"account.{role}")  # AccountInfo takes a Signer of any kind
+        elif public_key is not None:
+            keys[f"{role}_public_key"] = _felt_arg(public_key, f"account.{role}_public_key")
+    if not keys.keys() & {"owner", "owner_public_key"}:
+        raise _UsageError("account is missing 'owner_public_key' (or 'owner', its Signer)")
+    return AccountInfo(address=_felt_arg(_need(obj, "address", "account"), "account.address"),
+                       class_version=AccountVersion.parse(obj.get("class_version", "0.4.0")), **keys)
 
-    def optional(name: str) -> int | None:
-        value = obj.get(name)
-        return None if value is None else _felt_arg(value, f"account.{name}")
 
-    return AccountInfo(
-        address=_felt_arg(_need(obj, "address", "account"), "account.address"),
-        class_version=AccountVersion.parse(obj.get("class_version", "0.4.0")),
-        owner_public_key=_felt_arg(_need(obj, "owner_public_key", "account"), "account.owner_public_key"),
-        guardian_public_key=optional("guardian_public_key"),
-        guardian_backup_public_key=optional("guardian_backup_public_key"),
-    )
+def _signer_arg(value: object, name: str) -> Signer | int:
+    """A signer: the Cairo Serde of a ``Signer`` (a JSON array of felts) or a STARK public key."""
+    from .signers import Signer
+
+    if not isinstance(value, list):
+        return _felt_arg(value, name)
+    return Signer.from_felts([_felt_arg(v, f"{name}[{i}]") for i, v in enumerate(value)])
 
 
 def _state_from(obj: Any) -> AccountState | None:
@@ -1144,6 +1157,8 @@ input (FILE or - for stdin): the JSON lines 'sign' prints (or a JSON array of tr
 --account and --chain-id; or one JSON object:
   {"account": {"address": "0x..", "class_version": "0.4.0" | "0.5.0", "owner_public_key": "0x..",
                "guardian_public_key": "0x.." | null, "guardian_backup_public_key": "0x.." | null},
+               (or "owner" / "guardian" / "guardian_backup": a Signer of any kind as its Cairo Serde,
+                e.g. ["0x1", "<eth address>"], the "signer" keygen prints)
    "chain_id": "SN_SEPOLIA" | "0x534e5f5345504f4c4941",
    "block_timestamp": 1789856142,
    "state": {"revoked_sessions": ["0x.."], "used_outside_nonces": ["0x.."],
