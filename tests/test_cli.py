@@ -152,7 +152,8 @@ def test_keygen_secp256_kinds(kind: str, tmp_path: Path, cli_backend: str) -> No
     assert p.returncode == 0, p.stderr
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     written = json.loads(out.read_text())
-    assert "privateKey" not in p.stdout and json.loads(p.stdout) == {k: v for k, v in written.items() if k != "privateKey"}
+    assert "privateKey" not in p.stdout
+    assert json.loads(p.stdout) == {k: v for k, v in written.items() if k != "privateKey"}
     assert KEY_CLASSES[kind](h(written["privateKey"])).signer.guid == h(written["guid"])
 
 
@@ -439,7 +440,8 @@ def test_verify_fee_limits(tmp_path: Path, cli_backend: str) -> None:
     assert signed.returncode == 0, signed.stderr
     max_fee = max_fee_of(BOUNDS)
     limits = tmp_path / "limits.json"
-    args = ["verify", "--account", json.dumps(account_json()), "--chain-id", "SN_SEPOLIA", "--fee-limits", str(limits), "-"]
+    args = ["verify", "--account", json.dumps(account_json()), "--chain-id", "SN_SEPOLIA",
+            "--fee-limits", str(limits), "-"]
     limits.write_text(json.dumps({"limits": {hex(STRK_TOKEN_ADDRESS): str(max_fee)}}))
     p = run(*args, stdin=signed.stdout, backend=cli_backend)
     assert p.returncode == 0, p.stderr

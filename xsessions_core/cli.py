@@ -897,7 +897,7 @@ def _fee_limits_from(value: str) -> FeeLimits:
 
     document = _json_literal_or_file(value, "--fee-limits")
     if not isinstance(document, dict):
-        raise _UsageError("--fee-limits must be a JSON object, e.g. {\"limits\": {\"0x4718...\": \"1000000000000000000\"}}")
+        raise _UsageError('--fee-limits must be a JSON object, e.g. {"limits": {"0x4718...": "1000000000000000000"}}')
     _reject_floats_and_booleans(document, "--fee-limits")
     unknown = sorted(document.keys() - {item.name for item in dataclasses.fields(FeeLimits)})
     if unknown:
@@ -1193,8 +1193,9 @@ chainId, hash, expiresAt, allowedMethods, metadata, sessionKeyGuid, sessionKey?)
 signature: a JSON array of felts, or {"signature": [...]}. Prints the decoded fields and a list of
 problems; exit 1 when the object is invalid or has problems. The signer signatures of a token (the
 session key's, the guardian's, and the owner's of a full-form authorization) are decoded for every
-signer kind: Starknet, Secp256k1, Secp256r1, Eip191, Webauthn (its layout per --account-version). The owner's authorization of a
-session is checked only with --owner-public-key ("authorization": "not checked" otherwise)."""
+signer kind: Starknet, Secp256k1, Secp256r1, Eip191, Webauthn (its layout per --account-version).
+The owner's authorization of a session is checked only with --owner-public-key ("authorization":
+"not checked" otherwise)."""
 
 
 def _add_owner_keys(parser: argparse.ArgumentParser) -> None:
