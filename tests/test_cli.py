@@ -17,13 +17,19 @@ from test_relayer_verdicts import CASES
 
 from xsessions_core import __version__, cli
 from xsessions_core.crypto import message_signature, private_to_stark_key
+from xsessions_core.relayer import SessionSigner
 from xsessions_core.sessions import (
+    Session,
     SessionKey,
     compile_session,
     create_session,
     create_session_request,
     session_hash_from_onchain,
 )
+from xsessions_core.signers import Secp256k1Key, Secp256r1Key, Signer
+from xsessions_core.sessions.fee_limits import STRK_TOKEN_ADDRESS, max_fee_of
+from xsessions_core.signers.curves import SECP256R1_ORDER
+from xsessions_core.transactions import InvokeV3, get_execute_calldata
 
 GUARDIAN_KEY = load_vectors("contract_verdicts.json")["guardian_private_key"]
 V9 = load_vectors("sessions_v9.json")
@@ -121,6 +127,78 @@ def test_keygen_out_writes_0600_and_never_overwrites(tmp_path: Path, cli_backend
     assert "not overwriting" in line and json.loads(out.read_text()) == key
 
 
+KEY_CLASSES = {"secp256k1": Secp256k1Key, "secp256r1": Secp256r1Key}
+
+
+@pytest.mark.parametrize("kind", sorted(KEY_CLASSES))
+def test_keygen_secp256_kinds(kind: str, tmp_path: Path, cli_backend: str) -> None:
+    p = run("keygen", "--kind", kind, backend=cli_backend)
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    key = KEY_CLASSES[kind](h(doc["privateKey"]))
+    assert doc["kind"] == kind
+    assert (h(doc["publicKey"]["x"]), h(doc["publicKey"]["y"])) == key.public_key
+    assert Signer.from_felts([h(v) for v in doc["signer"]]) == key.signer
+    assert h(doc["guid"]) == key.signer.guid
+    if kind == "secp256k1":
+        assert isinstance(key, Secp256k1Key)
+        assert h(doc["address"]) == key.address == key.signer.pubkey_hash
+        assert len(doc["address"]) == 42
+    else:
+        assert "address" not in doc and key.signer.to_felts()[0] == 2
+    assert json.loads(run("keygen", "--kind", kind, backend=cli_backend).stdout)["privateKey"] != doc["privateKey"]
+    out = tmp_path / f"{kind}.key"
+    p = run("keygen", "--kind", kind, "--out", str(out), backend=cli_backend)
+    assert p.returncode == 0, p.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    written = json.loads(out.read_text())
+    assert "privateKey" not in p.stdout
+    assert json.loads(p.stdout) == {k: v for k, v in written.items() if k != "privateKey"}
+    assert KEY_CLASSES[kind](h(written["privateKey"])).signer.guid == h(written["guid"])
+
+
+def test_keygen_default_is_the_stark_key_x_sessions_stores(cli_backend: str) -> None:
+    for args in (["keygen"], ["keygen", "--kind", "stark"]):
+        doc = json.loads(run(*args, backend=cli_backend).stdout)
+        assert doc == SessionKey(h(doc["privateKey"])).to_dict(include_private_key=True)
+
+
+@pytest.mark.parametrize("kind", ["ed25519", "STARK", ""])
+def test_keygen_refuses_an_unknown_kind(kind: str, cli_backend: str) -> None:
+    assert "--kind" in assert_error(run("keygen", "--kind", kind, backend=cli_backend))
+
+
+def test_a_secp256_key_file_is_read_by_kind(tmp_path: Path, cli_backend: str) -> None:
+    spec = sign_spec(count=1, guardian_private_key=hex(GUARDIAN))
+    spec["session"].pop("sessionKey")
+    key_file = tmp_path / "r1.key"
+    assert run("keygen", "--kind", "secp256r1", "--out", str(key_file), backend=cli_backend).returncode == 0
+    line = assert_error(run("sign", "--session-key-file", str(key_file), "-", stdin=json.dumps(spec),
+                            backend=cli_backend))
+    assert "sessionKeyGuid" in line  # read as a P-256 key: its GUID is not the session's STARK key GUID
+    doc = json.loads(key_file.read_text())
+    secret = doc["privateKey"]
+    for bad in ("0x0", secret + "zz", hex(SECP256R1_ORDER)):
+        key_file.write_text(json.dumps(dict(doc, privateKey=bad)))
+        line = assert_error(run("sign", "--session-key-file", str(key_file), "-", stdin=json.dumps(spec),
+                                backend=cli_backend))
+        assert "not a valid secp256r1 private key" in line and secret[8:-8] not in line
+    key_file.write_text(json.dumps(dict(doc, kind="ed25519")))
+    assert "kind" in assert_error(run("sign", "--session-key-file", str(key_file), "-", stdin=json.dumps(spec),
+                                      backend=cli_backend))
+    env = {cli.SESSION_KEY_ENV: json.dumps(dict(doc, kind="secp256k1"))}  # the JSON of a key file works too
+    assert "sessionKeyGuid" in assert_error(run("sign", "-", stdin=json.dumps(spec), env=env, backend=cli_backend))
+
+
+def test_session_request_needs_the_private_part_of_a_secp256_key_file(tmp_path: Path, cli_backend: str) -> None:
+    p = run("keygen", "--kind", "secp256r1", backend=cli_backend)
+    public = tmp_path / "public.json"
+    public.write_text(json.dumps({k: v for k, v in json.loads(p.stdout).items() if k != "privateKey"}))
+    line = assert_error(run("session", "request", "--chain-id", "SN_SEPOLIA", "--key-file", str(public),
+                            "--method", f"{TOKEN}:transfer", "--expires-in", "3600", backend=cli_backend))
+    assert "privateKey" in line
+
+
 def test_session_request(tmp_path: Path, cli_backend: str) -> None:
     key_file = tmp_path / "key.json"
     key_file.write_text(run("keygen", backend=cli_backend).stdout)
@@ -214,6 +292,93 @@ def test_session_inspect_session_and_signature(tmp_path: Path, cli_backend: str)
     assert p.returncode == 1 and json.loads(p.stdout)["problems"]
 
 
+SIGNER_CASES = load_vectors("contract_verdicts_signers.json")["cases"]
+KIND_NAMES = {"starknet": "Starknet", "secp256k1": "Secp256k1", "secp256r1": "Secp256r1", "eip191": "Eip191",
+              "webauthn": "Webauthn"}
+
+
+def inspect_token(case: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    """``session inspect`` (in process) of the case's transaction signature, for its account version."""
+    f = tmp_path / f"{case['id']}.json"
+    f.write_text(json.dumps(case["transaction"]["signature"]))
+    code = cli.main(["session", "inspect", "--account-version", case["account"]["class_version"], str(f)])
+    out: dict[str, Any] = json.loads(capsys.readouterr().out)
+    assert out["valid"], out
+    assert code == (1 if out["problems"] else 0)
+    return out
+
+
+def assert_signer_signature(shown: dict[str, Any], record: dict[str, Any], details: dict[str, Any]) -> None:
+    """``shown`` (a decoded SignerSignature) is the vector's signer ``record`` with its signature ``details``."""
+    assert shown["variant"] == KIND_NAMES[record["type"]] and h(shown["guid"]) == h(record["guid"])
+    if record["type"] == "starknet":
+        assert h(shown["public_key"]) == h(record["public_key"])
+        assert (h(shown["r"]), h(shown["s"])) == (h(details["r"]), h(details["s"]))
+        return
+    ecdsa = shown["signature"]["ec_signature"] if record["type"] == "webauthn" else shown["signature"]
+    assert (h(ecdsa["r"]), h(ecdsa["s"]), ecdsa["y_parity"]) == (h(details["r"]), h(details["s"]), details["y_parity"])
+    signer = shown["signer"]
+    if record["type"] in ("secp256k1", "eip191"):
+        assert h(signer.get("pubkey_hash", signer.get("eth_address"))) == h(record["eth_address"])
+    else:
+        assert h(signer["pubkey"]) == h(record["public_key"]["x"])
+    if record["type"] == "webauthn":
+        assert signer["origin"] == record["origin"]
+        assert shown["signature"]["client_data_json_outro"] in details["client_data_json"]
+
+
+def _session_key_cases(version_05_webauthn: bool) -> list[dict[str, Any]]:
+    return [c for c in SIGNER_CASES if c["verdict"] == "VALID" and c["transaction"]["kind"] == "invoke_v3"
+            and (c["session_key"]["type"] == "webauthn" and c["account"]["class_version"] == "0.5.0")
+            == version_05_webauthn]
+
+
+@pytest.mark.parametrize("case", _session_key_cases(False), ids=lambda c: f"{c['id']}-{c['kind']}")
+def test_session_inspect_decodes_every_signer_kind(case: dict[str, Any], tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str], backend: str) -> None:
+    out = inspect_token(case, tmp_path, capsys)
+    details = case["signature_details"]
+    assert out["valid"] and out["account_version"] == case["account"]["class_version"]
+    assert set(out["problems"]) <= {"the session has expired"}
+    assert h(out["session"]["session_key_guid"]) == h(case["session_key"]["guid"])
+    assert_signer_signature(out["session_signature"], case["session_key"], details["session_signature"])
+    assert_signer_signature(out["guardian_signature"], case["account"]["guardian"], details["guardian_signature"])
+    authorization = details["authorization"]
+    if authorization["form"] == "full":
+        owner, guardian = out["session_authorization_signers"]
+        assert_signer_signature(owner, case["account"]["owner"], authorization["owner"])
+        assert_signer_signature(guardian, case["account"]["guardian"], authorization["guardian"])
+    else:
+        assert out["session_authorization_signers"] is None
+
+
+@pytest.mark.parametrize("kind", ["session_key_secp256r1_wrong_key", "session_key_eip191_flip_y_parity"])
+def test_session_inspect_reports_what_it_decodes_of_a_tampered_token(kind: str, tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str],
+                                                                     backend: str) -> None:
+    for case in [c for c in SIGNER_CASES if c["kind"] == kind]:
+        out = inspect_token(case, tmp_path, capsys)
+        mismatch = any("session-key-mismatch" in p for p in out["problems"])
+        assert mismatch == (kind.endswith("wrong_key")), out["problems"]
+        shown = out["session_signature"]["signature"]
+        assert shown["y_parity"] == case["signature_details"]["session_signature"]["y_parity"]
+
+
+def test_session_inspect_gives_the_contract_error_of_a_malformed_signer(tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str],
+                                                                        backend: str) -> None:
+    case = next(c for c in SIGNER_CASES if c["kind"] == "session_key_secp256k1_valid")
+    signature = [h(v) for v in case["transaction"]["signature"]]
+    position = signature.index(1, 7 + signature[6])  # the session signature's variant: Secp256k1
+    assert signature[position:position + 2] == [h(v) for v in case["session_key"]["signer"]]
+    signature[position + 1] = 0  # a zero Ethereum address
+    f = tmp_path / "zero.json"
+    f.write_text(json.dumps([hex(v) for v in signature]))
+    assert cli.main(["session", "inspect", "--account-version", case["account"]["class_version"], str(f)]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["valid"] is False and out["contract_error"] == "argent/zero-pubkey-hash"
+
+
 def test_sign_output_is_verify_input(tmp_path: Path, cli_backend: str) -> None:
     f = tmp_path / "sign.json"
     f.write_text(json.dumps(sign_spec(guardian_private_key=hex(GUARDIAN))))
@@ -239,6 +404,64 @@ def test_sign_output_is_verify_input(tmp_path: Path, cli_backend: str) -> None:
     rows = [json.loads(line) for line in p.stdout.splitlines()]
     assert [r["valid"] for r in rows] == [True, False, True] and rows[1]["index"] == 1
     assert rows[1]["error"] and rows[1]["phase"] == "validate"
+
+
+def test_sign_prints_each_transaction_as_the_node_takes_it(tmp_path: Path, cli_backend: str) -> None:
+    """Each line is the JSON of starknet_addInvokeTransaction, keys in the documented order, compact."""
+    spec = sign_spec(count=2, guardian_private_key=hex(GUARDIAN))
+    calldata = get_execute_calldata(spec["transactions"][0]["calls"])
+    spec["transactions"].append({"calldata": [str(v) for v in calldata], "nonce": 9, "tip": "0x10",
+                                 "paymaster_data": ["0x1"], "resource_bounds": BOUNDS,
+                                 "nonce_data_availability_mode": "L2"})
+    p = run("sign", "-", stdin=json.dumps(spec), backend=cli_backend)
+    assert p.returncode == 0, p.stderr
+    session = Session.from_dict(spec["session"])
+    signatures = SessionSigner(session, None, GUARDIAN).sign_transactions(spec["transactions"])
+    expected = []
+    for tx, signature in zip(spec["transactions"], signatures):
+        expected.append({
+            "type": "INVOKE", "version": "0x3", "sender_address": hex(ACCOUNT),
+            "calldata": [hex(v) for v in calldata], "signature": [hex(v) for v in signature],
+            "nonce": hex(h(tx["nonce"])),
+            "resource_bounds": {r: {k: hex(h(v)) for k, v in BOUNDS[r].items()}
+                                for r in ("l1_gas", "l2_gas", "l1_data_gas")},
+            "tip": hex(h(tx.get("tip", 0))), "paymaster_data": tx.get("paymaster_data", []),
+            "account_deployment_data": [],
+            "nonce_data_availability_mode": tx.get("nonce_data_availability_mode", "L1"),
+            "fee_data_availability_mode": "L1"})
+    assert p.stdout == "".join(json.dumps(e, separators=(",", ":")) + "\n" for e in expected)
+    assert [InvokeV3.from_rpc(json.loads(line)).signature for line in p.stdout.splitlines()] == \
+        [tuple(s) for s in signatures]
+
+
+def test_verify_fee_limits(tmp_path: Path, cli_backend: str) -> None:
+    signed = run("sign", "-", stdin=json.dumps(sign_spec(count=2, guardian_private_key=hex(GUARDIAN))),
+                 backend=cli_backend)
+    assert signed.returncode == 0, signed.stderr
+    max_fee = max_fee_of(BOUNDS)
+    limits = tmp_path / "limits.json"
+    args = ["verify", "--account", json.dumps(account_json()), "--chain-id", "SN_SEPOLIA",
+            "--fee-limits", str(limits), "-"]
+    limits.write_text(json.dumps({"limits": {hex(STRK_TOKEN_ADDRESS): str(max_fee)}}))
+    p = run(*args, stdin=signed.stdout, backend=cli_backend)
+    assert p.returncode == 0, p.stderr
+    rows = [json.loads(line) for line in p.stdout.splitlines()]
+    assert [(r["valid"], r["policy"]) for r in rows] == [(True, {"allowed": True, "reason": None,
+                                                                 "max_fee": str(max_fee)})] * 2
+    limits.write_text(json.dumps({"limits": {hex(STRK_TOKEN_ADDRESS): max_fee - 1}}))
+    p = run(*args, stdin=signed.stdout, backend=cli_backend)
+    assert p.returncode == 1
+    rows = [json.loads(line) for line in p.stdout.splitlines()]
+    assert all(r["valid"] and not r["policy"]["allowed"] and "above" in r["policy"]["reason"] for r in rows)
+    args[args.index(str(limits))] = json.dumps({"limits": {"0x1": 5}})  # inline JSON; a token other than STRK
+    p = run(*args, stdin=signed.stdout, backend=cli_backend)
+    assert p.returncode == 1 and "does not list" in json.loads(p.stdout.splitlines()[0])["policy"]["reason"]
+    p = run(*args[:-3], "-", stdin=signed.stdout, backend=cli_backend)  # without --fee-limits: no policy
+    assert p.returncode == 0 and "policy" not in p.stdout
+    for bad in ('{"limits": {"0x1": -5}}', '{"limit": {}}', '{"limits": {"0x1": 1.5}}', "[1]", "/nonexistent"):
+        args[args.index("--fee-limits") + 1] = bad
+        line = assert_error(run(*args, stdin=signed.stdout, backend=cli_backend))
+        assert "limit" in line or "cannot read" in line
 
 
 def test_secrets_from_files_and_environment(tmp_path: Path, cli_backend: str) -> None:
@@ -325,7 +548,7 @@ def test_verify_prints_query_only(monkeypatch: pytest.MonkeyPatch, capsys: pytes
     from xsessions_core.relayer import batch
 
     class QueryVerdict:
-        valid, query_only = True, True
+        valid, query_only, policy = True, True, None
 
         def to_json(self) -> dict[str, Any]:
             return {"valid": True, "error": None, "phase": None}
@@ -356,11 +579,25 @@ def test_verify_vector_cases(cli_backend: str) -> None:
         assert p.returncode == (0 if row["valid"] else 1)
 
 
+def test_verify_account_signers_are_checked(cli_backend: str) -> None:
+    def refused(account: dict[str, Any]) -> str:
+        return assert_error(run("verify", "--account", json.dumps(account), "--chain-id", "SN_SEPOLIA", "-",
+                                stdin="[{}]", backend=cli_backend))
+
+    base = account_json()
+    without_owner = {k: v for k, v in base.items() if k != "owner_public_key"}
+    assert "both" in refused(dict(base, owner=["0x0", base["owner_public_key"]]))
+    assert "owner" in refused(without_owner)
+    assert "Signer" in refused(dict(without_owner, owner=["0x9", "0x1"]))  # no such signer variant
+    assert "account.owner[1]" in refused(dict(without_owner, owner=["0x1", 1.5]))
+
+
 def test_demo(cli_backend: str) -> None:
     p = run("demo", "-n", "20", backend=cli_backend)
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     assert out["transactions"] == 20 and out["valid"] == 20 and out["backend"] == cli_backend
+    assert out["session_key_kind"] == "stark"
     assert "Traceback" not in p.stderr
 
 
@@ -382,6 +619,16 @@ def test_demo(cli_backend: str) -> None:
     (["bench", "--seconds", "inf"], None),
     (["bench", "--seconds", "-1"], None),
     (["keygen", "--out", "/nonexistent/dir/key.json"], None),
+    (["keygen", "--kind", "ed25519"], None),
+    (["demo", "--kind", "secp256k2"], None),
+    (["session", "request", "--key-file", "/nonexistent/key.json"], None),
+    (["session", "request", "--key-file", "-", "--chain-id", "SN_MAIN", "--method", "0x1:f", "--expires-in", "9"],
+     json.dumps({"kind": "secp256k1", "privateKey": "0x" + "f" * 64})),
+    (["sign", "--session-key-file", "/nonexistent/key.json", "-"], json.dumps({"session": {}})),
+    (["verify", "--fee-limits", "{not json", "--account", json.dumps(account_json()), "--chain-id", "SN_MAIN", "-"],
+     "[{}]"),
+    (["verify", "--fee-limits", '{"limits": {"0x1": "ten"}}', "--account", json.dumps(account_json()),
+      "--chain-id", "SN_MAIN", "-"], "[{}]"),
     (["nosuchcommand"], None),
 ])
 def test_bad_input_is_one_line_exit_2(args: list[str], stdin: str | None, cli_backend: str) -> None:

@@ -3,7 +3,8 @@
 JSON in, JSON out. ``-`` reads stdin. Exit codes: 0 ok, 1 verified invalid (a rejected transaction,
 a session with problems, a signature that is not the owner's), 2 usage or input error. Every failure
 is one line on stderr (``xsessions: error: ...``) and writes nothing to stdout; progress bars go to
-stderr only. Private keys are printed only by ``keygen`` (whose purpose is to create one), and are
+stderr only. Session keys may be STARK, secp256k1 or secp256r1 keys (``keygen --kind``; a key file
+says its kind). Private keys are printed only by ``keygen`` (whose purpose is to create one), and are
 read from files or environment variables rather than command lines. A value echoed in an error
 message is cut to its first and last 6 characters, since it could be a key pasted into the wrong
 field.
@@ -12,6 +13,7 @@ field.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -20,18 +22,21 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from . import __version__, crypto
-from .encoding import encode_shortstring, to_hex
-from .errors import SessionExpired, XSessionsError
+from .chains import parse_chain_id
+from .encoding import bigint_or_none, felt_from, to_hex
+from .errors import InvalidPrivateKey, XSessionsError
 from .versions import AccountVersion
 
 if TYPE_CHECKING:
     from .relayer.batch import SessionSigner
     from .relayer.verify import AccountInfo, AccountState
+    from .sessions.fee_limits import FeeLimits
     from .sessions.objects import Session, SessionKey
+    from .signers import Secp256k1Key, Secp256r1Key, Signer, SignerSignature
+    from .transactions import InvokeV3
 
 __all__ = ["main", "build_parser"]
 
@@ -41,9 +46,6 @@ PROG = "xsessions"
 GUARDIAN_KEY_ENV = "XSESSIONS_GUARDIAN_KEY"
 SESSION_KEY_ENV = "XSESSIONS_SESSION_KEY"
 
-#: Chain names accepted wherever a chain id is (the ids are these names as Cairo short strings).
-CHAIN_NAMES = ("SN_MAIN", "SN_SEPOLIA")
-
 
 class _UsageError(Exception):
     """Bad input or usage: one line on stderr, exit code 2."""
@@ -52,8 +54,7 @@ class _UsageError(Exception):
 # --------------------------------------------------------------------------- values
 
 _LONG_TOKEN = re.compile(r"(?:0[xX])?[0-9a-fA-F]{13,}|\d{13,}")
-_HEX_FELT = re.compile(r"0[xX][0-9a-fA-F]{1,64}")
-_DECIMAL_FELT = re.compile(r"[0-9]{1,78}")
+_DECIMAL = re.compile(r"[0-9]{1,78}")
 
 
 def _shorten(text: str) -> str:
@@ -78,17 +79,12 @@ def _show(value: object) -> str:
 
 
 def _felt_arg(value: object, name: str) -> int:
-    """A felt from an int or a ``0x`` hex / decimal string; anything else is a one-line usage error."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and (_HEX_FELT.fullmatch(value) or _DECIMAL_FELT.fullmatch(value)):
-        number = int(value, 0) if value[:2].lower() == "0x" else int(value, 10)
-    else:
-        kind = "a boolean" if isinstance(value, bool) else "a fractional number" if isinstance(value, float) else None
-        raise _UsageError(f"{name} must be a felt (0x-hex or decimal), got {kind or _show(value)}")
-    if not 0 <= number < crypto.FIELD_PRIME:
-        raise _UsageError(f"{name} must be below the Stark prime, got {_show(value)}")
-    return number
+    """A felt from an int or a ``0x`` hex (at most 64 digits) / decimal string (:func:`felt_from` as for
+    network input); anything else is a one-line usage error."""
+    if isinstance(value, (bool, float)):
+        raise _UsageError(f"{name} must be a felt (0x-hex or decimal), got "
+                          f"{'a boolean' if isinstance(value, bool) else 'a fractional number'}")
+    return felt_from(value, name, _UsageError, network=True, lenient_hex=True)
 
 
 def _whole_number(value: object, name: str, minimum: int = 0) -> int:
@@ -103,50 +99,137 @@ def _whole_number(value: object, name: str, minimum: int = 0) -> int:
     return number
 
 
-def _chain_id(value: object) -> int:
-    """A chain id: ``SN_MAIN``, ``SN_SEPOLIA``, or a felt (hex or decimal)."""
-    if isinstance(value, str) and value.upper() in CHAIN_NAMES:
-        return encode_shortstring(value.upper())
-    return _felt_arg(value, "chain id")
+def _chain_id(value: object, name: str = "chain id") -> int:
+    """A chain id: ``SN_MAIN``, ``SN_SEPOLIA``, or a felt (hex or decimal); see :func:`parse_chain_id`."""
+    return parse_chain_id(value, name, _UsageError)
 
 
-def _private_key(value: object, name: str) -> int:
-    """A private key in ``[1, n)``, never echoed in an error."""
-    if isinstance(value, str):
-        value = value.strip()
+def _stark_private_key(value: object, name: str) -> int:
+    """A STARK private key in ``[1, n)`` (:func:`private_key_from`), never echoed in an error."""
+    from .sessions.objects import private_key_from
+
     try:
-        key = _felt_arg(value, name)
-    except _UsageError:
-        key = 0
-    if not 1 <= key < crypto.EC_ORDER:
-        raise _UsageError(f"{name} is not a valid private key (a 0x-hex or decimal number in [1, n))")
+        return private_key_from(value.strip() if isinstance(value, str) else value, name)
+    except InvalidPrivateKey:
+        error = _UsageError(f"{name} is not a valid private key (a 0x-hex or decimal number in [1, n))")
+    raise error  # outside the except block: the library's error must not survive as __context__
+
+
+#: ``keygen --kind`` and the ``kind`` of a key file: the session-key kinds the command line makes.
+KEY_KINDS = ("stark", "secp256k1", "secp256r1")
+
+
+def _signing_key(document: object, where: str) -> SessionKey | Secp256k1Key | Secp256r1Key:
+    """The session key a key document holds: a private key as text (a STARK key), or the JSON object
+    ``keygen`` writes (``{"privateKey", ...}``, with ``"kind"`` for a non-STARK key)."""
+    from .sessions.objects import SessionKey
+    from .signers import Secp256k1Key, Secp256r1Key
+
+    if not isinstance(document, dict):
+        return SessionKey(_stark_private_key(document, where))
+    kind = document.get("kind", "stark")
+    if kind not in KEY_KINDS:
+        raise _UsageError(f"{where}: kind must be one of {', '.join(KEY_KINDS)}, got {_show(kind)}")
+    raw = document.get("privateKey")
+    if raw is None:
+        raise _UsageError(f"{where} has no privateKey")
+    key: SessionKey | Secp256k1Key | Secp256r1Key
+    if kind == "stark":
+        key = SessionKey(_stark_private_key(raw, f"the privateKey in {where}"))
+    else:
+        number = bigint_or_none(raw.strip()) if isinstance(raw, str) and raw.strip() else None
+        try:
+            key = (Secp256k1Key if kind == "secp256k1" else Secp256r1Key)(number if number is not None else 0)
+        except InvalidPrivateKey:
+            error = _UsageError(f"the privateKey in {where} is not a valid {kind} private key "
+                                "(a 0x-hex or decimal number in [1, n))")
+            raise error from None
     return key
 
 
-def _secret(name: str, path: str | None, env: str, inline: object) -> int | None:
-    """A private key from ``path`` (a key file), else the environment variable ``env``, else ``inline``.
+def _signer_of(key: SessionKey | Secp256k1Key | Secp256r1Key) -> Signer:
+    """The account's :class:`~xsessions_core.signers.Signer` for a session key (its GUID is the session's)."""
+    from .sessions.objects import SessionKey
+    from .signers import StarknetSigner
 
-    A key file holds the key as text, or a JSON object with ``privateKey`` (what ``keygen --out`` writes).
+    return StarknetSigner(key.public_key) if isinstance(key, SessionKey) else key.signer
+
+
+def _key_document(key: SessionKey | Secp256k1Key | Secp256r1Key, include_private_key: bool) -> dict[str, Any]:
+    """What ``keygen`` prints or writes for ``key``.
+
+    A STARK key: ``{"privateKey"?, "publicKey"}`` (x-sessions' ``sessionKey``). A secp256 key: ``kind``,
+    ``privateKey`` (only with ``include_private_key``), ``publicKey`` ``{x, y}``, the Ethereum ``address``
+    of a secp256k1 key, the account's ``signer`` (Cairo Serde of ``Signer``) and its ``guid``.
     """
+    from .sessions.objects import SessionKey
+    from .signers import Secp256k1Key
+
+    if isinstance(key, SessionKey):
+        return key.to_dict(include_private_key=include_private_key)
+    kind = "secp256k1" if isinstance(key, Secp256k1Key) else "secp256r1"
+    document: dict[str, Any] = {"kind": kind}
+    if include_private_key:
+        document["privateKey"] = f"{key.private_key:#066x}"
+    x, y = key.public_key
+    document["publicKey"] = {"x": f"{x:#066x}", "y": f"{y:#066x}"}
+    if isinstance(key, Secp256k1Key):
+        document["address"] = f"{key.address:#042x}"
+    document["signer"] = [to_hex(v) for v in key.signer.to_felts()]
+    document["guid"] = to_hex(key.signer.guid)
+    return document
+
+
+def _read_secret_file(path: str) -> object:
+    """A key file's content: the JSON object ``keygen --out`` writes, else its text (a bare key)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read(1 << 16).strip()
+    except OSError as exc:
+        raise _UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise _UsageError(f"{path} is not UTF-8 text") from None
+    return _secret_document(text, path)
+
+
+def _secret_document(text: str, where: str) -> object:
+    """``text`` as a JSON object when it looks like one (a key file), else the text itself."""
+    if not text.lstrip().startswith("{"):
+        return text
+    try:
+        document = json.loads(text)
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        raise _UsageError(f"{where} is neither a key nor a JSON object with privateKey")
+    return document
+
+
+def _guardian_secret(path: str | None, inline: object) -> int | None:
+    """The guardian's STARK private key from ``path`` (a key file), else ``$XSESSIONS_GUARDIAN_KEY``,
+    else ``inline`` (the input's ``guardian_private_key``); ``None`` when none is given."""
     if path is not None:
-        try:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read(1 << 16).strip()
-        except OSError as exc:
-            raise _UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-        except UnicodeDecodeError:
-            raise _UsageError(f"{path} is not UTF-8 text") from None
-        if text.startswith("{"):
-            try:
-                text = json.loads(text).get("privateKey")
-            except (ValueError, AttributeError):
-                raise _UsageError(f"{path} is neither a key nor a JSON object with privateKey") from None
-        return _private_key(text, f"the key in {path}")
-    if os.environ.get(env):
-        return _private_key(os.environ[env], env)
+        document = _read_secret_file(path)
+        if isinstance(document, dict):
+            document = document.get("privateKey")
+        return _stark_private_key(document, f"the key in {path}")
+    if os.environ.get(GUARDIAN_KEY_ENV):
+        return _stark_private_key(os.environ[GUARDIAN_KEY_ENV], GUARDIAN_KEY_ENV)
     if inline is None:
         return None
-    return _private_key(inline, name)
+    return _stark_private_key(inline, "guardian_private_key")
+
+
+def _session_secret(path: str | None, inline: object) -> SessionKey | Secp256k1Key | Secp256r1Key | None:
+    """The session key from ``path`` (a key file of any kind), else ``$XSESSIONS_SESSION_KEY`` (a key or a
+    key file's JSON), else ``inline`` (the session's ``sessionKey`` object); ``None`` when none is given."""
+    if path is not None:
+        return _signing_key(_read_secret_file(path), f"the key in {path}")
+    if os.environ.get(SESSION_KEY_ENV):
+        return _signing_key(_secret_document(os.environ[SESSION_KEY_ENV], SESSION_KEY_ENV), SESSION_KEY_ENV)
+    if inline is None:
+        return None
+    return _signing_key(inline, "session.sessionKey")
 
 
 def _check_not_expired(session: Session, now: int | None = None) -> None:
@@ -181,7 +264,7 @@ def _seconds(text: str) -> float:
 
 def _count(text: str) -> int:
     """argparse type of ``demo -n``: a whole number of at least 1."""
-    if not _DECIMAL_FELT.fullmatch(text) or int(text) < 1:
+    if not _DECIMAL.fullmatch(text) or int(text) < 1:
         raise argparse.ArgumentTypeError(f"-n must be a whole number of at least 1, got {_show(text)}")
     return int(text)
 
@@ -340,12 +423,22 @@ def _utc(ts: int) -> str:
 
 # --------------------------------------------------------------------------- keygen
 
-def _cmd_keygen(args: argparse.Namespace) -> int:
+def _new_key(kind: str) -> SessionKey | Secp256k1Key | Secp256r1Key:
+    """A fresh session key of ``kind`` (one of :data:`KEY_KINDS`)."""
     from .sessions.objects import SessionKey
+    from .signers import Secp256k1Key, Secp256r1Key
 
-    key = SessionKey.generate()
+    if kind == "secp256k1":
+        return Secp256k1Key.generate()
+    if kind == "secp256r1":
+        return Secp256r1Key.generate()
+    return SessionKey.generate()
+
+
+def _cmd_keygen(args: argparse.Namespace) -> int:
+    key = _new_key(args.kind)
     if args.out is None:
-        _emit(key.to_dict(include_private_key=True))
+        _emit(_key_document(key, include_private_key=True))
         return 0
     try:
         fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -354,8 +447,8 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise _UsageError(f"cannot create {args.out}: {exc.strerror or exc}") from None
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(json.dumps(key.to_dict(include_private_key=True), indent=2) + "\n")
-    _emit(key.to_dict(include_private_key=False))
+        fh.write(json.dumps(_key_document(key, include_private_key=True), indent=2) + "\n")
+    _emit(_key_document(key, include_private_key=False))
     return 0
 
 
@@ -369,15 +462,23 @@ def _parse_method(text: str) -> dict[str, str]:
 
 
 def _cmd_session_request(args: argparse.Namespace) -> int:
-    from .sessions.session import create_offchain_session, get_session_typed_data
+    from .sessions.objects import SessionKey
+    from .sessions.session import create_offchain_session, create_session_request, get_session_typed_data
 
     spec: dict[str, Any] = _read_json(args.json) if args.json else {}
     if not isinstance(spec, dict):
         raise _UsageError("the --json request must be a JSON object")
     chain_id = args.chain_id or spec.get("chain_id")
     public_key = args.public_key or spec.get("session_public_key")
+    key: Secp256k1Key | Secp256r1Key | None = None
     if args.key_file:
-        public_key = _need(_read_json(args.key_file), "publicKey", "the key file")
+        document = _read_json(args.key_file)
+        if isinstance(document, dict) and document.get("kind", "stark") != "stark":
+            signing_key = _signing_key(document, args.key_file)  # a secp256 request is made with the key itself
+            if not isinstance(signing_key, SessionKey):
+                key = signing_key
+        else:
+            public_key = _need(document, "publicKey", "the key file")
     methods = [_parse_method(m) for m in args.method] or spec.get("allowed_methods") or []
     expires_in = args.expires_in if args.expires_in is not None else spec.get("expires_in")
     expires_at = spec.get("expires_at")
@@ -385,13 +486,18 @@ def _cmd_session_request(args: argparse.Namespace) -> int:
         expires_at = int(time.time()) + _whole_number(expires_in, "expires_in", minimum=1)
     metadata = (_parse_json(args.metadata, "--metadata") if args.metadata
                 else spec.get("metadata", {"projectID": spec.get("project_id", "xsessions"), "txFees": []}))
-    for name, value in (("chain id", chain_id), ("session public key", public_key), ("expiry", expires_at)):
+    for name, value in (("chain id", chain_id), ("session public key", key or public_key), ("expiry", expires_at)):
         if value is None:
             raise _UsageError(f"missing {name} (see --help)")
     if not methods:
         raise _UsageError("at least one allowed method is needed (--method ADDRESS:NAME)")
-    off = create_offchain_session(methods, _whole_number(expires_at, "expires_at"), metadata,
-                                  _felt_arg(public_key, "session public key"))
+    expiry = _whole_number(expires_at, "expires_at")
+    if key is not None:
+        # create_session_request takes a signing key of any kind (Starknet, Secp256k1, Secp256r1).
+        request = create_session_request(_chain_id(chain_id), cast(Any, key), methods, expiry, metadata)
+        _emit(request.typed_data)
+        return 0
+    off = create_offchain_session(methods, expiry, metadata, _felt_arg(public_key, "session public key"))
     _emit(get_session_typed_data(off, _chain_id(chain_id)))
     return 0
 
@@ -464,16 +570,33 @@ def _cmd_session_create(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Offset of the authorization's length in a session-token signature: the magic, the 4 felts of the
+#: ``Session``, the cache flag; the session key's and the guardian's ``SignerSignature`` follow the
+#: authorization (argentlabs/argent-contracts-starknet, ``src/session/interface.cairo``, ``SessionToken``,
+#: tags ``account-0.4.0`` and ``v0.5.0``).
+_TOKEN_AUTHORIZATION_OFFSET = 6
+
+
 def _inspect_signature(signature: list[Any], version: AccountVersion) -> int:
     from .relayer.token import SessionTokenError, decode_session_token
+    from .signers import SignerError, SignerSignature
 
     felts = [_felt_arg(v, f"signature[{i}]") for i, v in enumerate(signature)]
     out: dict[str, Any] = {"kind": "session-token signature", "length": len(felts),
                            "account_version": version.value}
     try:
-        token = decode_session_token(felts, account_version=version.value)
+        token = decode_session_token(felts, account_version=version)
+        # The session key's and the guardian's SignerSignature follow the authorization.
+        start = _TOKEN_AUTHORIZATION_OFFSET + 1 + len(token.session_authorization)
+        session_signature, end = SignerSignature.read(felts, start, version)
+        guardian_signature = SignerSignature.read(felts, end, version)[0]
     except SessionTokenError as exc:
         out.update(valid=False, contract_error=exc.contract_error, offset=exc.offset, problem=str(exc))
+        _emit(out)
+        return _invalid(str(exc))
+    except SignerError as exc:
+        offset = getattr(exc, "offset", None)
+        out.update(valid=False, contract_error=getattr(exc, "panic", None), offset=offset, problem=str(exc))
         _emit(out)
         return _invalid(str(exc))
     s = token.session
@@ -484,12 +607,13 @@ def _inspect_signature(signature: list[Any], version: AccountVersion) -> int:
                  "metadata_hash": to_hex(s.metadata_hash), "session_key_guid": to_hex(s.session_key_guid)},
         cache_flag=to_hex(token.cache_flag),
         session_authorization=[to_hex(v) for v in token.session_authorization],
-        session_signature=_signer_json(token.session_signature),
-        guardian_signature=_signer_json(token.guardian_signature),
+        session_authorization_signers=_authorization_signers(token.session_authorization, version),
+        session_signature=_signer_signature_json(session_signature),
+        guardian_signature=_signer_signature_json(guardian_signature),
         proofs=[[to_hex(v) for v in p] for p in token.proofs],
     )
     problems = []
-    if token.session_signature.guid != s.session_key_guid:
+    if session_signature.guid != s.session_key_guid:
         problems.append("the session signature's signer is not the session key (session/session-key-mismatch)")
     if s.expires_at < time.time():
         problems.append("the session has expired")
@@ -498,18 +622,60 @@ def _inspect_signature(signature: list[Any], version: AccountVersion) -> int:
     return _invalid("; ".join(problems)) if problems else 0
 
 
-def _signer_json(sig: Any) -> dict[str, Any]:
-    d: dict[str, Any] = {"variant": sig.variant_name, "guid": to_hex(sig.guid)}
-    if sig.is_starknet:
-        d.update(public_key=to_hex(sig.signer[0]), r=to_hex(sig.signature[0]), s=to_hex(sig.signature[1]))
+def _authorization_signers(authorization: Sequence[int], version: AccountVersion) -> list[dict[str, Any]] | None:
+    """The owner's (and guardian's) signatures of an authorization in the full form, a
+    ``Span<SignerSignature>`` (``[n, *signatures]``); ``None`` for the concise form (STARK ``r, s`` pairs)."""
+    from .signers import SignerError, SignerSignature
+
+    if not authorization or not 1 <= authorization[0] <= len(authorization) // 3:
+        return None
+    signatures, position = [], 1
+    try:
+        for _ in range(authorization[0]):
+            signature, position = SignerSignature.read(authorization, position, version)
+            signatures.append(_signer_signature_json(signature))
+    except SignerError:
+        return None
+    return signatures if position == len(authorization) else None
+
+
+def _signer_signature_json(sig: SignerSignature) -> dict[str, Any]:
+    """A signer signature for people: its kind (``variant``), the signer's GUID, then the fields of the
+    signer and of the signature (a STARK one as ``public_key``, ``r``, ``s``)."""
+    from .signers import StarknetSignature, StarknetSigner
+
+    out: dict[str, Any] = {"variant": sig.kind.name, "guid": to_hex(sig.guid)}
+    signer, signature = sig.signer, sig.signature
+    if isinstance(signer, StarknetSigner) and isinstance(signature, StarknetSignature):
+        out.update(public_key=to_hex(signer.pubkey), r=to_hex(signature.r), s=to_hex(signature.s))
     else:
-        d.update(signer=[to_hex(v) for v in sig.signer], signature=[to_hex(v) for v in sig.signature])
-    return d
+        out.update(signer=_fields_json(signer), signature=_fields_json(signature))
+    return out
+
+
+def _fields_json(value: Any) -> dict[str, Any]:
+    """The fields of a signer or signature dataclass as JSON: numbers as hex, byte strings as text when
+    they are printable ASCII (a WebAuthn origin, a clientDataJSON outro) else hex; absent fields left out."""
+    out: dict[str, Any] = {}
+    for item in dataclasses.fields(value):  # a Signer or signature dataclass
+        field_value = getattr(value, item.name)
+        if field_value is None:
+            continue
+        if isinstance(field_value, bool):
+            out[item.name] = field_value
+        elif isinstance(field_value, int):
+            out[item.name] = to_hex(field_value)
+        elif isinstance(field_value, bytes):
+            printable = field_value.isascii() and field_value.decode().isprintable()
+            out[item.name] = field_value.decode() if printable else "0x" + field_value.hex()
+        else:
+            out[item.name] = _fields_json(field_value)
+    return out
 
 
 def _inspect_session(obj: dict[str, Any], owner: str | None, guardian: str | None) -> int:
     from .sessions.objects import Session
-    from .sessions.session import compile_session, session_hash_from_onchain, starknet_signer_guid
+    from .sessions.session import compile_session, session_hash_from_onchain
 
     session = Session.from_dict(obj)
     onchain = compile_session(session)
@@ -518,7 +684,7 @@ def _inspect_session(obj: dict[str, Any], owner: str | None, guardian: str | Non
     if computed != session.hash:
         problems.append(f"hash {to_hex(session.hash)} is not the hash of the fields ({to_hex(computed)})")
     if (session.session_key is not None
-            and starknet_signer_guid(session.session_key.public_key) != session.session_key_guid):
+            and _signer_of(session.session_key).guid != session.session_key_guid):
         problems.append("sessionKey does not match sessionKeyGuid")
     if session.expires_at < time.time():
         problems.append("the session has expired")
@@ -564,32 +730,31 @@ def _cmd_session_inspect(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- sign
 
-def _session_with_key(spec: dict[str, Any], key_file: str | None) -> Session:
-    """The input's session, with its session key from ``key_file``, the environment or the session JSON."""
-    from .sessions.objects import Session, SessionKey
-    from .sessions.session import starknet_signer_guid
+def _session_and_key(spec: dict[str, Any],
+                     key_file: str | None) -> tuple[Session, SessionKey | Secp256k1Key | Secp256r1Key]:
+    """The input's session (without its key), and its session key from ``key_file``, the environment or
+    the session JSON; the key must be the session's (its signer's GUID is ``sessionKeyGuid``)."""
+    from .sessions.objects import Session
 
     raw = _need(spec, "session", "the input")
     if not isinstance(raw, dict):
         raise _UsageError("'session' must be a JSON object")
-    inline = raw.get("sessionKey", {}).get("privateKey") if isinstance(raw.get("sessionKey"), dict) else None
-    key = _secret("session.sessionKey.privateKey", key_file, SESSION_KEY_ENV, inline)
+    inline = raw.get("sessionKey")
+    key = _session_secret(key_file, inline if isinstance(inline, dict) and "privateKey" in inline else None)
     if key is None:
         raise _UsageError(f"the session key is needed to sign: --session-key-file, {SESSION_KEY_ENV} "
                           "or session.sessionKey.privateKey")
     session = Session.from_dict({k: v for k, v in raw.items() if k != "sessionKey"})
-    session_key = SessionKey(key)
-    if starknet_signer_guid(session_key.public_key) != session.session_key_guid:
+    if _signer_of(key).guid != session.session_key_guid:
         raise _UsageError("the session key does not match the session's sessionKeyGuid")
-    return replace(session, session_key=session_key)
+    return session, key
 
 
 def _signer_from(spec: dict[str, Any], args: argparse.Namespace) -> SessionSigner:
     from .relayer.batch import SessionSigner
 
-    session = _session_with_key(spec, args.session_key_file)
-    guardian = _secret("guardian_private_key", args.guardian_key_file, GUARDIAN_KEY_ENV,
-                       spec.get("guardian_private_key"))
+    session, key = _session_and_key(spec, args.session_key_file)
+    guardian = _guardian_secret(args.guardian_key_file, spec.get("guardian_private_key"))
     if guardian is None:
         raise _UsageError(f"the guardian key is needed to sign: --guardian-key-file, {GUARDIAN_KEY_ENV} "
                           "or guardian_private_key")
@@ -599,49 +764,27 @@ def _signer_from(spec: dict[str, Any], args: argparse.Namespace) -> SessionSigne
     if not isinstance(cache, bool):
         raise _UsageError("cache_authorization must be true or false")
     owner_guid = spec.get("owner_guid")
-    return SessionSigner(session, None, guardian, cache_authorization=cache, account_version=version.short,
+    # The session signers take a signing key of any kind (Starknet, Secp256k1, Secp256r1).
+    return SessionSigner(session, cast(Any, key), guardian, cache_authorization=cache, account_version=version,
                          owner_guid=None if owner_guid is None else _felt_arg(owner_guid, "owner_guid"))
 
 
-def _rpc_resource_bounds(bounds: object) -> dict[str, dict[str, str]]:
-    if not isinstance(bounds, dict):
-        raise _UsageError("resource_bounds must be an object with l1_gas, l2_gas and l1_data_gas")
-    out = {}
-    for resource in ("l1_gas", "l2_gas", "l1_data_gas"):
-        entry = bounds.get(resource, {"max_amount": 0, "max_price_per_unit": 0})
-        out[resource] = {field: to_hex(_felt_arg(_need(entry, field, f"resource_bounds.{resource}"),
-                                                 f"resource_bounds.{resource}.{field}"))
-                         for field in ("max_amount", "max_price_per_unit")}
-    return out
+#: The key order of the lines ``sign`` prints (unchanged since its first release, so that its output
+#: can be compared as text); the values are :meth:`InvokeV3.to_rpc`'s.
+_SIGN_OUTPUT_KEYS = ("type", "version", "sender_address", "calldata", "signature", "nonce", "resource_bounds", "tip",
+                     "paymaster_data", "account_deployment_data", "nonce_data_availability_mode",
+                     "fee_data_availability_mode", "proof_facts")
+_SIGN_OUTPUT_RESOURCES = ("l1_gas", "l2_gas", "l1_data_gas")
 
 
-def _rpc_invoke(tx: dict[str, Any], calldata: list[int], signature: list[int], sender: int) -> dict[str, Any]:
-    """The ``starknet_addInvokeTransaction`` JSON of a signed invoke v3 (exactly the node's fields)."""
-    def felts(name: str) -> list[str]:
-        values = tx.get(name, [])
-        if not isinstance(values, list):
-            raise _UsageError(f"{name} must be a list")
-        return [to_hex(_felt_arg(v, f"{name}[{i}]")) for i, v in enumerate(values)]
-
-    return {
-        "type": "INVOKE",
-        "version": to_hex(_felt_arg(tx.get("version", 3), "version")),
-        "sender_address": to_hex(_felt_arg(tx.get("sender_address", sender), "sender_address")),
-        "calldata": [to_hex(v) for v in calldata],
-        "signature": [to_hex(v) for v in signature],
-        "nonce": to_hex(_felt_arg(_need(tx, "nonce", "a transaction"), "nonce")),
-        "resource_bounds": _rpc_resource_bounds(_need(tx, "resource_bounds", "a transaction")),
-        "tip": to_hex(_felt_arg(tx.get("tip", 0), "tip")),
-        "paymaster_data": felts("paymaster_data"),
-        "account_deployment_data": felts("account_deployment_data"),
-        "nonce_data_availability_mode": tx.get("nonce_data_availability_mode", "L1"),
-        "fee_data_availability_mode": tx.get("fee_data_availability_mode", "L1"),
-    }
+def _sign_output(transaction: InvokeV3) -> dict[str, Any]:
+    """The ``starknet_addInvokeTransaction`` JSON of a signed transaction (:meth:`InvokeV3.to_rpc`)."""
+    rpc = transaction.to_rpc()
+    rpc["resource_bounds"] = {name: rpc["resource_bounds"][name] for name in _SIGN_OUTPUT_RESOURCES}
+    return {key: rpc[key] for key in _SIGN_OUTPUT_KEYS if key in rpc}
 
 
 def _cmd_sign(args: argparse.Namespace) -> int:
-    from .transactions import get_execute_calldata
-
     spec = _read_json(args.file, MAX_BULK_BYTES)
     signer = _signer_from(spec, args)
     txs = _need(spec, "transactions", "the input")
@@ -651,10 +794,7 @@ def _cmd_sign(args: argparse.Namespace) -> int:
     lines: list[str] = []  # written only when every transaction is signed: nothing on stdout on failure
     with _progress(len(txs), "signing") as advance:
         for chunk in _chunks(txs):
-            for tx, signature in zip(chunk, signer.sign_transactions(chunk, now=args.now)):
-                calldata = (get_execute_calldata(tx["calls"]) if "calls" in tx
-                            else [_felt_arg(v, "calldata") for v in _need(tx, "calldata", "a transaction")])
-                lines.append(_json_line(_rpc_invoke(tx, calldata, signature, signer.session.address)))
+            lines += (_json_line(_sign_output(tx)) for tx in signer.sign_invoke_transactions(chunk, now=args.now))
             advance(len(chunk))
     sys.stdout.writelines(lines)
     return 0
@@ -663,22 +803,35 @@ def _cmd_sign(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- verify
 
 def _account_from(obj: Any) -> AccountInfo:
+    """The account of a ``verify`` input. Its owner, guardian and guardian backup are each given as
+    ``<role>_public_key`` (a STARK public key) or ``<role>``: the account's ``Signer`` as its Cairo Serde
+    (``[1, eth_address]``, the ``signer`` that ``keygen`` prints) or a STARK public key."""
     from .relayer.verify import AccountInfo
 
     if not isinstance(obj, dict):
         raise _UsageError("the account must be a JSON object")
+    keys: dict[str, Any] = {}
+    for role in ("owner", "guardian", "guardian_backup"):
+        signer, public_key = obj.get(role), obj.get(f"{role}_public_key")
+        if signer is not None and public_key is not None:
+            raise _UsageError(f"account has both {role!r} and {role + '_public_key'!r}: give one")
+        if signer is not None:
+            keys[role] = _signer_arg(signer, f"account.{role}")  # AccountInfo takes a Signer of any kind
+        elif public_key is not None:
+            keys[f"{role}_public_key"] = _felt_arg(public_key, f"account.{role}_public_key")
+    if not keys.keys() & {"owner", "owner_public_key"}:
+        raise _UsageError("account is missing 'owner_public_key' (or 'owner', its Signer)")
+    return AccountInfo(address=_felt_arg(_need(obj, "address", "account"), "account.address"),
+                       class_version=AccountVersion.parse(obj.get("class_version", "0.4.0")), **keys)
 
-    def optional(name: str) -> int | None:
-        value = obj.get(name)
-        return None if value is None else _felt_arg(value, f"account.{name}")
 
-    return AccountInfo(
-        address=_felt_arg(_need(obj, "address", "account"), "account.address"),
-        class_version=AccountVersion.parse(obj.get("class_version", "0.4.0")).value,
-        owner_public_key=_felt_arg(_need(obj, "owner_public_key", "account"), "account.owner_public_key"),
-        guardian_public_key=optional("guardian_public_key"),
-        guardian_backup_public_key=optional("guardian_backup_public_key"),
-    )
+def _signer_arg(value: object, name: str) -> Signer | int:
+    """A signer: the Cairo Serde of a ``Signer`` (a JSON array of felts) or a STARK public key."""
+    from .signers import Signer
+
+    if not isinstance(value, list):
+        return _felt_arg(value, name)
+    return Signer.from_felts([_felt_arg(v, f"{name}[{i}]") for i, v in enumerate(value)])
 
 
 def _state_from(obj: Any) -> AccountState | None:
@@ -737,6 +890,21 @@ def _verify_input(args: argparse.Namespace) -> tuple[dict[str, Any], list[Any], 
     return spec, txs, oes
 
 
+def _fee_limits_from(value: str) -> FeeLimits:
+    """``--fee-limits``: a JSON object of :class:`FeeLimits` fields (inline or a FILE), e.g.
+    ``{"limits": {"<fee token address>": <max fee in its base unit>}}``."""
+    from .sessions.fee_limits import FeeLimits
+
+    document = _json_literal_or_file(value, "--fee-limits")
+    if not isinstance(document, dict):
+        raise _UsageError('--fee-limits must be a JSON object, e.g. {"limits": {"0x4718...": "1000000000000000000"}}')
+    _reject_floats_and_booleans(document, "--fee-limits")
+    unknown = sorted(document.keys() - {item.name for item in dataclasses.fields(FeeLimits)})
+    if unknown:
+        raise _UsageError(f"--fee-limits has unknown fields {', '.join(map(_show, unknown))}")
+    return FeeLimits(**document)
+
+
 def _verdict_json(index: int, kind: str, verdict: Any) -> dict[str, Any]:
     row = {"index": index, "kind": kind, **verdict.to_json()}
     query_only = getattr(verdict, "query_only", None)
@@ -754,13 +922,14 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         account=_account_from(spec["account"]), chain_id=_chain_id(spec["chain_id"]),
         block_timestamp=int(time.time()) if timestamp is None else _whole_number(timestamp, "block_timestamp"),
         state=_state_from(spec.get("state")))
+    fee_limits = None if args.fee_limits is None else _fee_limits_from(args.fee_limits)
     lines: list[str] = []  # written only when everything is judged: nothing on stdout on failure
     rejected = 0
     with _progress(len(txs) + len(oes), "verifying") as advance:
         for chunk in _chunks(txs):
-            for verdict in verify_session_transactions_batch(chunk, **common):
+            for verdict in verify_session_transactions_batch(chunk, fee_limits=fee_limits, **common):
                 lines.append(_json_line(_verdict_json(len(lines), "invoke_v3", verdict)))
-                rejected += not verdict.valid
+                rejected += not verdict.valid or (verdict.policy is not None and not verdict.policy.allowed)
             advance(len(chunk))
         for chunk in _chunks(oes):
             for verdict in verify_outside_executions_batch(chunk, **common):
@@ -785,7 +954,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     err = sys.stderr
     err.write(f"backend: {crypto.BACKEND}\n")
     t0 = time.perf_counter()
-    owner, guardian, session_key = SessionKey.generate(), SessionKey.generate(), SessionKey.generate()
+    owner, guardian, session_key = SessionKey.generate(), SessionKey.generate(), _new_key(args.kind)
     account = 0x4DDBEEDDF59DB91EB3A68028ABC6038B8F3F1472EB3A75A870A8223FBCA188
     token = 0x4718F5A0FC34CC1AF16A1CDEE98FFB20C31F5CD61D6AB07201858F4287C938D
     dex = 0x9391BE9BFC6AD5F72F7EED2788A467C7BAD1400E098229CDB00E1B13F915
@@ -793,13 +962,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                {"Contract Address": to_hex(dex), "selector": "swap"},
                {"Contract Address": to_hex(dex), "selector": "stake"}]
     expires_at = int(time.time()) + 24 * 3600
-    request = create_session_request(chain_id, session_key, methods, expires_at,
+    # create_session_request and the session signers take a session key of any kind.
+    request = create_session_request(chain_id, cast(Any, session_key), methods, expires_at,
                                      {"projectID": "xsessions-demo", "txFees": []})
     session_hash = session_hash_from_onchain(compile_session(request.offchain_session), account, chain_id)
     auth = [*crypto.message_signature(session_hash, owner.private_key),
             *crypto.message_signature(session_hash, guardian.private_key)]
     session = create_session(account, auth, request, chain_id)
-    signer = SessionSigner(session, None, guardian.private_key)
+    signer = SessionSigner(session, cast(Any, session_key), guardian.private_key)
     t_setup = time.perf_counter() - t0
     err.write(f"session {to_hex(session.hash)} authorised by owner {to_hex(owner.public_key)[:12]}… "
               f"and guardian {to_hex(guardian.public_key)[:12]}… ({t_setup * 1000:.1f} ms)\n")
@@ -833,6 +1003,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     valid = sum(v.valid for v in verdicts)
     _emit({
         "backend": crypto.BACKEND,
+        "session_key_kind": args.kind,
         "transactions": n,
         "calls_per_transaction": 3,
         "session_hash": to_hex(session.hash),
@@ -953,6 +1124,13 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- parser
 
+_KEYGEN_HELP = """\
+Prints a new session key as JSON, or with --out writes it to a new file readable only by you and
+prints its public part. A stark key is {"privateKey", "publicKey"} (hex, as x-sessions stores it);
+a secp256k1 or secp256r1 key is {"kind", "privateKey", "publicKey": {"x", "y"}, "address"
+(secp256k1: the Ethereum address), "signer" (the account's Signer, Cairo Serde), "guid"}.
+'session request --key-file' and 'sign --session-key-file' read either file."""
+
 _SIGN_HELP = f"""\
 input (JSON object, FILE or - for stdin):
   {{"session": <x-sessions Session JSON ('session create' output)>,
@@ -969,7 +1147,8 @@ input (JSON object, FILE or - for stdin):
       "tip": "0x0", ...}}, ...]}}
 secrets: the session key from --session-key-file, ${SESSION_KEY_ENV} or session.sessionKey.privateKey;
 the guardian key from --guardian-key-file, ${GUARDIAN_KEY_ENV} or "guardian_private_key" (a key file
-holds the key, or keygen's JSON). An expired session is refused.
+holds the key, or keygen's JSON; a session key may be of any 'keygen --kind', read from the file's
+"kind"). An expired session is refused.
 output: one JSON line per transaction: the invoke v3 exactly as starknet_addInvokeTransaction takes it.
 'xsessions verify --account ACCOUNT --chain-id ID -' reads these lines as they are."""
 
@@ -978,6 +1157,8 @@ input (FILE or - for stdin): the JSON lines 'sign' prints (or a JSON array of tr
 --account and --chain-id; or one JSON object:
   {"account": {"address": "0x..", "class_version": "0.4.0" | "0.5.0", "owner_public_key": "0x..",
                "guardian_public_key": "0x.." | null, "guardian_backup_public_key": "0x.." | null},
+               (or "owner" / "guardian" / "guardian_backup": a Signer of any kind as its Cairo Serde,
+                e.g. ["0x1", "<eth address>"], the "signer" keygen prints)
    "chain_id": "SN_SEPOLIA" | "0x534e5f5345504f4c4941",
    "block_timestamp": 1789856142,
    "state": {"revoked_sessions": ["0x.."], "used_outside_nonces": ["0x.."],
@@ -988,14 +1169,16 @@ input (FILE or - for stdin): the JSON lines 'sign' prints (or a JSON array of tr
                            "execute_before", "calls": [{"to", "selector", "calldata"}]},
                            "signature": [...], "caller_address": "0x.."}, ...]}
 output: one JSON line per item {"index", "kind", "valid", "error", "phase"} (and "query_only" for a
-fee-estimate transaction); error is the exact string the Argent account raises. Exit 1 if any item
-is invalid."""
+fee-estimate transaction); error is the exact string the Argent account raises. With --fee-limits
+(the relayer's fee policy, not the account's), each invoke v3 verdict also has "policy":
+{"allowed", "reason", "max_fee"}. Exit 1 if any item is invalid or over the fee limits."""
 
 _REQUEST_HELP = """\
 Prints the SNIP-12 typed data the wallet must sign to authorize the session (pass it to starknet.js
 account.signMessage). Either options, or --json FILE with {"chain_id", "session_public_key",
 "allowed_methods": [{"Contract Address": "0x..", "selector": "name"}], "expires_in" | "expires_at",
-"metadata"}."""
+"metadata"}. --key-file takes keygen's output: a stark key's public part is enough; a secp256k1 or
+secp256r1 key file must hold its privateKey (the request is made with the key)."""
 
 _CREATE_HELP = """\
 Turns the wallet's signature of the session typed data into the x-sessions Session JSON (without
@@ -1008,8 +1191,11 @@ _INSPECT_HELP = """\
 FILE holds either an x-sessions Session JSON object (fields authorisationSignature, address,
 chainId, hash, expiresAt, allowedMethods, metadata, sessionKeyGuid, sessionKey?) or a session-token
 signature: a JSON array of felts, or {"signature": [...]}. Prints the decoded fields and a list of
-problems; exit 1 when the object is invalid or has problems. The owner's authorization of a
-session is checked only with --owner-public-key ("authorization": "not checked" otherwise)."""
+problems; exit 1 when the object is invalid or has problems. The signer signatures of a token (the
+session key's, the guardian's, and the owner's of a full-form authorization) are decoded for every
+signer kind: Starknet, Secp256k1, Secp256r1, Eip191, Webauthn (its layout per --account-version).
+The owner's authorization of a session is checked only with --owner-public-key ("authorization":
+"not checked" otherwise)."""
 
 
 def _add_owner_keys(parser: argparse.ArgumentParser) -> None:
@@ -1026,10 +1212,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    k = sub.add_parser("keygen", help="generate a session key pair",
-                       description="Prints a new session key {\"privateKey\", \"publicKey\"} (hex), or with --out "
-                                   "writes it to a new file readable only by you and prints the public key.",
+    k = sub.add_parser("keygen", help="generate a session key pair", description=_KEYGEN_HELP,
                        formatter_class=_formatter)
+    k.add_argument("--kind", choices=KEY_KINDS, default="stark", help="the key's curve (default stark)")
     k.add_argument("--out", metavar="FILE", help="write the key to FILE (mode 0600; never overwrites)")
     k.set_defaults(func=_cmd_keygen)
 
@@ -1075,6 +1260,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--account", metavar="FILE", help="the account object (FILE or inline JSON)")
     v.add_argument("--chain-id", help="SN_MAIN, SN_SEPOLIA or a chain id")
     v.add_argument("--timestamp", type=_timestamp, help="block timestamp (overrides block_timestamp; default now)")
+    v.add_argument("--fee-limits", metavar="FILE", help='relayer fee policy (FILE or inline JSON): '
+                   '{"limits": {"<fee token>": <max fee>}}; adds "policy" to each invoke verdict')
     v.set_defaults(func=_cmd_verify)
 
     d = sub.add_parser("demo", help="offline end to end: create a session, sign and verify N transactions",
@@ -1083,6 +1270,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "timings and throughput as JSON (progress on stderr).",
                        formatter_class=_formatter)
     d.add_argument("-n", type=_count, default=1000, help="number of transactions (default 1000)")
+    d.add_argument("--kind", choices=KEY_KINDS, default="stark", help="the session key's curve (default stark)")
     d.set_defaults(func=_cmd_demo)
 
     b = sub.add_parser("bench", help="native vs python vs starknet-py speed table",
