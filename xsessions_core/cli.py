@@ -465,7 +465,7 @@ def _cmd_session_create(args: argparse.Namespace) -> int:
 
 
 def _inspect_signature(signature: list[Any], version: AccountVersion) -> int:
-    from .relayer.token import SessionTokenError, decode_session_token
+    from .session_token import SessionTokenError, decode_session_token
 
     felts = [_felt_arg(v, f"signature[{i}]") for i, v in enumerate(signature)]
     out: dict[str, Any] = {"kind": "session-token signature", "length": len(felts),
@@ -499,11 +499,12 @@ def _inspect_signature(signature: list[Any], version: AccountVersion) -> int:
 
 
 def _signer_json(sig: Any) -> dict[str, Any]:
-    d: dict[str, Any] = {"variant": sig.variant_name, "guid": to_hex(sig.guid)}
-    if sig.is_starknet:
-        d.update(public_key=to_hex(sig.signer[0]), r=to_hex(sig.signature[0]), s=to_hex(sig.signature[1]))
+    d: dict[str, Any] = {"variant": sig.kind.name, "guid": to_hex(sig.guid)}
+    if sig.kind == 0:
+        d.update(public_key=to_hex(sig.signer.pubkey), r=to_hex(sig.signature.r), s=to_hex(sig.signature.s))
     else:
-        d.update(signer=[to_hex(v) for v in sig.signer], signature=[to_hex(v) for v in sig.signature])
+        d.update(signer=[to_hex(v) for v in sig.signer.to_felts()[1:]],
+                 signature=[to_hex(v) for v in sig.signature.to_felts()])
     return d
 
 
