@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import SessionError, TransactionError
 from ..sessions.guardian import LocalGuardian
@@ -37,8 +37,12 @@ from .verify import (
     finish,
     prepare_outside_executions,
     prepare_session_transactions,
+    reserve_outside_nonces,
     with_policy,
 )
+
+if TYPE_CHECKING:
+    from .state import RelayerState
 
 __all__ = ["SessionSigner", "verify_session_transactions_batch", "verify_outside_executions_batch"]
 
@@ -193,11 +197,15 @@ def verify_session_transactions_batch(txs: Iterable[object], *, account: Account
 def verify_outside_executions_batch(items: Iterable[Mapping[str, Any] | Sequence[Any]], *, account: AccountInfo,
                                     chain_id: int | str, block_timestamp: int,
                                     state: AccountState | None = None, relayer_tx_version: int | str = 3,
-                                    rules: NodeRules | None = None) -> list[Verdict]:
+                                    rules: NodeRules | None = None, relayer_state: RelayerState | None = None,
+                                    reservation_ttl_ms: int = 60_000) -> list[Verdict]:
     """:func:`~.verify.verify_outside_execution` for many outside executions.
 
     :param items: ``{"outside_execution", "signature", "caller_address"}`` mappings or
         ``(outside_execution, signature, caller_address)`` tuples.
+    :param relayer_state: as for :func:`~.verify.verify_outside_execution`: each item the account
+        would accept is valid only if its nonce could be reserved (in the order of ``items``: a
+        second item with the same nonce gets :data:`~.verify.REPLAYED_OR_IN_FLIGHT`).
     :return: one verdict per item, as :func:`verify_session_transactions_batch` (a malformed item
         gets a ``"node"`` verdict with its error message; the others are verified).
     :raises SessionError: bad arguments (``items`` not a list, account, chain id, timestamp, state).
@@ -208,6 +216,8 @@ def verify_outside_executions_batch(items: Iterable[Mapping[str, Any] | Sequence
             missing = [k for k in ("outside_execution", "signature", "caller_address") if k not in item]
             triples.append(TransactionError(f"items[{i}] is missing {missing[0]!r}") if missing else
                            (item["outside_execution"], item["signature"], item["caller_address"]))
+        elif isinstance(item, Iterable) and not isinstance(item, (str, bytes)):
+            triples.append(tuple(item))
         else:
             triples.append(item)
     out: list[Verdict] = []
@@ -215,4 +225,7 @@ def verify_outside_executions_batch(items: Iterable[Mapping[str, Any] | Sequence
         out += finish(prepare_outside_executions(triples[start:start + CHUNK], account=account, chain_id=chain_id,
                                                  block_timestamp=block_timestamp, state=state,
                                                  relayer_tx_version=relayer_tx_version, rules=rules, isolate=True))
-    return out
+    if relayer_state is None:
+        return out
+    return reserve_outside_nonces(out, [t[0] if isinstance(t, tuple) else None for t in triples], account=account,
+                                  rules=rules, relayer_state=relayer_state, reservation_ttl_ms=reservation_ttl_ms)

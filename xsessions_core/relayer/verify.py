@@ -1453,8 +1453,23 @@ def verify_outside_execution(outside_execution: object, signature: Sequence[obje
     verdict = finish(prepare_outside_executions([(outside_execution, signature, caller_address)], account=account,
                                                 chain_id=chain_id, block_timestamp=block_timestamp, state=state,
                                                 relayer_tx_version=relayer_tx_version, rules=rules))[0]
-    if verdict.valid and relayer_state is not None:
-        nonce = parse_outside_execution(outside_execution, rules).nonce
-        if not relayer_state.reserve_nonce(account.address, nonce, ttl_ms=reservation_ttl_ms):
-            return Verdict(False, REPLAYED_OR_IN_FLIGHT, PHASE_OUTSIDE)
-    return verdict
+    if relayer_state is None:
+        return verdict
+    return reserve_outside_nonces([verdict], [outside_execution], account=account, rules=rules,
+                                  relayer_state=relayer_state, reservation_ttl_ms=reservation_ttl_ms)[0]
+
+
+def reserve_outside_nonces(verdicts: Sequence[Verdict], outside_executions: Sequence[object], *,
+                           account: AccountInfo, rules: NodeRules | None, relayer_state: RelayerState,
+                           reservation_ttl_ms: int) -> list[Verdict]:
+    """``verdicts`` of these outside executions, where a valid one whose nonce cannot be reserved
+    in ``relayer_state`` (another instance holds it, it was submitted, or an earlier item of the
+    same list reserved it) becomes :data:`REPLAYED_OR_IN_FLIGHT`. Items are reserved in order."""
+    out: list[Verdict] = []
+    for verdict, outside_execution in zip(verdicts, outside_executions):
+        if verdict.valid:
+            nonce = parse_outside_execution(outside_execution, rules).nonce
+            if not relayer_state.reserve_nonce(account.address, nonce, ttl_ms=reservation_ttl_ms):
+                verdict = Verdict(False, REPLAYED_OR_IN_FLIGHT, PHASE_OUTSIDE, verdict.query_only)
+        out.append(verdict)
+    return out
