@@ -32,7 +32,7 @@ from .verify import (
     AccountState,
     NodeRules,
     Verdict,
-    _items,
+    batch_items,
     fee_limits_arg,
     finish,
     prepare_outside_executions,
@@ -183,7 +183,7 @@ def verify_session_transactions_batch(txs: Iterable[object], *, account: Account
     GIL), so that two threads verifying two batches overlap their Python and native parts.
     """
     limits = fee_limits_arg(fee_limits)
-    items = _items(txs, "txs")
+    items = batch_items(txs, "txs")
     out: list[Verdict] = []
     for start in range(0, len(items), CHUNK):
         out += finish(prepare_session_transactions(items[start:start + CHUNK], account=account, chain_id=chain_id,
@@ -211,7 +211,7 @@ def verify_outside_executions_batch(items: Iterable[Mapping[str, Any] | Sequence
     :raises SessionError: bad arguments (``items`` not a list, account, chain id, timestamp, state).
     """
     triples: list[object] = []
-    for i, item in enumerate(_items(items, "items")):
+    for i, item in enumerate(batch_items(items, "items")):
         if isinstance(item, Mapping):
             missing = [k for k in ("outside_execution", "signature", "caller_address") if k not in item]
             triples.append(TransactionError(f"items[{i}] is missing {missing[0]!r}") if missing else

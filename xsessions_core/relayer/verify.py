@@ -418,7 +418,11 @@ class InvokeV3Data:
     proof_facts: tuple[int, ...] = ()
 
 
-def _get(tx: object, key: str, default: object = ...) -> object:
+def tx_field(tx: object, key: str, default: object = ...) -> object:
+    """``tx[key]`` of a mapping or ``tx.key`` of an object; ``default`` when absent.
+
+    :raises TransactionError: absent and no ``default``.
+    """
     if type(tx) is dict or isinstance(tx, Mapping):
         if key in tx:
             return tx[key]
@@ -439,7 +443,7 @@ _NODE_FELTS_MAX = 32768
 _NODE_FELTS_NEW_MAX = 64
 
 
-def _tx_felt(value: object, name: str, lenient: bool = False) -> int:
+def tx_felt(value: object, name: str, lenient: bool = False) -> int:
     """A felt of network input (:func:`~xsessions_core.encoding.felt_from` with ``network=True``)."""
     if type(value) is int and 0 <= value < _P:
         return value
@@ -489,7 +493,7 @@ def _tx_felts(values: Sequence[object], name: str, lenient: bool = False) -> tup
                 return tuple([k if k is not None else next(new) for k in known])
     except TypeError:  # an item that is not a str (unhashable, or an int among strings)
         pass
-    return tuple(_tx_felt(v, f"{name}[{i}]", lenient) for i, v in enumerate(out))
+    return tuple(tx_felt(v, f"{name}[{i}]", lenient) for i, v in enumerate(out))
 
 
 def _node_spelled(bounds: dict[Any, Any]) -> bool:
@@ -512,7 +516,7 @@ def _resource_bounds(value: object, lenient: bool) -> Any:
     strict: dict[str, object] = {}
     for resource, bound in value.items():
         if isinstance(bound, Mapping):
-            bound = {k: _tx_felt(v, f"resource_bounds.{resource}.{k}", lenient) if k in (
+            bound = {k: tx_felt(v, f"resource_bounds.{resource}.{k}", lenient) if k in (
                 "max_amount", "max_price_per_unit") else v for k, v in bound.items()}
         strict[resource] = bound
     return parse_resource_bounds(strict)
@@ -539,16 +543,16 @@ def parse_invoke_v3(tx: object, rules: NodeRules | None = None) -> InvokeV3Data:
     lenient = r.lenient_felts
     if isinstance(tx, (str, bytes)) or not (isinstance(tx, Mapping) or hasattr(tx, "calldata")):
         raise TransactionError(f"a transaction must be a mapping or an InvokeV3, got {type(tx).__name__}")
-    calldata = _felt_list(_get(tx, "calldata"), "calldata")
-    signature = _felt_list(_get(tx, "signature"), "signature")
+    calldata = _felt_list(tx_field(tx, "calldata"), "calldata")
+    signature = _felt_list(tx_field(tx, "signature"), "signature")
     _node_length(len(calldata), r.max_calldata_length, "Calldata")
     _node_length(len(signature), r.max_signature_length, "Signature")
-    version = _tx_felt(_get(tx, "version", 3), "version", lenient)
+    version = tx_felt(tx_field(tx, "version", 3), "version", lenient)
     if version in (1, QUERY_VERSION_OFFSET + 1):
         raise TransactionError("only INVOKE v3 transactions are supported (got version 1)")
 
     def felts(key: str, default: object) -> tuple[int, ...]:
-        raw = _get(tx, key, default)
+        raw = tx_field(tx, key, default)
         if not raw and (raw is None or type(raw) is list or type(raw) is tuple):
             return ()
         values = _felt_list(raw, key)
@@ -556,17 +560,17 @@ def parse_invoke_v3(tx: object, rules: NodeRules | None = None) -> InvokeV3Data:
         return _tx_felts(values, key, lenient)
 
     return InvokeV3Data(
-        sender_address=_tx_felt(_get(tx, "sender_address"), "sender_address", lenient),
+        sender_address=tx_felt(tx_field(tx, "sender_address"), "sender_address", lenient),
         calldata=_tx_felts(calldata, "calldata", lenient),
         version=version,
         signature=_tx_felts(signature, "signature", lenient),
-        nonce=_tx_felt(_get(tx, "nonce"), "nonce", lenient),
-        resource_bounds=_resource_bounds(_get(tx, "resource_bounds"), lenient),
-        tip=_tx_felt(_get(tx, "tip", 0), "tip", lenient),
+        nonce=tx_felt(tx_field(tx, "nonce"), "nonce", lenient),
+        resource_bounds=_resource_bounds(tx_field(tx, "resource_bounds"), lenient),
+        tip=tx_felt(tx_field(tx, "tip", 0), "tip", lenient),
         paymaster_data=felts("paymaster_data", ()),
         account_deployment_data=felts("account_deployment_data", ()),
-        nonce_da_mode=parse_da_mode(_get(tx, "nonce_data_availability_mode", 0), "nonce_data_availability_mode"),
-        fee_da_mode=parse_da_mode(_get(tx, "fee_data_availability_mode", 0), "fee_data_availability_mode"),
+        nonce_da_mode=parse_da_mode(tx_field(tx, "nonce_data_availability_mode", 0), "nonce_data_availability_mode"),
+        fee_da_mode=parse_da_mode(tx_field(tx, "fee_data_availability_mode", 0), "fee_data_availability_mode"),
         proof_facts=felts("proof_facts", None),
     )
 
@@ -608,11 +612,11 @@ def parse_outside_execution(outside_execution: object, rules: NodeRules | None =
     oe = outside_execution
     if isinstance(oe, (str, bytes)) or not (isinstance(oe, Mapping) or hasattr(oe, "calls")):
         raise TransactionError(f"outside_execution must be a mapping or an OutsideExecution, got {type(oe).__name__}")
-    caller = _tx_felt(_get(oe, "caller"), "caller", lenient)
-    nonce = _tx_felt(_get(oe, "nonce"), "nonce", lenient)
-    after = _tx_felt(_get(oe, "execute_after"), "execute_after", lenient)
-    before = _tx_felt(_get(oe, "execute_before"), "execute_before", lenient)
-    raw_calls = _get(oe, "calls")
+    caller = tx_felt(tx_field(oe, "caller"), "caller", lenient)
+    nonce = tx_felt(tx_field(oe, "nonce"), "nonce", lenient)
+    after = tx_felt(tx_field(oe, "execute_after"), "execute_after", lenient)
+    before = tx_felt(tx_field(oe, "execute_before"), "execute_before", lenient)
+    raw_calls = tx_field(oe, "calls")
     if isinstance(raw_calls, (str, bytes, Mapping)) or not isinstance(raw_calls, Iterable):
         raise TransactionError("calls must be a list of {to, selector, calldata}")
     calls = []
@@ -625,11 +629,11 @@ def parse_outside_execution(outside_execution: object, rules: NodeRules | None =
         else:
             if isinstance(c, (str, bytes)) or not (isinstance(c, Mapping) or hasattr(c, "selector")):
                 raise TransactionError(f"calls[{i}] must be a mapping {{to, selector, calldata}}")
-            to = _get(c, "to", None)
-            to = _get(c, "to_addr") if to is None else to
-            sel, data = _get(c, "selector"), _get(c, "calldata", ())
-        calls.append(Call(to_addr=_tx_felt(to, f"calls[{i}].to", lenient),
-                          selector=_tx_felt(sel, f"calls[{i}].selector", lenient),
+            to = tx_field(c, "to", None)
+            to = tx_field(c, "to_addr") if to is None else to
+            sel, data = tx_field(c, "selector"), tx_field(c, "calldata", ())
+        calls.append(Call(to_addr=tx_felt(to, f"calls[{i}].to", lenient),
+                          selector=tx_felt(sel, f"calls[{i}].selector", lenient),
                           calldata=list(_tx_felts(_felt_list(data, f"calls[{i}].calldata"), f"calls[{i}].calldata",
                                                   lenient))))
     # OutsideExecution { caller: ContractAddress, nonce, execute_after: u64, execute_before: u64,
@@ -647,13 +651,13 @@ def _outside_calldata_length(oe: object, signature: Sequence[object]) -> int | N
     caller, nonce, after, before, n_calls, (to, selector, len, *calldata)..., len, *signature]``),
     counted from the list lengths only; ``None`` when the shape is not known yet."""
     try:
-        raw_calls = _get(oe, "calls", ())
+        raw_calls = tx_field(oe, "calls", ())
         calls = list(raw_calls) if isinstance(raw_calls, (list, tuple)) else None
         if calls is None:
             return None
         total = 4 + 5 + 1 + len(signature)
         for c in calls:
-            data = c.calldata if isinstance(c, Call) else _get(c, "calldata", ())
+            data = c.calldata if isinstance(c, Call) else tx_field(c, "calldata", ())
             if not isinstance(data, (list, tuple)):
                 return None
             total += 3 + len(data)
@@ -1196,7 +1200,7 @@ def _state(state: object) -> AccountState:
     return state
 
 
-def _items(values: object, name: str) -> list[object]:
+def batch_items(values: object, name: str) -> list[object]:
     """The items of a batch argument as a list (a str, bytes or mapping is not a batch)."""
     if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
         raise SessionError(f"{name} must be a list, got {type(values).__name__}")
@@ -1338,7 +1342,7 @@ def prepare_outside_executions(items: Iterable[object], *, account: AccountInfo,
     acct, st, r = _account(account), _state(state), _rules(rules)
     chain = _chain_id(chain_id)
     ts = _timestamp(block_timestamp, "block_timestamp")
-    relayer_version = _tx_felt(relayer_tx_version, "relayer_tx_version")
+    relayer_version = tx_felt(relayer_tx_version, "relayer_tx_version")
     query = relayer_version in _ESTIMATE_VERSIONS
     pending: list[_Pending] = []
     for item in items:
