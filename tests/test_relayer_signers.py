@@ -8,6 +8,7 @@ and their batch forms must give the verdict the real Argent 0.4.0 / 0.5.0 classe
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from test_relayer_verdicts import expected, state_of
 from xsessions_core import crypto
 from xsessions_core.relayer import (
     AccountInfo,
+    SessionTokenError,
     Verdict,
     decode_session_token,
     verify_outside_execution,
@@ -117,6 +119,31 @@ def test_account_info_rejects_ambiguous_or_missing_owner() -> None:
         AccountInfo(1, "0.5.0", 5, guardian_backup=6)
     with pytest.raises(SessionError, match="owner"):
         AccountInfo(1, "0.5.0", 0)
+
+
+def test_account_info_and_tokens_of_every_kind_round_trip_through_pickle() -> None:
+    for case in CASES:
+        acct = account_of(case)
+        again = pickle.loads(pickle.dumps(acct))
+        assert again == acct and again.cache_key == acct.cache_key and again.owner_guid == acct.owner_guid
+        version = case["account"]["class_version"]
+        token = decode_session_token([h(v) for v in case["transaction"]["signature"]], account_version=version)
+        assert pickle.loads(pickle.dumps(token)) == token
+        assert token.felts() == [h(v) for v in case["transaction"]["signature"]]
+
+
+def test_session_token_signatures_are_read_per_version() -> None:
+    """A WebAuthn session signature is read with the layout of the account's version (0.4.0 has
+    two more fields): the token of one version does not decode as the other's."""
+    case = next(c for c in CASES if c["session_key"]["type"] == "webauthn" and c["verdict"] == "VALID")
+    version = case["account"]["class_version"]
+    other = "0.4.0" if version == "0.5.0" else "0.5.0"
+    sig = [h(v) for v in case["transaction"]["signature"]]
+    token = decode_session_token(sig, account_version=version)
+    assert token.session_signature.signature.version.value == version
+    with pytest.raises(SessionTokenError) as info:
+        decode_session_token(sig, account_version=other)
+    assert info.value.contract_error == "session/invalid-calldata"
 
 
 # --------------------------------------------------------------------------- signing any hash
