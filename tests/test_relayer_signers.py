@@ -37,6 +37,7 @@ from xsessions_core.signers import (
     SigningKey,
     StarkKey,
     StarknetSigner,
+    WebauthnSignature,
 )
 from xsessions_core.transactions import invoke_v3_hashes_unchecked
 
@@ -140,6 +141,7 @@ def test_session_token_signatures_are_read_per_version() -> None:
     other = "0.4.0" if version == "0.5.0" else "0.5.0"
     sig = [h(v) for v in case["transaction"]["signature"]]
     token = decode_session_token(sig, account_version=version)
+    assert isinstance(token.session_signature.signature, WebauthnSignature)
     assert token.session_signature.signature.version.value == version
     with pytest.raises(SessionTokenError) as info:
         decode_session_token(sig, account_version=other)

@@ -9,6 +9,7 @@ import pytest
 from conftest import h, load_vectors
 from starknet_py.net.client_models import Call
 
+from xsessions_core.signers import StarknetSigner
 from xsessions_core.relayer import (
     AccountInfo,
     AccountState,
@@ -105,7 +106,7 @@ def test_decoder_round_trip_and_fields() -> None:
     assert token.session.expires_at == case["session"]["expiresAt"]
     assert token.session.session_key_guid == h(case["session_key"]["guid"])
     assert token.session_signature.guid == h(case["session_key"]["guid"])
-    assert token.guardian_signature.signer.pubkey == h(case["account"]["guardian"]["public_key"])
+    assert token.guardian_signature.signer == StarknetSigner(h(case["account"]["guardian"]["public_key"]))
     assert len(token.proofs) == len(case["calls"])
     assert list(token.session_authorization) == [h(x) for x in case["session"]["authorisationSignature"]]
 
