@@ -148,6 +148,26 @@ def test_session_token_signatures_are_read_per_version() -> None:
     assert info.value.contract_error == "session/invalid-calldata"
 
 
+@pytest.mark.parametrize("which", ["session_signature", "guardian_signature"])
+@pytest.mark.parametrize("field, error", [("r", "argent/invalid-r-value"), ("s", "argent/invalid-s-value")])
+def test_stark_signature_values_out_of_the_order_panic_on_0_5(which: str, field: str, error: str) -> None:
+    """0.5.0 asserts r, s < the STARK order before checking a Stark signature (SIGNERS.md); the
+    signers package gives the panic, the verifier reports it wherever the signature is."""
+    from test_relayer_verdicts import CASES as STARK_CASES, account_of as stark_account_of
+
+    case = next(c for c in STARK_CASES if c["kind"] == "valid_calls_1" and c["account"]["class_version"] == "0.5.0")
+    tx = case["transaction"]
+    token = decode_session_token([h(v) for v in tx["signature"]], account_version="0.5.0")
+    sig = getattr(token, which)
+    bad = dataclasses.replace(sig, signature=dataclasses.replace(sig.signature, **{field: crypto.EC_ORDER}))
+    forged = dict(tx, signature=dataclasses.replace(token, **{which: bad}).felts())
+    common = dict(account=stark_account_of(case), chain_id=h(case["chain_id"]),
+                  block_timestamp=case["block"]["timestamp"], state=state_of(case))
+    want = Verdict(False, error, "validate")
+    assert verify_session_transaction(forged, **common) == want
+    assert verify_session_transactions_batch([forged, tx], **common) == [want, Verdict(True)]
+
+
 # --------------------------------------------------------------------------- signing any hash
 
 _KEYS: dict[str, type] = {"secp256r1": Secp256r1Key, "secp256k1": Secp256k1Key, "eip191": Eip191Key}
