@@ -87,6 +87,24 @@ def test_every_vector_case(pool: ProcessPoolExecutor) -> None:
         assert got == expected, case["id"]
 
 
+def test_accounts_and_session_keys_of_every_signer_kind(pool: ProcessPoolExecutor) -> None:
+    """The invoke cases of contract_verdicts_signers.json (owners and session keys of every kind),
+    all in one call with an account per sender: the workers give the real account's verdicts."""
+    from test_relayer_signers import CASES as SIGNER_CASES, account_of as signer_account_of, expected
+
+    cases = [c for c in SIGNER_CASES if c["transaction"]["kind"] == "invoke_v3"]
+    by_block: dict[int, list[dict[str, Any]]] = {}
+    for case in cases:
+        by_block.setdefault(case["block"]["timestamp"], []).append(case)
+    for timestamp, group in by_block.items():
+        accounts = {signer_account_of(c).address: signer_account_of(c) for c in group}
+        states = {signer_account_of(c).address: state_of(c) for c in group}
+        got = verify_parallel([c["transaction"] for c in group], account_for=accounts, state_for=states,
+                              executor=pool, chunk_size=3, chain_id=h(group[0]["chain_id"]),
+                              block_timestamp=timestamp)
+        assert got == [expected(c) for c in group]
+
+
 def test_errors_are_the_single_process_ones(pool: ProcessPoolExecutor) -> None:
     txs, accounts, _ = _interleaved(6)
     case = _valid_case("0.4.0")

@@ -29,6 +29,7 @@ from xsessions_core.relayer import (
     RelayerStateError,
     Verdict,
     verify_outside_execution,
+    verify_outside_executions_batch,
 )
 
 ACCOUNT = 0x1234
@@ -295,6 +296,36 @@ def test_invalid_outside_execution_reserves_nothing() -> None:
                                  caller_address=h(tx["submitted_by"]), relayer_state=st)
     assert not v.valid and v.error != REPLAYED_OR_IN_FLIGHT
     assert st.nonce_status(account_of(case).address, h(tx["outside_execution"]["nonce"])) is NonceStatus.FREE
+
+
+def test_batch_verifier_reserves_the_nonces(make_state: Callable[[], Any]) -> None:
+    """``verify_outside_executions_batch(relayer_state=...)`` reserves like the single function:
+    a valid item reserves its nonce, a second item with the same nonce and an item another
+    instance holds are REPLAYED_OR_IN_FLIGHT, an invalid item reserves nothing."""
+    case = _valid_outside_case()
+    tx = case["transaction"]
+    a, b = make_state(), make_state()
+    bad_sig = list(tx["signature"])
+    bad_sig[-1] = hex(h(bad_sig[-1]) ^ 1)
+    item = (tx["outside_execution"], tx["signature"], h(tx["submitted_by"]))
+    bad = (tx["outside_execution"], bad_sig, h(tx["submitted_by"]))
+    common = dict(account=account_of(case), chain_id=h(case["chain_id"]), block_timestamp=case["block"]["timestamp"],
+                  state=state_of(case))
+    replayed = Verdict(False, REPLAYED_OR_IN_FLIGHT, "execute_from_outside_v2")
+    nonce, address = h(tx["outside_execution"]["nonce"]), account_of(case).address
+
+    first = verify_outside_executions_batch([bad], relayer_state=a, **common)
+    assert not first[0].valid and first[0].error != REPLAYED_OR_IN_FLIGHT
+    assert a.nonce_status(address, nonce) is NonceStatus.FREE
+    assert verify_outside_executions_batch([bad, item, list(item)], relayer_state=a, **common) == [
+        first[0], Verdict(True), replayed]
+    assert a.nonce_status(address, nonce) is NonceStatus.RESERVED
+    assert verify_outside_executions_batch([item], relayer_state=b, **common) == [replayed]
+    assert verify_outside_executions_batch([item], **common) == [Verdict(True)]  # no state: the account's verdict
+    assert a.release_nonce(address, nonce)
+    assert verify_outside_executions_batch([{"outside_execution": tx["outside_execution"],
+                                             "signature": tx["signature"], "caller_address": tx["submitted_by"]}],
+                                           relayer_state=b, **common) == [Verdict(True)]
 
 
 # --------------------------------------------------------------------------- asyncio twin

@@ -570,26 +570,16 @@ def _cmd_session_create(args: argparse.Namespace) -> int:
     return 0
 
 
-#: Offset of the authorization's length in a session-token signature: the magic, the 4 felts of the
-#: ``Session``, the cache flag; the session key's and the guardian's ``SignerSignature`` follow the
-#: authorization (argentlabs/argent-contracts-starknet, ``src/session/interface.cairo``, ``SessionToken``,
-#: tags ``account-0.4.0`` and ``v0.5.0``).
-_TOKEN_AUTHORIZATION_OFFSET = 6
-
-
 def _inspect_signature(signature: list[Any], version: AccountVersion) -> int:
-    from .relayer.token import SessionTokenError, decode_session_token
-    from .signers import SignerError, SignerSignature
+    from .session_token import SessionTokenError, decode_session_token
+    from .signers import SignerError
 
     felts = [_felt_arg(v, f"signature[{i}]") for i, v in enumerate(signature)]
     out: dict[str, Any] = {"kind": "session-token signature", "length": len(felts),
                            "account_version": version.value}
     try:
         token = decode_session_token(felts, account_version=version)
-        # The session key's and the guardian's SignerSignature follow the authorization.
-        start = _TOKEN_AUTHORIZATION_OFFSET + 1 + len(token.session_authorization)
-        session_signature, end = SignerSignature.read(felts, start, version)
-        guardian_signature = SignerSignature.read(felts, end, version)[0]
+        session_signature, guardian_signature = token.session_signature, token.guardian_signature
     except SessionTokenError as exc:
         out.update(valid=False, contract_error=exc.contract_error, offset=exc.offset, problem=str(exc))
         _emit(out)

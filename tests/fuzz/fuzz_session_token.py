@@ -26,7 +26,7 @@ from common import load_json, main  # noqa: E402
 from xsessions_core.errors import XSessionsError  # noqa: E402
 
 with atheris.instrument_imports(include=["xsessions_core"]):
-    from xsessions_core.relayer.token import decode_session_token
+    from xsessions_core.session_token import decode_session_token
     from xsessions_core.relayer.verify import AccountInfo, verify_session_transaction
     from xsessions_core.sessions.objects import felts_of
 

@@ -45,13 +45,13 @@ if TYPE_CHECKING:
     from .legacy_verify import (
         verify_legacy_session_transaction as verify_legacy_session_transaction,
     )
-    from .token import (
+    from ..session_token import (
         SessionToken as SessionToken,
         SessionTokenError as SessionTokenError,
-        SignerSignature as SignerSignature,
         TokenSession as TokenSession,
         decode_session_token as decode_session_token,
     )
+    from ..signers import SignerSignature as SignerSignature
     from .verify import (
         ANY_CALLER as ANY_CALLER,
         NOT_A_SESSION as NOT_A_SESSION,
@@ -73,7 +73,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
                 "DEFAULT_NODE_RULES", "PHASE_NODE", "RejectedInput", "Verdict", "verify_session_transaction",
                 "verify_outside_execution"),
     ".legacy_verify": ("verify_legacy_session_transaction",),
-    ".token": ("decode_session_token", "SessionToken", "SessionTokenError", "SignerSignature", "TokenSession"),
+    "..session_token": ("decode_session_token", "SessionToken", "SessionTokenError", "TokenSession"),
+    "..signers": ("SignerSignature",),
     ".batch": ("SessionSigner", "verify_session_transactions_batch", "verify_outside_executions_batch"),
     ".parallel": ("verify_parallel",),
     ".keycache": ("configure_prepared_keys", "prepared_key_limits", "prepared_key_stats", "clear_prepared_keys",

@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import SessionError, TransactionError
 from ..sessions.guardian import LocalGuardian
@@ -32,13 +32,17 @@ from .verify import (
     AccountState,
     NodeRules,
     Verdict,
-    _items,
+    batch_items,
     fee_limits_arg,
     finish,
     prepare_outside_executions,
     prepare_session_transactions,
+    reserve_outside_nonces,
     with_policy,
 )
+
+if TYPE_CHECKING:
+    from .state import RelayerState
 
 __all__ = ["SessionSigner", "verify_session_transactions_batch", "verify_outside_executions_batch"]
 
@@ -179,7 +183,7 @@ def verify_session_transactions_batch(txs: Iterable[object], *, account: Account
     GIL), so that two threads verifying two batches overlap their Python and native parts.
     """
     limits = fee_limits_arg(fee_limits)
-    items = _items(txs, "txs")
+    items = batch_items(txs, "txs")
     out: list[Verdict] = []
     for start in range(0, len(items), CHUNK):
         out += finish(prepare_session_transactions(items[start:start + CHUNK], account=account, chain_id=chain_id,
@@ -193,21 +197,27 @@ def verify_session_transactions_batch(txs: Iterable[object], *, account: Account
 def verify_outside_executions_batch(items: Iterable[Mapping[str, Any] | Sequence[Any]], *, account: AccountInfo,
                                     chain_id: int | str, block_timestamp: int,
                                     state: AccountState | None = None, relayer_tx_version: int | str = 3,
-                                    rules: NodeRules | None = None) -> list[Verdict]:
+                                    rules: NodeRules | None = None, relayer_state: RelayerState | None = None,
+                                    reservation_ttl_ms: int = 60_000) -> list[Verdict]:
     """:func:`~.verify.verify_outside_execution` for many outside executions.
 
     :param items: ``{"outside_execution", "signature", "caller_address"}`` mappings or
         ``(outside_execution, signature, caller_address)`` tuples.
+    :param relayer_state: as for :func:`~.verify.verify_outside_execution`: each item the account
+        would accept is valid only if its nonce could be reserved (in the order of ``items``: a
+        second item with the same nonce gets :data:`~.verify.REPLAYED_OR_IN_FLIGHT`).
     :return: one verdict per item, as :func:`verify_session_transactions_batch` (a malformed item
         gets a ``"node"`` verdict with its error message; the others are verified).
     :raises SessionError: bad arguments (``items`` not a list, account, chain id, timestamp, state).
     """
     triples: list[object] = []
-    for i, item in enumerate(_items(items, "items")):
+    for i, item in enumerate(batch_items(items, "items")):
         if isinstance(item, Mapping):
             missing = [k for k in ("outside_execution", "signature", "caller_address") if k not in item]
             triples.append(TransactionError(f"items[{i}] is missing {missing[0]!r}") if missing else
                            (item["outside_execution"], item["signature"], item["caller_address"]))
+        elif isinstance(item, Iterable) and not isinstance(item, (str, bytes)):
+            triples.append(tuple(item))
         else:
             triples.append(item)
     out: list[Verdict] = []
@@ -215,4 +225,7 @@ def verify_outside_executions_batch(items: Iterable[Mapping[str, Any] | Sequence
         out += finish(prepare_outside_executions(triples[start:start + CHUNK], account=account, chain_id=chain_id,
                                                  block_timestamp=block_timestamp, state=state,
                                                  relayer_tx_version=relayer_tx_version, rules=rules, isolate=True))
-    return out
+    if relayer_state is None:
+        return out
+    return reserve_outside_nonces(out, [t[0] if isinstance(t, tuple) else None for t in triples], account=account,
+                                  rules=rules, relayer_state=relayer_state, reservation_ttl_ms=reservation_ttl_ms)

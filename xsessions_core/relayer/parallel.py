@@ -22,7 +22,7 @@ from typing import Union
 from .. import crypto
 from ..errors import SessionError
 from .batch import verify_session_transactions_batch
-from .verify import AccountInfo, AccountState, Verdict, _get, _tx_felt
+from .verify import AccountInfo, AccountState, Verdict, tx_felt, tx_field
 
 __all__ = ["verify_parallel", "DEFAULT_CHUNK_SIZE"]
 
@@ -68,7 +68,7 @@ def _chunks(transactions: Sequence[object], account_for: AccountLookup, state_fo
         runs: list[tuple[AccountInfo, AccountState | None, list[object]]] = []
         for i in range(start, min(start + chunk_size, len(transactions))):
             tx = transactions[i]
-            address = _tx_felt(_get(tx, "sender_address"), f"transactions[{i}].sender_address")
+            address = tx_felt(tx_field(tx, "sender_address"), f"transactions[{i}].sender_address")
             account = _lookup(account_for, address, "account_for")
             if not isinstance(account, AccountInfo):
                 raise SessionError(f"account_for must give an AccountInfo, got {type(account).__name__}")

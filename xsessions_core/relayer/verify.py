@@ -27,26 +27,38 @@ over the node's limits gets a verdict in phase ``"node"`` before anything is has
 longer than any x-sessions tree is judged without hashing; the memos are LRU and bounded in bytes
 (:mod:`.cache`) and never decide a verdict: one verification pins what it read from them.
 
-Limitation: only Stark-key (``Starknet`` variant) signatures are verified cryptographically; a
-Secp256k1/Secp256r1/Eip191/WebAuthn signature is decoded and identified (GUID) exactly, but its
-signature is treated as invalid (Argent session keys and guardians are Stark keys).
+Signers of every kind (:mod:`xsessions_core.signers`): owners, guardians and session keys may be
+Starknet, Secp256k1, Secp256r1, Eip191 or WebAuthn signers. Stark signatures are collected and
+verified in one native batch (record, then replay: see :class:`_SigOracle`); the other kinds are
+verified when the check reaches them by :meth:`~xsessions_core.signers.SignerSignature.verify`,
+which gives the account's panics (``argent/malleable-signature``, ``webauthn/unverified-user``...).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Union
 
 from starknet_py.net.client_models import Call
 
+from ..cairo_serde import CairoReader, SerdeNone, deserialize_all
 from ..crypto import EC_ORDER, FIELD_PRIME, backend_module
 from ..encoding import felt_from, node_felt_match
 from ..errors import SessionError, TransactionError, XSessionsError, describe_value
 from ..sessions.fee_limits import FeeLimits, PolicyVerdict, check_fee_limits
 from ..sessions.objects import OnChainSession
 from ..sessions.outside_execution import ANY_CALLER, outside_execution_hash_unchecked
-from ..sessions.session import ALLOWED_METHOD_HASH, session_hash_from_onchain, starknet_signer_guid
+from ..session_token import (
+    SessionToken,
+    SessionTokenError,
+    TokenSession,
+    decode_session_token_felts,
+    is_session_signature,
+    read_signer_signature,
+)
+from ..sessions.session import ALLOWED_METHOD_HASH, session_hash_from_onchain
+from ..signers import Signer, SignerError, SignerSignature, SignerKind, StarknetSignature, StarknetSigner
 from ..transactions import (
     QUERY_VERSION_OFFSET,
     InvokeV3Fields,
@@ -57,18 +69,6 @@ from ..transactions import (
 from ..versions import AccountVersion, UnsupportedAccountVersion
 from .cache import BoundedCache
 from .keycache import clear_prepared_keys, verify_batch
-from .token import (
-    CairoReader,
-    SessionToken,
-    SessionTokenError,
-    SignerSignature,
-    TokenSession,
-    _Panic,
-    _SerdeNone,
-    _decode_session_token_felts,
-    is_session_signature,
-    read_signer_signature,
-)
 
 if TYPE_CHECKING:
     from ..onchain import Block
@@ -176,52 +176,125 @@ def _rules(value: object) -> NodeRules:
     return value
 
 
-@dataclass(frozen=True)
+#: An owner or guardian as :class:`AccountInfo` takes it: a :class:`~xsessions_core.signers.Signer`
+#: of any kind, or a Stark public key (an int or a felt string).
+SignerArg = Union[Signer, int, str]
+
+#: GUIDs of the signers of decoded tokens and authorisations (a pure memo, cleared when full:
+#: GUIDs depend on no backend; WebAuthn signers are not kept).
+_GUIDS: dict[Signer, int] = {}
+_GUIDS_MAX = 16384
+
+
+def _guid(signer: Signer) -> int:
+    """``signer.guid``, memoised across decoded values (a relayer sees the same keys again and again)."""
+    guid = _GUIDS.get(signer)
+    if guid is None:
+        guid = signer.guid
+        if signer.kind is not SignerKind.Webauthn:
+            if len(_GUIDS) >= _GUIDS_MAX:
+                _GUIDS.clear()
+            _GUIDS[signer] = guid
+    return guid
+
+
+def _signer_arg(value: object, name: str) -> Signer:
+    """An owner or guardian: a :class:`Signer` as is, a Stark public key as a :class:`StarknetSigner`."""
+    if isinstance(value, Signer):
+        if type(value) is Signer:
+            raise SessionError(f"{name} must be a Signer variant, got a bare Signer")
+        return value
+    key = _felt_arg(value, name)
+    if key == 0:
+        raise SessionError(f"{name} must be a non-zero Stark public key, got 0")
+    return StarknetSigner(key)
+
+
+def _stark_key(signer: Signer | None) -> int | None:
+    return signer.pubkey if isinstance(signer, StarknetSigner) else None
+
+
+@dataclass(frozen=True, init=False)
 class AccountInfo:
     """The account a transaction is sent to, as the verifier needs it.
+
+    ``AccountInfo(address, class_version, owner, guardian=None, guardian_backup=None)``; the owner
+    and the guardians are :class:`~xsessions_core.signers.Signer` values of any kind, or Stark public
+    keys (ints or felt strings, stored as :class:`~xsessions_core.signers.StarknetSigner`).
 
     :param address: the account address.
     :param class_version: the Argent account class, any :class:`~xsessions_core.versions.AccountVersion`
         spelling (``"0.4"``, ``"0.4.0"``, ``"0.5"``, ``"0.5.0"``); stored as the enum.
-    :param owner_public_key: the owner's stark key.
-    :param guardian_public_key: the guardian's stark key, ``None`` for an account without guardian.
-    :param guardian_backup_public_key: 0.4.0 guardian backup (0.5.0: a second guardian), or ``None``.
+    :param owner: the owner signer.
+    :param guardian: the guardian signer, ``None`` for an account without guardian.
+    :param guardian_backup: 0.4.0 guardian backup (0.5.0: a second guardian), or ``None``.
+    :param owner_public_key: alias of ``owner`` (a Stark key), as older releases spelled it; so are
+        ``guardian_public_key`` and ``guardian_backup_public_key``.
+    :raises SessionError: a value out of range, a missing owner, or a keyword given twice.
     """
 
     address: int
-    class_version: str  # an AccountVersion after __post_init__ (a str enum)
-    owner_public_key: int
-    guardian_public_key: int | None = None
-    guardian_backup_public_key: int | None = None
+    class_version: str  # an AccountVersion (a str enum)
+    owner: Signer
+    guardian: Signer | None = None
+    guardian_backup: Signer | None = None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "class_version", _version_arg(self.class_version, "class_version"))
-        object.__setattr__(self, "address", _felt_arg(self.address, "address"))
-        object.__setattr__(self, "owner_public_key", _felt_arg(self.owner_public_key, "owner_public_key"))
-        for name in ("guardian_public_key", "guardian_backup_public_key"):
-            value = getattr(self, name)
-            if value is not None:
-                object.__setattr__(self, name, _felt_arg(value, name))
-        if self.guardian_backup_public_key is not None and self.guardian_public_key is None:
-            raise SessionError("guardian_backup_public_key requires a guardian_public_key")
-        object.__setattr__(self, "owner_guid", starknet_signer_guid(self.owner_public_key))
-        guardian = self.guardian_public_key
-        object.__setattr__(self, "guardian_guid", None if guardian is None else starknet_signer_guid(guardian))
-        object.__setattr__(self, "guardian_keys", tuple(
-            k for k in (self.guardian_public_key, self.guardian_backup_public_key) if k is not None))
-        object.__setattr__(self, "cache_key", (
-            self.address, AccountVersion(self.class_version).value, self.owner_public_key,
-            -1 if self.guardian_public_key is None else self.guardian_public_key,
-            -1 if self.guardian_backup_public_key is None else self.guardian_backup_public_key))
-
-    #: ``poseidon(ss("Starknet Signer"), owner_public_key)``.
+    #: ``owner.guid``.
     owner_guid: int = field(init=False, repr=False, compare=False)
     #: GUID of the guardian, ``None`` without guardian.
     guardian_guid: int | None = field(init=False, repr=False, compare=False)
-    #: The guardian stark keys (main guardian first, then the backup).
+    #: The guardian signers (main guardian first, then the backup).
+    guardian_signers: tuple[Signer, ...] = field(init=False, repr=False, compare=False)
+    #: The Stark public keys of :attr:`guardian_signers` (guardians of other kinds are left out).
     guardian_keys: tuple[int, ...] = field(init=False, repr=False, compare=False)
-    #: Everything above as ints and strs (a memo key; -1 for an absent guardian).
+    #: Everything above as ints and strs (a memo key: GUIDs, -1 for an absent guardian).
     cache_key: tuple[int | str, ...] = field(init=False, repr=False, compare=False)
+
+    def __init__(self, address: int | str, class_version: AccountVersion | str, owner: SignerArg | None = None,
+                 guardian: SignerArg | None = None, guardian_backup: SignerArg | None = None, *,
+                 owner_public_key: int | str | None = None, guardian_public_key: int | str | None = None,
+                 guardian_backup_public_key: int | str | None = None) -> None:
+        def pick(value: SignerArg | None, alias: int | str | None, name: str) -> SignerArg | None:
+            if value is not None and alias is not None:
+                raise SessionError(f"give {name} or {name}_public_key, not both")
+            return value if alias is None else alias
+
+        owner_value = pick(owner, owner_public_key, "owner")
+        guardian_value = pick(guardian, guardian_public_key, "guardian")
+        backup_value = pick(guardian_backup, guardian_backup_public_key, "guardian_backup")
+        if owner_value is None:
+            raise SessionError("owner (or owner_public_key) is required")
+        version = _version_arg(class_version, "class_version")
+        set_ = object.__setattr__
+        set_(self, "class_version", version)
+        set_(self, "address", _felt_arg(address, "address"))
+        set_(self, "owner", _signer_arg(owner_value, "owner"))
+        set_(self, "guardian", None if guardian_value is None else _signer_arg(guardian_value, "guardian"))
+        set_(self, "guardian_backup", None if backup_value is None else _signer_arg(backup_value, "guardian_backup"))
+        if self.guardian_backup is not None and self.guardian is None:
+            raise SessionError("guardian_backup requires a guardian")
+        guardians = tuple(g for g in (self.guardian, self.guardian_backup) if g is not None)
+        set_(self, "owner_guid", self.owner.guid)
+        set_(self, "guardian_guid", None if self.guardian is None else self.guardian.guid)
+        set_(self, "guardian_signers", guardians)
+        set_(self, "guardian_keys", tuple(k for k in map(_stark_key, guardians) if k is not None))
+        set_(self, "cache_key", (self.address, version.value, self.owner_guid,
+                                 *(-1 if g is None else g.guid for g in (self.guardian, self.guardian_backup))))
+
+    @property
+    def owner_public_key(self) -> int | None:
+        """The owner's Stark public key, ``None`` for an owner of another kind."""
+        return _stark_key(self.owner)
+
+    @property
+    def guardian_public_key(self) -> int | None:
+        """The guardian's Stark public key, ``None`` without guardian or for another kind."""
+        return _stark_key(self.guardian)
+
+    @property
+    def guardian_backup_public_key(self) -> int | None:
+        """The guardian backup's Stark public key, ``None`` without one or for another kind."""
+        return _stark_key(self.guardian_backup)
 
 
 @dataclass(frozen=True)
@@ -345,7 +418,11 @@ class InvokeV3Data:
     proof_facts: tuple[int, ...] = ()
 
 
-def _get(tx: object, key: str, default: object = ...) -> object:
+def tx_field(tx: object, key: str, default: object = ...) -> object:
+    """``tx[key]`` of a mapping or ``tx.key`` of an object; ``default`` when absent.
+
+    :raises TransactionError: absent and no ``default``.
+    """
     if type(tx) is dict or isinstance(tx, Mapping):
         if key in tx:
             return tx[key]
@@ -366,7 +443,7 @@ _NODE_FELTS_MAX = 32768
 _NODE_FELTS_NEW_MAX = 64
 
 
-def _tx_felt(value: object, name: str, lenient: bool = False) -> int:
+def tx_felt(value: object, name: str, lenient: bool = False) -> int:
     """A felt of network input (:func:`~xsessions_core.encoding.felt_from` with ``network=True``)."""
     if type(value) is int and 0 <= value < _P:
         return value
@@ -416,7 +493,7 @@ def _tx_felts(values: Sequence[object], name: str, lenient: bool = False) -> tup
                 return tuple([k if k is not None else next(new) for k in known])
     except TypeError:  # an item that is not a str (unhashable, or an int among strings)
         pass
-    return tuple(_tx_felt(v, f"{name}[{i}]", lenient) for i, v in enumerate(out))
+    return tuple(tx_felt(v, f"{name}[{i}]", lenient) for i, v in enumerate(out))
 
 
 def _node_spelled(bounds: dict[Any, Any]) -> bool:
@@ -439,7 +516,7 @@ def _resource_bounds(value: object, lenient: bool) -> Any:
     strict: dict[str, object] = {}
     for resource, bound in value.items():
         if isinstance(bound, Mapping):
-            bound = {k: _tx_felt(v, f"resource_bounds.{resource}.{k}", lenient) if k in (
+            bound = {k: tx_felt(v, f"resource_bounds.{resource}.{k}", lenient) if k in (
                 "max_amount", "max_price_per_unit") else v for k, v in bound.items()}
         strict[resource] = bound
     return parse_resource_bounds(strict)
@@ -466,16 +543,16 @@ def parse_invoke_v3(tx: object, rules: NodeRules | None = None) -> InvokeV3Data:
     lenient = r.lenient_felts
     if isinstance(tx, (str, bytes)) or not (isinstance(tx, Mapping) or hasattr(tx, "calldata")):
         raise TransactionError(f"a transaction must be a mapping or an InvokeV3, got {type(tx).__name__}")
-    calldata = _felt_list(_get(tx, "calldata"), "calldata")
-    signature = _felt_list(_get(tx, "signature"), "signature")
+    calldata = _felt_list(tx_field(tx, "calldata"), "calldata")
+    signature = _felt_list(tx_field(tx, "signature"), "signature")
     _node_length(len(calldata), r.max_calldata_length, "Calldata")
     _node_length(len(signature), r.max_signature_length, "Signature")
-    version = _tx_felt(_get(tx, "version", 3), "version", lenient)
+    version = tx_felt(tx_field(tx, "version", 3), "version", lenient)
     if version in (1, QUERY_VERSION_OFFSET + 1):
         raise TransactionError("only INVOKE v3 transactions are supported (got version 1)")
 
     def felts(key: str, default: object) -> tuple[int, ...]:
-        raw = _get(tx, key, default)
+        raw = tx_field(tx, key, default)
         if not raw and (raw is None or type(raw) is list or type(raw) is tuple):
             return ()
         values = _felt_list(raw, key)
@@ -483,17 +560,17 @@ def parse_invoke_v3(tx: object, rules: NodeRules | None = None) -> InvokeV3Data:
         return _tx_felts(values, key, lenient)
 
     return InvokeV3Data(
-        sender_address=_tx_felt(_get(tx, "sender_address"), "sender_address", lenient),
+        sender_address=tx_felt(tx_field(tx, "sender_address"), "sender_address", lenient),
         calldata=_tx_felts(calldata, "calldata", lenient),
         version=version,
         signature=_tx_felts(signature, "signature", lenient),
-        nonce=_tx_felt(_get(tx, "nonce"), "nonce", lenient),
-        resource_bounds=_resource_bounds(_get(tx, "resource_bounds"), lenient),
-        tip=_tx_felt(_get(tx, "tip", 0), "tip", lenient),
+        nonce=tx_felt(tx_field(tx, "nonce"), "nonce", lenient),
+        resource_bounds=_resource_bounds(tx_field(tx, "resource_bounds"), lenient),
+        tip=tx_felt(tx_field(tx, "tip", 0), "tip", lenient),
         paymaster_data=felts("paymaster_data", ()),
         account_deployment_data=felts("account_deployment_data", ()),
-        nonce_da_mode=parse_da_mode(_get(tx, "nonce_data_availability_mode", 0), "nonce_data_availability_mode"),
-        fee_da_mode=parse_da_mode(_get(tx, "fee_data_availability_mode", 0), "fee_data_availability_mode"),
+        nonce_da_mode=parse_da_mode(tx_field(tx, "nonce_data_availability_mode", 0), "nonce_data_availability_mode"),
+        fee_da_mode=parse_da_mode(tx_field(tx, "fee_data_availability_mode", 0), "fee_data_availability_mode"),
         proof_facts=felts("proof_facts", None),
     )
 
@@ -535,11 +612,11 @@ def parse_outside_execution(outside_execution: object, rules: NodeRules | None =
     oe = outside_execution
     if isinstance(oe, (str, bytes)) or not (isinstance(oe, Mapping) or hasattr(oe, "calls")):
         raise TransactionError(f"outside_execution must be a mapping or an OutsideExecution, got {type(oe).__name__}")
-    caller = _tx_felt(_get(oe, "caller"), "caller", lenient)
-    nonce = _tx_felt(_get(oe, "nonce"), "nonce", lenient)
-    after = _tx_felt(_get(oe, "execute_after"), "execute_after", lenient)
-    before = _tx_felt(_get(oe, "execute_before"), "execute_before", lenient)
-    raw_calls = _get(oe, "calls")
+    caller = tx_felt(tx_field(oe, "caller"), "caller", lenient)
+    nonce = tx_felt(tx_field(oe, "nonce"), "nonce", lenient)
+    after = tx_felt(tx_field(oe, "execute_after"), "execute_after", lenient)
+    before = tx_felt(tx_field(oe, "execute_before"), "execute_before", lenient)
+    raw_calls = tx_field(oe, "calls")
     if isinstance(raw_calls, (str, bytes, Mapping)) or not isinstance(raw_calls, Iterable):
         raise TransactionError("calls must be a list of {to, selector, calldata}")
     calls = []
@@ -552,11 +629,11 @@ def parse_outside_execution(outside_execution: object, rules: NodeRules | None =
         else:
             if isinstance(c, (str, bytes)) or not (isinstance(c, Mapping) or hasattr(c, "selector")):
                 raise TransactionError(f"calls[{i}] must be a mapping {{to, selector, calldata}}")
-            to = _get(c, "to", None)
-            to = _get(c, "to_addr") if to is None else to
-            sel, data = _get(c, "selector"), _get(c, "calldata", ())
-        calls.append(Call(to_addr=_tx_felt(to, f"calls[{i}].to", lenient),
-                          selector=_tx_felt(sel, f"calls[{i}].selector", lenient),
+            to = tx_field(c, "to", None)
+            to = tx_field(c, "to_addr") if to is None else to
+            sel, data = tx_field(c, "selector"), tx_field(c, "calldata", ())
+        calls.append(Call(to_addr=tx_felt(to, f"calls[{i}].to", lenient),
+                          selector=tx_felt(sel, f"calls[{i}].selector", lenient),
                           calldata=list(_tx_felts(_felt_list(data, f"calls[{i}].calldata"), f"calls[{i}].calldata",
                                                   lenient))))
     # OutsideExecution { caller: ContractAddress, nonce, execute_after: u64, execute_before: u64,
@@ -574,13 +651,13 @@ def _outside_calldata_length(oe: object, signature: Sequence[object]) -> int | N
     caller, nonce, after, before, n_calls, (to, selector, len, *calldata)..., len, *signature]``),
     counted from the list lengths only; ``None`` when the shape is not known yet."""
     try:
-        raw_calls = _get(oe, "calls", ())
+        raw_calls = tx_field(oe, "calls", ())
         calls = list(raw_calls) if isinstance(raw_calls, (list, tuple)) else None
         if calls is None:
             return None
         total = 4 + 5 + 1 + len(signature)
         for c in calls:
-            data = c.calldata if isinstance(c, Call) else _get(c, "calldata", ())
+            data = c.calldata if isinstance(c, Call) else tx_field(c, "calldata", ())
             if not isinstance(data, (list, tuple)):
                 return None
             total += 3 + len(data)
@@ -593,24 +670,6 @@ class _CalldataPanic(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-T = TypeVar("T")
-
-
-def _deserialize(data: Sequence[int], read: Callable[[CairoReader], T], fail: Callable[[str], Exception],
-                 none_error: str, too_long_error: str) -> T:
-    """``read`` all of ``data``; ``Serde`` ``None`` / a panic / felts left over raise ``fail(error)``."""
-    r = CairoReader(data)
-    try:
-        out = read(r)
-    except _SerdeNone:
-        raise fail(none_error) from None
-    except _Panic as exc:
-        raise fail(exc.message) from None
-    if r.remaining():
-        raise fail(too_long_error)
-    return out
 
 
 def parse_execute_calls(calldata: Sequence[int]) -> list[Call]:
@@ -627,11 +686,11 @@ def parse_execute_calls(calldata: Sequence[int]) -> list[Call]:
         def call() -> Call:
             to = r.felt()
             if to >= _M251:
-                raise _SerdeNone("ContractAddress >= 2**251")
+                raise SerdeNone("ContractAddress >= 2**251")
             return Call(to_addr=to, selector=r.felt(), calldata=list(r.span_felt()))
         return list(r.span_of(call))
 
-    return _deserialize(calldata, calls, _CalldataPanic, "Failed to deserialize param #1", "Input too long for arguments")
+    return deserialize_all(calldata, calls, _CalldataPanic, "Failed to deserialize param #1", "Input too long for arguments")
 
 
 def _execute_calls_fast(data: Sequence[int]) -> list[Call] | None:
@@ -731,24 +790,34 @@ def cairo_ecdsa_args(msg_hash: int, pubkey: int, r: int, s: int) -> tuple[int, i
 
 
 class _SigOracle:
-    """Answers "is this signer signature valid over this hash?".
+    """Answers "is this signer signature valid over this hash?" for one check.
 
-    In recording mode every Stark signature is answered ``True`` and remembered; the batch is then
-    verified in one backend call and the check is re-run with the answers (the set of signatures a
-    run needs never grows when some are invalid, so the recorded set always covers the real run).
+    Stark signatures: in recording mode every one is answered ``True`` and remembered; the batch is
+    then verified in one backend call and the check is re-run with the answers (the set of
+    signatures a run needs never grows when some are invalid, so the recorded set always covers the
+    real run). Signatures of the other kinds are verified when asked (once per check: the re-run
+    reuses the answer) by :meth:`~xsessions_core.signers.SignerSignature.verify`; a panic of the
+    account (and the 0.5.0 range panics of a Stark signature) raises :class:`_Fail` in both runs.
     """
 
-    __slots__ = ("answers", "pending", "cacheable")
+    __slots__ = ("answers", "pending", "cacheable", "version", "others")
 
-    def __init__(self) -> None:
+    def __init__(self, version: AccountVersion = AccountVersion.V0_4_0) -> None:
         self.answers: dict[tuple[int, int, int, int], bool] | None = None
         self.pending: list[tuple[int, int, int, int]] = []
         self.cacheable: set[tuple[int, int, int, int]] = set()
+        self.version = version
+        self.others: dict[tuple[int, SignerSignature], str | None] = {}
 
     def check(self, sig: SignerSignature, msg_hash: int, cacheable: bool = False) -> bool:
-        if not sig.is_starknet:
-            return False
-        key = (msg_hash, sig.signer[0], sig.signature[0], sig.signature[1])
+        signature = sig.signature
+        if type(signature) is not StarknetSignature:
+            return self._check_other(sig, msg_hash)
+        r, s = signature.r, signature.s
+        if (r >= _N or s >= _N) and self.version is AccountVersion.V0_5_0:
+            # 0.5.0 asserts r, s < the STARK order first: the signers package gives the panic
+            raise _Fail(sig.verify(msg_hash, self.version, invalid="argent/invalid-r-value") or "")
+        key = (msg_hash, sig.signer.pubkey, r, s)  # type: ignore[attr-defined]
         if self.answers is not None:
             answer = self.answers.get(key)
             if answer is None:  # not recorded: verify it now (never relied on, kept for safety)
@@ -760,6 +829,21 @@ class _SigOracle:
         if cacheable:
             self.cacheable.add(key)
         return True
+
+    def _check_other(self, sig: SignerSignature, msg_hash: int) -> bool:
+        """A signature of another kind than Starknet: ``True`` / ``False``, or the account's panic."""
+        key = (msg_hash, sig)
+        if key in self.others:
+            error = self.others[key]
+        else:
+            try:
+                error = sig.verify(msg_hash, self.version, invalid="")
+            except SignerError:  # a value the account cannot hold (never from a decoded token)
+                error = ""
+            self.others[key] = error
+        if error:
+            raise _Fail(error)
+        return error is None
 
 
 def resolve_signatures(oracles: Sequence[_SigOracle]) -> None:
@@ -820,7 +904,7 @@ class SessionCheck:
     signature: Sequence[int]
     timestamp: int
     estimate: bool
-    oracle: _SigOracle = field(default_factory=_SigOracle)
+    oracle: _SigOracle = field(init=False)
     token: SessionToken | None = None
     decode_error: str = ""
     session_hash: int = 0
@@ -832,6 +916,9 @@ class SessionCheck:
     #: another request between the runs cannot change the path a run takes)
     auth_memo: str | None = None
     auth_memo_read: bool = False
+
+    def __post_init__(self) -> None:
+        self.oracle = _SigOracle(AccountVersion(self.account.class_version))
 
     def run(self) -> str | None:
         """The account's error string, or ``None`` when the session signature is accepted.
@@ -850,7 +937,7 @@ class SessionCheck:
         inputs of the token message ``[tx_hash, session_hash, cache_value]``, ``None`` if the
         signature does not decode (:meth:`run` then reports the decoding error)."""
         try:
-            token = _decode_session_token_felts(self.signature, self.account.class_version == "0.5.0")
+            token = decode_session_token_felts(self.signature, AccountVersion(self.account.class_version))
         except SessionTokenError as exc:
             self.decode_error = exc.contract_error
             return None
@@ -874,11 +961,11 @@ class SessionCheck:
             raise _Fail("session/expired")
         self._authorization(token)
         v5 = acct.class_version == "0.5.0"
-        if token.session_signature.guid != token.session.session_key_guid:
+        if _guid(token.session_signature.signer) != token.session.session_key_guid:
             raise _Fail("session/session-key-mismatch")
         if not (self.oracle.check(token.session_signature, self.message) or (v5 and self.estimate)):
             raise _Fail("session/invalid-session-sig")
-        if not v5 and token.guardian_signature.signer_key != (0, acct.guardian_public_key):
+        if not v5 and token.guardian_signature.signer != acct.guardian:
             raise _Fail("session/guardian-key-mismatch")
         if not (self.oracle.check(token.guardian_signature, self.message) or (v5 and self.estimate)):
             raise _Fail("session/invalid-backend-sig")
@@ -914,10 +1001,10 @@ class SessionCheck:
             cached = cache.get((acct.owner_guid, acct.guardian_guid, self.session_hash), 0) if (
                 cache and token.cache_value and acct.guardian_guid is not None) else 0
         else:
-            cached = cache.get((token.cache_flag, token.guardian_signature.guid, self.session_hash), 0) if (
+            cached = cache.get((token.cache_flag, _guid(token.guardian_signature.signer), self.session_hash), 0) if (
                 cache and token.cache_flag) else 0
         key = (backend_module().NAME, acct.cache_key, self.session_hash, token.cache_flag,
-               token.guardian_signature.signer_key, token.session_authorization, self.estimate, cached)
+               token.guardian_signature.signer, token.session_authorization, self.estimate, cached)
         if not self.auth_memo_read:
             self.auth_memo, self.auth_memo_read = _auth_outcomes.get(key), True
         outcome = self.auth_memo
@@ -939,21 +1026,22 @@ class SessionCheck:
         """Memoise the authorisation outcome of the last (final) :meth:`run`, if it got that far."""
         if self.auth_key is not None and self.auth_outcome is not None:
             key = self.auth_key
-            _auth_outcomes.put(key, self.auth_outcome, 4 + len(key[1]) + len(key[4]) + len(key[5]))
+            _auth_outcomes.put(key, self.auth_outcome, 4 + len(key[1]) + len(key[4].to_felts()) + len(key[5]))
 
     def _valid_auth_sig(self, sig: SignerSignature) -> bool:
         """``signer_signature.is_valid_signature(session_hash) || is_estimate_transaction()``."""
         return self.oracle.check(sig, self.session_hash, cacheable=True) or self.estimate
 
     def _read_signatures(self, r: CairoReader, count: int | None) -> list[SignerSignature]:
-        return [read_signer_signature(r) for _ in range(count)] if count is not None else list(
-            r.span_of(lambda: read_signer_signature(r)))
+        version = self.oracle.version
+        return [read_signer_signature(r, version) for _ in range(count)] if count is not None else list(
+            r.span_of(lambda: read_signer_signature(r, version)))
 
     # ---- 0.4.0
 
     def _authorization_v4(self, token: SessionToken) -> None:
         acct = self.account
-        if acct.guardian_public_key is None:
+        if acct.guardian is None:
             raise _Fail("session/no-guardian")
         auth = token.session_authorization
         if token.cache_value and acct.guardian_guid is not None:
@@ -968,27 +1056,33 @@ class SessionCheck:
         if len(parsed) != 2:
             raise _Fail("argent/invalid-signature-length")
         owner, guardian = parsed
-        valid = (owner.signer_key == (0, acct.owner_public_key) and self._valid_auth_sig(owner)) and (
-            guardian.is_starknet and guardian.signer[0] in acct.guardian_keys and self._valid_auth_sig(guardian))
+        valid = (owner.signer == acct.owner and self._valid_auth_sig(owner)) and (
+            guardian.signer in acct.guardian_signers and self._valid_auth_sig(guardian))
         if not valid:
             raise _Fail("session/invalid-account-sig")
-        if guardian.guid != acct.guardian_guid:
+        if _guid(guardian.signer) != acct.guardian_guid:
             raise _Fail("session/signer-is-not-guardian")
 
     def _parse_signature_array_v4(self, auth: tuple[int, ...]) -> list[SignerSignature]:
         acct = self.account
         if len(auth) not in (2, 4):
-            return _deserialize(auth, lambda r: self._read_signatures(r, None), _Fail,
-                                "argent/invalid-signature-format", "argent/invalid-signature-length")
-        out = [SignerSignature(0, (acct.owner_public_key,), (auth[0], auth[1]))]
+            return deserialize_all(auth, lambda r: self._read_signatures(r, None), _Fail,
+                                   "argent/invalid-signature-format", "argent/invalid-signature-length")
+        # the concise form [r, s(, r_g, s_g)] reads the Stark owner (and guardian) of the account
+        owner_key, guardian_key = acct.owner_public_key, acct.guardian_public_key
+        if owner_key is None:
+            raise _Fail("argent/zero-pubkey")
+        out = [SignerSignature(StarknetSigner(owner_key), StarknetSignature(auth[0], auth[1]))]
         if len(auth) == 4:
-            out.append(SignerSignature(0, (acct.guardian_public_key or 0,), (auth[2], auth[3])))
+            if guardian_key is None:
+                raise _Fail("argent/zero-pubkey")
+            out.append(SignerSignature(StarknetSigner(guardian_key), StarknetSignature(auth[2], auth[3])))
         return out
 
     # ---- 0.5.0
 
     def _is_guardian_v5(self, sig: SignerSignature) -> bool:
-        return sig.is_starknet and sig.signer[0] in self.account.guardian_keys
+        return sig.signer in self.account.guardian_signers
 
     def _authorization_v5(self, token: SessionToken) -> None:
         acct = self.account
@@ -996,7 +1090,7 @@ class SessionCheck:
         token_guardian = token.guardian_signature
         cache_owner = token.cache_flag
         if cache_owner != 0:
-            key = (cache_owner, token_guardian.guid, self.session_hash)
+            key = (cache_owner, _guid(token_guardian.signer), self.session_hash)
             cached = self.state.session_cache.get(key, 0)
             if cached:
                 if cache_owner != acct.owner_guid:
@@ -1007,11 +1101,11 @@ class SessionCheck:
                     raise _Fail("session/cache-invalid-auth-len")
                 return
         owner, guardian = self._validate_authorization_v5(auth)
-        if cache_owner != 0 and owner.guid != cache_owner:
+        if cache_owner != 0 and _guid(owner.signer) != cache_owner:
             raise _Fail("session/owner-key-mismatch")
         if guardian is None:
             raise _Fail("Option::unwrap failed.")
-        if guardian.signer_key != token_guardian.signer_key:
+        if guardian.signer != token_guardian.signer:
             raise _Fail("session/guardian-key-mismatch")
 
     def _validate_authorization_v5(self, auth: tuple[int, ...]) -> tuple[SignerSignature, SignerSignature | None]:
@@ -1024,18 +1118,22 @@ class SessionCheck:
                     raise _Fail("argent/invalid-signature-length")
                 return self._read_signatures(r, count)
 
-            parsed = _deserialize(auth, read, _Fail, "argent/invalid-signature-format",
-                                  "argent/invalid-signature-length")
+            parsed = deserialize_all(auth, read, _Fail, "argent/invalid-signature-format",
+                                     "argent/invalid-signature-length")
             owner, guardian = parsed[0], (parsed[1] if len(parsed) == 2 else None)
         else:
-            owner = SignerSignature(0, (acct.owner_public_key,), (auth[0], auth[1]))
+            # the concise form [r, s(, r_g, s_g)] needs a single Stark owner (and guardian)
+            owner_key = acct.owner_public_key
+            if owner_key is None:
+                raise _Fail("argent/no-single-stark-owner")
+            owner = SignerSignature(StarknetSigner(owner_key), StarknetSignature(auth[0], auth[1]))
             guardian = None
             if len(auth) == 4:
-                if len(acct.guardian_keys) != 1:
+                if len(acct.guardian_signers) != 1 or len(acct.guardian_keys) != 1:
                     raise _Fail("argent/no-single-guardian")
-                guardian = SignerSignature(0, (acct.guardian_keys[0],), (auth[2], auth[3]))
+                guardian = SignerSignature(StarknetSigner(acct.guardian_keys[0]), StarknetSignature(auth[2], auth[3]))
         # assert_valid_account_signature
-        if not (owner.signer_key == (0, acct.owner_public_key) and self._valid_auth_sig(owner)):
+        if not (owner.signer == acct.owner and self._valid_auth_sig(owner)):
             raise _Fail("argent/invalid-owner-sig")
         if guardian is not None:
             if not (self._is_guardian_v5(guardian) and self._valid_auth_sig(guardian)):
@@ -1102,7 +1200,7 @@ def _state(state: object) -> AccountState:
     return state
 
 
-def _items(values: object, name: str) -> list[object]:
+def batch_items(values: object, name: str) -> list[object]:
     """The items of a batch argument as a list (a str, bytes or mapping is not a batch)."""
     if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
         raise SessionError(f"{name} must be a list, got {type(values).__name__}")
@@ -1244,7 +1342,7 @@ def prepare_outside_executions(items: Iterable[object], *, account: AccountInfo,
     acct, st, r = _account(account), _state(state), _rules(rules)
     chain = _chain_id(chain_id)
     ts = _timestamp(block_timestamp, "block_timestamp")
-    relayer_version = _tx_felt(relayer_tx_version, "relayer_tx_version")
+    relayer_version = tx_felt(relayer_tx_version, "relayer_tx_version")
     query = relayer_version in _ESTIMATE_VERSIONS
     pending: list[_Pending] = []
     for item in items:
@@ -1359,8 +1457,23 @@ def verify_outside_execution(outside_execution: object, signature: Sequence[obje
     verdict = finish(prepare_outside_executions([(outside_execution, signature, caller_address)], account=account,
                                                 chain_id=chain_id, block_timestamp=block_timestamp, state=state,
                                                 relayer_tx_version=relayer_tx_version, rules=rules))[0]
-    if verdict.valid and relayer_state is not None:
-        nonce = parse_outside_execution(outside_execution, rules).nonce
-        if not relayer_state.reserve_nonce(account.address, nonce, ttl_ms=reservation_ttl_ms):
-            return Verdict(False, REPLAYED_OR_IN_FLIGHT, PHASE_OUTSIDE)
-    return verdict
+    if relayer_state is None:
+        return verdict
+    return reserve_outside_nonces([verdict], [outside_execution], account=account, rules=rules,
+                                  relayer_state=relayer_state, reservation_ttl_ms=reservation_ttl_ms)[0]
+
+
+def reserve_outside_nonces(verdicts: Sequence[Verdict], outside_executions: Sequence[object], *,
+                           account: AccountInfo, rules: NodeRules | None, relayer_state: RelayerState,
+                           reservation_ttl_ms: int) -> list[Verdict]:
+    """``verdicts`` of these outside executions, where a valid one whose nonce cannot be reserved
+    in ``relayer_state`` (another instance holds it, it was submitted, or an earlier item of the
+    same list reserved it) becomes :data:`REPLAYED_OR_IN_FLIGHT`. Items are reserved in order."""
+    out: list[Verdict] = []
+    for verdict, outside_execution in zip(verdicts, outside_executions):
+        if verdict.valid:
+            nonce = parse_outside_execution(outside_execution, rules).nonce
+            if not relayer_state.reserve_nonce(account.address, nonce, ttl_ms=reservation_ttl_ms):
+                verdict = Verdict(False, REPLAYED_OR_IN_FLIGHT, PHASE_OUTSIDE, verdict.query_only)
+        out.append(verdict)
+    return out
