@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import SessionError, TransactionError
 from ..sessions.guardian import LocalGuardian
-from ..sessions.objects import Session, SessionKey
+from ..sessions.objects import AnySessionKey, Session
 from ..sessions.token import SessionContext
 from ..sessions.fee_limits import FeeLimits
 from ..sessions.remote import prepare_transaction
@@ -64,7 +64,7 @@ class SessionSigner:
 
     __slots__ = ("_ctx", "_guardian", "_fee_limits", "guardian_public_key")
 
-    def __init__(self, session: Session, session_key: SessionKey | None, guardian: LocalGuardian | object, *,
+    def __init__(self, session: Session, session_key: AnySessionKey | None, guardian: LocalGuardian | object, *,
                  cache_authorization: bool = False, account_version: AccountVersion | str = AccountVersion.V0_4_0,
                  owner_guid: int | None = None, fee_limits: FeeLimits | None = None) -> None:
         if fee_limits is not None and not isinstance(fee_limits, FeeLimits):

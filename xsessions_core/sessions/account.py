@@ -47,7 +47,7 @@ from ..errors import PolicyViolation, SessionError
 from ..transactions import InvokeV3Transaction, normalize_calls, parse_execute_calldata
 from ..versions import AccountVersion
 from .guardian import Cosigner, GuardianTransactionRequest
-from .objects import Session, SessionKey
+from .objects import AnySessionKey, Session
 from .outside_execution import build_outside_execution, outside_execution_calldata, sign_outside_execution_with_context
 from .token import SessionContext
 
@@ -98,7 +98,8 @@ class SessionAccount(Account):
         super().__init__(
             address=session.address,
             client=client,
-            signer=_SessionSigner(context.session_public_key),
+            signer=_SessionSigner(context.session_public_key if context.session_public_key is not None
+                                  else context.session_signer.guid),
             chain=session.chain_id,
         )
         # Argent session accounts are Cairo 1: no get_class_at round trip
@@ -318,7 +319,7 @@ class SessionAccount(Account):
 
 def build_session_account(
     session: Session,
-    session_key: SessionKey | None,
+    session_key: AnySessionKey | None,
     client: Client,
     cosigner: Cosigner,
     *,

@@ -34,7 +34,7 @@ from ..errors import SessionError, TransactionError, describe_value
 from ..transactions import normalize_calls
 from .guardian import Cosigner, GuardianOutsideExecutionRequest
 from ..versions import AccountVersion
-from .objects import Session, SessionKey, felt_of
+from .objects import AnySessionKey, Session, felt_of
 from .session import STARKNET_DOMAIN_TYPE_HASH_REV_1, STARKNET_MESSAGE, check_not_expired
 from .token import SessionContext
 
@@ -367,7 +367,7 @@ def outside_execution_from_dict(d: Mapping[str, Any]) -> OutsideExecution:
 
 async def sign_outside_execution(
     session: Session,
-    session_key: SessionKey | None,
+    session_key: AnySessionKey | None,
     outside_execution: OutsideExecution | StarknetPyOutsideExecution,
     cosigner: Cosigner,
     *,
@@ -422,7 +422,7 @@ async def sign_outside_execution_with_context(
 
 async def create_outside_execution_call(
     session: Session,
-    session_key: SessionKey | None,
+    session_key: AnySessionKey | None,
     outside_execution: OutsideExecution | StarknetPyOutsideExecution,
     cosigner: Cosigner,
     *,

@@ -35,8 +35,8 @@ from ..transactions import (
 )
 from .fee_limits import FeeLimits
 from .guardian import Cosigner, GuardianSignature, GuardianTransactionRequest
-from .objects import Session, SessionKey
-from .token import SessionContext
+from .objects import AnySessionKey, Session
+from .token import SessionContext, SessionSignature
 
 __all__ = ["SignResult", "prepare_transaction", "sign_transactions_async"]
 
@@ -96,7 +96,7 @@ def _transaction(fields: InvokeV3Fields, sender_text: str) -> InvokeV3Transactio
 
 async def sign_transactions_async(
     session: Session,
-    session_key: SessionKey | None,
+    session_key: AnySessionKey | None,
     transactions: Iterable[object],
     cosigner: Cosigner,
     *,
@@ -150,9 +150,9 @@ async def sign_transactions_async(
         sender = tx.get("sender_address") if isinstance(tx, Mapping) else None
         ready.append((i, fields, proofs, sender if isinstance(sender, str) else session.address_hex))
 
-    queue: asyncio.Queue[tuple[int, int, int, tuple[int, int], InvokeV3Transaction] | None] = asyncio.Queue(
+    queue: asyncio.Queue[tuple[int, int, int, SessionSignature, InvokeV3Transaction] | None] = asyncio.Queue(
         maxsize=2 * concurrency)
-    answers: list[tuple[int, int, tuple[int, int], GuardianSignature]] = []
+    answers: list[tuple[int, int, SessionSignature, GuardianSignature]] = []
     checks: list[asyncio.Future[None]] = []
     proofs_of = {i: proofs for i, _, proofs, _ in ready}
 
@@ -162,14 +162,14 @@ async def sign_transactions_async(
                 chunk = ready[start:start + _CHUNK]
                 hashes = invoke_v3_hashes_unchecked([fields for _, fields, _, _ in chunk])
                 messages = ctx.token_message_hashes(hashes)
-                signatures = ctx.sign_token_messages(messages)
+                signatures = ctx.session_signatures(messages)
                 for (i, fields, _, sender), h, m, sig in zip(chunk, hashes, messages, signatures):
                     await queue.put((i, h, m, sig, _transaction(fields, sender)))
         finally:  # the workers stop even if signing failed
             for _ in range(concurrency):
                 await queue.put(None)
 
-    async def finish(batch: list[tuple[int, int, tuple[int, int], GuardianSignature]]) -> None:
+    async def finish(batch: list[tuple[int, int, SessionSignature, GuardianSignature]]) -> None:
         """Verify a batch of guardian signatures (natively in a worker thread, without the GIL) and
         assemble the signature arrays."""
         valid = await asyncio.to_thread(
@@ -178,7 +178,7 @@ async def sign_transactions_async(
             results[i] = ctx.assemble(signature, guardian, proofs_of[i]) if ok else CosignerBadResponse(
                 f"transactions[{i}]: the guardian signature does not verify over the session-token message")
 
-    def answered(i: int, message: int, signature: tuple[int, int], guardian: object) -> None:
+    def answered(i: int, message: int, signature: SessionSignature, guardian: object) -> None:
         if not isinstance(guardian, GuardianSignature):
             results[i] = CosignerBadResponse(f"the cosigner returned {type(guardian).__name__}, not a GuardianSignature")
             return
