@@ -10,6 +10,8 @@ reproduced from the keys the vectors give.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import warnings
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ from hypothesis import strategies as st
 from xsessions_core import crypto
 from xsessions_core.errors import SessionError, SessionExpired
 from xsessions_core.relayer import SessionSigner
+from xsessions_core.sessions.token import SigningOptions
 from xsessions_core.sessions import (
     AuthorizationFormError,
     GuardianSessionInfo,
@@ -163,17 +166,17 @@ def test_invoke_v3_every_path(kind: str, version: AccountVersion) -> None:
     key = make_key(kind, version)
     session = make_session(key, version=version)
     assert session.session_key_guid == key.signer.guid == signer_guid(key)
-    ctx = SessionContext(session, key, account_version=version)
+    ctx = SessionContext(session, key, SigningOptions(account_version=version))
     assert ctx.session_signer == key.signer
     nonce = 7
     tx_hash, signature = ctx.sign_invoke_v3(transfer(5), nonce=nonce, resource_bounds=BOUNDS, guardian=GUARDIAN, now=NOW)
     check_token(signature, tx_hash, session, version)
     assert signature[4] == key.signer.guid
 
-    # The batch signer gives the same tokens as one-at-a-time for every deterministic kind.
-    signer = SessionSigner(session, key, GUARDIAN, account_version=version)
+    # The batch door gives the same tokens as one-at-a-time for every deterministic kind.
     txs = [{"calls": transfer(5 + i), "nonce": nonce + i, "resource_bounds": BOUNDS} for i in range(3)]
-    batch = signer.sign_transactions_with_hashes(txs, now=NOW)
+    batch = ctx.sign_invoke_many_with_hashes(txs, guardian=GUARDIAN, now=NOW)
+    assert [sig for _, sig in batch] == ctx.sign_invoke_many(txs, guardian=GUARDIAN, now=NOW)
     assert batch[0] == (tx_hash, signature)
     for (h_i, sig_i), tx in zip(batch, txs):
         assert h_i == prepare_and_hash(session, tx)
@@ -205,18 +208,19 @@ def test_remote_cosigner_paths(kind: str, version: AccountVersion) -> None:
     session = make_session(key, version=version)
     tx = {"calls": transfer(9), "nonce": 3, "resource_bounds": BOUNDS}
     tx_hash = prepare_and_hash(session, tx)
-    one = asyncio.run(sign_session_transaction(session, key, tx_hash, transfer(9), GUARDIAN, account_version=version,
-                                               now=NOW))
+    one = asyncio.run(sign_session_transaction(session, key, tx_hash, transfer(9), GUARDIAN,
+                                               options=SigningOptions(account_version=version), now=NOW))
     check_token(one, tx_hash, session, version)
     many = asyncio.run(sign_transactions_async(session, key, [tx, {**tx, "nonce": 4}], GUARDIAN,
-                                               account_version=version, now=NOW))
+                                               options=SigningOptions(account_version=version), now=NOW))
     assert many[0] == one
     assert isinstance(many[1], list)
     check_token(many[1], prepare_and_hash(session, {**tx, "nonce": 4}), session, version)
 
     oe = OutsideExecution(0x414E595F43414C4C4552, 0x1234, NOW - 60, NOW + 600,
                           (OutsideCall(TOKEN, TRANSFER, (0x1234, 1, 0)),))
-    signed = asyncio.run(sign_outside_execution(session, key, oe, GUARDIAN, account_version=version, now=NOW))
+    signed = asyncio.run(sign_outside_execution(session, key, oe, GUARDIAN,
+                                                options=SigningOptions(account_version=version), now=NOW))
     check_token(signed, outside_execution_message_hash(oe, ACCOUNT, session.chain_id, "2"), session, version)
 
 
@@ -256,7 +260,7 @@ def test_expired_sessions_are_refused_before_signing_on_every_path(kind: str) ->
     with pytest.raises(SessionExpired):
         ctx.sign_invoke_v3(transfer(1), nonce=1, resource_bounds=BOUNDS, guardian=GUARDIAN, now=late)
     with pytest.raises(SessionExpired):
-        SessionSigner(session, key, GUARDIAN).sign_transactions([tx], now=late)
+        ctx.sign_invoke_many([tx], guardian=GUARDIAN, now=late)
     with pytest.raises(SessionExpired):
         build_session_signature(ctx, 0x1234, transfer(1), GUARDIAN.sign_token_message, now=late)
     with pytest.raises(SessionExpired):
@@ -328,14 +332,15 @@ def test_full_form_owner_authorization_of_every_kind(owner_kind: str, version: A
     assert not verify_session(session, Secp256k1Key.generate().signer, account_version=version)
     assert not verify_session(session, OWNER.public_key, account_version=version)
     # 0.5.0 caches under the owner's GUID, taken from the authorization.
-    ctx = SessionContext(session, key, cache_authorization=True, account_version=version, owner=owner.signer)
+    ctx = SessionContext(session, key, SigningOptions(cache_authorization=True, account_version=version,
+                                                      owner=owner.signer))
     assert ctx.cache_flag == (owner.signer.guid if version is V5 else 1)
     tx_hash, signature = ctx.sign_invoke_v3(transfer(3), nonce=2, resource_bounds=BOUNDS, guardian=GUARDIAN, now=NOW)
     check_token(signature, tx_hash, session, version)
     assert signature[7:7 + len(a)] == list(a)
     if version is V5:
         with pytest.raises(SessionError, match="owner-key-mismatch"):
-            SessionContext(session, key, cache_authorization=True, account_version=version, owner_guid=OWNER.signer.guid)
+            SessionContext(session, key, SigningOptions(True, version, owner_guid=OWNER.signer.guid))
 
 
 @pytest.mark.parametrize("owner_kind", OWNER_KINDS)
@@ -351,7 +356,7 @@ def test_concise_form_with_a_non_stark_owner_is_refused_before_signing(owner_kin
         check_authorization(concise, owner)
     session = create_session(hex(ACCOUNT), concise, request, CHAIN)  # the owner is not known here
     with pytest.raises(AuthorizationFormError):
-        SessionContext(session, key, owner=owner.signer)
+        SessionContext(session, key, SigningOptions(owner=owner.signer))
     assert isinstance(AuthorizationFormError("x"), ValueError)
 
 
@@ -417,8 +422,8 @@ def test_vector_session_key_signatures_are_reproduced(case: dict[str, Any]) -> N
     if tx["kind"] == "invoke_v3":
         fields = {k: tx[k] for k in ("calldata", "nonce", "resource_bounds", "tip", "paymaster_data",
                                      "account_deployment_data")}
-        signer = SessionSigner(session, key, guardian, account_version=version)
-        [(tx_hash, ours)] = signer.sign_transactions_with_hashes([fields], now=now)
+        ctx = SessionContext(session, key, SigningOptions(account_version=version))
+        [(tx_hash, ours)] = ctx.sign_invoke_many_with_hashes([fields], guardian=guardian, now=now)
         assert tx_hash == h(tx["transaction_hash"])
         message_hash = tx_hash
     else:
@@ -427,7 +432,8 @@ def test_vector_session_key_signatures_are_reproduced(case: dict[str, Any]) -> N
                                           "execute_before": h(d["execute_before"])})
         message_hash = outside_execution_message_hash(oe, session.address, session.chain_id, "2")
         assert message_hash == h(tx["message_hash"])
-        ours = asyncio.run(sign_outside_execution(session, key, oe, guardian, account_version=version, now=now))
+        ours = asyncio.run(sign_outside_execution(session, key, oe, guardian,
+                                                  options=SigningOptions(account_version=version), now=now))
         calldata = [h(v) for v in tx["calldata"]]
         assert calldata[-len(ours) - 1] == len(ours)  # the calldata ends with [len, *signature]
         recorded = calldata[-len(ours):]
@@ -448,3 +454,43 @@ def test_vector_session_key_signatures_are_reproduced(case: dict[str, Any]) -> N
         assert ours_session.encode(version)[:-5] == their_session.encode(version)[:-5]
     # WebAuthn: the signer (origin, rp_id hash, key) is the recorded one (above); the assertion's
     # client data and nonce are this library's passkey's, checked valid by check_token.
+
+
+# --------------------------------------------------------------------------- options and the deprecated doors
+
+def test_signing_options_replace_the_keyword_clump_and_the_old_doors_still_work() -> None:
+    key = make_key("secp256k1", V5)
+    session = make_session(key, version=V5)
+    options = SigningOptions(cache_authorization=True, account_version="0.5", owner_guid=OWNER.signer.guid)
+    assert options.account_version is V5 and options == SigningOptions(True, V5, OWNER.signer.guid)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        options.cache_authorization = False  # type: ignore[misc]
+    with pytest.raises(SessionError, match="cache_authorization"):
+        SigningOptions(cache_authorization=1)  # type: ignore[arg-type]
+    with pytest.raises(SessionError, match="account_version"):
+        SigningOptions(account_version="0.6")
+    ctx = SessionContext(session, key, options)
+    assert ctx.cache_flag == OWNER.signer.guid
+    txs = [{"calls": transfer(4), "nonce": 8, "resource_bounds": BOUNDS}]
+    new = ctx.sign_invoke_many(txs, guardian=GUARDIAN, now=NOW)
+    with pytest.warns(DeprecationWarning, match="cache_authorization=, account_version=, owner_guid="):
+        old_ctx = SessionContext(session, key, cache_authorization=True, account_version="0.5",
+                                 owner_guid=OWNER.signer.guid)
+    assert old_ctx.cache_flag == ctx.cache_flag
+    with pytest.warns(DeprecationWarning, match="SessionSigner is deprecated"):
+        signer = SessionSigner(session, key, GUARDIAN, options)
+    assert signer.sign_transactions(txs, now=NOW) == new
+    with pytest.warns(DeprecationWarning):
+        assert SessionSigner(session, key, GUARDIAN, cache_authorization=True, account_version="0.5",
+                             owner_guid=OWNER.signer.guid).sign_transactions(txs, now=NOW) == new
+    with pytest.raises(SessionError, match="not both"):
+        SessionContext(session, key, options, account_version="0.5")
+    with pytest.warns(DeprecationWarning, match="sign_outside_execution: account_version="):
+        oe = OutsideExecution(0x414E595F43414C4C4552, 5, NOW - 60, NOW + 60, (OutsideCall(TOKEN, TRANSFER, (1, 1, 0)),))
+        asyncio.run(sign_outside_execution(session, key, oe, GUARDIAN, account_version="0.5", now=NOW))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the new doors use no deprecated name
+        SessionContext(session, key, options).sign_invoke_many(txs, guardian=GUARDIAN, now=NOW)
+        asyncio.run(sign_session_transaction(session, key, prepare_and_hash(session, txs[0]), transfer(4), GUARDIAN,
+                                             options, now=NOW))
+        asyncio.run(sign_transactions_async(session, key, txs, GUARDIAN, options=options, now=NOW))

@@ -29,8 +29,10 @@ two cores.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Union
+import warnings
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Union
 
 from ..crypto import FIELD_PRIME, backend_module
 from ..errors import CosignerError, SessionError, TransactionError
@@ -51,6 +53,7 @@ from ..transactions import (
     normalize_calls,
     parse_execute_calldata,
 )
+from .fee_limits import FeeLimits
 from .guardian import (
     Cosigner,
     GuardianSessionInfo,
@@ -82,6 +85,9 @@ __all__ = [
     "session_token_signature",
     "SessionContext",
     "SessionSignature",
+    "SigningOptions",
+    "INVOKE_CHUNK",
+    "prepare_transaction",
     "build_session_signature",
     "sign_session_transaction",
 ]
@@ -131,6 +137,108 @@ def cache_flag_for(cache_authorization: bool, account_version: AccountVersion | 
     if guid == 0:
         raise SessionError("owner_guid must not be 0 (0 means no caching)")
     return guid
+
+
+@dataclass(frozen=True)
+class SigningOptions:
+    """How a session signs for its account: the options every signing door takes (``options=``).
+
+    :param cache_authorization: ask the account to cache the session authorization.
+    :param account_version: an :class:`~xsessions_core.versions.AccountVersion` or one of its
+        spellings (``"0.4"``, ``"0.5.0"``...; stored as the ``AccountVersion``): the cache flag's
+        meaning and the WebAuthn layout.
+    :param owner_guid: the GUID of the owner that signed the authorization (account 0.5.0 with
+        caching; by default, the first signer of a full-form authorization).
+    :param owner: the account's owner (a Stark public key, a :class:`~xsessions_core.signers.Signer`
+        or a signing key), to check the authorization's form against it before signing
+        (:func:`~.session.check_authorization`).
+    :raises SessionError: a value of the wrong type or an unknown version.
+    """
+
+    cache_authorization: bool = False
+    account_version: AccountVersion | str = AccountVersion.V0_4_0
+    owner_guid: int | None = None
+    owner: SignerLike | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.cache_authorization, bool):
+            raise SessionError(f"cache_authorization must be a bool, got {type(self.cache_authorization).__name__}")
+        object.__setattr__(self, "account_version", _account_version(self.account_version))
+        if self.owner_guid is not None:
+            object.__setattr__(self, "owner_guid", felt_of(self.owner_guid, "owner_guid"))
+
+
+_DEFAULT_OPTIONS = SigningOptions()
+
+
+_DEPRECATED_OPTIONS = ("cache_authorization", "account_version", "owner_guid")
+
+
+def signing_options(options: SigningOptions | None, where: str, deprecated: Mapping[str, Any]) -> SigningOptions:
+    """``options``, or the :class:`SigningOptions` of the deprecated keywords ``cache_authorization``,
+    ``account_version`` and ``owner_guid`` passed to ``where`` (with a :class:`DeprecationWarning`;
+    they are removed in the next release).
+
+    :raises TypeError: another keyword. :raises SessionError: both ``options`` and deprecated
+        keywords, or a bad value.
+    """
+    for name in deprecated:
+        if name not in _DEPRECATED_OPTIONS:
+            raise TypeError(f"{where}() got an unexpected keyword argument {name!r}")
+    if not deprecated:
+        if options is not None and not isinstance(options, SigningOptions):
+            raise SessionError(f"options must be SigningOptions, got {type(options).__name__}")
+        return _DEFAULT_OPTIONS if options is None else options
+    names = ", ".join(f"{name}=" for name in _DEPRECATED_OPTIONS if name in deprecated)
+    if options is not None:
+        raise SessionError(f"{where}: pass options=SigningOptions(...) or the deprecated {names}, not both")
+    warnings.warn(f"{where}: {names} is deprecated; pass options=SigningOptions({names.replace('=', '=...')})",
+                  DeprecationWarning, stacklevel=3)
+    return SigningOptions(**deprecated)
+
+
+def prepare_transaction(session: Session, tx: object, index: int) -> tuple[InvokeV3Fields, list[Call]]:
+    """Validate one transaction of ``session``'s account: its invoke v3 fields (not hashed yet) and
+    its calls.
+
+    ``tx`` is an unsigned :class:`~xsessions_core.transactions.InvokeV3` of the session's account,
+    or a mapping with ``calls`` (starknet-py ``Call`` objects or starknet.js dicts) or ``calldata``
+    (``__execute__`` calldata), ``nonce``, ``resource_bounds`` and optionally ``tip``,
+    ``paymaster_data``, ``account_deployment_data``, the DA modes, ``version`` (3 or ``2**128 + 3``),
+    ``proof_facts`` and ``sender_address`` (default: the session's account).
+
+    :raises TransactionError: a malformed transaction (the message names ``transactions[index]``).
+    """
+    if isinstance(tx, InvokeV3):
+        if tx.sender_address != session.address:
+            raise TransactionError(f"transactions[{index}].sender_address is not the session's account")
+        return tx.hash_fields(session.chain_id), parse_execute_calldata(tx.calldata)
+    if not isinstance(tx, Mapping):
+        raise TransactionError(f"transactions[{index}] must be a mapping of invoke v3 details")
+    if "calls" in tx:
+        calls = normalize_calls(tx["calls"])
+        calldata = execute_calldata_unchecked(calls)
+    elif "calldata" in tx:
+        calldata = list(tx["calldata"])
+        calls = parse_execute_calldata(calldata)
+    else:
+        raise TransactionError(f"transactions[{index}] needs 'calls' or 'calldata'")
+    for key in ("nonce", "resource_bounds"):
+        if key not in tx:
+            raise TransactionError(f"transactions[{index}] is missing {key!r}")
+    get = tx.get
+    fields = invoke_v3_fields(
+        get("sender_address", session.address), calldata, session.chain_id, tx["nonce"], tx["resource_bounds"],
+        get("tip", 0), get("paymaster_data", ()), get("account_deployment_data", ()),
+        get("nonce_data_availability_mode", 0), get("fee_data_availability_mode", 0), get("version", 3),
+        get("proof_facts"),
+    )
+    return fields, calls
+
+
+#: Transactions per backend call of :meth:`SessionContext.sign_invoke_many` (the native signer
+#: shares its inversions over 32 signatures; smaller chunks let two threads overlap better).
+INVOKE_CHUNK = 32
 
 
 def _signer(sig: SignerSignature | GuardianSignature | Sequence[int], name: str, version: AccountVersion) -> list[int]:
@@ -190,12 +298,11 @@ class SessionContext:
         :class:`~xsessions_core.signers.SigningKey` (``StarkKey``, ``Secp256k1Key``, ``Secp256r1Key``,
         ``Eip191Key``, ``WebauthnKey``, an HSM key); defaults to ``session.session_key``; its signer's
         GUID must be ``session.session_key_guid``.
-    :param cache_authorization, account_version, owner_guid: the cache flag (:func:`cache_flag_for`).
-        With account 0.5.0 caching and a full-form authorization, ``owner_guid`` defaults to the GUID
-        of the authorization's first signer (and must be it when given).
-    :param owner: the account's owner (a Stark public key, a :class:`~xsessions_core.signers.Signer`
-        or a signing key), to check the authorization's form against it
-        (:func:`~.session.check_authorization`) before anything is signed.
+    :param options: :class:`SigningOptions`: the cache flag (:func:`cache_flag_for`; with account
+        0.5.0 caching and a full-form authorization, ``owner_guid`` defaults to the GUID of the
+        authorization's first signer, and must be it when given) and the ``owner`` whose
+        authorization form is checked (:func:`~.session.check_authorization`) before anything is signed.
+    :param cache_authorization, account_version, owner_guid: deprecated spellings of ``options``.
     :raises SessionError: inconsistent session, missing key, bad cache options.
     :raises AuthorizationFormError: an authorization the account would reject for its form.
 
@@ -207,19 +314,19 @@ class SessionContext:
     session before signing anything.
     """
 
-    __slots__ = ("session", "onchain", "session_hash", "cache_flag", "session_public_key", "session_signer",
-                 "account_version", "_key", "_private_key", "_prefix", "_proofs")
+    __slots__ = ("session", "options", "onchain", "session_hash", "cache_flag", "session_public_key",
+                 "session_signer", "account_version", "_key", "_private_key", "_prefix", "_proofs")
 
     def __init__(
         self,
         session: Session,
         session_key: AnySessionKey | None = None,
-        *,
-        cache_authorization: bool = False,
-        account_version: AccountVersion | str = AccountVersion.V0_4_0,
-        owner_guid: int | None = None,
-        owner: SignerLike | None = None,
+        options: SigningOptions | None = None,
+        **deprecated: Any,
     ) -> None:
+        options = signing_options(options, "SessionContext", deprecated)
+        self.options = options
+        owner, owner_guid, cache_authorization = options.owner, options.owner_guid, options.cache_authorization
         if not isinstance(session, Session):
             raise SessionError(f"session must be a Session, got {type(session).__name__}")
         key = session_key if session_key is not None else session.session_key
@@ -229,7 +336,7 @@ class SessionContext:
         if signer_guid(key) != session.session_key_guid:
             raise SessionError("the session key does not match session.session_key_guid")
         self.session = session
-        self.account_version = _account_version(account_version)
+        self.account_version = _account_version(options.account_version)
         self.onchain = compile_session(session)
         self.session_hash = session_hash_from_onchain(self.onchain, session.address, session.chain_id)
         if self.session_hash != session.hash:
@@ -239,10 +346,10 @@ class SessionContext:
             signatures = check_authorization(auth, owner, account_version=self.account_version)
         else:
             signatures = authorization_signer_signatures(auth, self.account_version)
-        if cache_authorization is True and self.account_version is AccountVersion.V0_5_0 and signatures:
+        if cache_authorization and self.account_version is AccountVersion.V0_5_0 and signatures:
             if owner_guid is None:
                 owner_guid = signatures[0].guid
-            elif felt_of(owner_guid, "owner_guid") != signatures[0].guid:
+            elif owner_guid != signatures[0].guid:
                 raise SessionError("owner_guid is not the GUID of the owner that signed the authorization "
                                    "(the account rejects it: session/owner-key-mismatch)")
         self.cache_flag = cache_flag_for(cache_authorization, self.account_version, owner_guid)
@@ -504,6 +611,61 @@ class SessionContext:
         signed = self.sign_invoke_prepared(fields, proofs, guardian, allow_expired=True)
         return [tx.with_signature(sig) for tx, (_, sig) in zip(transactions, signed)]
 
+    def prepare_invoke_many(self, transactions: Iterable[object], fee_limits: FeeLimits | None = None,
+                            ) -> list[tuple[InvokeV3Fields, list[int]]]:
+        """Validate many transactions (:func:`prepare_transaction`) and check them against the fee
+        limits, then their calls against the session's policies: each one's fields and
+        :meth:`proofs_felts`. Nothing is signed.
+
+        :raises TransactionError: a malformed transaction. :raises PolicyViolation: a call the
+            session does not allow, or a fee above ``fee_limits``.
+        """
+        if fee_limits is not None and not isinstance(fee_limits, FeeLimits):
+            raise SessionError(f"fee_limits must be FeeLimits, got {type(fee_limits).__name__}")
+        prepared = []
+        for i, tx in enumerate(transactions):
+            fields, calls = prepare_transaction(self.session, tx, i)
+            if fee_limits is not None:
+                fee_limits.check_resource_bounds(fields[4], fields[5], what=f"transactions[{i}] max fee")
+            prepared.append((fields, calls))
+        return [(fields, self.proofs_felts(calls)) for fields, calls in prepared]
+
+    def sign_invoke_many_with_hashes(self, transactions: Iterable[object], *, guardian: LocalGuardian,
+                                     fee_limits: FeeLimits | None = None, now: int | float | None = None,
+                                     allow_expired: bool = False) -> list[tuple[int, list[int]]]:
+        """:meth:`sign_invoke_many`, with each transaction's hash: ``(transaction_hash, signature)``."""
+        self.check_not_expired(now=now, allow_expired=allow_expired)
+        prepared = self.prepare_invoke_many(transactions, fee_limits)
+        out: list[tuple[int, list[int]]] = []
+        for start in range(0, len(prepared), INVOKE_CHUNK):
+            chunk = prepared[start:start + INVOKE_CHUNK]
+            out += self.sign_invoke_prepared([f for f, _ in chunk], [p for _, p in chunk], guardian,
+                                             allow_expired=True)  # checked above
+        return out
+
+    def sign_invoke_many(self, transactions: Iterable[object], *, guardian: LocalGuardian,
+                         fee_limits: FeeLimits | None = None, now: int | float | None = None,
+                         allow_expired: bool = False) -> list[list[int]]:
+        """Full session-token signatures of many invoke v3 transactions of the session's account,
+        co-signed by a local guardian, in order.
+
+        Each transaction is what :func:`prepare_transaction` reads: an unsigned
+        :class:`~xsessions_core.transactions.InvokeV3`, or a mapping with ``calls`` or ``calldata``,
+        ``nonce``, ``resource_bounds`` and optional fields. Every transaction is validated first
+        (nothing is signed if one is bad); then one backend call per :data:`INVOKE_CHUNK` Stark-key
+        transactions hashes them and makes both signatures (natively without the GIL, so another
+        thread prepares its next chunk meanwhile); another key kind signs each token message.
+
+        :param fee_limits: opt-in :class:`~xsessions_core.sessions.fee_limits.FeeLimits`: a
+            transaction whose maximum fee is above them raises
+            :class:`~xsessions_core.errors.PolicyViolation` before anything is signed.
+        :param now, allow_expired: the expiry check (class note), first.
+        :raises SessionExpired: the session expired. :raises TransactionError: malformed transaction.
+        :raises PolicyViolation: a call the session does not allow, or a fee above the limits.
+        """
+        return [sig for _, sig in self.sign_invoke_many_with_hashes(
+            transactions, guardian=guardian, fee_limits=fee_limits, now=now, allow_expired=allow_expired)]
+
     async def sign_with_cosigner(
         self,
         message_hash: int,
@@ -558,13 +720,12 @@ async def sign_session_transaction(
     transaction_hash: int,
     calls: object,
     cosigner: Cosigner,
+    options: SigningOptions | None = None,
     *,
-    cache_authorization: bool = False,
-    account_version: AccountVersion | str = AccountVersion.V0_4_0,
-    owner_guid: int | None = None,
     transaction: InvokeV3 | None = None,
     now: int | float | None = None,
     allow_expired: bool = False,
+    **deprecated: Any,
 ) -> list[int]:
     """x-sessions ``SessionAccount.signTransaction``: the full signature of an invoke v3 transaction.
 
@@ -575,6 +736,8 @@ async def sign_session_transaction(
     ``transaction_hash``, its calldata the ``__execute__`` calldata of ``calls``, its sender the
     session's account and its chain the session's chain.
 
+    :param options: the :class:`SigningOptions` (``cache_authorization``, ``account_version``,
+        ``owner_guid`` are their deprecated spellings).
     :param now: the time the expiry is checked against (``None``: the wall clock; relayers pass the
         block time). :param allow_expired: skip that check.
     :raises SessionExpired: the session expired (before any other work).
@@ -586,8 +749,8 @@ async def sign_session_transaction(
         if not isinstance(session, Session):
             raise SessionError(f"session must be a Session, got {type(session).__name__}")
         check_not_expired(session.expires_at, now=now)
-    ctx = SessionContext(session, session_key, cache_authorization=cache_authorization,
-                         account_version=account_version, owner_guid=owner_guid)
+    options = signing_options(options, "sign_session_transaction", deprecated)
+    ctx = SessionContext(session, session_key, options)
     tx_hash = felt_of(transaction_hash, "transaction_hash")
     proofs = ctx.proofs_felts(calls)
     if transaction is not None:
