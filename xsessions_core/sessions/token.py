@@ -2,24 +2,35 @@
 tags ``account-0.4.0`` and ``v0.5.0``, ``src/session/session.cairo``).
 
 ``signature = [ss("session-token"), expires_at, allowed_methods_root, metadata_hash,
-session_key_guid, cache_flag, len(auth), *auth, 0, session_pubkey, r, s, 0, guardian_pubkey, gr, gs,
-n_calls, (len(proof_i), *proof_i)*]``
+session_key_guid, cache_flag, len(auth), *auth, SignerSignature(session key),
+SignerSignature(guardian), n_calls, (len(proof_i), *proof_i)*]``
+
+**Session keys of every kind.** A Stark key's ``SignerSignature`` is ``[0, pubkey, r, s]``; a
+``Secp256k1``, ``Secp256r1``, ``Eip191`` or ``Webauthn`` key (any
+:class:`~xsessions_core.signers.SigningKey`, e.g. one held in an HSM) puts its own
+``SignerSignature`` there (``key.sign(token_message).encode(account_version)``: low ``s``, its
+``y_parity``; the WebAuthn layout of the account version).
+
+**Signing doors.** :class:`SessionContext` (``SessionContext(session, key, options)``),
+:meth:`SessionContext.sign_invoke_v3`, :meth:`SessionContext.sign_invoke_many` and the async
+:func:`sign_session_transaction` for remote cosigners. :class:`SigningOptions` holds what they share.
 
 **Cache flag (offset 5)** depends on the account class: Argent 0.4 reads a bool
 (``cache_authorization`` → 0/1, what x-sessions always writes); Argent 0.5 reads the GUID of the
-owner that signed the authorization, or 0 for no caching. Choose with ``account_version`` (an
-:class:`~xsessions_core.versions.AccountVersion` or one of its spellings); with
-``"0.5"`` and ``cache_authorization=True`` pass ``owner_guid=`` (e.g.
+owner that signed the authorization, or 0 for no caching. Choose with
+``SigningOptions(account_version=...)`` (an :class:`~xsessions_core.versions.AccountVersion` or one
+of its spellings); with ``"0.5"`` and ``cache_authorization=True`` the owner GUID is the first
+signer's of a full-form authorization, or ``owner_guid=`` (e.g.
 ``starknet_signer_guid(owner_public_key)``). x-sessions' ``1`` fails on a 0.5 account
 (``session/owner-key-mismatch``).
 
 **Speed.** :class:`SessionContext` does the per-session work once (on-chain fields, session hash,
 Merkle proofs per (contract, selector), the fixed signature prefix); per transaction
 :func:`build_session_signature` costs one 3-felt Poseidon, one ECDSA signature and list assembly.
-With a local guardian, :meth:`SessionContext.sign_invoke_v3` (one transaction) and
-:meth:`SessionContext.sign_invoke_prepared` (many, validated) do the transaction hash, the token
-message and both signatures in one backend call, which releases the GIL: two threads sign on
-two cores.
+With a local guardian and a Stark session key, :meth:`SessionContext.sign_invoke_v3` (one
+transaction) and :meth:`SessionContext.sign_invoke_prepared` (many, validated) do the transaction
+hash, the token message and both signatures in one backend call, which releases the GIL: two
+threads sign on two cores. Other kinds sign each token message with their key.
 
 **Expiry.** Every signing path checks first, cheaply, that the session has not expired
 (:func:`~.session.check_not_expired`): ``now=None`` is the wall clock (relayers pass the block time),
