@@ -494,3 +494,15 @@ def test_signing_options_replace_the_keyword_clump_and_the_old_doors_still_work(
         asyncio.run(sign_session_transaction(session, key, prepare_and_hash(session, txs[0]), transfer(4), GUARDIAN,
                                              options, now=NOW))
         asyncio.run(sign_transactions_async(session, key, txs, GUARDIAN, options=options, now=NOW))
+
+
+def test_a_cached_authorization_may_be_empty_on_0_5_0() -> None:
+    """Once the account cached the authorization, a 0.5.0 token may carry an empty one."""
+    key = make_key("secp256r1", V5)
+    session = dataclasses.replace(make_session(key, version=V5), authorization_signature=())
+    ctx = SessionContext(session, key, SigningOptions(cache_authorization=True, account_version=V5,
+                                                      owner_guid=OWNER.signer.guid, owner=OWNER.signer))
+    tx_hash, signature = ctx.sign_invoke_v3(transfer(1), nonce=1, resource_bounds=BOUNDS, guardian=GUARDIAN, now=NOW)
+    assert signature[5:7] == [OWNER.signer.guid, 0]
+    check_token(signature, tx_hash, session, V5)
+    assert not verify_session(session, OWNER.signer)

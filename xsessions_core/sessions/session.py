@@ -484,7 +484,7 @@ class AuthorizationFormError(SessionError):
 
 def _versions(account_version: AccountVersion | str | None) -> tuple[AccountVersion, ...]:
     if account_version is None:
-        return tuple(AccountVersion)
+        return AccountVersion.V0_5_0, AccountVersion.V0_4_0
     try:
         return (AccountVersion.parse(account_version),)
     except UnsupportedAccountVersion as exc:
@@ -495,8 +495,9 @@ def authorization_signer_signatures(authorization: Sequence[int],
                                     account_version: AccountVersion | str | None = None,
                                     ) -> tuple[SignerSignature, ...] | None:
     """The signer signatures of a full-form session authorization ``[n, SignerSignature × n]``
-    (owner first, then the guardian), or ``None`` for the concise form ``[r, s(, r_g, s_g)]``
-    (2 or 4 felts, a Starknet owner's).
+    (owner first, then the guardian), ``None`` for the concise form ``[r, s(, r_g, s_g)]``
+    (2 or 4 felts, a Starknet owner's), ``()`` for an empty one (account 0.5.0 accepts it once the
+    authorization is cached).
 
     :param account_version: reads a WebAuthn signature in that version's layout (``None``: 0.5.0,
         else 0.4.0).
@@ -505,7 +506,9 @@ def authorization_signer_signatures(authorization: Sequence[int],
     a = felts_of(authorization, "authorization_signature")
     if len(a) in (2, 4):
         return None
-    if not a or not 1 <= a[0] <= 2:
+    if not a:
+        return ()
+    if not 1 <= a[0] <= 2:
         raise AuthorizationFormError(
             "authorization_signature must be the concise form [r, s(, r_g, s_g)] (a Starknet owner) or the "
             f"full form [n, SignerSignature...] with n = 1 or 2; got {len(a)} felts")
@@ -548,7 +551,7 @@ def check_authorization(authorization: Sequence[int], owner: SignerLike, *,
                 "[n, SignerSignature...] the wallet returns (the account rejects the concise form: "
                 "argent/zero-pubkey on 0.4.0, argent/no-single-stark-owner on 0.5.0)")
         return None
-    if signatures[0].guid != signer.guid:
+    if signatures and signatures[0].guid != signer.guid:
         raise AuthorizationFormError(
             f"authorization_signature is signed by a {signatures[0].kind.name} signer that is not the owner "
             f"(GUID {to_hex(signatures[0].guid)}, owner GUID {to_hex(signer.guid)})")
@@ -575,10 +578,12 @@ def sign_session_authorization(session_hash: int, owner: AnySessionKey, guardian
 
 
 def _signature_valid(signature: SignerSignature, msg: int, account_version: AccountVersion | str | None) -> bool:
+    """``is_valid_signature`` under ``account_version`` (``None``: 0.5.0, the stricter one; a WebAuthn
+    signature is read in its own layout); a panic is ``False``."""
     if isinstance(signature.signature, WebauthnSignature):
         version = signature.signature.version
     else:
-        version = _versions(account_version)[-1] if account_version is not None else AccountVersion.V0_5_0
+        version = AccountVersion.V0_5_0 if account_version is None else _versions(account_version)[0]
     try:
         return signature.is_valid_signature(msg, version)
     except (SignerPanic, SignerError):
@@ -642,7 +647,7 @@ def verify_session(session: Session, owner_public_key: SignerLike, guardian_publ
         if guardian is None:
             return True
         return len(a) == 4 and isinstance(guardian, StarknetSigner) and _valid(h, a[2], a[3], guardian.pubkey)
-    if signatures[0].guid != owner.guid or not _signature_valid(signatures[0], h, account_version):
+    if not signatures or signatures[0].guid != owner.guid or not _signature_valid(signatures[0], h, account_version):
         return False
     if guardian is None:
         return True
