@@ -506,3 +506,11 @@ def test_a_cached_authorization_may_be_empty_on_0_5_0() -> None:
     assert signature[5:7] == [OWNER.signer.guid, 0]
     check_token(signature, tx_hash, session, V5)
     assert not verify_session(session, OWNER.signer)
+
+
+def test_a_stark_key_session_serialises_as_x_sessions_does() -> None:
+    stark_key = make_key("stark", V4)
+    session = make_session(stark_key)
+    assert session.to_dict(include_private_key=True)["sessionKey"] == {
+        "privateKey": hex(stark_key.private_key), "publicKey": hex(stark_key.public_key)}
+    assert Session.from_dict(session.to_dict(include_private_key=True)).session_key == SessionKey(stark_key.private_key)

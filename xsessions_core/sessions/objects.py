@@ -36,7 +36,7 @@ from ..chains import parse_chain_id
 from ..crypto import EC_ORDER, message_signature, private_to_stark_key
 from ..encoding import felt_from, selector_from_name_cached, to_hex
 from ..errors import InvalidPrivateKey, SessionError, describe_value
-from ..signers import SignerSignature, SigningKey, StarknetSignature, StarknetSigner
+from ..signers import SignerSignature, SigningKey, StarkKey, StarknetSignature, StarknetSigner
 
 __all__ = [
     "AllowedMethod",
@@ -326,10 +326,12 @@ def _session_key_dict(key: AnySessionKey, include_private_key: bool) -> dict[str
     """x-sessions' ``sessionKey`` object of a Stark key; ``{"signer": [felts...]}`` (the Cairo
     ``Signer``, hex) for another kind, whose private key is never serialised.
 
-    :raises SessionError: ``include_private_key=True`` for a key that is not a :class:`SessionKey`.
+    :raises SessionError: ``include_private_key=True`` for a key that is not a Stark key.
     """
     if isinstance(key, SessionKey):
         return key.to_dict(include_private_key)
+    if isinstance(key, StarkKey):
+        return SessionKey(key.private_key).to_dict(include_private_key)
     if include_private_key:
         raise SessionError(f"a {type(key).__name__} session key is not serialised with its private key: "
                            "store it yourself (only x-sessions' Stark SessionKey has a JSON form)")
