@@ -178,3 +178,70 @@ def test_hsm_session_key_signs_a_session_token_message(hsm: SoftHsm) -> None:
     decoded, rest = SignerSignature.decode(felts, "0.5.0")
     assert decoded == sig and not rest
     assert decoded.verify(token_message, "0.5.0", invalid="session/invalid-session-sig") is None
+
+
+def test_hsm_session_key_signs_sessions_end_to_end(hsm: SoftHsm) -> None:
+    """A whole session with a session key that never leaves the token: the request, the session,
+    invoke v3 transactions one at a time and in a batch, and an outside execution co-signed by a
+    local guardian that checks the HSM's signature; every token's session signature is the
+    ``Secp256r1`` one the account verifies over the token message."""
+    import asyncio
+
+    from xsessions_core.relayer import SessionSigner
+    from xsessions_core.sessions import (
+        LocalGuardian,
+        SessionContext,
+        compile_session,
+        create_session,
+        create_session_request,
+        session_hash_from_onchain,
+        session_token_message_hash,
+    )
+    from xsessions_core.sessions.outside_execution import (
+        OutsideCall,
+        OutsideExecution,
+        outside_execution_message_hash,
+        sign_outside_execution,
+    )
+    from xsessions_core.signers import StarkKey
+
+    key = Pkcs11P256Key.generate(hsm.session, "session-key-e2e")
+    owner, guardian_key = StarkKey(0x1234567), StarkKey(0x7654321)
+    guardian = LocalGuardian(guardian_key.private_key)
+    account, token, chain, expires = 0x7DB1E81D, 0x4718F5A0, "SN_SEPOLIA", 1_790_617_145
+    now = expires - 3600
+    request = create_session_request(chain, key, [{"Contract Address": hex(token), "selector": "transfer"}],
+                                     expires, {"projectID": "hsm"})
+    assert request.offchain_session.session_key_guid == key.signer.guid
+    session_hash = session_hash_from_onchain(compile_session(request.offchain_session), account, chain)
+    owner_sig, guardian_sig = owner.sign(session_hash).signature, guardian_key.sign(session_hash).signature
+    authorization = [*owner_sig.to_felts(), *guardian_sig.to_felts()]
+    session = create_session(hex(account), authorization, request, chain, owner=owner.public_key)
+    bounds = {"l1_gas": {"max_amount": 0, "max_price_per_unit": 1}, "l2_gas": {"max_amount": 10**6,
+              "max_price_per_unit": 10**9}, "l1_data_gas": {"max_amount": 100, "max_price_per_unit": 1}}
+    calls = [{"contractAddress": hex(token), "entrypoint": "transfer", "calldata": [1, 2, 0]}]
+
+    def check(signature: list[int], message_hash: int, version: str) -> None:
+        decoded, rest = SignerSignature.decode(signature[7 + signature[6]:], version)
+        assert decoded.signer == key.signer and decoded.guid == session.session_key_guid
+        ec = decoded.signature
+        assert isinstance(ec, Secp256Signature) and ec.s <= curves.SECP256R1_ORDER // 2
+        token_message = session_token_message_hash(message_hash, session.hash, signature[5])
+        assert decoded.verify(token_message, version, invalid=INVALID) is None
+        flipped = SignerSignature(decoded.signer, Secp256Signature(ec.r, ec.s, not ec.y_parity))
+        assert flipped.verify(token_message, version, invalid=INVALID) == INVALID
+        guardian_part, _ = SignerSignature.decode(rest, version)
+        assert guardian_part.verify(token_message, version, invalid=INVALID) is None
+
+    for version in ("0.4.0", "0.5.0"):
+        ctx = SessionContext(session, key, account_version=version)
+        tx_hash, signature = ctx.sign_invoke_v3(calls, nonce=1, resource_bounds=bounds, guardian=guardian, now=now)
+        check(signature, tx_hash, version)
+        batch = SessionSigner(session, key, guardian, account_version=version).sign_transactions_with_hashes(
+            [{"calls": calls, "nonce": n, "resource_bounds": bounds} for n in range(2, 5)], now=now)
+        for batch_hash, batch_signature in batch:
+            check(batch_signature, batch_hash, version)
+        transfer = OutsideCall(token, 0x83AFD3F4CAEDC6EEBF44246FE54E38C95E3179A5EC9EA81740ECA5B482D12E, (1, 2, 0))
+        oe = OutsideExecution(0x414E595F43414C4C4552, 9, now - 60, now + 60, (transfer,))
+        signed = asyncio.run(sign_outside_execution(session, key, oe, guardian, account_version=version, now=now))
+        check(signed, outside_execution_message_hash(oe, account, session.chain_id, "2"), version)

@@ -11,6 +11,7 @@ from starknet_py.net.client_models import Call
 from xsessions_core.crypto import get_selector_from_name
 from xsessions_core.errors import CosignerError, PolicyViolation, TransactionError
 from xsessions_core.sessions import (
+    SigningOptions,
     ANY_CALLER,
     GuardianOutsideExecutionRequest,
     GuardianSignature,
@@ -111,16 +112,16 @@ async def test_variants(s: dict, j: int, oe: dict) -> None:
         if v["version"] == "2":
             recorder = Recorder()
             # the recorded execute_before outlives the session (x-sessions does not check it)
-            sig = await sign_outside_execution(session, None, built, recorder, version="2", cache_authorization=cache,
-                                               allow_expired=True)
+            sig = await sign_outside_execution(session, None, built, recorder, version="2",
+                                               options=SigningOptions(cache_authorization=cache), allow_expired=True)
             assert sig == want_sig
             (request,) = recorder.requests
             assert request.session.session_signature == tuple(h(x) for x in v["session_key_signature"])
             if "guardian_request" in v:
                 assert request.to_json_body() == v["guardian_request"]["body"]
                 assert v["guardian_request"]["url"].endswith("/cosigner/signSessionEFO")
-            made = await create_outside_execution_call(session, None, built, Recorder(), cache_authorization=cache,
-                                                       allow_expired=True)
+            made = await create_outside_execution_call(session, None, built, Recorder(),
+                                                       SigningOptions(cache_authorization=cache), allow_expired=True)
             assert made.to_addr == session.address
             assert made.selector == get_selector_from_name("execute_from_outside_v2")
             assert made.calldata == [h(x) for x in call["calldata"]]
@@ -128,7 +129,7 @@ async def test_variants(s: dict, j: int, oe: dict) -> None:
                 assert [str(x) for x in made.calldata] == call["calldata_raw"]
         else:
             # x-sessions signed its buggy v1 hash; the token assembly around it is still ours
-            ctx = SessionContext(session, cache_authorization=cache)
+            ctx = SessionContext(session, options=SigningOptions(cache_authorization=cache))
             gsig = LocalGuardian(GUARDIAN_KEY).sign_token_message(token_msg)
             assert [gsig.r, gsig.s] == [h(x) for x in v["guardian_signature"]]
             assert build_session_signature(ctx, msg_hash, built.starknet_calls(), gsig) == want_sig

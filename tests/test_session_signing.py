@@ -15,7 +15,7 @@ from test_transactions import HASHES, _hash_args
 
 from xsessions_core import crypto
 from xsessions_core.errors import PolicyViolation, SessionError, TransactionError
-from xsessions_core.relayer import SessionSigner, Verdict, verify_session_transaction, verify_session_transactions_batch
+from xsessions_core.relayer import Verdict, verify_session_transaction, verify_session_transactions_batch
 from xsessions_core.relayer import batch as batch_module
 from xsessions_core.sessions.guardian import LocalGuardian
 from xsessions_core.sessions.objects import Session
@@ -97,7 +97,7 @@ def test_sign_invoke_v3_checks_policy_and_guardian_before_signing(case: dict[str
 def test_sign_transactions_in_several_chunks(case: dict[str, Any]) -> None:
     """More transactions than one chunk (and a partial last chunk, varied calldata lengths)."""
     session = Session.from_dict(case["session"])
-    signer, guardian = SessionSigner(session, None, LocalGuardian(GUARDIAN_KEY)), LocalGuardian(GUARDIAN_KEY)
+    guardian = LocalGuardian(GUARDIAN_KEY)
     ctx = SessionContext(session)
     rng = random.Random(7)
     txs = _transactions(case, batch_module.CHUNK * 2 + 5)
@@ -106,14 +106,14 @@ def test_sign_transactions_in_several_chunks(case: dict[str, Any]) -> None:
     # most transactions share one bounds object (parsed once, memoised by value); these differ
     txs[3]["resource_bounds"] = dict(BOUNDS, l1_gas={"max_amount": 7, "max_price_per_unit": 9})
     txs[40]["resource_bounds"] = dict(BOUNDS, l2_gas={"max_amount": "0x10", "max_price_per_unit": 5})
-    got = signer.sign_transactions_with_hashes(txs)
+    got = ctx.sign_invoke_many_with_hashes(txs, guardian=guardian)
     assert got == [_stepwise(ctx, guardian, tx) for tx in txs]
-    assert signer.sign_transactions(txs) == [sig for _, sig in got]
+    assert ctx.sign_invoke_many(txs, guardian=guardian) == [sig for _, sig in got]
 
 
 def test_a_bad_transaction_anywhere_means_nothing_is_signed(case: dict[str, Any],
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    signer = SessionSigner(Session.from_dict(case["session"]), None, LocalGuardian(GUARDIAN_KEY))
+    ctx, guardian = SessionContext(Session.from_dict(case["session"])), LocalGuardian(GUARDIAN_KEY)
     backend = crypto.backend_module()
     calls: list[int] = []
     original = backend.session_sign_invoke_v3
@@ -121,19 +121,20 @@ def test_a_bad_transaction_anywhere_means_nothing_is_signed(case: dict[str, Any]
     txs = _transactions(case, batch_module.CHUNK + 3)
     txs[-1] = dict(txs[-1], calls=[{"contractAddress": "0x1234", "entrypoint": "transfer", "calldata": []}])
     with pytest.raises(PolicyViolation):
-        signer.sign_transactions(txs)
+        ctx.sign_invoke_many(txs, guardian=guardian)
     txs[-1] = dict(txs[-1], nonce="not a number")
     with pytest.raises(TransactionError):
-        signer.sign_transactions(txs)
+        ctx.sign_invoke_many(txs, guardian=guardian)
     assert calls == []
-    signer.sign_transactions(txs[:-1])
+    ctx.sign_invoke_many(txs[:-1], guardian=guardian)
     assert calls == [batch_module.CHUNK, 2]
 
 
 def test_verify_batch_in_several_chunks(case: dict[str, Any]) -> None:
-    signer = SessionSigner(Session.from_dict(case["session"]), None, LocalGuardian(GUARDIAN_KEY))
+    ctx = SessionContext(Session.from_dict(case["session"]))
     txs = _transactions(case, batch_module.CHUNK + 9)
-    signed = [_broadcast(case, tx, sig) for tx, sig in zip(txs, signer.sign_transactions(txs))]
+    signatures = ctx.sign_invoke_many(txs, guardian=LocalGuardian(GUARDIAN_KEY))
+    signed = [_broadcast(case, tx, sig) for tx, sig in zip(txs, signatures)]
     bad = batch_module.CHUNK + 2
     signed[bad] = dict(signed[bad], signature=list(signed[bad]["signature"]))
     signed[bad]["signature"][13] ^= 1  # the session key's r

@@ -13,6 +13,7 @@ from xsessions_core.encoding import byte_array_from_string, byte_array_hash
 from xsessions_core.errors import CosignerError, PolicyViolation, SessionError
 from xsessions_core.merkle import HashMethod, MerkleTree
 from xsessions_core.sessions import (
+    SigningOptions,
     ALLOWED_METHOD_HASH,
     SESSION_MAGIC,
     SESSION_TYPE_HASH_REV_1,
@@ -258,7 +259,7 @@ async def test_transaction_signatures(s: dict, j: int, tx: dict) -> None:
         assert msg == h(want["session_token_message_hash"])
         recorder = Recorder(LocalGuardian(GUARDIAN_KEY))
         sig = await sign_session_transaction(session, None, tx_hash, tx["calls"], recorder,
-                                             cache_authorization=cache, transaction=transaction)
+                                             SigningOptions(cache_authorization=cache), transaction=transaction)
         assert sig == [h(x) for x in want["signature"]]
         assert sig[5] == int(cache)
         if "signature_raw" in want:
@@ -269,7 +270,7 @@ async def test_transaction_signatures(s: dict, j: int, tx: dict) -> None:
             assert request.to_json_body() == want["guardian_request"]["body"]
             assert want["guardian_request"]["url"].endswith("/cosigner/signSession")
         # the synchronous core gives the same array
-        ctx = SessionContext(session, cache_authorization=cache)
+        ctx = SessionContext(session, options=SigningOptions(cache_authorization=cache))
         guardian_sig = LocalGuardian(GUARDIAN_KEY).sign_token_message(ctx.token_message_hash(tx_hash))
         assert (guardian_sig.r, guardian_sig.s) == tuple(h(x) for x in want["guardian_signature"])
         assert build_session_signature(ctx, tx_hash, tx["calls"], guardian_sig) == sig
@@ -350,7 +351,8 @@ def test_cache_flags_by_account_version() -> None:
     with pytest.raises(SessionError):
         cache_flag_for(True, "0.6")
     session = _session(OK[0])
-    ctx = SessionContext(session, cache_authorization=True, account_version="0.5", owner_guid=guid)
+    ctx = SessionContext(session, options=SigningOptions(cache_authorization=True, account_version="0.5",
+                                                         owner_guid=guid))
     assert ctx.token_message_hash(7) == session_token_message_hash(7, session.hash, guid)
 
 
@@ -510,7 +512,7 @@ async def test_protocol_8_4_worked_example() -> None:
                         0x28FB01E6336DA216E4AAAE84EE2FD88130200AA9CC447789D560D6D0B2935F6,
                         2, 0, 0xE5285416ED2806C56F752557A2A8005C9B5100C4B8F90659B86BA10B10CAA2]
     cached = await sign_session_transaction(session, None, tx_hash, calls, LocalGuardian(GUARDIAN),
-                                            cache_authorization=True)
+                                            SigningOptions(cache_authorization=True))
     assert cached[5] == 1
     assert [i for i in range(26) if cached[i] != sig[i]] == [5, 13, 14, 17, 18]
     merkle = MerkleTree(tree.leaves, HashMethod.POSEIDON)

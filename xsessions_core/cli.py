@@ -664,8 +664,8 @@ def _fields_json(value: Any) -> dict[str, Any]:
 
 
 def _inspect_session(obj: dict[str, Any], owner: str | None, guardian: str | None) -> int:
-    from .sessions.objects import Session
-    from .sessions.session import compile_session, session_hash_from_onchain
+    from .sessions.objects import Session, SessionKey
+    from .sessions.session import compile_session, session_hash_from_onchain, signer_guid
 
     session = Session.from_dict(obj)
     onchain = compile_session(session)
@@ -673,8 +673,7 @@ def _inspect_session(obj: dict[str, Any], owner: str | None, guardian: str | Non
     problems = []
     if computed != session.hash:
         problems.append(f"hash {to_hex(session.hash)} is not the hash of the fields ({to_hex(computed)})")
-    if (session.session_key is not None
-            and _signer_of(session.session_key).guid != session.session_key_guid):
+    if session.session_key is not None and signer_guid(session.session_key) != session.session_key_guid:
         problems.append("sessionKey does not match sessionKeyGuid")
     if session.expires_at < time.time():
         problems.append("the session has expired")
@@ -694,7 +693,8 @@ def _inspect_session(obj: dict[str, Any], owner: str | None, guardian: str | Non
         "allowed_methods": [m.to_dict() for m in session.allowed_methods],
         "metadata": session.metadata,
         "session_key_guid": to_hex(session.session_key_guid),
-        "session_public_key": to_hex(session.session_key.public_key) if session.session_key else None,
+        "session_public_key": (to_hex(session.session_key.public_key)
+                               if isinstance(session.session_key, SessionKey) else None),
         "authorisation_signature": [to_hex(v) for v in session.authorization_signature],
         "authorization": authorization,
         "onchain_session": onchain.to_dict(),

@@ -8,6 +8,14 @@ account here: ``s`` normalised to the low half and ``y_parity`` found by recover
 
 Needs the ``hsm`` extra (``pip install 'xsessions_core[hsm]'``: python-pkcs11) and the token's
 PKCS#11 module (e.g. SoftHSM2's ``libsofthsm2.so``, a vendor's HSM client library).
+
+A session whose key stays in the token::
+
+    key = Pkcs11P256Key.open("/usr/lib/softhsm/libsofthsm2.so", "my-token", pin, "session-key")
+    request = create_session_request(chain_id, key, allowed_methods, expires_at, metadata)
+    session = create_session(account, wallet_authorization, request, chain_id)
+    ctx = SessionContext(session, key, SigningOptions(account_version="0.5"))
+    signatures = ctx.sign_invoke_many(transactions, guardian=guardian)   # Secp256r1 session signatures
 """
 
 from __future__ import annotations

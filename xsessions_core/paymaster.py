@@ -40,7 +40,7 @@ from .sessions.fee_limits import FeeLimits
 from .sessions.guardian import Cosigner, GuardianOutsideExecutionRequest
 from .sessions.objects import Session, SessionKey, felt_of
 from .sessions.outside_execution import OutsideCall, OutsideExecution, outside_execution_message_hash
-from .sessions.token import SessionContext
+from .sessions.token import SessionContext, SigningOptions
 from .transactions import compile_calldata, normalize_calls
 from .typed_data import TypedData
 
@@ -699,8 +699,7 @@ async def execute_sponsored(
     mode = FeeMode.parse(fee_mode)
     if time_bounds is not None and not isinstance(time_bounds, TimeBounds):
         raise TransactionError(f"time_bounds must be TimeBounds, got {type(time_bounds).__name__}")
-    ctx = SessionContext(session, session_key, cache_authorization=cache_authorization,
-                         account_version=account_version, owner_guid=owner_guid)
+    ctx = SessionContext(session, session_key, SigningOptions(cache_authorization, account_version, owner_guid))
     ctx.check_not_expired(now=now, allow_expired=allow_expired,
                           execute_before=None if time_bounds is None else time_bounds.execute_before)
     user_calls = normalize_calls(_calls_list(calls), require_calldata=False)

@@ -1,9 +1,8 @@
 """Bulk signing and verification for relayers, with few native calls and thread-safe caches.
 
-* :class:`SessionSigner` signs many invoke v3 transactions of one session: per-session work
-  (session hash, proofs, signature prefix) is done once; then one backend call per 32
-  transactions computes their hashes, token messages and both signatures (natively without the
-  GIL).
+* :class:`SessionSigner` (deprecated: :meth:`SessionContext.sign_invoke_many
+  <xsessions_core.sessions.token.SessionContext.sign_invoke_many>`) signs many invoke v3
+  transactions of one session.
 * :func:`verify_session_transactions_batch` / :func:`verify_outside_executions_batch` give the
   same verdicts as the one-at-a-time functions of :mod:`.verify`, verifying every ECDSA signature of
   the batch in one ``verify_batch`` call; no item can change another's verdict or make the call
@@ -16,17 +15,16 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SessionError, TransactionError
 from ..sessions.guardian import LocalGuardian
-from ..sessions.objects import Session, SessionKey
-from ..sessions.token import SessionContext
+from ..sessions.objects import AnySessionKey, Session
+from ..sessions.token import INVOKE_CHUNK, SessionContext, SigningOptions, signing_options
 from ..sessions.fee_limits import FeeLimits
-from ..sessions.remote import prepare_transaction
-from ..versions import AccountVersion
-from ..transactions import Call, InvokeV3, InvokeV3Fields
+from ..transactions import InvokeV3
 from .verify import (
     AccountInfo,
     AccountState,
@@ -48,34 +46,32 @@ __all__ = ["SessionSigner", "verify_session_transactions_batch", "verify_outside
 
 
 class SessionSigner:
-    """Signs invoke v3 transactions for one session, many at a time (the relayer holds the guardian key).
+    """Deprecated: :meth:`SessionContext.sign_invoke_many
+    <xsessions_core.sessions.token.SessionContext.sign_invoke_many>` signs many invoke v3
+    transactions of one session (this class is removed in the next release).
 
     :param session: the :class:`~xsessions_core.sessions.objects.Session`.
-    :param session_key: its :class:`~xsessions_core.sessions.objects.SessionKey` (``None`` = ``session.session_key``).
+    :param session_key: its signing key of any kind (``None`` = ``session.session_key``).
     :param guardian: a :class:`~xsessions_core.sessions.guardian.LocalGuardian` or the guardian's private key
         (an int, a hex string or a starknet-py ``KeyPair``).
-    :param cache_authorization: set the cache flag.
-    :param account_version: an :class:`~xsessions_core.versions.AccountVersion` or a spelling of one
-        (format of the cache flag).
-    :param owner_guid: the owner's GUID (0.5 accounts with ``cache_authorization=True``).
-    :param fee_limits: opt-in :class:`~xsessions_core.sessions.fee_limits.FeeLimits` (e.g.
-        ``FeeLimits.from_session(session)``): a transaction whose maximum fee is above them raises
-        :class:`~xsessions_core.errors.PolicyViolation` before anything is signed.
+    :param options: the :class:`~xsessions_core.sessions.token.SigningOptions`;
+        ``cache_authorization``, ``account_version``, ``owner_guid`` are their deprecated spellings.
+    :param fee_limits: opt-in :class:`~xsessions_core.sessions.fee_limits.FeeLimits`.
     :raises SessionError: inconsistent session / key, bad guardian.
-
-    Thread safe: :meth:`sign_transactions` keeps no mutable state.
     """
 
     __slots__ = ("_ctx", "_guardian", "_fee_limits", "guardian_public_key")
 
-    def __init__(self, session: Session, session_key: SessionKey | None, guardian: LocalGuardian | object, *,
-                 cache_authorization: bool = False, account_version: AccountVersion | str = AccountVersion.V0_4_0,
-                 owner_guid: int | None = None, fee_limits: FeeLimits | None = None) -> None:
+    def __init__(self, session: Session, session_key: AnySessionKey | None, guardian: LocalGuardian | object,
+                 options: SigningOptions | None = None, *, fee_limits: FeeLimits | None = None,
+                 **deprecated: Any) -> None:
+        warnings.warn("SessionSigner is deprecated; use SessionContext(session, key, options).sign_invoke_many("
+                      "transactions, guardian=...)", DeprecationWarning, stacklevel=2)
         if fee_limits is not None and not isinstance(fee_limits, FeeLimits):
             raise SessionError(f"fee_limits must be FeeLimits, got {type(fee_limits).__name__}")
         self._fee_limits = fee_limits
-        self._ctx = SessionContext(session, session_key, cache_authorization=cache_authorization,
-                                   account_version=account_version, owner_guid=owner_guid)
+        options = signing_options(options, "SessionSigner", deprecated)
+        self._ctx = SessionContext(session, session_key, options)
         if not isinstance(guardian, LocalGuardian):
             if isinstance(guardian, bool) or guardian is None:
                 raise SessionError("guardian must be a LocalGuardian or a private key (int, hex string, KeyPair)")
@@ -85,6 +81,11 @@ class SessionSigner:
 
     def __repr__(self) -> str:
         return f"SessionSigner(session_hash={hex(self._ctx.session_hash)})"
+
+    @property
+    def context(self) -> SessionContext:
+        """The :class:`~xsessions_core.sessions.token.SessionContext` this signer signs with."""
+        return self._ctx
 
     @property
     def session(self) -> Session:
@@ -101,67 +102,39 @@ class SessionSigner:
         """The felt at signature offset 5."""
         return self._ctx.cache_flag
 
-    def _prepare(self, tx: object, i: int) -> tuple[InvokeV3Fields, list[Call]]:
-        """The validated transaction fields (not hashed yet) and its calls; checks the fee limits."""
-        fields, calls = prepare_transaction(self._ctx.session, tx, i)
-        if self._fee_limits is not None:
-            self._fee_limits.check_resource_bounds(fields[4], fields[5], what=f"transactions[{i}] max fee")
-        return fields, calls
-
     def sign_transactions(self, transactions: Iterable[object], *, now: int | float | None = None,
                           allow_expired: bool = False) -> list[list[int]]:
-        """Full session-token signatures of many invoke v3 transactions, in order.
-
-        Each transaction is an unsigned :class:`~xsessions_core.transactions.InvokeV3`, or a mapping
-        with ``calls`` (starknet-py ``Call`` or starknet.js dicts) or
-        ``calldata`` (``__execute__`` calldata), ``nonce``, ``resource_bounds`` and optionally
-        ``tip``, ``paymaster_data``, ``account_deployment_data``, the DA modes, ``version``
-        (3 or ``2**128 + 3``) and ``sender_address`` (default: the session's account).
-
-        Every transaction is validated first (nothing is signed if one is bad); then one backend
-        call per :data:`CHUNK` transactions hashes them and makes both signatures
-        (:meth:`~xsessions_core.sessions.token.SessionContext.sign_invoke_prepared`). Natively
-        that call runs without the GIL, so another thread prepares its next chunk meanwhile.
-
-        ``now`` is the time the session's expiry is checked against, first (``None``: the wall clock;
-        relayers pass the block time); ``allow_expired=True`` skips that check.
-
-        :raises SessionExpired: the session expired. :raises TransactionError: malformed transaction.
-        :raises PolicyViolation: a call the session does not allow.
-        """
-        return [sig for _, sig in self.sign_transactions_with_hashes(transactions, now=now,
-                                                                     allow_expired=allow_expired)]
+        """:meth:`SessionContext.sign_invoke_many <xsessions_core.sessions.token.SessionContext.sign_invoke_many>`
+        with this signer's guardian and fee limits."""
+        return self._ctx.sign_invoke_many(transactions, guardian=self._guardian, fee_limits=self._fee_limits,
+                                          now=now, allow_expired=allow_expired)
 
     def sign_invoke_transactions(self, transactions: Iterable[object], *, now: int | float | None = None,
                                  allow_expired: bool = False) -> list[InvokeV3]:
         """:meth:`sign_transactions` as signed :class:`~xsessions_core.transactions.InvokeV3` values
         (``tx.to_rpc()`` is the ``starknet_addInvokeTransaction`` JSON), in order."""
         self._ctx.check_not_expired(now=now, allow_expired=allow_expired)
-        prepared = [self._prepare(tx, i) for i, tx in enumerate(transactions)]
-        return [InvokeV3(f[0], f[1], f[3], f[4], signature, f[5], f[6], f[7], f[8], f[9], f[10], f[11])
-                for (f, _), (_, signature) in zip(prepared, self._sign_prepared(prepared))]
+        prepared = self._ctx.prepare_invoke_many(transactions, self._fee_limits)
+        out: list[InvokeV3] = []
+        for start in range(0, len(prepared), CHUNK):
+            chunk = prepared[start:start + CHUNK]
+            signed = self._ctx.sign_invoke_prepared([f for f, _ in chunk], [p for _, p in chunk], self._guardian,
+                                                    allow_expired=True)  # checked above
+            out += [InvokeV3(f[0], f[1], f[3], f[4], signature, f[5], f[6], f[7], f[8], f[9], f[10], f[11])
+                    for (f, _), (_, signature) in zip(chunk, signed)]
+        return out
 
     def sign_transactions_with_hashes(self, transactions: Iterable[object], *, now: int | float | None = None,
                                       allow_expired: bool = False) -> list[tuple[int, list[int]]]:
         """:meth:`sign_transactions`, with each transaction's hash: ``(transaction_hash, signature)``."""
-        self._ctx.check_not_expired(now=now, allow_expired=allow_expired)
-        return self._sign_prepared([self._prepare(tx, i) for i, tx in enumerate(transactions)])
-
-    def _sign_prepared(self, prepared: Sequence[tuple[InvokeV3Fields, list[Call]]]) -> list[tuple[int, list[int]]]:
-        """Sign validated transactions (the expiry was checked by the caller)."""
-        ctx, guardian = self._ctx, self._guardian
-        proofs = [ctx.proofs_felts(calls) for _, calls in prepared]  # checks every call before signing
-        fields = [f for f, _ in prepared]
-        out: list[tuple[int, list[int]]] = []
-        for start in range(0, len(prepared), CHUNK):
-            out += ctx.sign_invoke_prepared(fields[start:start + CHUNK], proofs[start:start + CHUNK], guardian,
-                                            allow_expired=True)  # checked by the caller
-        return out
+        return self._ctx.sign_invoke_many_with_hashes(transactions, guardian=self._guardian,
+                                                      fee_limits=self._fee_limits, now=now,
+                                                      allow_expired=allow_expired)
 
 
 #: Transactions per chunk of the batch functions (the native signer and verifier share their
 #: inversions over 32 signatures; smaller chunks let two threads overlap better).
-CHUNK = 32
+CHUNK = INVOKE_CHUNK
 
 
 def verify_session_transactions_batch(txs: Iterable[object], *, account: AccountInfo, chain_id: int | str,

@@ -45,11 +45,10 @@ from starknet_py.utils.sync.sync import add_sync_methods
 from ..encoding import selector_from_name_cached, to_hex
 from ..errors import PolicyViolation, SessionError
 from ..transactions import InvokeV3Transaction, normalize_calls, parse_execute_calldata
-from ..versions import AccountVersion
 from .guardian import Cosigner, GuardianTransactionRequest
-from .objects import Session, SessionKey
+from .objects import AnySessionKey, Session
 from .outside_execution import build_outside_execution, outside_execution_calldata, sign_outside_execution_with_context
-from .token import SessionContext
+from .token import SessionContext, SigningOptions, signing_options
 
 __all__ = ["SessionAccount", "build_session_account"]
 
@@ -98,7 +97,8 @@ class SessionAccount(Account):
         super().__init__(
             address=session.address,
             client=client,
-            signer=_SessionSigner(context.session_public_key),
+            signer=_SessionSigner(context.session_public_key if context.session_public_key is not None
+                                  else context.session_signer.guid),
             chain=session.chain_id,
         )
         # Argent session accounts are Cairo 1: no get_class_at round trip
@@ -318,14 +318,13 @@ class SessionAccount(Account):
 
 def build_session_account(
     session: Session,
-    session_key: SessionKey | None,
+    session_key: AnySessionKey | None,
     client: Client,
     cosigner: Cosigner,
+    options: SigningOptions | None = None,
     *,
-    cache_authorization: bool = False,
-    account_version: AccountVersion | str = AccountVersion.V0_4_0,
-    owner_guid: int | None = None,
     allow_expired: bool = False,
+    **deprecated: Any,
 ) -> SessionAccount:
     """x-sessions ``buildSessionAccount``: a starknet-py account that signs with the session.
 
@@ -333,19 +332,13 @@ def build_session_account(
     :param session_key: the session's signing key (``None``: ``session.session_key``).
     :param client: a starknet-py client (``FullNodeClient``) for the session's chain.
     :param cosigner: the guardian, e.g. :class:`~xsessions_core.sessions.argent_cosigner.ArgentCosigner`.
-    :param cache_authorization: ask the account to cache the authorization.
-    :param account_version: an :class:`~xsessions_core.versions.AccountVersion` or a spelling of one:
-        0.4.0 (cache flag 0/1) or 0.5.0 (cache flag = ``owner_guid`` or 0).
-    :param owner_guid: GUID of the owner that signed the authorization (0.5.0 with caching).
+    :param options: the :class:`~xsessions_core.sessions.token.SigningOptions` (cache flag, account
+        version, owner); ``cache_authorization``, ``account_version`` and ``owner_guid`` are their
+        deprecated spellings.
     :param allow_expired: sign even once the session expired (by default ``execute_v3`` and every
         ``sign_*`` method raise :class:`~xsessions_core.errors.SessionExpired`).
     :raises SessionError: inconsistent session, key not matching it, bad cache options, bad cosigner.
     """
-    context = SessionContext(
-        session,
-        session_key,
-        cache_authorization=cache_authorization,
-        account_version=account_version,
-        owner_guid=owner_guid,
-    )
+    options = signing_options(options, "build_session_account", deprecated)
+    context = SessionContext(session, session_key, options)
     return SessionAccount(context=context, client=client, cosigner=cosigner, allow_expired=allow_expired)

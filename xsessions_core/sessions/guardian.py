@@ -31,6 +31,8 @@ from ..chains import SN_MAIN as _SN_MAIN
 from ..crypto import FIELD_PRIME, backend_module, private_to_stark_key, verify_message_signature
 from ..encoding import to_hex
 from ..errors import CosignerError, SessionError, XSessionsError
+from ..signers import SignerError, SignerPanic, SignerSignature, StarknetSignature, StarknetSigner, WebauthnSignature
+from ..versions import AccountVersion
 from ..transactions import DA_MODE_L1, InvokeV3Transaction
 from ..typed_data import TypedData
 from .objects import deprecated_keywords, felt_of, private_key_from
@@ -83,13 +85,36 @@ class GuardianSessionInfo:
 
     :ivar cache_flag: the felt at signature offset 5 (0/1, or an owner GUID for account 0.5); the
         JSON carries it as the boolean ``cacheAuthorisation`` (``cache_flag != 0``), as x-sessions does.
+    :ivar session_public_key, session_signature: a Stark session key's public key and ``(r, s)``
+        (``None`` for another kind).
+    :ivar session_signer_signature: the session key's signature of another kind than Stark
+        (:meth:`from_signer_signature`); :attr:`signer_signature` gives every kind's.
     """
 
     session_hash: int
     session_authorization: tuple[int, ...]
     cache_flag: int
-    session_public_key: int
-    session_signature: tuple[int, int]
+    session_public_key: int | None
+    session_signature: tuple[int, int] | None
+    session_signer_signature: SignerSignature | None = None
+
+    @classmethod
+    def from_signer_signature(cls, session_hash: int, session_authorization: Sequence[int], cache_flag: int,
+                              signature: SignerSignature) -> "GuardianSessionInfo":
+        """The info of a session key of any kind (a Stark one fills the x-sessions fields)."""
+        if isinstance(signature.signature, StarknetSignature) and isinstance(signature.signer, StarknetSigner):
+            return cls(session_hash, tuple(session_authorization), cache_flag, signature.signer.pubkey,
+                       (signature.signature.r, signature.signature.s))
+        return cls(session_hash, tuple(session_authorization), cache_flag, None, None, signature)
+
+    @property
+    def signer_signature(self) -> SignerSignature:
+        """The session key's signature as a :class:`~xsessions_core.signers.SignerSignature`."""
+        if self.session_signer_signature is not None:
+            return self.session_signer_signature
+        if self.session_public_key is None or self.session_signature is None:
+            raise CosignerError("the session info carries no session signature")
+        return SignerSignature(StarknetSigner(self.session_public_key), StarknetSignature(*self.session_signature))
 
     @property
     def session_authorisation(self) -> tuple[int, ...]:
@@ -99,15 +124,25 @@ class GuardianSessionInfo:
         return self.session_authorization
 
     def to_json(self) -> dict[str, Any]:
-        r, s = self.session_signature
+        """The ``session`` JSON of x-sessions. x-sessions 9.0.4 only knows Stark session keys
+        (``"type": "StarknetKey"``); another kind is sent as ``{"type": <kind>, "signerSignature":
+        [hex felts]}`` (its Cairo ``SignerSignature`` Serde), which only a cosigner that knows that
+        form accepts."""
+        if self.session_signer_signature is not None:
+            signature = self.session_signer_signature
+            session_signature: dict[str, Any] = {
+                "type": signature.kind.name,
+                "signerSignature": [to_hex(v) for v in signature.to_felts()],
+            }
+        else:
+            pub, (r, s) = self.session_public_key or 0, self.session_signature or (0, 0)
+            session_signature = {"type": "StarknetKey",
+                                 "signer": {"publicKey": to_hex(pub), "r": str(r), "s": str(s)}}
         return {
             "sessionHash": to_hex(self.session_hash),
             "sessionAuthorisation": [to_hex(v) for v in self.session_authorization],
             "cacheAuthorisation": self.cache_flag != 0,
-            "sessionSignature": {
-                "type": "StarknetKey",
-                "signer": {"publicKey": to_hex(self.session_public_key), "r": str(r), "s": str(s)},
-            },
+            "sessionSignature": session_signature,
         }
 
 
@@ -255,7 +290,20 @@ class LocalGuardian:
 
     def _check_and_sign(self, session: GuardianSessionInfo, message_hash: int) -> GuardianSignature:
         msg = session_token_message_hash(message_hash, session.session_hash, session.cache_flag)
-        if not verify_message_signature(msg, session.session_signature, session.session_public_key):
+        if session.session_signer_signature is None:
+            if session.session_signature is None or session.session_public_key is None or \
+                    not verify_message_signature(msg, session.session_signature, session.session_public_key):
+                raise CosignerError("invalid session key signature")
+            return self.sign_token_message(msg)
+        signature = session.session_signer_signature
+        # The secp256 kinds check alike on every account version; a WebAuthn signature knows its own.
+        version = signature.signature.version if isinstance(signature.signature, WebauthnSignature) \
+            else AccountVersion.V0_5_0
+        try:
+            valid = signature.is_valid_signature(msg, version)
+        except (SignerPanic, SignerError) as exc:
+            raise CosignerError(f"invalid session key signature: {exc}") from None
+        if not valid:
             raise CosignerError("invalid session key signature")
         return self.sign_token_message(msg)
 

@@ -33,13 +33,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from ..chains import parse_chain_id
-from ..crypto import EC_ORDER, private_to_stark_key
+from ..crypto import EC_ORDER, message_signature, private_to_stark_key
 from ..encoding import felt_from, selector_from_name_cached, to_hex
 from ..errors import InvalidPrivateKey, SessionError, describe_value
+from ..signers import SignerSignature, SigningKey, StarkKey, StarknetSignature, StarknetSigner
 
 __all__ = [
     "AllowedMethod",
     "SessionKey",
+    "AnySessionKey",
+    "session_signing_key",
     "MetadataTxFee",
     "SessionMetadata",
     "OffChainSession",
@@ -261,6 +264,17 @@ class SessionKey:
         """The stark public key (x coordinate), computed once."""
         return private_to_stark_key(self.private_key)
 
+    @property
+    def signer(self) -> StarknetSigner:
+        """``Signer::Starknet(public_key)``: :class:`SessionKey` is the Stark
+        :class:`~xsessions_core.signers.SigningKey` of x-sessions."""
+        return StarknetSigner(self.public_key)
+
+    def sign(self, msg_hash: int) -> SignerSignature:
+        """``SignerSignature::Starknet`` of ``msg_hash`` (``< 2**251``; starknet.js nonce)."""
+        r, s = message_signature(msg_hash, self.private_key)
+        return SignerSignature(self.signer, StarknetSignature(r, s))
+
     def __repr__(self) -> str:
         return f"SessionKey(public_key={to_hex(self.public_key)})"
 
@@ -286,6 +300,42 @@ class SessionKey:
         if "publicKey" in d and _felt(d["publicKey"], "sessionKey.publicKey") != key.public_key:
             raise SessionError("sessionKey.publicKey does not match sessionKey.privateKey")
         return key
+
+
+#: A session key of any kind: x-sessions' Stark :class:`SessionKey`, or any
+#: :class:`~xsessions_core.signers.SigningKey` (``StarkKey``, ``Secp256k1Key``, ``Secp256r1Key``,
+#: ``Eip191Key``, ``WebauthnKey``, an HSM key such as ``xsessions_core.hsm.Pkcs11P256Key``).
+AnySessionKey = SessionKey | SigningKey
+
+
+def session_signing_key(value: object, name: str = "session_key") -> AnySessionKey:
+    """``value`` if it can sign for a session: a :class:`SessionKey` or a
+    :class:`~xsessions_core.signers.SigningKey` (``.signer`` and ``.sign(hash)``).
+
+    :raises SessionError: anything else (the message names ``name``).
+    """
+    if isinstance(value, SessionKey):
+        return value
+    if isinstance(value, SigningKey) and not isinstance(value, type):
+        return value
+    raise SessionError(f"{name} must be a SessionKey or a signing key (.signer and .sign(hash)), "
+                       f"got {type(value).__name__}")
+
+
+def _session_key_dict(key: AnySessionKey, include_private_key: bool) -> dict[str, Any]:
+    """x-sessions' ``sessionKey`` object of a Stark key; ``{"signer": [felts...]}`` (the Cairo
+    ``Signer``, hex) for another kind, whose private key is never serialised.
+
+    :raises SessionError: ``include_private_key=True`` for a key that is not a Stark key.
+    """
+    if isinstance(key, SessionKey):
+        return key.to_dict(include_private_key)
+    if isinstance(key, StarkKey):
+        return SessionKey(key.private_key).to_dict(include_private_key)
+    if include_private_key:
+        raise SessionError(f"a {type(key).__name__} session key is not serialised with its private key: "
+                           "store it yourself (only x-sessions' Stark SessionKey has a JSON form)")
+    return {"signer": [to_hex(v) for v in key.signer.to_felts()]}
 
 
 # --------------------------------------------------------------------------- metadata
@@ -443,7 +493,7 @@ class Session:
     allowed_methods: tuple[AllowedMethod, ...]
     metadata: str
     session_key_guid: int
-    session_key: SessionKey | None = None
+    session_key: AnySessionKey | None = None
     version: str = SESSION_VERSION
     address_text: str | None = field(default=None, compare=False, repr=False)
 
@@ -457,8 +507,8 @@ class Session:
         _expiry(self.expires_at, "expiresAt")
         object.__setattr__(self, "allowed_methods", parse_allowed_methods(self.allowed_methods, "allowedMethods"))
         _str(self.metadata, "metadata")
-        if self.session_key is not None and not isinstance(self.session_key, SessionKey):
-            raise SessionError(f"session_key must be a SessionKey, got {type(self.session_key).__name__}")
+        if self.session_key is not None:
+            session_signing_key(self.session_key)
         if self.version != SESSION_VERSION:
             raise SessionError(f"version must be {SESSION_VERSION!r}, got {self.version!r}")
 
@@ -493,7 +543,7 @@ class Session:
             "sessionKeyGuid": to_hex(self.session_key_guid),
         }
         if self.session_key is not None:
-            d["sessionKey"] = self.session_key.to_dict(include_private_key)
+            d["sessionKey"] = _session_key_dict(self.session_key, include_private_key)
         return d
 
     @classmethod
@@ -533,15 +583,14 @@ class SessionRequest:
 
     typed_data: dict[str, Any]
     offchain_session: OffChainSession
-    session_key: SessionKey
+    session_key: AnySessionKey
 
     def __post_init__(self) -> None:
         if not isinstance(self.typed_data, Mapping):
             raise SessionError("sessionTypedData must be an object (dict)")
         if not isinstance(self.offchain_session, OffChainSession):
             raise SessionError("offchain_session must be an OffChainSession")
-        if not isinstance(self.session_key, SessionKey):
-            raise SessionError("session_key must be a SessionKey")
+        session_signing_key(self.session_key)
 
     def to_dict(self, include_private_key: bool = False) -> dict[str, Any]:
         """The x-sessions JSON object; ``sessionKey.privateKey`` only with ``include_private_key=True``.
@@ -553,7 +602,7 @@ class SessionRequest:
         return {
             "sessionTypedData": self.typed_data,
             "offchainSession": self.offchain_session.to_dict(),
-            "sessionKey": self.session_key.to_dict(include_private_key),
+            "sessionKey": _session_key_dict(self.session_key, include_private_key),
         }
 
     @classmethod

@@ -33,10 +33,9 @@ from ..encoding import selector_from_name_cached, to_hex
 from ..errors import SessionError, TransactionError, describe_value
 from ..transactions import normalize_calls
 from .guardian import Cosigner, GuardianOutsideExecutionRequest
-from ..versions import AccountVersion
-from .objects import Session, SessionKey, felt_of
+from .objects import AnySessionKey, Session, felt_of
 from .session import STARKNET_DOMAIN_TYPE_HASH_REV_1, STARKNET_MESSAGE, check_not_expired
-from .token import SessionContext
+from .token import SessionContext, SigningOptions, signing_options
 
 __all__ = [
     "ANY_CALLER",
@@ -367,20 +366,21 @@ def outside_execution_from_dict(d: Mapping[str, Any]) -> OutsideExecution:
 
 async def sign_outside_execution(
     session: Session,
-    session_key: SessionKey | None,
+    session_key: AnySessionKey | None,
     outside_execution: OutsideExecution | StarknetPyOutsideExecution,
     cosigner: Cosigner,
     *,
     version: str = "2",
-    cache_authorization: bool = False,
-    account_version: AccountVersion | str = AccountVersion.V0_4_0,
-    owner_guid: int | None = None,
+    options: SigningOptions | None = None,
     now: int | float | None = None,
     allow_expired: bool = False,
+    **deprecated: Any,
 ) -> list[int]:
     """The session-token signature of an outside execution (x-sessions ``signOutsideExecution``).
 
     :param outside_execution: ours or starknet-py's ``OutsideExecution`` model.
+    :param options: the :class:`~.token.SigningOptions` (``cache_authorization``, ``account_version``,
+        ``owner_guid`` are their deprecated spellings).
     :param now: the time the expiry is checked against (``None``: the wall clock; relayers pass the
         block time). :param allow_expired: skip the expiry checks.
     :raises SessionExpired: the session expired, or ``execute_before`` is later than its expiry.
@@ -392,8 +392,8 @@ async def sign_outside_execution(
         if not isinstance(session, Session):
             raise SessionError(f"session must be a Session, got {type(session).__name__}")
         check_not_expired(session.expires_at, now=now, execute_before=oe.execute_before)
-    ctx = SessionContext(session, session_key, cache_authorization=cache_authorization,
-                         account_version=account_version, owner_guid=owner_guid)
+    options = signing_options(options, "sign_outside_execution", deprecated)
+    ctx = SessionContext(session, session_key, options)
     return await sign_outside_execution_with_context(ctx, oe, cosigner, version=version, allow_expired=True)
 
 
@@ -422,15 +422,14 @@ async def sign_outside_execution_with_context(
 
 async def create_outside_execution_call(
     session: Session,
-    session_key: SessionKey | None,
+    session_key: AnySessionKey | None,
     outside_execution: OutsideExecution | StarknetPyOutsideExecution,
     cosigner: Cosigner,
+    options: SigningOptions | None = None,
     *,
-    cache_authorization: bool = False,
-    account_version: AccountVersion | str = AccountVersion.V0_4_0,
-    owner_guid: int | None = None,
     now: int | float | None = None,
     allow_expired: bool = False,
+    **deprecated: Any,
 ) -> Call:
     """x-sessions ``createOutsideExecutionCall``: the ``execute_from_outside_v2`` call on the account,
     for a relayer to submit.
@@ -438,10 +437,9 @@ async def create_outside_execution_call(
     :raises SessionExpired, PolicyViolation, CosignerError: as :func:`sign_outside_execution`.
     """
     oe = _oe(outside_execution)
-    signature = await sign_outside_execution(
-        session, session_key, oe, cosigner, version="2", cache_authorization=cache_authorization,
-        account_version=account_version, owner_guid=owner_guid, now=now, allow_expired=allow_expired,
-    )
+    options = signing_options(options, "create_outside_execution_call", deprecated)
+    signature = await sign_outside_execution(session, session_key, oe, cosigner, version="2", options=options,
+                                             now=now, allow_expired=allow_expired)
     return Call(
         to_addr=session.address,
         selector=selector_from_name_cached("execute_from_outside_v2"),

@@ -1,7 +1,7 @@
 """Session signing at volume with a remote guardian (the Argent cosigner or any :class:`Cosigner`).
 
-:func:`sign_transactions_async` takes the transaction mappings
-:meth:`~xsessions_core.relayer.SessionSigner.sign_transactions` takes, validates them, hashes and
+:func:`sign_transactions_async` takes the transactions
+:meth:`~xsessions_core.sessions.token.SessionContext.sign_invoke_many` takes, validates them, hashes and
 session-signs them in native batches (one backend call each for the transaction hashes, the token
 messages and the session key's signatures), then asks the cosigner for every guardian signature
 concurrently, at most ``concurrency`` at a time, and verifies the guardian signatures in batches in
@@ -18,25 +18,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping
-from typing import Union
+from typing import Any, Union
 
 from ..crypto import verify_message_signature_batch
-from ..errors import CosignerBadResponse, CosignerError, TransactionError, XSessionsError
-from ..transactions import (
-    Call,
-    InvokeV3,
-    InvokeV3Fields,
-    InvokeV3Transaction,
-    execute_calldata_unchecked,
-    invoke_v3_fields,
-    invoke_v3_hashes_unchecked,
-    normalize_calls,
-    parse_execute_calldata,
-)
+from ..errors import CosignerBadResponse, CosignerError, XSessionsError
+from ..transactions import InvokeV3Fields, InvokeV3Transaction, invoke_v3_hashes_unchecked
 from .fee_limits import FeeLimits
 from .guardian import Cosigner, GuardianSignature, GuardianTransactionRequest
-from .objects import Session, SessionKey
-from .token import SessionContext
+from .objects import AnySessionKey, Session
+from .token import SessionContext, SessionSignature, SigningOptions, prepare_transaction, signing_options
 
 __all__ = ["SignResult", "prepare_transaction", "sign_transactions_async"]
 
@@ -45,46 +35,6 @@ SignResult = Union[list[int], XSessionsError]
 
 #: Transactions hashed and session-signed per backend call before the loop lets answers in.
 _CHUNK = 256
-
-
-def prepare_transaction(session: Session, tx: object, index: int) -> tuple[InvokeV3Fields, list[Call]]:
-    """Validate one transaction mapping of ``session``'s account: its invoke v3 fields (not hashed
-    yet) and its calls.
-
-    The mapping has ``calls`` (starknet-py ``Call`` objects or starknet.js dicts) or ``calldata``
-    (``__execute__`` calldata), ``nonce``, ``resource_bounds`` and optionally ``tip``,
-    ``paymaster_data``, ``account_deployment_data``, the DA modes, ``version`` (3 or ``2**128 + 3``),
-    ``proof_facts`` and ``sender_address`` (default: the session's account).
-
-    An unsigned :class:`~xsessions_core.transactions.InvokeV3` of the session's account is accepted too.
-
-    :raises TransactionError: a malformed transaction (the message names ``transactions[index]``).
-    """
-    if isinstance(tx, InvokeV3):
-        if tx.sender_address != session.address:
-            raise TransactionError(f"transactions[{index}].sender_address is not the session's account")
-        return tx.hash_fields(session.chain_id), parse_execute_calldata(tx.calldata)
-    if not isinstance(tx, Mapping):
-        raise TransactionError(f"transactions[{index}] must be a mapping of invoke v3 details")
-    if "calls" in tx:
-        calls = normalize_calls(tx["calls"])
-        calldata = execute_calldata_unchecked(calls)
-    elif "calldata" in tx:
-        calldata = list(tx["calldata"])
-        calls = parse_execute_calldata(calldata)
-    else:
-        raise TransactionError(f"transactions[{index}] needs 'calls' or 'calldata'")
-    for key in ("nonce", "resource_bounds"):
-        if key not in tx:
-            raise TransactionError(f"transactions[{index}] is missing {key!r}")
-    get = tx.get
-    fields = invoke_v3_fields(
-        get("sender_address", session.address), calldata, session.chain_id, tx["nonce"], tx["resource_bounds"],
-        get("tip", 0), get("paymaster_data", ()), get("account_deployment_data", ()),
-        get("nonce_data_availability_mode", 0), get("fee_data_availability_mode", 0), get("version", 3),
-        get("proof_facts"),
-    )
-    return fields, calls
 
 
 def _transaction(fields: InvokeV3Fields, sender_text: str) -> InvokeV3Transaction:
@@ -96,17 +46,16 @@ def _transaction(fields: InvokeV3Fields, sender_text: str) -> InvokeV3Transactio
 
 async def sign_transactions_async(
     session: Session,
-    session_key: SessionKey | None,
+    session_key: AnySessionKey | None,
     transactions: Iterable[object],
     cosigner: Cosigner,
     *,
     concurrency: int = 64,
-    cache_authorization: bool = False,
-    account_version: str = "0.4",
-    owner_guid: int | None = None,
+    options: SigningOptions | None = None,
     fee_limits: FeeLimits | None = None,
     now: int | float | None = None,
     allow_expired: bool = False,
+    **deprecated: Any,
 ) -> list[SignResult]:
     """Session-token signatures of many invoke v3 transactions, co-signed by a remote guardian.
 
@@ -115,8 +64,8 @@ async def sign_transactions_async(
         (its own retries and pool apply; every guardian signature is verified here in one batch,
         so its ``verify_signature`` may be turned off).
     :param concurrency: co-signing requests in flight at once.
-    :param cache_authorization, account_version, owner_guid: the cache flag
-        (:func:`~xsessions_core.sessions.token.cache_flag_for`).
+    :param options: the :class:`~xsessions_core.sessions.token.SigningOptions`
+        (``cache_authorization``, ``account_version``, ``owner_guid`` are their deprecated spellings).
     :param fee_limits: refuse transactions whose maximum fee is above these limits (e.g.
         :meth:`FeeLimits.from_session`), before signing them.
     :param now: the time the session's expiry is checked against (``None``: the wall clock; relayers
@@ -132,8 +81,8 @@ async def sign_transactions_async(
         raise ValueError(f"concurrency must be an int >= 1, got {concurrency!r}")
     if fee_limits is not None and not isinstance(fee_limits, FeeLimits):
         raise TypeError(f"fee_limits must be FeeLimits, got {type(fee_limits).__name__}")
-    ctx = SessionContext(session, session_key, cache_authorization=cache_authorization,
-                         account_version=account_version, owner_guid=owner_guid)
+    options = signing_options(options, "sign_transactions_async", deprecated)
+    ctx = SessionContext(session, session_key, options)
     ctx.check_not_expired(now=now, allow_expired=allow_expired)
     items = list(transactions)
     results: list[SignResult | None] = [None] * len(items)
@@ -150,9 +99,9 @@ async def sign_transactions_async(
         sender = tx.get("sender_address") if isinstance(tx, Mapping) else None
         ready.append((i, fields, proofs, sender if isinstance(sender, str) else session.address_hex))
 
-    queue: asyncio.Queue[tuple[int, int, int, tuple[int, int], InvokeV3Transaction] | None] = asyncio.Queue(
+    queue: asyncio.Queue[tuple[int, int, int, SessionSignature, InvokeV3Transaction] | None] = asyncio.Queue(
         maxsize=2 * concurrency)
-    answers: list[tuple[int, int, tuple[int, int], GuardianSignature]] = []
+    answers: list[tuple[int, int, SessionSignature, GuardianSignature]] = []
     checks: list[asyncio.Future[None]] = []
     proofs_of = {i: proofs for i, _, proofs, _ in ready}
 
@@ -162,14 +111,14 @@ async def sign_transactions_async(
                 chunk = ready[start:start + _CHUNK]
                 hashes = invoke_v3_hashes_unchecked([fields for _, fields, _, _ in chunk])
                 messages = ctx.token_message_hashes(hashes)
-                signatures = ctx.sign_token_messages(messages)
+                signatures = ctx.session_signatures(messages)
                 for (i, fields, _, sender), h, m, sig in zip(chunk, hashes, messages, signatures):
                     await queue.put((i, h, m, sig, _transaction(fields, sender)))
         finally:  # the workers stop even if signing failed
             for _ in range(concurrency):
                 await queue.put(None)
 
-    async def finish(batch: list[tuple[int, int, tuple[int, int], GuardianSignature]]) -> None:
+    async def finish(batch: list[tuple[int, int, SessionSignature, GuardianSignature]]) -> None:
         """Verify a batch of guardian signatures (natively in a worker thread, without the GIL) and
         assemble the signature arrays."""
         valid = await asyncio.to_thread(
@@ -178,7 +127,7 @@ async def sign_transactions_async(
             results[i] = ctx.assemble(signature, guardian, proofs_of[i]) if ok else CosignerBadResponse(
                 f"transactions[{i}]: the guardian signature does not verify over the session-token message")
 
-    def answered(i: int, message: int, signature: tuple[int, int], guardian: object) -> None:
+    def answered(i: int, message: int, signature: SessionSignature, guardian: object) -> None:
         if not isinstance(guardian, GuardianSignature):
             results[i] = CosignerBadResponse(f"the cosigner returned {type(guardian).__name__}, not a GuardianSignature")
             return

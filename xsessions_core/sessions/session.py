@@ -35,9 +35,12 @@ from ..crypto import backend_module, verify_message_signature
 from ..encoding import byte_array_hash, to_hex
 from ..errors import EncodingError, PolicyViolation, SessionError, SessionExpired, describe_value
 from ..merkle import HashMethod, MerkleTree
+from ..signers import Signer, SignerError, SignerPanic, SignerSignature, SigningKey, StarknetSigner, WebauthnSignature
 from ..transactions import normalize_calls
+from ..versions import AccountVersion, UnsupportedAccountVersion
 from .objects import (
     AllowedMethod,
+    AnySessionKey,
     OffChainSession,
     OnChainSession,
     Session,
@@ -48,6 +51,7 @@ from .objects import (
     felt_of,
     felts_of,
     parse_allowed_methods,
+    session_signing_key,
 )
 
 __all__ = [
@@ -62,6 +66,11 @@ __all__ = [
     "MILLISECONDS_THRESHOLD",
     "allowed_method_leaf",
     "starknet_signer_guid",
+    "signer_guid",
+    "AuthorizationFormError",
+    "authorization_signer_signatures",
+    "check_authorization",
+    "sign_session_authorization",
     "session_domain_hash",
     "session_hash_from_onchain",
     "session_token_message_hash",
@@ -134,6 +143,34 @@ def allowed_method_leaf(contract_address: int, selector: int) -> int:
 def starknet_signer_guid(public_key: int) -> int:
     """GUID of a Starknet signer: ``pos(ss("Starknet Signer"), public_key)`` (2-input Poseidon)."""
     return backend_module().poseidon(STARKNET_SIGNER_TYPE, felt_of(public_key, "public_key"))
+
+
+#: A signer as the session functions take it: a Stark public key (int or hex string), a
+#: :class:`~xsessions_core.signers.Signer` or a signing key (its ``.signer``).
+SignerLike = int | str | Signer | SessionKey | SigningKey
+
+
+def signer_guid(value: SignerLike, name: str = "signer") -> int:
+    """The GUID the account stores for ``value``: a Stark public key (int or hex string: the
+    ``Starknet`` signer), a :class:`~xsessions_core.signers.Signer`, or a signing key's ``.signer``.
+
+    :raises SessionError: anything else (the message names ``name``).
+    """
+    if isinstance(value, (int, str)) and not isinstance(value, bool):
+        return starknet_signer_guid(felt_of(value, name))
+    if isinstance(value, SessionKey):
+        return starknet_signer_guid(value.public_key)
+    return _signer(value, name).guid
+
+
+def _signer(value: object, name: str) -> Signer:
+    if isinstance(value, (int, str)) and not isinstance(value, bool):
+        return StarknetSigner(felt_of(value, name))
+    if isinstance(value, Signer):
+        return value
+    if isinstance(value, SessionKey) or (isinstance(value, SigningKey) and not isinstance(value, type)):
+        return value.signer
+    raise SessionError(f"{name} must be a Stark public key, a Signer or a signing key, got {type(value).__name__}")
 
 
 def session_domain_hash(chain_id: int | str) -> int:
@@ -280,11 +317,15 @@ def create_offchain_session(
     allowed_methods: Iterable[AllowedMethod | Mapping[str, Any]],
     expires_at: int,
     metadata: object,
-    session_key_public: int,
+    session_key_public: SignerLike,
     *,
     allow_milliseconds: bool = False,
 ) -> OffChainSession:
     """x-sessions ``createOffchainSession``: ``metadata`` is JSON-serialised (:func:`metadata_to_json`).
+
+    ``session_key_public`` is the session key's Stark public key (as in x-sessions), or its
+    :class:`~xsessions_core.signers.Signer` / signing key for another kind; the session stores
+    its GUID (:func:`signer_guid`).
 
     :raises SessionError: empty or malformed methods, a millisecond-looking expiry, metadata that is
         not JSON-serialisable exactly as JavaScript would, or non-ASCII metadata (not hashable, as in JS).
@@ -295,25 +336,29 @@ def create_offchain_session(
         expires_at=_expires_at(expires_at, allow_milliseconds),
         allowed_methods=parse_allowed_methods(allowed_methods),
         metadata=metadata_json,
-        session_key_guid=starknet_signer_guid(session_key_public),
+        session_key_guid=signer_guid(session_key_public, "session_key_public"),
     )
 
 
 def create_session_request(
     chain_id: int | str,
-    session_key: SessionKey,
+    session_key: AnySessionKey,
     allowed_methods: Iterable[AllowedMethod | Mapping[str, Any]],
     expires_at: int,
     metadata: object,
     *,
     allow_milliseconds: bool = False,
 ) -> SessionRequest:
-    """x-sessions ``createSessionRequest``: the typed data to have signed by the wallet, and its parts."""
-    if not isinstance(session_key, SessionKey):
-        raise SessionError(f"session_key must be a SessionKey, got {type(session_key).__name__}")
-    off = create_offchain_session(allowed_methods, expires_at, metadata, session_key.public_key,
+    """x-sessions ``createSessionRequest``: the typed data to have signed by the wallet, and its parts.
+
+    ``session_key`` is x-sessions' Stark :class:`SessionKey` or any
+    :class:`~xsessions_core.signers.SigningKey` (``Secp256k1Key``, ``Secp256r1Key``, ``Eip191Key``,
+    ``WebauthnKey``, an HSM key...): the session's ``session_key_guid`` is its signer's GUID.
+    """
+    key = session_signing_key(session_key)
+    off = create_offchain_session(allowed_methods, expires_at, metadata, key,
                                   allow_milliseconds=allow_milliseconds)
-    return SessionRequest(get_session_typed_data(off, chain_id), off, session_key)
+    return SessionRequest(get_session_typed_data(off, chain_id), off, key)
 
 
 @deprecated_keywords(authorisation_signature="authorization_signature")
@@ -322,16 +367,27 @@ def create_session(
     authorization_signature: Sequence[int | str],
     session_request: SessionRequest,
     chain_id: int | str,
+    *,
+    owner: SignerLike | None = None,
+    account_version: AccountVersion | str | None = None,
 ) -> Session:
     """x-sessions ``createSession``: assemble the :class:`Session` from the wallet's signature.
 
     ``authorization_signature`` is the owner's signature of ``session_request.typed_data`` (what
-    ``account.signMessage`` returns in the browser); ``chain_id`` anything
-    :func:`~xsessions_core.chains.parse_chain_id` accepts.
+    ``account.signMessage`` returns in the browser): the concise form ``[r, s(, r_g, s_g)]`` of a
+    Starknet owner, or the full form ``[n, SignerSignature...]`` any owner kind returns (a passkey,
+    an Ethereum wallet); ``chain_id`` anything :func:`~xsessions_core.chains.parse_chain_id` accepts.
 
     The hash is the message hash of ``session_request.typed_data`` for ``address``; the typed data
     must be the one derived from ``session_request.offchain_session`` and ``chain_id``.
 
+    :param owner: the account's owner (a Stark public key, a :class:`~xsessions_core.signers.Signer`
+        or a signing key): when given, :func:`check_authorization` checks the form of the
+        authorization against it.
+    :param account_version: the account version, to read a WebAuthn signature's layout (``None``:
+        either layout).
+    :raises AuthorizationFormError: a full-form authorization that does not decode, or one the
+        account would reject for ``owner`` (see :func:`check_authorization`).
     :raises SessionError: typed data inconsistent with the off-chain session or the chain.
     """
     if not isinstance(session_request, SessionRequest):
@@ -341,9 +397,14 @@ def create_session(
         raise SessionError("session_request.typed_data does not match its offchain_session and chain_id")
     chain = parse_chain_id(chain_id, "chain_id", SessionError)
     account = felt_of(address, "address")
+    authorization = felts_of(authorization_signature, "authorization_signature")
+    if owner is not None:
+        check_authorization(authorization, owner, account_version=account_version)
+    else:
+        authorization_signer_signatures(authorization, account_version)
     onchain = compile_session(off)
     return Session(
-        authorization_signature=felts_of(authorization_signature, "authorization_signature"),
+        authorization_signature=authorization,
         address=account,
         address_text=address if isinstance(address, str) else None,
         chain_id=chain,
@@ -414,6 +475,121 @@ def get_session_proofs(offchain_or_session: OffChainSession | Session, calls: ob
     return proofs
 
 
+# --------------------------------------------------------------------------- authorization
+
+class AuthorizationFormError(SessionError):
+    """A session authorization the account cannot accept for its form: a full form that does not
+    decode, or the concise form with an owner that is not a Starknet signer."""
+
+
+def _versions(account_version: AccountVersion | str | None) -> tuple[AccountVersion, ...]:
+    if account_version is None:
+        return AccountVersion.V0_5_0, AccountVersion.V0_4_0
+    try:
+        return (AccountVersion.parse(account_version),)
+    except UnsupportedAccountVersion as exc:
+        raise SessionError(str(exc).replace("account version", "account_version", 1)) from None
+
+
+def authorization_signer_signatures(authorization: Sequence[int],
+                                    account_version: AccountVersion | str | None = None,
+                                    ) -> tuple[SignerSignature, ...] | None:
+    """The signer signatures of a full-form session authorization ``[n, SignerSignature × n]``
+    (owner first, then the guardian), ``None`` for the concise form ``[r, s(, r_g, s_g)]``
+    (2 or 4 felts, a Starknet owner's), ``()`` for an empty one (account 0.5.0 accepts it once the
+    authorization is cached).
+
+    :param account_version: reads a WebAuthn signature in that version's layout (``None``: 0.5.0,
+        else 0.4.0).
+    :raises AuthorizationFormError: neither form (the message says where it stops decoding).
+    """
+    a = felts_of(authorization, "authorization_signature")
+    if len(a) in (2, 4):
+        return None
+    if not a:
+        return ()
+    if not 1 <= a[0] <= 2:
+        raise AuthorizationFormError(
+            "authorization_signature must be the concise form [r, s(, r_g, s_g)] (a Starknet owner) or the "
+            f"full form [n, SignerSignature...] with n = 1 or 2; got {len(a)} felts")
+    problem = ""
+    for version in _versions(account_version):
+        try:
+            out, pos = [], 1
+            for _ in range(a[0]):
+                signature, pos = SignerSignature.read(a, pos, version)
+                out.append(signature)
+        except (SignerError, ValueError) as exc:
+            problem = str(exc)
+            continue
+        if pos == len(a):
+            return tuple(out)
+        problem = f"{len(a) - pos} felts left over after {a[0]} SignerSignature(s)"
+    raise AuthorizationFormError(f"authorization_signature is not a full-form authorization: {problem}")
+
+
+def check_authorization(authorization: Sequence[int], owner: SignerLike, *,
+                        account_version: AccountVersion | str | None = None) -> tuple[SignerSignature, ...] | None:
+    """Check the form of a session authorization against the account's ``owner`` before anything
+    is signed with the session; returns :func:`authorization_signer_signatures`.
+
+    * The concise form ``[r, s(, r_g, s_g)]`` is for a Starknet owner only: with another owner the
+      account rejects it (argentlabs/argent-contracts-starknet: ``argent/zero-pubkey`` on 0.4.0,
+      ``argent/no-single-stark-owner`` on 0.5.0).
+    * The full form must decode, and its first signer must be ``owner``.
+
+    :param owner: a Stark public key, a :class:`~xsessions_core.signers.Signer` or a signing key.
+    :raises AuthorizationFormError: either rule broken (the message names the owner kind).
+    """
+    signer = _signer(owner, "owner")
+    signatures = authorization_signer_signatures(authorization, account_version)
+    if signatures is None:
+        if not isinstance(signer, StarknetSigner):
+            raise AuthorizationFormError(
+                f"authorization_signature has the concise form [r, s(, r_g, s_g)], which only a Starknet owner "
+                f"signs; this account's owner is a {signer.kind.name} signer: pass the full form "
+                "[n, SignerSignature...] the wallet returns (the account rejects the concise form: "
+                "argent/zero-pubkey on 0.4.0, argent/no-single-stark-owner on 0.5.0)")
+        return None
+    if signatures and signatures[0].guid != signer.guid:
+        raise AuthorizationFormError(
+            f"authorization_signature is signed by a {signatures[0].kind.name} signer that is not the owner "
+            f"(GUID {to_hex(signatures[0].guid)}, owner GUID {to_hex(signer.guid)})")
+    return signatures
+
+
+def sign_session_authorization(session_hash: int, owner: AnySessionKey, guardian: AnySessionKey | None = None, *,
+                               account_version: AccountVersion | str = AccountVersion.V0_5_0) -> list[int]:
+    """The full-form authorization ``[n, SignerSignature(owner), SignerSignature(guardian)?]`` of
+    ``session_hash``, signed with the owner's (and the guardian's) signing keys: what a wallet of
+    any owner kind returns, for tests, demos and services that hold the owner key.
+
+    :param account_version: the layout of a WebAuthn signature.
+    """
+    version = _versions(account_version)[0]
+    h = felt_of(session_hash, "session_hash")
+    keys = [session_signing_key(owner, "owner")]
+    if guardian is not None:
+        keys.append(session_signing_key(guardian, "guardian"))
+    out = [len(keys)]
+    for key in keys:
+        out += key.sign(h).encode(version)
+    return out
+
+
+def _signature_valid(signature: SignerSignature, msg: int, account_version: AccountVersion | str | None) -> bool:
+    """``is_valid_signature`` under ``account_version`` (``None``: 0.5.0, the stricter one; a WebAuthn
+    signature is read in its own layout); a panic is ``False``."""
+    if isinstance(signature.signature, WebauthnSignature):
+        version = signature.signature.version
+    else:
+        version = AccountVersion.V0_5_0 if account_version is None else _versions(account_version)[0]
+    try:
+        return signature.is_valid_signature(msg, version)
+    except (SignerPanic, SignerError):
+        return False
+
+
 # --------------------------------------------------------------------------- verification
 
 def owner_signature_from_authorization(authorization: Sequence[int]) -> tuple[int | None, int, int] | None:
@@ -431,22 +607,26 @@ def owner_signature_from_authorization(authorization: Sequence[int]) -> tuple[in
     return None
 
 
-def verify_session(session: Session, owner_public_key: int | str, guardian_public_key: int | str | None = None) -> bool:
+def verify_session(session: Session, owner_public_key: SignerLike, guardian_public_key: SignerLike | None = None,
+                   *, account_version: AccountVersion | str | None = None) -> bool:
     """True iff the session is what its owner authorized.
 
     Checks that ``session.hash`` is the hash of the session fields for ``session.address`` and
     ``session.chain_id``; that the session key (if present) matches ``session_key_guid``; that the
-    owner part of ``authorization_signature`` is a valid signature of the hash by
-    ``owner_public_key`` (concise ``[r, s(, gr, gs)]`` or full ``[n, 0, pubkey, r, s, ...]`` form,
-    whose pubkey must be the owner's); and, if ``guardian_public_key`` is given, that the concise
-    form's second pair (or the full form's second Starknet signer) is the guardian's signature.
+    owner part of ``authorization_signature`` is a valid signature of the hash by the owner
+    (concise ``[r, s(, gr, gs)]`` form of a Starknet owner, or full ``[n, SignerSignature...]`` form
+    of any kind, whose first signer must be the owner); and, if ``guardian_public_key`` is given,
+    that the concise form's second pair (or the full form's second signer) is the guardian's.
 
-    :raises SessionError: if ``session`` is not a :class:`Session` or a key is not a felt.
+    :param owner_public_key, guardian_public_key: a Stark public key, or a
+        :class:`~xsessions_core.signers.Signer` / signing key of any kind.
+    :param account_version: the account version (WebAuthn layout, 0.5.0's range checks; ``None``: any).
+    :raises SessionError: if ``session`` is not a :class:`Session` or a key is not a signer.
     """
     if not isinstance(session, Session):
         raise SessionError(f"session must be a Session, got {type(session).__name__}")
-    owner = felt_of(owner_public_key, "owner_public_key")
-    guardian = None if guardian_public_key is None else felt_of(guardian_public_key, "guardian_public_key")
+    owner = _signer(owner_public_key, "owner_public_key")
+    guardian = None if guardian_public_key is None else _signer(guardian_public_key, "guardian_public_key")
     try:
         onchain = compile_session(session)
     except SessionError:
@@ -454,24 +634,25 @@ def verify_session(session: Session, owner_public_key: int | str, guardian_publi
     h = session.hash
     if session_hash_from_onchain(onchain, session.address, session.chain_id) != h:
         return False
-    if session.session_key is not None and starknet_signer_guid(session.session_key.public_key) != session.session_key_guid:
+    if session.session_key is not None and signer_guid(session.session_key) != session.session_key_guid:
         return False
     a = session.authorization_signature
-    parsed = owner_signature_from_authorization(a)
-    if parsed is None:
+    try:
+        signatures = authorization_signer_signatures(a, account_version)
+    except AuthorizationFormError:
         return False
-    pub, r, s = parsed
-    if pub is not None and pub != owner:
-        return False
-    if not _valid(h, r, s, owner):
+    if signatures is None:
+        if not isinstance(owner, StarknetSigner) or not _valid(h, a[0], a[1], owner.pubkey):
+            return False
+        if guardian is None:
+            return True
+        return len(a) == 4 and isinstance(guardian, StarknetSigner) and _valid(h, a[2], a[3], guardian.pubkey)
+    if not signatures or signatures[0].guid != owner.guid or not _signature_valid(signatures[0], h, account_version):
         return False
     if guardian is None:
         return True
-    if len(a) == 4:
-        return _valid(h, a[2], a[3], guardian)
-    if len(a) == 9 and a[0] == 2 and a[5] == 0 and a[6] == guardian:
-        return _valid(h, a[7], a[8], guardian)
-    return False
+    return (len(signatures) == 2 and signatures[1].guid == guardian.guid
+            and _signature_valid(signatures[1], h, account_version))
 
 
 def _valid(msg: int, r: int, s: int, pub: int) -> bool:

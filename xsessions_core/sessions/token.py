@@ -2,24 +2,35 @@
 tags ``account-0.4.0`` and ``v0.5.0``, ``src/session/session.cairo``).
 
 ``signature = [ss("session-token"), expires_at, allowed_methods_root, metadata_hash,
-session_key_guid, cache_flag, len(auth), *auth, 0, session_pubkey, r, s, 0, guardian_pubkey, gr, gs,
-n_calls, (len(proof_i), *proof_i)*]``
+session_key_guid, cache_flag, len(auth), *auth, SignerSignature(session key),
+SignerSignature(guardian), n_calls, (len(proof_i), *proof_i)*]``
+
+**Session keys of every kind.** A Stark key's ``SignerSignature`` is ``[0, pubkey, r, s]``; a
+``Secp256k1``, ``Secp256r1``, ``Eip191`` or ``Webauthn`` key (any
+:class:`~xsessions_core.signers.SigningKey`, e.g. one held in an HSM) puts its own
+``SignerSignature`` there (``key.sign(token_message).encode(account_version)``: low ``s``, its
+``y_parity``; the WebAuthn layout of the account version).
+
+**Signing doors.** :class:`SessionContext` (``SessionContext(session, key, options)``),
+:meth:`SessionContext.sign_invoke_v3`, :meth:`SessionContext.sign_invoke_many` and the async
+:func:`sign_session_transaction` for remote cosigners. :class:`SigningOptions` holds what they share.
 
 **Cache flag (offset 5)** depends on the account class: Argent 0.4 reads a bool
 (``cache_authorization`` → 0/1, what x-sessions always writes); Argent 0.5 reads the GUID of the
-owner that signed the authorization, or 0 for no caching. Choose with ``account_version`` (an
-:class:`~xsessions_core.versions.AccountVersion` or one of its spellings); with
-``"0.5"`` and ``cache_authorization=True`` pass ``owner_guid=`` (e.g.
+owner that signed the authorization, or 0 for no caching. Choose with
+``SigningOptions(account_version=...)`` (an :class:`~xsessions_core.versions.AccountVersion` or one
+of its spellings); with ``"0.5"`` and ``cache_authorization=True`` the owner GUID is the first
+signer's of a full-form authorization, or ``owner_guid=`` (e.g.
 ``starknet_signer_guid(owner_public_key)``). x-sessions' ``1`` fails on a 0.5 account
 (``session/owner-key-mismatch``).
 
 **Speed.** :class:`SessionContext` does the per-session work once (on-chain fields, session hash,
 Merkle proofs per (contract, selector), the fixed signature prefix); per transaction
 :func:`build_session_signature` costs one 3-felt Poseidon, one ECDSA signature and list assembly.
-With a local guardian, :meth:`SessionContext.sign_invoke_v3` (one transaction) and
-:meth:`SessionContext.sign_invoke_prepared` (many, validated) do the transaction hash, the token
-message and both signatures in one backend call, which releases the GIL: two threads sign on
-two cores.
+With a local guardian and a Stark session key, :meth:`SessionContext.sign_invoke_v3` (one
+transaction) and :meth:`SessionContext.sign_invoke_prepared` (many, validated) do the transaction
+hash, the token message and both signatures in one backend call, which releases the GIL: two
+threads sign on two cores. Other kinds sign each token message with their key.
 
 **Expiry.** Every signing path checks first, cheaply, that the session has not expired
 (:func:`~.session.check_not_expired`): ``now=None`` is the wall clock (relayers pass the block time),
@@ -29,10 +40,14 @@ two cores.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import warnings
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Union
 
 from ..crypto import FIELD_PRIME, backend_module
 from ..errors import CosignerError, SessionError, TransactionError
+from ..signers import Signer, SignerSignature, StarkKey, StarknetSignature, StarknetSigner
 from ..versions import AccountVersion, UnsupportedAccountVersion
 from ..transactions import (
     DA_MODE_L1,
@@ -45,9 +60,11 @@ from ..transactions import (
     get_execute_calldata,
     invoke_v3_fields,
     invoke_v3_hash_input,
+    invoke_v3_hashes_unchecked,
     normalize_calls,
     parse_execute_calldata,
 )
+from .fee_limits import FeeLimits
 from .guardian import (
     Cosigner,
     GuardianSessionInfo,
@@ -56,16 +73,19 @@ from .guardian import (
     LocalGuardian,
     check_guardian_signature,
 )
-from .objects import OnChainSession, Session, SessionKey, felt_of, felts_of
+from .objects import AnySessionKey, OnChainSession, Session, SessionKey, felt_of, felts_of, session_signing_key
 from .session import (
     SESSION_MAGIC,
+    SignerLike,
+    authorization_signer_signatures,
     call_not_allowed,
+    check_authorization,
     check_not_expired,
     compile_session,
     session_hash_from_onchain,
     session_proofs_by_method,
     session_token_message_hash,
-    starknet_signer_guid,
+    signer_guid,
 )
 
 __all__ = [
@@ -75,6 +95,10 @@ __all__ = [
     "build_session_token",
     "session_token_signature",
     "SessionContext",
+    "SessionSignature",
+    "SigningOptions",
+    "INVOKE_CHUNK",
+    "prepare_transaction",
     "build_session_signature",
     "sign_session_transaction",
 ]
@@ -82,6 +106,10 @@ __all__ = [
 #: Argent account versions whose session-token format this module writes.
 ACCOUNT_VERSIONS = tuple(AccountVersion)
 _MAX_Z = 2**251
+
+#: The session key's signature of a token message: ``(r, s)`` from a Stark key (the native fast
+#: path), or the :class:`~xsessions_core.signers.SignerSignature` of a key of any kind.
+SessionSignature = Union[tuple[int, int], SignerSignature]
 
 
 class _UnsupportedVersion(SessionError, UnsupportedAccountVersion):
@@ -122,7 +150,111 @@ def cache_flag_for(cache_authorization: bool, account_version: AccountVersion | 
     return guid
 
 
-def _signer(sig: GuardianSignature | Sequence[int], name: str) -> list[int]:
+@dataclass(frozen=True)
+class SigningOptions:
+    """How a session signs for its account: the options every signing door takes (``options=``).
+
+    :param cache_authorization: ask the account to cache the session authorization.
+    :param account_version: an :class:`~xsessions_core.versions.AccountVersion` or one of its
+        spellings (``"0.4"``, ``"0.5.0"``...; stored as the ``AccountVersion``): the cache flag's
+        meaning and the WebAuthn layout.
+    :param owner_guid: the GUID of the owner that signed the authorization (account 0.5.0 with
+        caching; by default, the first signer of a full-form authorization).
+    :param owner: the account's owner (a Stark public key, a :class:`~xsessions_core.signers.Signer`
+        or a signing key), to check the authorization's form against it before signing
+        (:func:`~.session.check_authorization`).
+    :raises SessionError: a value of the wrong type or an unknown version.
+    """
+
+    cache_authorization: bool = False
+    account_version: AccountVersion | str = AccountVersion.V0_4_0
+    owner_guid: int | None = None
+    owner: SignerLike | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.cache_authorization, bool):
+            raise SessionError(f"cache_authorization must be a bool, got {type(self.cache_authorization).__name__}")
+        object.__setattr__(self, "account_version", _account_version(self.account_version))
+        if self.owner_guid is not None:
+            object.__setattr__(self, "owner_guid", felt_of(self.owner_guid, "owner_guid"))
+
+
+_DEFAULT_OPTIONS = SigningOptions()
+
+
+_DEPRECATED_OPTIONS = ("cache_authorization", "account_version", "owner_guid")
+
+
+def signing_options(options: SigningOptions | None, where: str, deprecated: Mapping[str, Any]) -> SigningOptions:
+    """``options``, or the :class:`SigningOptions` of the deprecated keywords ``cache_authorization``,
+    ``account_version`` and ``owner_guid`` passed to ``where`` (with a :class:`DeprecationWarning`;
+    they are removed in the next release).
+
+    :raises TypeError: another keyword. :raises SessionError: both ``options`` and deprecated
+        keywords, or a bad value.
+    """
+    for name in deprecated:
+        if name not in _DEPRECATED_OPTIONS:
+            raise TypeError(f"{where}() got an unexpected keyword argument {name!r}")
+    if not deprecated:
+        if options is not None and not isinstance(options, SigningOptions):
+            raise SessionError(f"options must be SigningOptions, got {type(options).__name__}")
+        return _DEFAULT_OPTIONS if options is None else options
+    names = ", ".join(f"{name}=" for name in _DEPRECATED_OPTIONS if name in deprecated)
+    if options is not None:
+        raise SessionError(f"{where}: pass options=SigningOptions(...) or the deprecated {names}, not both")
+    warnings.warn(f"{where}: {names} is deprecated; pass options=SigningOptions({names.replace('=', '=...')})",
+                  DeprecationWarning, stacklevel=3)
+    return SigningOptions(**deprecated)
+
+
+def prepare_transaction(session: Session, tx: object, index: int) -> tuple[InvokeV3Fields, list[Call]]:
+    """Validate one transaction of ``session``'s account: its invoke v3 fields (not hashed yet) and
+    its calls.
+
+    ``tx`` is an unsigned :class:`~xsessions_core.transactions.InvokeV3` of the session's account,
+    or a mapping with ``calls`` (starknet-py ``Call`` objects or starknet.js dicts) or ``calldata``
+    (``__execute__`` calldata), ``nonce``, ``resource_bounds`` and optionally ``tip``,
+    ``paymaster_data``, ``account_deployment_data``, the DA modes, ``version`` (3 or ``2**128 + 3``),
+    ``proof_facts`` and ``sender_address`` (default: the session's account).
+
+    :raises TransactionError: a malformed transaction (the message names ``transactions[index]``).
+    """
+    if isinstance(tx, InvokeV3):
+        if tx.sender_address != session.address:
+            raise TransactionError(f"transactions[{index}].sender_address is not the session's account")
+        return tx.hash_fields(session.chain_id), parse_execute_calldata(tx.calldata)
+    if not isinstance(tx, Mapping):
+        raise TransactionError(f"transactions[{index}] must be a mapping of invoke v3 details")
+    if "calls" in tx:
+        calls = normalize_calls(tx["calls"])
+        calldata = execute_calldata_unchecked(calls)
+    elif "calldata" in tx:
+        calldata = list(tx["calldata"])
+        calls = parse_execute_calldata(calldata)
+    else:
+        raise TransactionError(f"transactions[{index}] needs 'calls' or 'calldata'")
+    for key in ("nonce", "resource_bounds"):
+        if key not in tx:
+            raise TransactionError(f"transactions[{index}] is missing {key!r}")
+    get = tx.get
+    fields = invoke_v3_fields(
+        get("sender_address", session.address), calldata, session.chain_id, tx["nonce"], tx["resource_bounds"],
+        get("tip", 0), get("paymaster_data", ()), get("account_deployment_data", ()),
+        get("nonce_data_availability_mode", 0), get("fee_data_availability_mode", 0), get("version", 3),
+        get("proof_facts"),
+    )
+    return fields, calls
+
+
+#: Transactions per backend call of :meth:`SessionContext.sign_invoke_many` (the native signer
+#: shares its inversions over 32 signatures; smaller chunks let two threads overlap better).
+INVOKE_CHUNK = 32
+
+
+def _signer(sig: SignerSignature | GuardianSignature | Sequence[int], name: str, version: AccountVersion) -> list[int]:
+    if isinstance(sig, SignerSignature):
+        return sig.encode(version)
     if isinstance(sig, GuardianSignature):
         return [0, sig.public_key, sig.r, sig.s]
     values = felts_of(sig, name)
@@ -135,22 +267,28 @@ def build_session_token(
     onchain: OnChainSession,
     cache_flag: int,
     session_authorization: Sequence[int],
-    session_signature: GuardianSignature | Sequence[int],
-    guardian_signature: GuardianSignature | Sequence[int],
+    session_signature: SignerSignature | GuardianSignature | Sequence[int],
+    guardian_signature: SignerSignature | GuardianSignature | Sequence[int],
     proofs: Sequence[Sequence[int]],
+    *,
+    account_version: AccountVersion | str = AccountVersion.V0_4_0,
 ) -> list[int]:
     """The full session-token signature array from its parts.
 
-    :param session_signature: ``(session_public_key, r, s)``.
-    :param guardian_signature: a :class:`GuardianSignature` or ``(guardian_public_key, r, s)``.
+    :param session_signature: the session key's :class:`~xsessions_core.signers.SignerSignature`
+        (any kind), or a Stark key's ``(session_public_key, r, s)``.
+    :param guardian_signature: a :class:`GuardianSignature`, a ``SignerSignature`` or
+        ``(guardian_public_key, r, s)``.
     :param proofs: one Merkle proof per call, in call order.
+    :param account_version: the layout of a WebAuthn ``SignerSignature``.
     """
     if not isinstance(onchain, OnChainSession):
         raise SessionError(f"onchain must be an OnChainSession, got {type(onchain).__name__}")
     auth = felts_of(session_authorization, "session_authorization")
     out = [SESSION_MAGIC, *onchain.felts(), felt_of(cache_flag, "cache_flag"), len(auth), *auth]
-    out += _signer(session_signature, "session_signature")
-    out += _signer(guardian_signature, "guardian_signature")
+    version = _account_version(account_version)
+    out += _signer(session_signature, "session_signature", version)
+    out += _signer(guardian_signature, "guardian_signature", version)
     out.append(len(proofs))
     for i, proof in enumerate(proofs):
         p = felts_of(proof, f"proofs[{i}]")
@@ -167,49 +305,80 @@ class SessionContext:
     """Everything about one session that does not change between transactions.
 
     :param session: the :class:`Session` (its ``hash`` must match its fields, address and chain).
-    :param session_key: the signing key; defaults to ``session.session_key``; must match
-        ``session.session_key_guid``.
-    :param cache_authorization, account_version, owner_guid: the cache flag (:func:`cache_flag_for`).
+    :param session_key: the signing key: x-sessions' Stark :class:`SessionKey` or any
+        :class:`~xsessions_core.signers.SigningKey` (``StarkKey``, ``Secp256k1Key``, ``Secp256r1Key``,
+        ``Eip191Key``, ``WebauthnKey``, an HSM key); defaults to ``session.session_key``; its signer's
+        GUID must be ``session.session_key_guid``.
+    :param options: :class:`SigningOptions`: the cache flag (:func:`cache_flag_for`; with account
+        0.5.0 caching and a full-form authorization, ``owner_guid`` defaults to the GUID of the
+        authorization's first signer, and must be it when given) and the ``owner`` whose
+        authorization form is checked (:func:`~.session.check_authorization`) before anything is signed.
+    :param cache_authorization, account_version, owner_guid: deprecated spellings of ``options``.
     :raises SessionError: inconsistent session, missing key, bad cache options.
+    :raises AuthorizationFormError: an authorization the account would reject for its form.
+
+    Stark keys sign in native batches (the key never leaves the package); other kinds sign each
+    token message with ``key.sign`` and put that kind's ``SignerSignature`` in the token.
 
     Its signing methods take ``now=None`` (the wall clock; relayers pass the block time) and
     ``allow_expired=False``, and raise :class:`~xsessions_core.errors.SessionExpired` for an expired
     session before signing anything.
     """
 
-    __slots__ = ("session", "onchain", "session_hash", "cache_flag", "session_public_key",
-                 "_private_key", "_prefix", "_proofs")
+    __slots__ = ("session", "options", "onchain", "session_hash", "cache_flag", "session_public_key",
+                 "session_signer", "account_version", "_key", "_private_key", "_prefix", "_proofs")
 
     def __init__(
         self,
         session: Session,
-        session_key: SessionKey | None = None,
-        *,
-        cache_authorization: bool = False,
-        account_version: AccountVersion | str = AccountVersion.V0_4_0,
-        owner_guid: int | None = None,
+        session_key: AnySessionKey | None = None,
+        options: SigningOptions | None = None,
+        **deprecated: Any,
     ) -> None:
+        options = signing_options(options, "SessionContext", deprecated)
+        self.options = options
+        owner, owner_guid, cache_authorization = options.owner, options.owner_guid, options.cache_authorization
         if not isinstance(session, Session):
             raise SessionError(f"session must be a Session, got {type(session).__name__}")
         key = session_key if session_key is not None else session.session_key
-        if not isinstance(key, SessionKey):
-            raise SessionError("a SessionKey is needed to sign (session.session_key is missing)")
-        if starknet_signer_guid(key.public_key) != session.session_key_guid:
+        if key is None:
+            raise SessionError("a signing key is needed to sign (session.session_key is missing)")
+        key = session_signing_key(key)
+        if signer_guid(key) != session.session_key_guid:
             raise SessionError("the session key does not match session.session_key_guid")
         self.session = session
+        self.account_version = _account_version(options.account_version)
         self.onchain = compile_session(session)
         self.session_hash = session_hash_from_onchain(self.onchain, session.address, session.chain_id)
         if self.session_hash != session.hash:
             raise SessionError("session.hash is not the hash of the session fields, address and chain_id")
-        self.cache_flag = cache_flag_for(cache_authorization, account_version, owner_guid)
-        self.session_public_key = key.public_key
-        self._private_key = key.private_key
         auth = list(session.authorization_signature)
+        if owner is not None:
+            signatures = check_authorization(auth, owner, account_version=self.account_version)
+        else:
+            signatures = authorization_signer_signatures(auth, self.account_version)
+        if cache_authorization and self.account_version is AccountVersion.V0_5_0 and signatures:
+            if owner_guid is None:
+                owner_guid = signatures[0].guid
+            elif owner_guid != signatures[0].guid:
+                raise SessionError("owner_guid is not the GUID of the owner that signed the authorization "
+                                   "(the account rejects it: session/owner-key-mismatch)")
+        self.cache_flag = cache_flag_for(cache_authorization, self.account_version, owner_guid)
+        self._key = key
+        self._private_key: int | None = None
+        self.session_public_key: int | None = None
+        if isinstance(key, (SessionKey, StarkKey)):
+            self._private_key = key.private_key
+            self.session_public_key = key.public_key
+            self.session_signer: Signer = StarknetSigner(key.public_key)
+        else:
+            self.session_signer = key.signer
         self._prefix = [SESSION_MAGIC, *self.onchain.felts(), self.cache_flag, len(auth), *auth]
         self._proofs = {k: [len(p), *p] for k, p in session_proofs_by_method(session).items()}
 
     def __repr__(self) -> str:
-        return f"SessionContext(session_hash={hex(self.session_hash)}, cache_flag={hex(self.cache_flag)})"
+        return (f"SessionContext(session_hash={hex(self.session_hash)}, cache_flag={hex(self.cache_flag)}, "
+                f"session_key={self.session_signer.kind.name})")
 
     def check_not_expired(self, *, now: int | float | None = None, allow_expired: bool = False,
                           execute_before: int | None = None) -> None:
@@ -234,19 +403,70 @@ class SessionContext:
             seqs.append([h, self.session_hash, self.cache_flag])
         return backend_module().poseidon_many_batch(seqs) if seqs else []
 
+    def _stark_private_key(self, what: str) -> int:
+        if self._private_key is None:
+            raise SessionError(f"{what} gives a Stark (r, s) and this session key is a "
+                               f"{self.session_signer.kind.name} signer: use session_signature(s)")
+        return self._private_key
+
     def sign(self, token_message: int) -> tuple[int, int]:
-        """The session key's ``(r, s)`` over a token message (starknet.js nonce)."""
+        """A Stark session key's ``(r, s)`` over a token message (starknet.js nonce).
+
+        :raises SessionError: the session key is not a Stark key (see :meth:`session_signature`).
+        """
         if type(token_message) is not int or not 0 <= token_message < _MAX_Z:
             raise SessionError("token message must be an int in [0, 2**251)")
-        return backend_module().sign(token_message, self._private_key, None)
+        return backend_module().sign(token_message, self._stark_private_key("sign()"), None)
 
     def sign_token_messages(self, token_messages: Sequence[int]) -> list[tuple[int, int]]:
-        """The session key's ``(r, s)`` over many token messages, in one backend call."""
+        """A Stark session key's ``(r, s)`` over many token messages, in one backend call.
+
+        :raises SessionError: the session key is not a Stark key (see :meth:`session_signatures`).
+        """
         messages = list(token_messages)
         for m in messages:
             if type(m) is not int or not 0 <= m < _MAX_Z:
                 raise SessionError("token message must be an int in [0, 2**251)")
-        return backend_module().sign_batch(messages, self._private_key) if messages else []
+        private_key = self._stark_private_key("sign_token_messages()")
+        return backend_module().sign_batch(messages, private_key) if messages else []
+
+    def session_signature(self, token_message: int) -> SessionSignature:
+        """The session key's signature over a token message: ``(r, s)`` for a Stark key, else the
+        key's :class:`~xsessions_core.signers.SignerSignature` (low ``s``, its ``y_parity``)."""
+        if self._private_key is not None:
+            return self.sign(token_message)
+        return self.session_signatures([token_message])[0]
+
+    def session_signatures(self, token_messages: Sequence[int]) -> list[SessionSignature]:
+        """:meth:`session_signature` of many token messages (a Stark key: one backend call)."""
+        if self._private_key is not None:
+            return list(self.sign_token_messages(token_messages))
+        out: list[SessionSignature] = []
+        for m in token_messages:
+            if type(m) is not int or not 0 <= m < _MAX_Z:
+                raise SessionError("token message must be an int in [0, 2**251)")
+            out.append(self._key.sign(m))
+        return out
+
+    def session_signer_signature(self, session_signature: SessionSignature) -> SignerSignature:
+        """``session_signature`` as a :class:`~xsessions_core.signers.SignerSignature`.
+
+        :raises SessionError: a signature by another signer than the session key.
+        """
+        if isinstance(session_signature, SignerSignature):
+            if session_signature.signer != self.session_signer:
+                raise SessionError(f"the session signature is by a {session_signature.kind.name} signer that is "
+                                   "not the session key")
+            return session_signature
+        r, s = session_signature
+        return SignerSignature(self.session_signer, StarknetSignature(r, s))
+
+    def _session_felts(self, session_signature: SessionSignature) -> list[int]:
+        """The session key's ``SignerSignature`` Serde in the token."""
+        if self.session_public_key is not None and not isinstance(session_signature, SignerSignature):
+            r, s = session_signature
+            return [0, self.session_public_key, r, s]
+        return self.session_signer_signature(session_signature).encode(self.account_version)
 
     def proofs_felts(self, calls: object) -> list[int]:
         """``[n_calls, (len, proof...)*]`` for the calls (starknet-py ``Call`` or starknet.js dicts).
@@ -277,18 +497,21 @@ class SessionContext:
             pos += 1 + n
         return out
 
-    def guardian_session_info(self, session_signature: tuple[int, int]) -> GuardianSessionInfo:
+    def guardian_session_info(self, session_signature: SessionSignature) -> GuardianSessionInfo:
         """The ``session`` part of a cosigner request."""
-        return GuardianSessionInfo(self.session_hash, self.session.authorization_signature, self.cache_flag,
-                                   self.session_public_key, session_signature)
+        if self.session_public_key is not None and not isinstance(session_signature, SignerSignature):
+            return GuardianSessionInfo(self.session_hash, self.session.authorization_signature, self.cache_flag,
+                                       self.session_public_key, session_signature)
+        signature = self.session_signer_signature(session_signature)
+        return GuardianSessionInfo.from_signer_signature(self.session_hash, self.session.authorization_signature,
+                                                         self.cache_flag, signature)
 
-    def assemble(self, session_signature: tuple[int, int], guardian_signature: GuardianSignature,
+    def assemble(self, session_signature: SessionSignature, guardian_signature: GuardianSignature,
                  proofs_felts: list[int]) -> list[int]:
         """The signature array from the two signatures and :meth:`proofs_felts`."""
         if not isinstance(guardian_signature, GuardianSignature):
             raise CosignerError(f"guardian_signature must be a GuardianSignature, got {type(guardian_signature).__name__}")
-        r, s = session_signature
-        return [*self._prefix, 0, self.session_public_key, r, s,
+        return [*self._prefix, *self._session_felts(session_signature),
                 0, guardian_signature.public_key, guardian_signature.r, guardian_signature.s, *proofs_felts]
 
     def sign_invoke_prepared(self, fields: Sequence[InvokeV3Fields], proofs: Sequence[list[int]],
@@ -303,9 +526,10 @@ class SessionContext:
         :return: ``(transaction_hash, signature_array)`` per transaction, in order.
         :raises SessionExpired: the session expired.
 
-        One backend call does the transaction hashes, the token messages and both signatures
-        (natively: without the GIL, Poseidon four transactions at a time and one inversion per 32
-        signatures).
+        A Stark session key: one backend call does the transaction hashes, the token messages and
+        both signatures (natively: without the GIL, Poseidon four transactions at a time and one
+        inversion per 32 signatures). Another kind: the hashes, token messages and guardian
+        signatures in batches, then ``key.sign`` per transaction.
         """
         if not allow_expired:
             check_not_expired(self.session.expires_at, now=now)
@@ -313,11 +537,20 @@ class SessionContext:
             raise SessionError(f"guardian must be a LocalGuardian, got {type(guardian).__name__}")
         if not fields:
             return []
-        signed = backend_module().session_sign_invoke_v3(
-            [invoke_v3_hash_input(f) for f in fields], self.session_hash, self.cache_flag,
-            self._private_key, guardian._private_key)  # the guardian's key stays inside the package
-        prefix, pub, gpub = self._prefix, self.session_public_key, guardian.public_key
-        return [(h, [*prefix, 0, pub, r, s, 0, gpub, gr, gs, *pr]) for (h, r, s, gr, gs), pr in zip(signed, proofs)]
+        prefix, gpub = self._prefix, guardian.public_key
+        pub = self.session_public_key
+        if self._private_key is not None and pub is not None:
+            signed = backend_module().session_sign_invoke_v3(
+                [invoke_v3_hash_input(f) for f in fields], self.session_hash, self.cache_flag,
+                self._private_key, guardian._private_key)  # the guardian's key stays inside the package
+            return [(h, [*prefix, 0, pub, r, s, 0, gpub, gr, gs, *pr])
+                    for (h, r, s, gr, gs), pr in zip(signed, proofs)]
+        hashes = invoke_v3_hashes_unchecked(fields)
+        messages = self.token_message_hashes(hashes)
+        guardian_signatures = guardian.sign_token_messages(messages)
+        version = self.account_version
+        return [(h, [*prefix, *self._key.sign(m).encode(version), 0, gpub, g.r, g.s, *pr])
+                for h, m, g, pr in zip(hashes, messages, guardian_signatures, proofs)]
 
     def sign_invoke_v3(self, calls: object, *, nonce: int | str, resource_bounds: object, guardian: LocalGuardian,
                        tip: int | str = 0, paymaster_data: Sequence[int] = (),
@@ -389,6 +622,61 @@ class SessionContext:
         signed = self.sign_invoke_prepared(fields, proofs, guardian, allow_expired=True)
         return [tx.with_signature(sig) for tx, (_, sig) in zip(transactions, signed)]
 
+    def prepare_invoke_many(self, transactions: Iterable[object], fee_limits: FeeLimits | None = None,
+                            ) -> list[tuple[InvokeV3Fields, list[int]]]:
+        """Validate many transactions (:func:`prepare_transaction`) and check them against the fee
+        limits, then their calls against the session's policies: each one's fields and
+        :meth:`proofs_felts`. Nothing is signed.
+
+        :raises TransactionError: a malformed transaction. :raises PolicyViolation: a call the
+            session does not allow, or a fee above ``fee_limits``.
+        """
+        if fee_limits is not None and not isinstance(fee_limits, FeeLimits):
+            raise SessionError(f"fee_limits must be FeeLimits, got {type(fee_limits).__name__}")
+        prepared = []
+        for i, tx in enumerate(transactions):
+            fields, calls = prepare_transaction(self.session, tx, i)
+            if fee_limits is not None:
+                fee_limits.check_resource_bounds(fields[4], fields[5], what=f"transactions[{i}] max fee")
+            prepared.append((fields, calls))
+        return [(fields, self.proofs_felts(calls)) for fields, calls in prepared]
+
+    def sign_invoke_many_with_hashes(self, transactions: Iterable[object], *, guardian: LocalGuardian,
+                                     fee_limits: FeeLimits | None = None, now: int | float | None = None,
+                                     allow_expired: bool = False) -> list[tuple[int, list[int]]]:
+        """:meth:`sign_invoke_many`, with each transaction's hash: ``(transaction_hash, signature)``."""
+        self.check_not_expired(now=now, allow_expired=allow_expired)
+        prepared = self.prepare_invoke_many(transactions, fee_limits)
+        out: list[tuple[int, list[int]]] = []
+        for start in range(0, len(prepared), INVOKE_CHUNK):
+            chunk = prepared[start:start + INVOKE_CHUNK]
+            out += self.sign_invoke_prepared([f for f, _ in chunk], [p for _, p in chunk], guardian,
+                                             allow_expired=True)  # checked above
+        return out
+
+    def sign_invoke_many(self, transactions: Iterable[object], *, guardian: LocalGuardian,
+                         fee_limits: FeeLimits | None = None, now: int | float | None = None,
+                         allow_expired: bool = False) -> list[list[int]]:
+        """Full session-token signatures of many invoke v3 transactions of the session's account,
+        co-signed by a local guardian, in order.
+
+        Each transaction is what :func:`prepare_transaction` reads: an unsigned
+        :class:`~xsessions_core.transactions.InvokeV3`, or a mapping with ``calls`` or ``calldata``,
+        ``nonce``, ``resource_bounds`` and optional fields. Every transaction is validated first
+        (nothing is signed if one is bad); then one backend call per :data:`INVOKE_CHUNK` Stark-key
+        transactions hashes them and makes both signatures (natively without the GIL, so another
+        thread prepares its next chunk meanwhile); another key kind signs each token message.
+
+        :param fee_limits: opt-in :class:`~xsessions_core.sessions.fee_limits.FeeLimits`: a
+            transaction whose maximum fee is above them raises
+            :class:`~xsessions_core.errors.PolicyViolation` before anything is signed.
+        :param now, allow_expired: the expiry check (class note), first.
+        :raises SessionExpired: the session expired. :raises TransactionError: malformed transaction.
+        :raises PolicyViolation: a call the session does not allow, or a fee above the limits.
+        """
+        return [sig for _, sig in self.sign_invoke_many_with_hashes(
+            transactions, guardian=guardian, fee_limits=fee_limits, now=now, allow_expired=allow_expired)]
+
     async def sign_with_cosigner(
         self,
         message_hash: int,
@@ -403,7 +691,7 @@ class SessionContext:
         :raises CosignerError: the cosigner failed or returned an invalid signature.
         """
         token_message = self.token_message_hash(message_hash)
-        signature = self.sign(token_message)
+        signature = self.session_signature(token_message)
         guardian = check_guardian_signature(await ask_cosigner(self.guardian_session_info(signature)), token_message)
         return self.assemble(signature, guardian, proofs_felts)
 
@@ -433,23 +721,22 @@ def build_session_signature(
     token_message = session_ctx.token_message_hash(transaction_hash)
     if callable(guardian_signature):
         guardian_signature = guardian_signature(token_message)
-    signature = session_ctx.sign(token_message)
+    signature = session_ctx.session_signature(token_message)
     return session_ctx.assemble(signature, guardian_signature, proofs)
 
 
 async def sign_session_transaction(
     session: Session,
-    session_key: SessionKey | None,
+    session_key: AnySessionKey | None,
     transaction_hash: int,
     calls: object,
     cosigner: Cosigner,
+    options: SigningOptions | None = None,
     *,
-    cache_authorization: bool = False,
-    account_version: AccountVersion | str = AccountVersion.V0_4_0,
-    owner_guid: int | None = None,
     transaction: InvokeV3 | None = None,
     now: int | float | None = None,
     allow_expired: bool = False,
+    **deprecated: Any,
 ) -> list[int]:
     """x-sessions ``SessionAccount.signTransaction``: the full signature of an invoke v3 transaction.
 
@@ -460,6 +747,8 @@ async def sign_session_transaction(
     ``transaction_hash``, its calldata the ``__execute__`` calldata of ``calls``, its sender the
     session's account and its chain the session's chain.
 
+    :param options: the :class:`SigningOptions` (``cache_authorization``, ``account_version``,
+        ``owner_guid`` are their deprecated spellings).
     :param now: the time the expiry is checked against (``None``: the wall clock; relayers pass the
         block time). :param allow_expired: skip that check.
     :raises SessionExpired: the session expired (before any other work).
@@ -471,8 +760,8 @@ async def sign_session_transaction(
         if not isinstance(session, Session):
             raise SessionError(f"session must be a Session, got {type(session).__name__}")
         check_not_expired(session.expires_at, now=now)
-    ctx = SessionContext(session, session_key, cache_authorization=cache_authorization,
-                         account_version=account_version, owner_guid=owner_guid)
+    options = signing_options(options, "sign_session_transaction", deprecated)
+    ctx = SessionContext(session, session_key, options)
     tx_hash = felt_of(transaction_hash, "transaction_hash")
     proofs = ctx.proofs_felts(calls)
     if transaction is not None:
