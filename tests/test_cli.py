@@ -649,3 +649,98 @@ def test_bench_runs(cli_backend: str) -> None:
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     assert out["results"]["starknet-py"]["ecdsa verify"] > 0 and cli_backend in out["results"]
+
+
+# --------------------------------------------------------------------------- non-STARK session keys
+
+
+@pytest.mark.parametrize("kind", sorted(KEY_CLASSES))
+def test_session_request_with_a_secp256_key_file(kind: str, tmp_path: Path, cli_backend: str) -> None:
+    key_file = tmp_path / "session.key"
+    assert run("keygen", "--kind", kind, "--out", str(key_file), backend=cli_backend).returncode == 0
+    doc = json.loads(key_file.read_text())
+    p = run("session", "request", "--chain-id", "SN_SEPOLIA", "--key-file", str(key_file),
+            "--method", f"{TOKEN}:transfer", "--expires-in", "3600", backend=cli_backend)
+    assert p.returncode == 0, p.stderr
+    typed_data = json.loads(p.stdout)
+    assert typed_data["primaryType"] == "Session" and h(typed_data["domain"]["chainId"]) == SN_SEPOLIA
+    assert h(typed_data["message"]["Session Key"]) == h(doc["guid"])
+    assert doc["privateKey"] not in p.stdout and doc["privateKey"][2:] not in p.stdout
+
+
+def secp256_session(key: Secp256k1Key | Secp256r1Key) -> dict[str, Any]:
+    """A session of ACCOUNT on Sepolia whose session key is ``key``, authorized by OWNER and GUARDIAN."""
+    request = create_session_request(SN_SEPOLIA, key, [{"Contract Address": TOKEN, "selector": "transfer"}],
+                                     int(time.time()) + 3600, {"projectID": "cli-test", "txFees": []})
+    session_hash = session_hash_from_onchain(compile_session(request.offchain_session), ACCOUNT, SN_SEPOLIA)
+    authorization = [*message_signature(session_hash, OWNER), *message_signature(session_hash, GUARDIAN)]
+    session: dict[str, Any] = create_session(ACCOUNT, authorization, request, SN_SEPOLIA).to_dict()
+    assert h(session["sessionKeyGuid"]) == key.signer.guid
+    return session
+
+
+@pytest.mark.parametrize("kind", sorted(KEY_CLASSES))
+def test_sign_with_a_secp256_session_key_file(kind: str, tmp_path: Path, cli_backend: str) -> None:
+    key_file = tmp_path / "session.key"
+    assert run("keygen", "--kind", kind, "--out", str(key_file), backend=cli_backend).returncode == 0
+    doc = json.loads(key_file.read_text())
+    key = KEY_CLASSES[kind](h(doc["privateKey"]))
+    spec = sign_spec(count=2, guardian_private_key=hex(GUARDIAN))
+    spec["session"] = secp256_session(key)
+    p = run("sign", "--session-key-file", str(key_file), "-", stdin=json.dumps(spec), backend=cli_backend)
+    assert p.returncode == 0, p.stderr
+    assert doc["privateKey"][2:] not in p.stdout
+    from_env = run("sign", "-", stdin=json.dumps(spec), env={cli.SESSION_KEY_ENV: key_file.read_text()},
+                   backend=cli_backend)
+    assert from_env.returncode == 0 and len(from_env.stdout.splitlines()) == 2, from_env.stderr
+    signature = json.loads(p.stdout.splitlines()[0])["signature"]
+    inspected = run("session", "inspect", "-", stdin=json.dumps(signature), backend=cli_backend)
+    assert inspected.returncode == 0, inspected.stderr
+    shown = json.loads(inspected.stdout)["session_signature"]
+    assert shown["variant"] == KIND_NAMES[kind] and h(shown["guid"]) == key.signer.guid
+    verified = run("verify", "--account", json.dumps(account_json()), "--chain-id", "SN_SEPOLIA", "-",
+                   stdin=p.stdout, backend=cli_backend)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert [json.loads(line)["valid"] for line in verified.stdout.splitlines()] == [True, True]
+
+
+@pytest.mark.parametrize("kind", sorted(KEY_CLASSES))
+def test_demo_with_a_secp256_session_key(kind: str, cli_backend: str) -> None:
+    p = run("demo", "-n", "5", "--kind", kind, backend=cli_backend)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["session_key_kind"] == kind and out["valid"] == 5 and out["invalid"] == 0
+
+
+@pytest.mark.parametrize("case", _session_key_cases(True), ids=lambda c: f"{c['id']}-{c['kind']}")
+def test_session_inspect_decodes_webauthn_session_keys_of_0_5_0(case: dict[str, Any], tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str],
+                                                                backend: str) -> None:
+    test_session_inspect_decodes_every_signer_kind(case, tmp_path, capsys, backend)
+
+
+def _signer_verdict_cases() -> list[dict[str, Any]]:
+    return [c for c in SIGNER_CASES
+            if c["kind"].endswith(("_valid", "_outside_execution", "_wrong_key", "_flip_y_parity", "_high_s"))]
+
+
+@pytest.mark.parametrize("case", _signer_verdict_cases(), ids=lambda c: f"{c['id']}-{c['kind']}")
+def test_verify_signer_vector_cases(case: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                    backend: str) -> None:
+    a, tx = case["account"], case["transaction"]
+    account = {"address": a["address"], "class_version": a["class_version"], "owner": a["owner"]["signer"],
+               "guardian": a["guardian"]["signer"] if a["guardian"] else None}
+    spec: dict[str, Any] = {"account": account, "chain_id": case["chain_id"],
+                            "block_timestamp": case["block"]["timestamp"], "state": case.get("account_state") or None}
+    if tx["kind"] == "invoke_v3":
+        spec["transactions"] = [tx]
+    else:
+        spec["outside_executions"] = [{"outside_execution": tx["outside_execution"], "signature": tx["signature"],
+                                       "caller_address": tx["submitted_by"]}]
+    f = tmp_path / "verify.json"
+    f.write_text(json.dumps(spec))
+    code = cli.main(["verify", str(f)])
+    row = json.loads(capsys.readouterr().out)
+    expected = (case["verdict"] == "VALID", None if case["verdict"] == "VALID" else case["verdict"])
+    assert (row["valid"], row["error"]) == expected, case["id"]
+    assert code == (0 if row["valid"] else 1)
