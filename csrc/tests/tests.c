@@ -1223,11 +1223,22 @@ static void test_session_sign(void) {
     unsigned char sh[32], cf[32], k1[32], k2[32], outer[11 * 32], tok[96], h[32], r[32], sg[32];
     rnd_felt251(sh); rnd_felt251(cf); rnd_felt251(k1); rnd_felt251(k2);
     k1[31] |= 1; k2[31] |= 1;   /* keys in [1, n) */
-    for (i = 0; i < NTX; i++) {
-        size_t *l = lens + 4 * i, nf;
+    for (i = 0; i < NTX; i++) {   /* about half the inner sequences repeat the previous tx's */
+        size_t *l = lens + 4 * i, nf, prev_off = off - (i ? 9 + l[-4] + l[-3] + l[-2] + l[-1] : 0);
         l[0] = rnd64() % 7; l[1] = rnd64() % 7; l[2] = rnd64() % 21; l[3] = (i % 3) ? 0 : 1 + rnd64() % 3;
+        for (j = 0; i > 0 && j < 4; j++)
+            if (rnd64() & 1) l[j] = l[j - 4];
         nf = 9 + l[0] + l[1] + l[2] + l[3];
         for (j = 0; j < nf; j++) rnd_felt251(felts + 32 * (off + j));
+        if (i > 0) {
+            size_t seq = 9, pseq = 9, q;
+            if (rnd64() & 1) memcpy(felts + 32 * (off + 5), felts + 32 * (prev_off + 5), 4 * 32);
+            for (q = 0; q < 4; q++) {
+                if (l[q] == l[q - 4] && (rnd64() & 1))
+                    memcpy(felts + 32 * (off + seq), felts + 32 * (prev_off + pseq), 32 * l[q]);
+                seq += l[q]; pseq += l[q - 4];
+            }
+        }
         off += nf;
     }
     xs_session_sign_invoke_v3(out, felts, off, lens, NTX, sh, cf, k1, k2);
