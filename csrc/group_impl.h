@@ -10,11 +10,12 @@
 #include "group.h"
 #include "consts.h"
 
-#define XS_GCT_WIN 63      /* 4-bit windows covering 252 bits */
+#define XS_GCT_WIN 43      /* signed 6-bit digits of k < 2^252: 42 windows and the top carry */
+#define XS_GCT_PER 32      /* digit magnitudes 1..32 */
 #define XS_GVAR_WIN 32     /* 8-bit windows covering 256 bits */
 #define XS_PED_WIN 31      /* 8-bit windows covering the low 248 bits */
 
-static xs_ge xs_tab_gct[XS_GCT_WIN][15];
+static xs_ge xs_tab_gct[XS_GCT_WIN][XS_GCT_PER];
 static xs_ge xs_tab_gvar[XS_GVAR_WIN][255];
 static xs_ge xs_tab_p0[XS_PED_WIN][255];
 static xs_ge xs_tab_p2[XS_PED_WIN][255];
@@ -161,53 +162,80 @@ static void xs_gej_batch_to_ge_var(xs_ge *out, const xs_gej *in, int m) {
     }
 }
 
-/* out[w][j-1] = j * 2^(bits*w) * base, j = 1..2^bits-1, for w < nwin. */
-static void xs_build_windows(xs_ge *out, const xs_ge *base, int nwin, int bits) {
+/* out[w][j-1] = j * 2^(bits*w) * base, j = 1..per (per < 2^bits), for w < nwin. */
+static void xs_build_windows(xs_ge *out, const xs_ge *base, int nwin, int bits, int per) {
     static xs_gej jac[256];   /* init only: runs once, under call_once */
     static xs_ge tmp[256];
-    int per = (1 << bits) - 1, w, j;
+    int full = 1 << bits, w, j;
     xs_ge b = *base;
     for (w = 0; w < nwin; w++) {
         xs_gej_set_ge(&jac[0], &b);
-        for (j = 1; j <= per; j++) xs_gej_add_ge_var(&jac[j], &jac[j - 1], &b);
-        xs_gej_batch_to_ge_var(tmp, jac, per + 1);
+        for (j = 1; j < full; j++) xs_gej_add_ge_var(&jac[j], &jac[j - 1], &b);
+        xs_gej_batch_to_ge_var(tmp, jac, full);
         memcpy(out + (size_t)w * per, tmp, (size_t)per * sizeof(xs_ge));
-        b = tmp[per];          /* 2^bits * b: base of the next window */
+        b = tmp[full - 1];     /* 2^bits * b: base of the next window */
     }
 }
 
 static void xs_group_init(void) {
     xs_ge g, p;
     xs_ge_set_const(&g, XS_PT_G);
-    xs_build_windows(&xs_tab_gct[0][0], &g, XS_GCT_WIN, 4);
-    xs_build_windows(&xs_tab_gvar[0][0], &g, XS_GVAR_WIN, 8);
+    xs_build_windows(&xs_tab_gct[0][0], &g, XS_GCT_WIN, 6, XS_GCT_PER);
+    xs_build_windows(&xs_tab_gvar[0][0], &g, XS_GVAR_WIN, 8, 255);
     xs_ge_set_const(&p, XS_PT_P0);
-    xs_build_windows(&xs_tab_p0[0][0], &p, XS_PED_WIN, 8);
+    xs_build_windows(&xs_tab_p0[0][0], &p, XS_PED_WIN, 8, 255);
     xs_ge_set_const(&p, XS_PT_P2);
-    xs_build_windows(&xs_tab_p2[0][0], &p, XS_PED_WIN, 8);
+    xs_build_windows(&xs_tab_p2[0][0], &p, XS_PED_WIN, 8, 255);
     xs_ge_set_const(&p, XS_PT_P1);
-    xs_build_windows(&xs_tab_p1[0], &p, 1, 4);
+    xs_build_windows(&xs_tab_p1[0], &p, 1, 4, 15);
     xs_ge_set_const(&p, XS_PT_P3);
-    xs_build_windows(&xs_tab_p3[0], &p, 1, 4);
+    xs_build_windows(&xs_tab_p3[0], &p, 1, 4, 15);
+}
+
+/* Signed 6-bit digits of k (plain, < 2^252): k = sum d[w] 64^w with d[w] in [-31, 32] (the top
+ * one in {0, 1}), as magnitudes |d[w]| and sign masks (all-ones when d[w] < 0). Constant time:
+ * the carry and the sign are computed with arithmetic, not branches. */
+static void xs_recode_signed6(uint64_t mag[XS_GCT_WIN], uint64_t neg[XS_GCT_WIN], const xs_scalar *k) {
+    uint64_t carry = 0;
+    int w;
+    for (w = 0; w < XS_GCT_WIN; w++) {
+        int pos = 6 * w, limb = pos >> 6, sh = pos & 63;   /* public positions */
+        uint64_t bits = 0, v, c;
+        if (limb < 4) bits = k->n[limb] >> sh;
+        if (sh > 58 && limb < 3) bits |= k->n[limb + 1] << (64 - sh);
+        v = (bits & 63) + carry;                 /* 0..64 */
+        c = (32 - v) >> 63;                      /* 1 iff v > 32: digit v - 64 */
+        carry = c;
+        neg[w] = 0 - c;
+        mag[w] = v ^ ((v ^ (64 - v)) & neg[w]);  /* |digit| = c ? 64 - v : v */
+    }
 }
 
 static void xs_ecmult_gen_const(xs_gep *r, const xs_scalar *k) {
     xs_gep acc, sum;
     xs_ge t;
-    int i, j;
+    xs_fe ny;
+    uint64_t mag[XS_GCT_WIN], neg[XS_GCT_WIN];
+    int i, j, l;
+    xs_recode_signed6(mag, neg, k);
     memset(&acc, 0, sizeof acc);
     xs_fe_set_limbs(&acc.y, XS_FE_ONE_M);                     /* (0:1:0) */
     for (i = 0; i < XS_GCT_WIN; i++) {
-        uint64_t d = (k->n[i >> 4] >> ((i & 15) * 4)) & 15;
-        t = xs_tab_gct[i][0];
-        for (j = 2; j <= 15; j++) {
-            uint64_t mask = xs_eq_mask64(d, (uint64_t)j);
-            xs_cmov64(t.x.n, xs_tab_gct[i][j - 1].x.n, 4, mask);
-            xs_cmov64(t.y.n, xs_tab_gct[i][j - 1].y.n, 4, mask);
+        /* t = the entry |d|, by a scan of the whole window (0 when d == 0, then unused) */
+        memset(&t, 0, sizeof t);
+        for (j = 0; j < XS_GCT_PER; j++) {
+            uint64_t mask = xs_eq_mask64(mag[i], (uint64_t)(j + 1));
+            const xs_ge *e = &xs_tab_gct[i][j];
+            for (l = 0; l < 4; l++) {
+                t.x.n[l] |= mask & e->x.n[l];
+                t.y.n[l] |= mask & e->y.n[l];
+            }
         }
+        xs_fe_neg(&ny, &t.y);
+        xs_cmov64(t.y.n, ny.n, 4, neg[i]);
         xs_gep_add_ge(&sum, &acc, &t);
         {
-            uint64_t nz = 0 - xs_nonzero64(d);
+            uint64_t nz = 0 - xs_nonzero64(mag[i]);
             xs_cmov64(acc.x.n, sum.x.n, 4, nz);
             xs_cmov64(acc.y.n, sum.y.n, 4, nz);
             xs_cmov64(acc.z.n, sum.z.n, 4, nz);
@@ -215,6 +243,7 @@ static void xs_ecmult_gen_const(xs_gep *r, const xs_scalar *k) {
     }
     *r = acc;
     xs_memclear(&acc, sizeof acc); xs_memclear(&sum, sizeof sum); xs_memclear(&t, sizeof t);
+    xs_memclear(&ny, sizeof ny); xs_memclear(mag, sizeof mag); xs_memclear(neg, sizeof neg);
 }
 
 static void xs_ecmult_gen_var(xs_gej *r, const xs_scalar *k) {
