@@ -1315,6 +1315,98 @@ static void test_sha256(int iters) {
 #endif
 }
 
+/* The NULL and aliasing permissions of include/xs_core.h, each used once (heap buffers of the
+ * exact size, so ASan sees any access outside them; UBSan any NULL passed on to libc). */
+static unsigned char *dup_bytes(const unsigned char *b, size_t n) {
+    unsigned char *c = malloc(n);
+    if (c == NULL) abort();
+    memcpy(c, b, n);
+    return c;
+}
+
+static void test_api_contract(void) {
+    static const char *const keccak_empty = "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470";
+    unsigned char a[32], b[32], want[96], r[32], sg[32], in[96], d[32], z[32], extra[40];
+    unsigned char *buf, *buf2;
+    size_t lens0 = 0;
+    int ok, ok2, j;
+    rnd_felt251(a); rnd_felt251(b); rnd_felt251(d); rnd_felt251(z); rnd_bytes(extra, sizeof extra);
+    d[31] |= 1;
+    /* NULL with a count of 0 */
+    xs_pedersen_batch(NULL, NULL, 0);
+    xs_poseidon_batch(NULL, NULL, 0);
+    xs_poseidon_many_batch(NULL, NULL, 0, NULL, 0);
+    xs_sign_batch(NULL, NULL, 0, d);
+    xs_verify_batch(NULL, NULL, 0);
+    xs_verify_batch_prepared(NULL, NULL, NULL, 0);
+    xs_merkle_levels(NULL, NULL, 0, XS_HASH_POSEIDON);
+    xs_merkle_levels(NULL, a, 1, XS_HASH_PEDERSEN);
+    xs_session_sign_invoke_v3(NULL, NULL, 0, NULL, 0, a, b, d, d);
+    xs_invoke_v3_hash_batch(NULL, NULL, 0, NULL, 0);
+    xs_pedersen_chain(r, NULL, 0); xs_pedersen_chain(sg, a, 0);
+    CHECK(memcmp(r, sg, 32) == 0, "pedersen_chain(NULL, 0)");
+    xs_poseidon_many(r, NULL, 0); xs_poseidon_many_batch(sg, a, 0, &lens0, 1);
+    CHECK(memcmp(r, sg, 32) == 0, "poseidon_many(NULL, 0)");
+    xs_keccak256(r, NULL, 0); h32(want, keccak_empty);
+    CHECK(memcmp(r, want, 32) == 0, "keccak256(NULL, 0)");
+    xs_starknet_keccak(r, NULL, 0); want[0] &= 0x03;
+    CHECK(memcmp(r, want, 32) == 0, "starknet_keccak(NULL, 0)");
+    ok = xs_sign_seeded(r, sg, z, d, NULL, 0);
+    ok2 = xs_sign_seeded(want, want + 32, z, d, extra, 0);
+    CHECK(ok == ok2 && (!ok || (memcmp(r, want, 32) == 0 && memcmp(sg, want + 32, 32) == 0)),
+          "sign_seeded(extra NULL, 0)");
+    /* outputs that may alias inputs: compare with separate buffers */
+    xs_pedersen(want, a, b);
+    buf = dup_bytes(a, 32); xs_pedersen(buf, buf, b);
+    CHECK(memcmp(buf, want, 32) == 0, "pedersen out == a"); free(buf);
+    buf = dup_bytes(b, 32); xs_pedersen(buf, a, buf);
+    CHECK(memcmp(buf, want, 32) == 0, "pedersen out == b"); free(buf);
+    xs_poseidon(want, a, b);
+    buf = dup_bytes(a, 32); xs_poseidon(buf, buf, b);
+    CHECK(memcmp(buf, want, 32) == 0, "poseidon out == a"); free(buf);
+    buf = dup_bytes(b, 32); xs_poseidon(buf, a, buf);
+    CHECK(memcmp(buf, want, 32) == 0, "poseidon out == b"); free(buf);
+    buf = dup_bytes(a, 32); xs_poseidon(buf, buf, buf); xs_poseidon(want, a, a);
+    CHECK(memcmp(buf, want, 32) == 0, "poseidon out == a == b"); free(buf);
+    xs_poseidon_single(want, a);
+    buf = dup_bytes(a, 32); xs_poseidon_single(buf, buf);
+    CHECK(memcmp(buf, want, 32) == 0, "poseidon_single out == x"); free(buf);
+    for (j = 0; j < 3; j++) rnd_felt251(in + 32 * j);
+    xs_poseidon_many(want, in, 3);
+    buf = dup_bytes(in, 96); xs_poseidon_many(buf + 32, buf, 3);
+    CHECK(memcmp(buf + 32, want, 32) == 0, "poseidon_many out inside values"); free(buf);
+    xs_pedersen_chain(want, in, 3);
+    buf = dup_bytes(in, 96); xs_pedersen_chain(buf + 64, buf, 3);
+    CHECK(memcmp(buf + 64, want, 32) == 0, "pedersen_chain out inside values"); free(buf);
+    xs_poseidon_permutation(want, in);
+    buf = dup_bytes(in, 96); xs_poseidon_permutation(buf, buf);
+    CHECK(memcmp(buf, want, 96) == 0, "poseidon_permutation in place"); free(buf);
+    xs_keccak256(want, in, 96);
+    buf = dup_bytes(in, 96); xs_keccak256(buf + 40, buf, 96);
+    CHECK(memcmp(buf + 40, want, 32) == 0, "keccak256 out inside data"); free(buf);
+    xs_starknet_keccak(want, in, 96);
+    buf = dup_bytes(in, 96); xs_starknet_keccak(buf, buf, 96);
+    CHECK(memcmp(buf, want, 32) == 0, "starknet_keccak out == data"); free(buf);
+    xs_public_key(want, d);
+    buf = dup_bytes(d, 32); xs_public_key(buf, buf);
+    CHECK(memcmp(buf, want, 32) == 0, "public_key out == priv"); free(buf);
+    xs_sign(want, want + 32, z, d);
+    buf = dup_bytes(z, 32); buf2 = dup_bytes(d, 32); xs_sign(buf, buf2, buf, buf2);
+    CHECK(memcmp(buf, want, 32) == 0 && memcmp(buf2, want + 32, 32) == 0, "sign r == msg, s == priv");
+    free(buf); free(buf2);
+    buf = dup_bytes(d, 32); buf2 = dup_bytes(z, 32); xs_sign(buf, buf2, buf2, buf);
+    CHECK(memcmp(buf, want, 32) == 0 && memcmp(buf2, want + 32, 32) == 0, "sign r == priv, s == msg");
+    free(buf); free(buf2);
+    ok = xs_sign_seeded(want, want + 32, z, d, extra, sizeof extra);
+    buf = dup_bytes(extra, sizeof extra); buf2 = dup_bytes(d, 32);
+    memcpy(r, buf2, 32);
+    ok2 = xs_sign_seeded(buf, buf2, z, buf2, buf, sizeof extra);
+    CHECK(ok == ok2 && (ok ? memcmp(buf, want, 32) == 0 && memcmp(buf2, want + 32, 32) == 0
+                           : memcmp(buf, extra, 32) == 0 && memcmp(buf2, r, 32) == 0),
+          "sign_seeded r == extra, s == priv (unchanged on 0)");
+    free(buf); free(buf2);
+}
+
 int main(int argc, char **argv) {
     uint64_t seed;
     const char *env = getenv("XS_TEST_SEED");
@@ -1343,6 +1435,7 @@ int main(int argc, char **argv) {
     test_prepared_verify(iters);
     test_prepared_batch();
     test_session_sign();
+    test_api_contract();
     test_pedersen_affine();
     test_affine_batch_add(iters);
     printf("C tests: %d passed, %d failed\n", g_pass, g_fail);
