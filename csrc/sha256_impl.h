@@ -115,7 +115,6 @@ static void xs_sha256_final(xs_sha256 *ctx, unsigned char *out32) {
     memset(pad, 0, sizeof pad);
     pad[0] = 0x80;
     for (i = 0; i < 8; i++) pad[padlen + i] = (unsigned char)(bits >> (56 - 8 * i));
-    ctx->total -= 0; /* length already captured */
     xs_sha256_write(ctx, pad, padlen + 8);
     for (i = 0; i < 8; i++) {
         out32[4 * i] = (unsigned char)(ctx->h[i] >> 24);
