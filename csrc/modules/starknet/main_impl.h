@@ -85,8 +85,8 @@ static void xs_invoke_v3_token_upto4(unsigned char *hashes, unsigned char *token
             seq[k] = tx[k] + 32 * xs_invoke_seq(&sl[k], lens[k], j);
             same[k] = prev != NULL && sl[k] == plen && memcmp(seq[k], prev, 32 * plen) == 0;
             prev = seq[k]; plen = sl[k];
-            if (j == 4 && sl[k] == 0) same[k] = 0;              /* no proof facts: not hashed */
-            if (same[k] || (j == 4 && sl[k] == 0)) continue;
+            if (j == 4 && sl[k] == 0) { same[k] = 0; continue; }   /* no proof facts: not hashed */
+            if (same[k]) continue;
             v[na] = seq[k]; len[na] = sl[k]; idx[na++] = k;
         }
         if (na) {
