@@ -29,6 +29,9 @@ static void xs_group_init(void);
  * conditional negation, complete adds).
  * Result is infinity iff k == 0 mod n. */
 static void xs_ecmult_gen_const(xs_gep *r, const xs_scalar *k);
+/* r[0] = k[0]*G and r[1] = k[1]*G, as two xs_ecmult_gen_const calls but faster (the two
+ * multiplications interleaved). Constant time in k[0] and k[1]. */
+static void xs_ecmult_gen_const2(xs_gep r[2], const xs_scalar k[2]);
 /* r = k*G, k plain < 2^256, variable time. */
 static void xs_ecmult_gen_var(xs_gej *r, const xs_scalar *k);
 /* r = k*P on y^2 = x^3 + a*x + b (a in Montgomery form), P affine given by (px, py), k plain,
