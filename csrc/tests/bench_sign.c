@@ -1,9 +1,9 @@
 /* bench_sign.c — microbenchmark of xs_session_sign_invoke_v3 and its parts (not run by CI).
- * Build: gcc -std=c11 -O2 -Icsrc/include -Icsrc csrc/tests/bench_sign.c -o bench_sign
- * Usage: bench_sign [runs]   prints the median over the runs of the time per transaction of the
- * whole call and of each stage it is made of: the Poseidon hashes (invoke v3 hash and token
- * message), the RFC 6979 nonce (HMAC-SHA256 DRBG), the constant-time k*G, the shared inversions
- * and the rest of the two signatures. Transactions: 3 calls (calldata of 16 felts), no paymaster
+ * Build: gcc -std=c11 -O3 -Icsrc/include -Icsrc csrc/tests/bench_sign.c -o bench_sign
+ * Usage: bench_sign [runs]   prints the median over the runs of the thread CPU time per transaction
+ * (the machine may be shared) of the whole call and of each stage it is made of: the Poseidon hashes (invoke v3 hash and token
+ * message), the RFC 6979 nonce (HMAC-SHA256 DRBG), the constant-time k*G (one at a time; the
+ * batch signing interleaves two), the shared inversions and the whole of the two batch signatures. Transactions: 3 calls (calldata of 16 felts), no paymaster
  * or deployment data, no proof facts; all felts but the nonce and the calldata are the same in
  * every transaction, as in a relayer's batch. */
 #define _POSIX_C_SOURCE 199309L
@@ -44,7 +44,7 @@ static void felt(unsigned char *o, uint64_t v) {
 enum { T_ALL, T_HASH, T_DRBG, T_KG, T_FINV, T_SINV, T_SIGN, T_N };
 static const char *names[T_N] = {
     "xs_session_sign_invoke_v3", "  Poseidon: invoke v3 hash + token message",
-    "  RFC 6979 nonce (HMAC-SHA256) x2", "  k*G constant time x2", "  field inversion of Z (batched) x2",
+    "  RFC 6979 nonce (HMAC-SHA256) x2", "  k*G constant time x2 (one at a time)", "  field inversion of Z (batched) x2",
     "  scalar inversion of k*u (batched) x2", "  ECDSA signing total x2 (incl. the above)"};
 
 int main(int argc, char **argv) {
