@@ -11,7 +11,8 @@
  *    1 <= s < n, pub < p;
  *  - each function states its arguments in the style of libsecp256k1's include/secp256k1.h:
  *    Args (counts and options), Out (written), In (only read). NULL: a pointer must not be
- *    NULL unless its entry says when it may be (always tied to a count of 0). Aliasing: an
+ *    NULL unless its entry says when it may be (only for counts at which it is neither read
+ *    nor written, e.g. n == 0). Aliasing: an
  *    output must not overlap any input or another output unless its entry says it may;
  *    "may alias" means any overlap, including the same address (every output so marked is
  *    written only after all inputs have been read). csrc/tests/tests.c (test_api_contract)
