@@ -12,9 +12,8 @@
  *  - each function states its arguments in the style of libsecp256k1's include/secp256k1.h:
  *    Args (counts and options), Out (written), In (only read). NULL: a pointer must not be
  *    NULL unless its entry says when it may be (only for counts at which it is neither read
- *    nor written, e.g. n == 0). Aliasing: an
- *    output must not overlap any input or another output unless its entry says it may;
- *    "may alias" means any overlap, including the same address (every output so marked is
+ *    nor written, e.g. n == 0). Aliasing: an output must not overlap any input or another
+ *    output unless its entry says it may; "may alias" means any overlap, including the same address (every output so marked is
  *    written only after all inputs have been read). csrc/tests/tests.c (test_api_contract)
  *    exercises each NULL and aliasing permission under ASan and UBSan;
  *  - every function is reentrant and needs no GIL; no heap allocation;
