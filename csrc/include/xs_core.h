@@ -13,9 +13,10 @@
  *    Args (counts and options), Out (written), In (only read). NULL: a pointer must not be
  *    NULL unless its entry says when it may be (only for counts at which it is neither read
  *    nor written, e.g. n == 0). Aliasing: an output must not overlap any input or another
- *    output unless its entry says it may; "may alias" means any overlap, including the same address (every output so marked is
- *    written only after all inputs have been read). csrc/tests/tests.c (test_api_contract)
- *    exercises each NULL and aliasing permission under ASan and UBSan;
+ *    output unless its entry says it may; "may alias" means any overlap, including the same
+ *    address (every output so marked is written only after all inputs have been read).
+ *    csrc/tests/tests.c (test_api_contract) exercises each NULL and aliasing permission under
+ *    ASan and UBSan;
  *  - every function is reentrant and needs no GIL; no heap allocation;
  *  - the fixed-base tables are built once, on first use or by xs_init() (thread safe:
  *    C11 call_once / pthread_once). The Python wrapper calls xs_init() on import;
