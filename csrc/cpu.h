@@ -4,7 +4,9 @@
  *  - XS_FE_ASM: the x86-64 asm field (felt_asm_impl.h, scalar_impl.h), which picks mulx/adcx/adox
  *    at run time when xs_cpu_has_bmi2_adx() says so, else mulq;
  *  - XS_POSEIDON_AVX2: the AVX2 Poseidon (poseidon_avx2_impl.h), compiled with function-level
- *    target("avx2") (no -mavx2 needed) and used when xs_cpu_has_avx2() says the CPU and OS allow it.
+ *    target("avx2") (no -mavx2 needed) and used when xs_cpu_has_avx2() says the CPU and OS allow it;
+ *  - XS_SHA256_SHANI: the SHA-256 compression function with the SHA extensions (sha256_impl.h),
+ *    compiled with target("sha,sse4.1") and used when xs_cpu_has_sha() says the CPU has them.
  */
 #ifndef XS_CPU_H
 #define XS_CPU_H
@@ -23,6 +25,8 @@
 #else
 #  define XS_POSEIDON_AVX2 0
 #endif
+
+#define XS_SHA256_SHANI XS_POSEIDON_AVX2
 
 #if XS_FE_ASM || XS_POSEIDON_AVX2
 /* regs = eax, ebx, ecx, edx of cpuid(leaf, subleaf). */
@@ -60,6 +64,20 @@ static int xs_cpu_has_avx2(void) {
     if ((ecx1 >> 27) & 1)   /* xgetbv is only defined with OSXSAVE */
         __asm__ __volatile__("xgetbv" : "=a"(xlo), "=d"(xhi) : "c"(0));
     return xs_cpu_avx2_usable(ecx1, r[1], ((uint64_t)xhi << 32) | xlo);
+}
+#endif
+
+#if XS_SHA256_SHANI
+/* 1 iff the CPU has the SHA extensions (cpuid leaf 7 ebx bit 29), SSSE3 and SSE4.1 (leaf 1 ecx
+ * bits 9 and 19). */
+static int xs_cpu_has_sha(void) {
+    unsigned int r[4], ecx1;
+    xs_cpuid(r, 0, 0);
+    if (r[0] < 7) return 0;
+    xs_cpuid(r, 1, 0);
+    ecx1 = r[2];
+    xs_cpuid(r, 7, 0);
+    return ((ecx1 >> 9) & 1) && ((ecx1 >> 19) & 1) && ((r[1] >> 29) & 1);
 }
 #endif
 

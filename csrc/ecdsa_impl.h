@@ -201,7 +201,10 @@ static void xs_ecdsa_sign_chunk_s(unsigned char *sigs, const unsigned char *msgs
     for (i = 0; i < m; i++) {
         xs_rfc6979_init(&g, d32, msgs + 32 * i, NULL, 0);
         xs_rfc6979_next_k(&g, &k[i], 1);
-        xs_ecmult_gen_const(&R[i], &k[i]);
+    }
+    for (i = 0; i + 1 < m; i += 2) xs_ecmult_gen_const2(&R[i], &k[i]);
+    if (m & 1) xs_ecmult_gen_const(&R[m - 1], &k[m - 1]);
+    for (i = 0; i < m; i++) {
         zi[i] = R[i].z;
         xs_cmov64(zi[i].n, one_f.n, 4, 0 - (uint64_t)xs_fe_is_zero(&zi[i]));
     }

@@ -208,17 +208,6 @@ static void xs_fe_sqr_adx(xs_fe *r, const xs_fe *a) {
         "mulxq 24(%%rsi), %%rax, %%rbx\n\t" "adcxq %%rax, %%r14\n\t" "adoxq %%rbx, %%r15\n\t" \
         "adcxq %%rcx, %%r15\n\t"
 
-/* r = a^3 with BMI2/ADX in one block (a < 9p; r reduced). */
-static void xs_fe_cube_adx(xs_fe *r, const xs_fe *a) {
-    const uint64_t *p[3];
-    p[0] = a->n; p[1] = a->n; p[2] = r->n;
-    __asm__ __volatile__(
-        "movq 0(%[p]), %%rsi\n\t"
-        XS_ADX_CUBE_T
-        XS_ADX_REDC_STORE(16)
-        XS_ADX_OPERANDS);
-}
-
 /* r = a^3 with BMI2/ADX, lazily reduced: a < 9p, r = a^3 (Montgomery) mod p with r < 2p
  * (r < T/R + p < (3.6p * 9p)/R + p < 2p since R > 32p); for the Poseidon S-box, whose consumers
  * accept such values. */

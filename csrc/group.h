@@ -9,7 +9,7 @@
  *         Z2 = 1, a = 1).
  *
  * Fixed-base tables (built once by xs_group_init, read-only afterwards):
- *   G, 4-bit windows  (63 x 15 affine points)  - constant-time k*G (sign, public key)
+ *   G, 6-bit windows  (43 x 32 affine points)  - constant-time k*G (sign, public key), signed digits
  *   G, 8-bit windows  (32 x 255)               - variable-time u1*G (verify)
  *   P0, P2 8-bit windows (31 x 255), P1, P3 (15) - Pedersen
  */
@@ -25,9 +25,13 @@ typedef struct { xs_fe x, y, z; } xs_gep;
 
 /* Build every table. Called exactly once (xs_init / call_once). Not thread safe by itself. */
 static void xs_group_init(void);
-/* r = k*G, k plain < 2^252. Constant time in k (full table scans with cmov, complete adds).
+/* r = k*G, k plain < 2^252. Constant time in k (signed 6-bit digits, full table scans with masks,
+ * conditional negation, complete adds).
  * Result is infinity iff k == 0 mod n. */
 static void xs_ecmult_gen_const(xs_gep *r, const xs_scalar *k);
+/* r[0] = k[0]*G and r[1] = k[1]*G, as two xs_ecmult_gen_const calls but faster (the two
+ * multiplications interleaved). Constant time in k[0] and k[1]. */
+static void xs_ecmult_gen_const2(xs_gep r[2], const xs_scalar k[2]);
 /* r = k*G, k plain < 2^256, variable time. */
 static void xs_ecmult_gen_var(xs_gej *r, const xs_scalar *k);
 /* r = k*P on y^2 = x^3 + a*x + b (a in Montgomery form), P affine given by (px, py), k plain,

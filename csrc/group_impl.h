@@ -10,11 +10,12 @@
 #include "group.h"
 #include "consts.h"
 
-#define XS_GCT_WIN 63      /* 4-bit windows covering 252 bits */
+#define XS_GCT_WIN 43      /* signed 6-bit digits of k < 2^252: 42 windows and the top carry */
+#define XS_GCT_PER 32      /* digit magnitudes 1..32 */
 #define XS_GVAR_WIN 32     /* 8-bit windows covering 256 bits */
 #define XS_PED_WIN 31      /* 8-bit windows covering the low 248 bits */
 
-static xs_ge xs_tab_gct[XS_GCT_WIN][15];
+static xs_ge xs_tab_gct[XS_GCT_WIN][XS_GCT_PER];
 static xs_ge xs_tab_gvar[XS_GVAR_WIN][255];
 static xs_ge xs_tab_p0[XS_PED_WIN][255];
 static xs_ge xs_tab_p2[XS_PED_WIN][255];
@@ -112,36 +113,48 @@ static void xs_gej_add_var(xs_gej *r, const xs_gej *p, const xs_gej *q, const xs
     r->inf = 0;
 }
 
-/* Complete mixed addition r = p + q, q affine (not infinity), a = 1, b3 = 3*beta.
- * Constant time; r may alias p. */
-static void xs_gep_add_ge(xs_gep *r, const xs_gep *p, const xs_ge *q) {
-    xs_fe t0, t1, t3, t4, t5, x3, y3, z3, b3, u;
+/* Complete mixed additions r[i] = p[i] + q[i] for i < n (n = 1 or 2, a constant after
+ * inlining), q[i] affine (not infinity), a = 1, b3 = 3*beta. Each field operation is done for
+ * every i before the next one, so that the out-of-order core overlaps the multiplications of
+ * independent additions. Constant time; r may alias p. */
+XS_INLINE void xs_gep_add_ge_n(xs_gep *r, const xs_gep *p, const xs_ge *q, int n) {
+    xs_fe t0[2], t1[2], t3[2], t4[2], t5[2], x3[2], y3[2], z3[2], b3, u[2];
+    int i;
     xs_fe_set_limbs(&b3, XS_FE_B3_M);
-    xs_fe_mul(&t0, &p->x, &q->x);
-    xs_fe_mul(&t1, &p->y, &q->y);
-    xs_fe_add(&t3, &p->x, &p->y); xs_fe_add(&u, &q->x, &q->y); xs_fe_mul(&t3, &t3, &u);
-    xs_fe_add(&u, &t0, &t1); xs_fe_sub(&t3, &t3, &u);          /* X1Y2 + X2Y1 */
-    xs_fe_mul(&t4, &q->x, &p->z); xs_fe_add(&t4, &t4, &p->x);  /* X1 + X2Z1 */
-    xs_fe_mul(&t5, &q->y, &p->z); xs_fe_add(&t5, &t5, &p->y);  /* Y1 + Y2Z1 */
-    xs_fe_mul(&x3, &b3, &p->z);                                /* b3*Z1Z2 */
-    xs_fe_add(&z3, &x3, &t4);                                  /* + a*t4 */
-    xs_fe_sub(&x3, &t1, &z3);
-    xs_fe_add(&z3, &t1, &z3);
-    xs_fe_mul(&y3, &x3, &z3);
-    xs_fe_add(&t1, &t0, &t0); xs_fe_add(&t1, &t1, &t0);        /* 3*t0 */
-    xs_fe_mul(&t4, &b3, &t4);
-    xs_fe_add(&t1, &t1, &p->z);                                /* + a*Z1Z2 */
-    xs_fe_sub(&u, &t0, &p->z);                                 /* a*(t0 - a*Z1Z2) */
-    xs_fe_add(&t4, &t4, &u);
-    xs_fe_mul(&t0, &t1, &t4);
-    xs_fe_add(&y3, &y3, &t0);
-    xs_fe_mul(&t0, &t5, &t4);
-    xs_fe_mul(&x3, &t3, &x3);
-    xs_fe_sub(&x3, &x3, &t0);
-    xs_fe_mul(&t0, &t3, &t1);
-    xs_fe_mul(&z3, &t5, &z3);
-    xs_fe_add(&z3, &z3, &t0);
-    r->x = x3; r->y = y3; r->z = z3;
+#define XS_EACH for (i = 0; i < n; i++)
+    XS_EACH xs_fe_mul(&t0[i], &p[i].x, &q[i].x);
+    XS_EACH xs_fe_mul(&t1[i], &p[i].y, &q[i].y);
+    XS_EACH { xs_fe_add(&t3[i], &p[i].x, &p[i].y); xs_fe_add(&u[i], &q[i].x, &q[i].y); }
+    XS_EACH xs_fe_mul(&t3[i], &t3[i], &u[i]);
+    XS_EACH { xs_fe_add(&u[i], &t0[i], &t1[i]); xs_fe_sub(&t3[i], &t3[i], &u[i]); }  /* X1Y2 + X2Y1 */
+    XS_EACH xs_fe_mul(&t4[i], &q[i].x, &p[i].z);
+    XS_EACH xs_fe_add(&t4[i], &t4[i], &p[i].x);                                      /* X1 + X2Z1 */
+    XS_EACH xs_fe_mul(&t5[i], &q[i].y, &p[i].z);
+    XS_EACH xs_fe_add(&t5[i], &t5[i], &p[i].y);                                      /* Y1 + Y2Z1 */
+    XS_EACH xs_fe_mul(&x3[i], &b3, &p[i].z);                                         /* b3*Z1Z2 */
+    XS_EACH {
+        xs_fe_add(&z3[i], &x3[i], &t4[i]);                                           /* + a*t4 */
+        xs_fe_sub(&x3[i], &t1[i], &z3[i]);
+        xs_fe_add(&z3[i], &t1[i], &z3[i]);
+    }
+    XS_EACH xs_fe_mul(&y3[i], &x3[i], &z3[i]);
+    XS_EACH { xs_fe_add(&t1[i], &t0[i], &t0[i]); xs_fe_add(&t1[i], &t1[i], &t0[i]); }  /* 3*t0 */
+    XS_EACH xs_fe_mul(&t4[i], &b3, &t4[i]);
+    XS_EACH {
+        xs_fe_add(&t1[i], &t1[i], &p[i].z);                                          /* + a*Z1Z2 */
+        xs_fe_sub(&u[i], &t0[i], &p[i].z);                                           /* a*(t0 - a*Z1Z2) */
+        xs_fe_add(&t4[i], &t4[i], &u[i]);
+    }
+    XS_EACH xs_fe_mul(&t0[i], &t1[i], &t4[i]);
+    XS_EACH xs_fe_add(&y3[i], &y3[i], &t0[i]);
+    XS_EACH xs_fe_mul(&t0[i], &t5[i], &t4[i]);
+    XS_EACH xs_fe_mul(&x3[i], &t3[i], &x3[i]);
+    XS_EACH xs_fe_sub(&x3[i], &x3[i], &t0[i]);
+    XS_EACH xs_fe_mul(&t0[i], &t3[i], &t1[i]);
+    XS_EACH xs_fe_mul(&z3[i], &t5[i], &z3[i]);
+    XS_EACH xs_fe_add(&z3[i], &z3[i], &t0[i]);
+    XS_EACH { r[i].x = x3[i]; r[i].y = y3[i]; r[i].z = z3[i]; }
+#undef XS_EACH
 }
 
 /* Normalise m Jacobian points (none infinite, m <= 256) with one inversion. */
@@ -161,61 +174,99 @@ static void xs_gej_batch_to_ge_var(xs_ge *out, const xs_gej *in, int m) {
     }
 }
 
-/* out[w][j-1] = j * 2^(bits*w) * base, j = 1..2^bits-1, for w < nwin. */
-static void xs_build_windows(xs_ge *out, const xs_ge *base, int nwin, int bits) {
+/* out[w][j-1] = j * 2^(bits*w) * base, j = 1..per (per < 2^bits), for w < nwin. */
+static void xs_build_windows(xs_ge *out, const xs_ge *base, int nwin, int bits, int per) {
     static xs_gej jac[256];   /* init only: runs once, under call_once */
     static xs_ge tmp[256];
-    int per = (1 << bits) - 1, w, j;
+    int full = 1 << bits, w, j;
     xs_ge b = *base;
     for (w = 0; w < nwin; w++) {
         xs_gej_set_ge(&jac[0], &b);
-        for (j = 1; j <= per; j++) xs_gej_add_ge_var(&jac[j], &jac[j - 1], &b);
-        xs_gej_batch_to_ge_var(tmp, jac, per + 1);
+        for (j = 1; j < full; j++) xs_gej_add_ge_var(&jac[j], &jac[j - 1], &b);
+        xs_gej_batch_to_ge_var(tmp, jac, full);
         memcpy(out + (size_t)w * per, tmp, (size_t)per * sizeof(xs_ge));
-        b = tmp[per];          /* 2^bits * b: base of the next window */
+        b = tmp[full - 1];     /* 2^bits * b: base of the next window */
     }
 }
 
 static void xs_group_init(void) {
     xs_ge g, p;
     xs_ge_set_const(&g, XS_PT_G);
-    xs_build_windows(&xs_tab_gct[0][0], &g, XS_GCT_WIN, 4);
-    xs_build_windows(&xs_tab_gvar[0][0], &g, XS_GVAR_WIN, 8);
+    xs_build_windows(&xs_tab_gct[0][0], &g, XS_GCT_WIN, 6, XS_GCT_PER);
+    xs_build_windows(&xs_tab_gvar[0][0], &g, XS_GVAR_WIN, 8, 255);
     xs_ge_set_const(&p, XS_PT_P0);
-    xs_build_windows(&xs_tab_p0[0][0], &p, XS_PED_WIN, 8);
+    xs_build_windows(&xs_tab_p0[0][0], &p, XS_PED_WIN, 8, 255);
     xs_ge_set_const(&p, XS_PT_P2);
-    xs_build_windows(&xs_tab_p2[0][0], &p, XS_PED_WIN, 8);
+    xs_build_windows(&xs_tab_p2[0][0], &p, XS_PED_WIN, 8, 255);
     xs_ge_set_const(&p, XS_PT_P1);
-    xs_build_windows(&xs_tab_p1[0], &p, 1, 4);
+    xs_build_windows(&xs_tab_p1[0], &p, 1, 4, 15);
     xs_ge_set_const(&p, XS_PT_P3);
-    xs_build_windows(&xs_tab_p3[0], &p, 1, 4);
+    xs_build_windows(&xs_tab_p3[0], &p, 1, 4, 15);
 }
 
-static void xs_ecmult_gen_const(xs_gep *r, const xs_scalar *k) {
-    xs_gep acc, sum;
-    xs_ge t;
-    int i, j;
-    memset(&acc, 0, sizeof acc);
-    xs_fe_set_limbs(&acc.y, XS_FE_ONE_M);                     /* (0:1:0) */
+/* Signed 6-bit digits of k (plain, < 2^252): k = sum d[w] 64^w with d[w] in [-31, 32] (the top
+ * one in {0, 1}), as magnitudes |d[w]| and sign masks (all-ones when d[w] < 0). Constant time:
+ * the carry and the sign are computed with arithmetic, not branches. */
+static void xs_recode_signed6(uint64_t mag[XS_GCT_WIN], uint64_t neg[XS_GCT_WIN], const xs_scalar *k) {
+    uint64_t carry = 0;
+    int w;
+    for (w = 0; w < XS_GCT_WIN; w++) {
+        int pos = 6 * w, limb = pos >> 6, sh = pos & 63;   /* public positions */
+        uint64_t bits = 0, v, c;
+        if (limb < 4) bits = k->n[limb] >> sh;
+        if (sh > 58 && limb < 3) bits |= k->n[limb + 1] << (64 - sh);
+        v = (bits & 63) + carry;                 /* 0..64 */
+        c = (32 - v) >> 63;                      /* 1 iff v > 32: digit v - 64 */
+        carry = c;
+        neg[w] = 0 - c;
+        mag[w] = v ^ ((v ^ (64 - v)) & neg[w]);  /* |digit| = c ? 64 - v : v */
+    }
+}
+
+/* r[i] = k[i]*G for i < n (n = 1 or 2, a constant after inlining), the additions of the two
+ * multiplications interleaved (xs_gep_add_ge_n). */
+XS_INLINE void xs_ecmult_gen_const_n(xs_gep *r, const xs_scalar *k, int n) {
+    xs_gep acc[2], sum[2];
+    xs_ge t[2];
+    xs_fe ny;
+    uint64_t mag[2][XS_GCT_WIN], neg[2][XS_GCT_WIN];
+    int q, i, j, l;
+    for (q = 0; q < n; q++) {
+        xs_recode_signed6(mag[q], neg[q], &k[q]);
+        memset(&acc[q], 0, sizeof acc[q]);
+        xs_fe_set_limbs(&acc[q].y, XS_FE_ONE_M);              /* (0:1:0) */
+    }
     for (i = 0; i < XS_GCT_WIN; i++) {
-        uint64_t d = (k->n[i >> 4] >> ((i & 15) * 4)) & 15;
-        t = xs_tab_gct[i][0];
-        for (j = 2; j <= 15; j++) {
-            uint64_t mask = xs_eq_mask64(d, (uint64_t)j);
-            xs_cmov64(t.x.n, xs_tab_gct[i][j - 1].x.n, 4, mask);
-            xs_cmov64(t.y.n, xs_tab_gct[i][j - 1].y.n, 4, mask);
+        for (q = 0; q < n; q++) {
+            /* t = the entry |d|, by a scan of the whole window (0 when d == 0, then unused) */
+            memset(&t[q], 0, sizeof t[q]);
+            for (j = 0; j < XS_GCT_PER; j++) {
+                uint64_t mask = xs_eq_mask64(mag[q][i], (uint64_t)(j + 1));
+                const xs_ge *e = &xs_tab_gct[i][j];
+                for (l = 0; l < 4; l++) {
+                    t[q].x.n[l] |= mask & e->x.n[l];
+                    t[q].y.n[l] |= mask & e->y.n[l];
+                }
+            }
+            xs_fe_neg(&ny, &t[q].y);
+            xs_cmov64(t[q].y.n, ny.n, 4, neg[q][i]);
         }
-        xs_gep_add_ge(&sum, &acc, &t);
-        {
-            uint64_t nz = 0 - xs_nonzero64(d);
-            xs_cmov64(acc.x.n, sum.x.n, 4, nz);
-            xs_cmov64(acc.y.n, sum.y.n, 4, nz);
-            xs_cmov64(acc.z.n, sum.z.n, 4, nz);
+        xs_gep_add_ge_n(sum, acc, t, n);
+        for (q = 0; q < n; q++) {
+            uint64_t nz = 0 - xs_nonzero64(mag[q][i]);
+            xs_cmov64(acc[q].x.n, sum[q].x.n, 4, nz);
+            xs_cmov64(acc[q].y.n, sum[q].y.n, 4, nz);
+            xs_cmov64(acc[q].z.n, sum[q].z.n, 4, nz);
         }
     }
-    *r = acc;
-    xs_memclear(&acc, sizeof acc); xs_memclear(&sum, sizeof sum); xs_memclear(&t, sizeof t);
+    for (q = 0; q < n; q++) r[q] = acc[q];
+    xs_memclear(acc, sizeof acc); xs_memclear(sum, sizeof sum); xs_memclear(t, sizeof t);
+    xs_memclear(&ny, sizeof ny); xs_memclear(mag, sizeof mag); xs_memclear(neg, sizeof neg);
 }
+
+static void xs_ecmult_gen_const(xs_gep *r, const xs_scalar *k) { xs_ecmult_gen_const_n(r, k, 1); }
+
+static void xs_ecmult_gen_const2(xs_gep r[2], const xs_scalar k[2]) { xs_ecmult_gen_const_n(r, k, 2); }
 
 static void xs_ecmult_gen_var(xs_gej *r, const xs_scalar *k) {
     int i;

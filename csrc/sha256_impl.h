@@ -1,9 +1,15 @@
 /* sha256_impl.h — SHA-256 (FIPS 180-4) and HMAC-SHA256 with precomputed pad states.
- * Constant time in the data; lengths are public. */
+ * Constant time in the data; lengths are public. The compression function uses the x86 SHA
+ * extensions when the CPU has them (chosen once by xs_sha256_init; same results, no branches or
+ * addresses that depend on the data either way). */
 #ifndef XS_SHA256_IMPL_H
 #define XS_SHA256_IMPL_H
 
 #include "hash.h"
+#include "cpu.h"
+#if XS_SHA256_SHANI
+#  include <immintrin.h>
+#endif
 
 static const uint32_t XS_SHA256_K[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -19,7 +25,7 @@ static const uint32_t XS_SHA256_IV[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa
 
 XS_INLINE uint32_t xs_ror32(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
-static void xs_sha256_block(uint32_t h[8], const unsigned char *p) {
+static void xs_sha256_block_c(uint32_t h[8], const unsigned char *p) {
     uint32_t w[64], a, b, c, d, e, f, g, hh, t1, t2;
     int i;
     for (i = 0; i < 16; i++)
@@ -41,6 +47,55 @@ static void xs_sha256_block(uint32_t h[8], const unsigned char *p) {
     xs_memclear(w, sizeof w);
 }
 
+#if XS_SHA256_SHANI
+/* The same compression with sha256rnds2 / sha256msg1 / sha256msg2: the state is kept as ABEF and
+ * CDGH, four rounds per step (after Intel's "SHA extensions" white paper and its reference code,
+ * also in github.com/noloader/SHA-Intrinsics, sha256-x86.c). */
+__attribute__((target("sha,sse4.1")))
+static void xs_sha256_block_shani(uint32_t h[8], const unsigned char *p) {
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    __m128i s0, s1, t, msg, abef, cdgh, w[4];
+    int g;
+    t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)&h[0]), 0xB1);  /* CDAB */
+    s1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)&h[4]), 0x1B); /* EFGH */
+    s0 = _mm_alignr_epi8(t, s1, 8);                                                /* ABEF */
+    s1 = _mm_blend_epi16(s1, t, 0xF0);                                             /* CDGH */
+    abef = s0; cdgh = s1;
+    for (g = 0; g < 16; g++) {   /* rounds 4g .. 4g+3; w[g & 3] = message words 4g .. 4g+3 */
+        if (g < 4) {
+            w[g] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * g)), bswap);
+        } else {
+            t = _mm_sha256msg1_epu32(w[g & 3], w[(g + 1) & 3]);
+            t = _mm_add_epi32(t, _mm_alignr_epi8(w[(g + 3) & 3], w[(g + 2) & 3], 4));
+            w[g & 3] = _mm_sha256msg2_epu32(t, w[(g + 3) & 3]);
+        }
+        msg = _mm_add_epi32(w[g & 3], _mm_loadu_si128((const __m128i *)(const void *)&XS_SHA256_K[4 * g]));
+        s1 = _mm_sha256rnds2_epu32(s1, s0, msg);
+        s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(msg, 0x0E));
+    }
+    s0 = _mm_add_epi32(s0, abef);
+    s1 = _mm_add_epi32(s1, cdgh);
+    t = _mm_shuffle_epi32(s0, 0x1B);                                               /* FEBA */
+    s1 = _mm_shuffle_epi32(s1, 0xB1);                                              /* DCHG */
+    _mm_storeu_si128((__m128i *)(void *)&h[0], _mm_blend_epi16(t, s1, 0xF0));      /* DCBA */
+    _mm_storeu_si128((__m128i *)(void *)&h[4], _mm_alignr_epi8(s1, t, 8));         /* HGFE */
+}
+
+/* 1 when xs_sha256_block uses the SHA extensions; written once by xs_sha256_init (one-time
+ * init); not secret. */
+static int xs_sha256_use_shani = 0;
+
+static void xs_sha256_init(void) { xs_sha256_use_shani = xs_cpu_has_sha(); }
+
+static void xs_sha256_block(uint32_t h[8], const unsigned char *p) {
+    if (xs_sha256_use_shani) xs_sha256_block_shani(h, p);
+    else xs_sha256_block_c(h, p);
+}
+#else
+static void xs_sha256_init(void) {}
+static void xs_sha256_block(uint32_t h[8], const unsigned char *p) { xs_sha256_block_c(h, p); }
+#endif
+
 static void xs_sha256_write(xs_sha256 *ctx, const unsigned char *data, size_t len) {
     ctx->total += len;
     while (len) {
@@ -60,7 +115,6 @@ static void xs_sha256_final(xs_sha256 *ctx, unsigned char *out32) {
     memset(pad, 0, sizeof pad);
     pad[0] = 0x80;
     for (i = 0; i < 8; i++) pad[padlen + i] = (unsigned char)(bits >> (56 - 8 * i));
-    ctx->total -= 0; /* length already captured */
     xs_sha256_write(ctx, pad, padlen + 8);
     for (i = 0; i < 8; i++) {
         out32[4 * i] = (unsigned char)(ctx->h[i] >> 24);

@@ -29,6 +29,7 @@
 static void xs_core_init(void) {
     xs_fe_detect_cpu();
     xs_poseidon_init();
+    xs_sha256_init();
     xs_group_init();
 }
 

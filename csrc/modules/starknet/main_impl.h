@@ -44,33 +44,59 @@ void xs_merkle_levels(unsigned char *out, const unsigned char *leaves, size_t n,
 #define XS_INVOKE_HEAD 9     /* version, sender, chain_id, nonce, da_word, tip, 3 bound words */
 #define XS_SESSION_CHUNK 32  /* transactions per signing batch (shares the inversions) */
 
+/* The five inner sequences of an invoke v3 hashed with poseidon_many: 0 (tip, bounds), then
+ * paymaster data, deployment data, calldata and proof facts (not hashed when empty). A batch
+ * usually repeats them from one transaction to the next (same resource bounds, empty paymaster
+ * and deployment data): each sequence equal to the previous transaction's reuses its hash.
+ * Transaction data is public, so comparing it is not a timing leak. */
+#define XS_INVOKE_SEQS 5
+typedef struct {
+    const unsigned char *v[XS_INVOKE_SEQS];  /* the previous transaction's sequences (NULL: none) */
+    size_t len[XS_INVOKE_SEQS];
+    xs_fe h[XS_INVOKE_SEQS];                 /* and their hashes */
+} xs_invoke_memo;
+
+/* Felt offset and length of inner sequence j of a transaction with lens l. */
+static size_t xs_invoke_seq(size_t *len, const size_t *l, size_t j) {
+    size_t off = XS_INVOKE_HEAD, i;
+    if (j == 0) { *len = 4; return 5; }
+    for (i = 0; i + 1 < j; i++) off += l[i];
+    *len = l[j - 1];
+    return off;
+}
+
 /* Up to four transactions: their invoke v3 hashes (docs/protocol.md §6.10) and, unless tokens is NULL,
- * their session-token messages pos_many(h, session_hash, cache_flag) (§6.5), as big-endian bytes. */
+ * their session-token messages pos_many(h, session_hash, cache_flag) (§6.5), as big-endian bytes.
+ * memo holds the sequences of the transaction before tx[0] and is updated to those of tx[m-1]. */
 static void xs_invoke_v3_token_upto4(unsigned char *hashes, unsigned char *tokens,
                                      const unsigned char *const *tx, const size_t *const *lens,
                                      size_t m, const unsigned char *session_hash32,
-                                     const unsigned char *cache_flag32) {
+                                     const unsigned char *cache_flag32, xs_invoke_memo *memo) {
     static const unsigned char invoke[32] = {[26] = 0x69, 0x6e, 0x76, 0x6f, 0x6b, 0x65};
     const unsigned char *v[4];
     size_t len[4], k, j;
-    xs_fe inner[5][4], h[4];
+    xs_fe inner[XS_INVOKE_SEQS][4], h[4];
     unsigned char outer[4][11 * 32], tok[4][3 * 32];
-    /* inner sequence 0: (tip, bounds); 1..4: paymaster data, deployment data, calldata, facts */
-    for (k = 0; k < m; k++) { v[k] = tx[k] + 32 * 5; len[k] = 4; }
-    xs_sponge_upto4(inner[0], v, len, m);
-    for (j = 0; j < 4; j++) {
-        size_t na = 0, idx[4];
+    for (j = 0; j < XS_INVOKE_SEQS; j++) {
+        const unsigned char *seq[4], *prev = memo->v[j];
+        size_t na = 0, idx[4], sl[4], plen = memo->len[j];
+        int same[4];
         for (k = 0; k < m; k++) {
-            size_t off = XS_INVOKE_HEAD, i;
-            for (i = 0; i < j; i++) off += lens[k][i];
-            if (j == 3 && lens[k][3] == 0) continue;   /* no proof facts: not hashed */
-            v[na] = tx[k] + 32 * off; len[na] = lens[k][j]; idx[na++] = k;
+            seq[k] = tx[k] + 32 * xs_invoke_seq(&sl[k], lens[k], j);
+            same[k] = prev != NULL && sl[k] == plen && memcmp(seq[k], prev, 32 * plen) == 0;
+            prev = seq[k]; plen = sl[k];
+            if (j == 4 && sl[k] == 0) { same[k] = 0; continue; }   /* no proof facts: not hashed */
+            if (same[k]) continue;
+            v[na] = seq[k]; len[na] = sl[k]; idx[na++] = k;
         }
         if (na) {
             xs_fe tmp[4];
             xs_sponge_upto4(tmp, v, len, na);
-            for (k = 0; k < na; k++) inner[j + 1][idx[k]] = tmp[k];
+            for (k = 0; k < na; k++) inner[j][idx[k]] = tmp[k];
         }
+        for (k = 0; k < m; k++)
+            if (same[k]) inner[j][k] = k ? inner[j][k - 1] : memo->h[j];
+        memo->v[j] = seq[m - 1]; memo->len[j] = sl[m - 1]; memo->h[j] = inner[j][m - 1];
     }
     /* outer: [invoke, version, sender, pos(tip, bounds), pos(paymaster), chain_id, nonce,
      * da_word, pos(deployment), pos(calldata), (pos(facts))] */
@@ -101,10 +127,11 @@ static void xs_invoke_v3_token_upto4(unsigned char *hashes, unsigned char *token
 
 /* Hashes (and token messages unless tokens is NULL) of transactions first..first+m-1 of a
  * felts/lens layout (see xs_session_sign_invoke_v3); *off is the felt offset of the first one and
- * is advanced past the last. */
+ * is advanced past the last; memo as for xs_invoke_v3_token_upto4. */
 static void xs_invoke_v3_run(unsigned char *hashes, unsigned char *tokens, const unsigned char *felts,
                              size_t nfelts, const size_t *lens, size_t first, size_t m, size_t *off,
-                             const unsigned char *session_hash32, const unsigned char *cache_flag32) {
+                             const unsigned char *session_hash32, const unsigned char *cache_flag32,
+                             xs_invoke_memo *memo) {
     size_t g, k, gm;
     for (g = 0; g < m; g += gm) {
         const unsigned char *tx[4];
@@ -118,7 +145,7 @@ static void xs_invoke_v3_run(unsigned char *hashes, unsigned char *tokens, const
             XS_VERIFY_CHECK(*off <= nfelts);
         }
         xs_invoke_v3_token_upto4(hashes + 32 * g, tokens ? tokens + 32 * g : NULL, tx, tl, gm, session_hash32,
-                                 cache_flag32);
+                                 cache_flag32, memo);
     }
     (void)nfelts;
 }
@@ -126,8 +153,9 @@ static void xs_invoke_v3_run(unsigned char *hashes, unsigned char *tokens, const
 void xs_invoke_v3_hash_batch(unsigned char *out, const unsigned char *felts, size_t nfelts,
                              const size_t *lens, size_t n) {
     size_t off = 0;
+    xs_invoke_memo memo = {{NULL}, {0}, {{{0}}}};
     XS_ONCE();
-    xs_invoke_v3_run(out, NULL, felts, nfelts, lens, 0, n, &off, NULL, NULL);
+    xs_invoke_v3_run(out, NULL, felts, nfelts, lens, 0, n, &off, NULL, NULL, &memo);
 }
 
 void xs_session_sign_invoke_v3(unsigned char *out, const unsigned char *felts, size_t nfelts,
@@ -135,13 +163,15 @@ void xs_session_sign_invoke_v3(unsigned char *out, const unsigned char *felts, s
                                const unsigned char *cache_flag32, const unsigned char *key1,
                                const unsigned char *key2) {
     size_t base, m, off = 0;
+    xs_invoke_memo memo = {{NULL}, {0}, {{{0}}}};
     XS_ONCE();
     for (base = 0; base < n; base += m) {
         unsigned char hashes[XS_SESSION_CHUNK * 32], tokens[XS_SESSION_CHUNK * 32];
         unsigned char sig1[XS_SESSION_CHUNK * 64], sig2[XS_SESSION_CHUNK * 64];
         size_t k;
         m = n - base < XS_SESSION_CHUNK ? n - base : XS_SESSION_CHUNK;
-        xs_invoke_v3_run(hashes, tokens, felts, nfelts, lens, base, m, &off, session_hash32, cache_flag32);
+        xs_invoke_v3_run(hashes, tokens, felts, nfelts, lens, base, m, &off, session_hash32, cache_flag32,
+                         &memo);
         xs_ecdsa_sign_batch_s(sig1, tokens, m, key1);
         xs_ecdsa_sign_batch_s(sig2, tokens, m, key2);
         for (k = 0; k < m; k++) {
