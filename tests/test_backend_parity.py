@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from xsessions_core.crypto import HashMethod
 from xsessions_core.crypto import backend as contract
 from xsessions_core.crypto import _native as nb
 from xsessions_core.crypto import _python as pb
@@ -154,16 +155,16 @@ def test_keccak(data: bytes) -> None:
 
 
 @TREES
-@given(st.lists(FELTS, min_size=1, max_size=40), st.booleans())
-def test_merkle_levels(leaves: list[int], poseidon: bool) -> None:
-    _same(nb.merkle_levels(leaves, poseidon), pb.merkle_levels(leaves, poseidon))
+@given(st.lists(FELTS, min_size=1, max_size=40), st.sampled_from(HashMethod))
+def test_merkle_levels(leaves: list[int], method: HashMethod) -> None:
+    _same(nb.merkle_levels(leaves, method), pb.merkle_levels(leaves, method))
 
 
-@pytest.mark.parametrize("poseidon", [False, True], ids=["pedersen", "poseidon"])
+@pytest.mark.parametrize("method", list(HashMethod), ids=lambda m: m.value)
 @pytest.mark.parametrize("count", range(1, 41))
-def test_merkle_levels_every_size(count: int, poseidon: bool) -> None:
+def test_merkle_levels_every_size(count: int, method: HashMethod) -> None:
     leaves = [(i * 0x9E3779B97F4A7C15 + 7) % P for i in range(count)]
-    _same(nb.merkle_levels(leaves, poseidon), pb.merkle_levels(leaves, poseidon))
+    _same(nb.merkle_levels(leaves, method), pb.merkle_levels(leaves, method))
 
 
 # --------------------------------------------------------------------------- ECDSA

@@ -24,7 +24,7 @@ from types import ModuleType
 from typing import Callable
 
 from conftest import h, load_vectors
-from xsessions_core.crypto import EC_ORDER, FIELD_PRIME
+from xsessions_core.crypto import EC_ORDER, FIELD_PRIME, HashMethod
 
 MAX_GROWTH = 4 * 1024 * 1024
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -105,7 +105,7 @@ def mixed_growth() -> int:
             nb.pedersen_batch([(f[j], f[j - 3])] * 2)
             nb.poseidon_many_batch([f[j:j + 3], [], f[j:j + 1]])
             nb.poseidon_permutation(f[j], f[j - 1], f[j - 2])
-            nb.merkle_levels(f[j:j + 1 + (i & 7)], bool(i & 16))
+            nb.merkle_levels(f[j:j + 1 + (i & 7)], HashMethod.POSEIDON if i & 16 else HashMethod.PEDERSEN)
         if i % 64 == 0:
             nb.public_key(KEYS[k])
             nb.sign(f[j] >> 2, KEYS[k], None if i & 64 else i)

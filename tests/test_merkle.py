@@ -107,9 +107,9 @@ def test_one_backend_call(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
     original = backend.merkle_levels
 
-    def counting(leaves: list[int], poseidon: bool) -> list[list[int]]:
+    def counting(leaves: list[int], method: HashMethod) -> list[list[int]]:
         calls.append(len(leaves))
-        return original(leaves, poseidon)  # type: ignore[no-any-return]
+        return original(leaves, method)  # type: ignore[no-any-return]
 
     monkeypatch.setattr(backend, "merkle_levels", counting)
     for method in HashMethod:

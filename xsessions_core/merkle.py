@@ -19,24 +19,12 @@ Deviations from starknet.js, on purpose (values are compared as numbers, not str
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from enum import Enum
 
-from .crypto import FIELD_PRIME, unchecked
+from .crypto import FIELD_PRIME, HashMethod, unchecked
 from .encoding import felt_from
 from .errors import MerkleTreeError
 
 __all__ = ["HashMethod", "MerkleTree", "verify_proof"]
-
-
-class HashMethod(Enum):
-    """Hash function of a Merkle tree (names as starknet-py's ``HashMethod``)."""
-
-    PEDERSEN = "pedersen"
-    POSEIDON = "poseidon"
-
-    def hash(self, left: int, right: int) -> int:
-        """The plain 2-input hash ``h(left, right)`` (unsorted); inputs must be felts."""
-        return _pair_hash(_felt(left, "left"), _felt(right, "right"), self)
 
 
 def _felt(value: object, name: str) -> int:
@@ -75,7 +63,7 @@ class MerkleTree:
         if not checked:
             raise MerkleTreeError("cannot build a Merkle tree without leaves")
         self._levels: tuple[tuple[int, ...], ...] = tuple(
-            tuple(level) for level in unchecked.merkle_levels(checked, method is HashMethod.POSEIDON)
+            tuple(level) for level in unchecked.merkle_levels(checked, method)
         )
         self._hash_method = method
         self._index: dict[int, int] | None = None

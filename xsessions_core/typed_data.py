@@ -83,7 +83,7 @@ from threading import Lock
 from types import MappingProxyType
 from typing import Any, TypeVar, cast
 
-from .crypto import FIELD_PRIME, unchecked, verify_message_signature
+from .crypto import FIELD_PRIME, HashMethod, unchecked, verify_message_signature
 from .encoding import (
     bigint_or_none,
     byte_array_from_string,
@@ -562,7 +562,7 @@ class _Plan:
             if not items:
                 raise _EncodeError("cannot build a Merkle tree without leaves (empty merkletree array)")
             leaves = encode_all(items, enc, struct, ctx_)
-            return ctx_.b.merkle_levels(leaves, ctx_.poseidon)[-1][0]
+            return ctx_.b.merkle_levels(leaves, HashMethod.POSEIDON if ctx_.poseidon else HashMethod.PEDERSEN)[-1][0]
         return encode_merkletree
 
     def _enum_encoder(self, ctx: tuple[str, str] | None) -> Encoder:

@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from xsessions_core.crypto import ALPHA, BETA, EC_ORDER, FIELD_PRIME, backend
+from xsessions_core.crypto import ALPHA, BETA, EC_ORDER, FIELD_PRIME, HashMethod, backend
 from xsessions_core.crypto import _native as native_backend, _python as python_backend
 
 P, N = FIELD_PRIME, EC_ORDER
@@ -78,13 +78,13 @@ def hashes() -> None:
     native("pedersen_batch", list(zip(big[:4000:2], big[1:4000:2])))
     for n in (63, 64, 65, 257):   # around the affine batch path (64 items and more)
         same("pedersen_batch", [(felt(), felt()) for _ in range(n)])
-    same("merkle_levels", big[:130], False)
+    same("merkle_levels", big[:130], HashMethod.PEDERSEN)
     native("poseidon_many_batch", [big[i:i + rng.randrange(0, 9)] for i in range(0, 50_000, 7)])
     for n in (1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33, 65):
         leaves = [felt() for _ in range(n)]
-        same("merkle_levels", leaves, True)
-        same("merkle_levels", leaves[:9], False)
-    native("merkle_levels", big[:50_001], True)
+        same("merkle_levels", leaves, HashMethod.POSEIDON)
+        same("merkle_levels", leaves[:9], HashMethod.PEDERSEN)
+    native("merkle_levels", big[:50_001], HashMethod.POSEIDON)
     for n in (*range(0, 140), 271, 272, 273, 1000):
         data = rng.randbytes(n)
         same("keccak256", data)

@@ -46,7 +46,7 @@ from ..errors import (
     NativeBackendError,
     describe_value,
 )
-from .backend import PREPARED_KEY_BYTES, Backend, InvokeV3HashRow
+from .backend import PREPARED_KEY_BYTES, Backend, HashMethod, InvokeV3HashRow
 from .constants import (
     ALPHA,
     BETA,
@@ -67,7 +67,7 @@ __all__ = [
     "message_signature_batch", "verify_message_signature_batch",
     "PreparedPublicKey", "prepare_public_key", "PREPARED_KEY_BYTES",
     "use_backend", "available_backends", "backend_module", "Backend", "UncheckedBackend", "unchecked",
-    "InvokeV3HashRow",
+    "InvokeV3HashRow", "HashMethod",
 ]
 
 _P = FIELD_PRIME
@@ -243,9 +243,9 @@ class UncheckedBackend:
         """The Hades permutation of three felts."""
         return _b.poseidon_permutation(s0, s1, s2)
 
-    def merkle_levels(self, leaves: Sequence[int], poseidon: bool) -> list[list[int]]:
+    def merkle_levels(self, leaves: Sequence[int], method: HashMethod) -> list[list[int]]:
         """Every level of the starknet.js Merkle tree of at least one felt leaf."""
-        return _b.merkle_levels(leaves, poseidon)
+        return _b.merkle_levels(leaves, method)
 
     def keccak256(self, data: bytes) -> bytes:
         """Ethereum Keccak-256 of bytes."""

@@ -16,7 +16,7 @@ from importlib import import_module
 from typing import Sequence
 
 from ..errors import InvalidMessageHash, describe_value
-from .backend import PREPARED_KEY_BYTES
+from .backend import PREPARED_KEY_BYTES, HashMethod
 
 try:
     # by name: the extension exists only once built, so the type checker must not need it
@@ -154,7 +154,7 @@ def poseidon_permutation(s0: int, s1: int, s2: int) -> tuple[int, int, int]:
 
 # --------------------------------------------------------------------------- Merkle
 
-def merkle_levels(leaves: Sequence[int], poseidon: bool) -> list[list[int]]:
+def merkle_levels(leaves: Sequence[int], method: HashMethod) -> list[list[int]]:
     n = len(leaves)
     if n == 0:
         raise ValueError("merkle_levels needs at least one leaf")
@@ -168,7 +168,7 @@ def merkle_levels(leaves: Sequence[int], poseidon: bool) -> list[list[int]]:
         sizes.append(m)
     total = sum(sizes)
     out = _new(_TN, 32 * total)
-    _merkle(out, _pack(leaves), n, 1 if poseidon else 0)
+    _merkle(out, _pack(leaves), n, method.c_value)
     flat = _unpack(out, total)
     pos = 0
     for size in sizes:

@@ -14,6 +14,7 @@ import threading
 from typing import Sequence, cast
 
 from ..errors import InvalidMessageHash, describe_value
+from .backend import HashMethod
 from .constants import (
     BETA,
     EC_GEN,
@@ -362,8 +363,8 @@ def pedersen_chain(values: Sequence[int]) -> int:
 
 # =========================================================================== Merkle levels (docs/protocol.md §4)
 
-def merkle_levels(leaves: Sequence[int], poseidon: bool) -> list[list[int]]:
-    h = _hades if poseidon else None
+def merkle_levels(leaves: Sequence[int], method: HashMethod) -> list[list[int]]:
+    h = _hades if method is HashMethod.POSEIDON else None
     level = list(leaves)
     levels = [level]
     while len(level) > 1:

@@ -18,7 +18,7 @@ Domains (p = field prime, n = curve order):
 * ``sign(z, d, seed)``: ``seed=None`` is starknet.js (RFC 6979 "variant S", no extra entropy);
   an int seed is cairo-lang / starknet-py (RFC 6979 "variant R", extra entropy = seed bytes,
   retry with seed+1 when r or w is out of range). ``sign_batch`` uses variant S.
-* ``merkle_levels(leaves, poseidon)``: every level of the starknet.js Merkle tree, from the
+* ``merkle_levels(leaves, method)``: with a :class:`HashMethod`, every level of the starknet.js Merkle tree, from the
   leaves (level 0) to ``[root]``; pairs are sorted, a lone last node is paired with 0; needs
   at least one leaf.
 * ``session_sign_invoke_v3(txs, session_hash, cache_flag, key1, key2)``: for each transaction
@@ -33,12 +33,34 @@ Domains (p = field prime, n = curve order):
 
 from __future__ import annotations
 
+import enum
 import warnings
 from typing import TYPE_CHECKING, Protocol, Sequence
 
 #: Bytes of one native prepared-key table (``xs_prepared_key_size()``, csrc/include/xs_core.h):
 #: 51 windows x 16 affine points of 64 bytes, plus an 80-byte header.
 PREPARED_KEY_BYTES = 52304
+
+class HashMethod(enum.Enum):
+    """The pair hash of a Merkle tree (names and values as starknet-py's ``HashMethod``).
+
+    :attr:`c_value` is the ``xs_hash_method`` value of the C core (csrc/include/xs_core.h).
+    """
+
+    PEDERSEN = "pedersen"
+    POSEIDON = "poseidon"
+
+    @property
+    def c_value(self) -> int:
+        """``XS_HASH_PEDERSEN`` (0) or ``XS_HASH_POSEIDON`` (1)."""
+        return 1 if self is HashMethod.POSEIDON else 0
+
+    def hash(self, left: int, right: int) -> int:
+        """The plain 2-input hash ``h(left, right)`` (unsorted), inputs checked as felts."""
+        from . import pedersen_hash, poseidon_hash  # the validating layer sits above this module
+
+        return poseidon_hash(left, right) if self is HashMethod.POSEIDON else pedersen_hash(left, right)
+
 
 #: One invoke v3 transaction as the backends hash it: ``(head, paymaster_data, account_deployment_data,
 #: calldata, proof_facts)``, ``head`` being the 9 felts listed under ``session_sign_invoke_v3`` above.
@@ -72,7 +94,7 @@ class Backend(Protocol):
     def poseidon_many(self, values: Sequence[int]) -> int: ...
     def poseidon_many_batch(self, seqs: Sequence[Sequence[int]]) -> list[int]: ...
     def poseidon_permutation(self, s0: int, s1: int, s2: int) -> tuple[int, int, int]: ...
-    def merkle_levels(self, leaves: Sequence[int], poseidon: bool) -> list[list[int]]: ...
+    def merkle_levels(self, leaves: Sequence[int], method: HashMethod) -> list[list[int]]: ...
     def keccak256(self, data: bytes) -> bytes: ...
     def starknet_keccak(self, data: bytes) -> int: ...
     def public_key(self, priv: int) -> int: ...
