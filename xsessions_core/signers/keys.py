@@ -40,7 +40,7 @@ from .model import (
     WebauthnSigner,
 )
 
-__all__ = ["SigningKey", "StarkKey", "Secp256k1Key", "Eip191Key", "Secp256r1Key", "WebauthnKey",
+__all__ = ["SigningKey", "StarkKey", "Secp256k1Key", "Eip191Key", "P256Key", "Secp256r1Key", "WebauthnKey",
            "p256_signature"]
 
 
@@ -215,11 +215,51 @@ class Eip191Key(_Secp256k1Base):
 _ECDSA_DETERMINISTIC = ec.ECDSA(Prehashed(hashes.SHA256()), deterministic_signing=True)
 
 
-class Secp256r1Key:
+class P256Key:
+    """The part every ``Secp256r1`` (P-256) signing key shares, wherever its private half lives: the
+    public key, the signer, the account's form of a signature and a ``repr`` without secrets.
+
+    A subclass sets ``_x``/``_y`` (the public key) and implements :meth:`ecdsa` (a bare ECDSA
+    ``(r, s)`` of a 32-byte digest, as OpenSSL, an HSM or a KMS returns it).
+    """
+
+    __slots__ = ("_x", "_y")
+
+    _x: int
+    _y: int
+
+    @property
+    def public_key(self) -> tuple[int, int]:
+        """The public key ``(x, y)``."""
+        return self._x, self._y
+
+    @property
+    def signer(self) -> Secp256r1Signer:
+        """``Signer::Secp256r1(x)``."""
+        return Secp256r1Signer(self._x)
+
+    def ecdsa(self, digest: int) -> tuple[int, int]:
+        """A bare ECDSA P-256 signature ``(r, s)`` of the 32-byte ``digest`` (any ``s``)."""
+        raise NotImplementedError
+
+    def sign_digest(self, digest: int) -> Secp256Signature:
+        """ECDSA P-256 of a 32-byte digest, low ``s``, with its ``y_parity``."""
+        r, s = self.ecdsa(digest)
+        return p256_signature(digest, r, s, self._x)
+
+    def sign(self, msg_hash: int) -> SignerSignature:
+        """``SignerSignature::Secp256r1`` of the felt ``msg_hash``."""
+        return SignerSignature(self.signer, self.sign_digest(crypto.felt(msg_hash, "msg_hash")))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(x={self._x:#066x})"
+
+
+class Secp256r1Key(P256Key):
     """A ``Secp256r1`` signer: ECDSA P-256 over the 32-byte hash itself (pre-hashed; the account
     applies no SHA-256). OpenSSL signs with RFC 6979 nonces."""
 
-    __slots__ = ("_key", "_x", "_y")
+    __slots__ = ("_key",)
 
     def __init__(self, private_key: int) -> None:
         """:param private_key: an int in ``[1, n)``, n = the P-256 order."""
@@ -238,32 +278,14 @@ class Secp256r1Key:
         """The private key (to store it; never logged)."""
         return self._key.private_numbers().private_value
 
-    @property
-    def public_key(self) -> tuple[int, int]:
-        """The public key ``(x, y)``."""
-        return self._x, self._y
-
-    @property
-    def signer(self) -> Secp256r1Signer:
-        """``Signer::Secp256r1(x)``."""
-        return Secp256r1Signer(self._x)
-
     def sign_der(self, digest: int) -> bytes:
         """OpenSSL's DER ECDSA P-256 signature of a 32-byte digest (as a passkey or an HSM returns it)."""
         return self._key.sign(curves.u256_bytes(digest), _ECDSA_DETERMINISTIC)
 
-    def sign_digest(self, digest: int) -> Secp256Signature:
-        """ECDSA P-256 of a 32-byte digest, low ``s``, with its ``y_parity``."""
+    def ecdsa(self, digest: int) -> tuple[int, int]:
+        """OpenSSL's ECDSA ``(r, s)`` of a 32-byte digest."""
         r, s = decode_dss_signature(self.sign_der(digest))
-        return p256_signature(digest, r, s, self._x)
-
-    def sign(self, msg_hash: int) -> SignerSignature:
-        """``SignerSignature::Secp256r1`` of the felt ``msg_hash``."""
-        crypto.felt(msg_hash, "msg_hash")
-        return SignerSignature(self.signer, self.sign_digest(msg_hash))
-
-    def __repr__(self) -> str:
-        return f"Secp256r1Key(x={self._x:#066x})"
+        return r, s
 
 
 class WebauthnKey:
