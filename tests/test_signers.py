@@ -177,6 +177,22 @@ def test_p256_base_normalises_an_external_signature(msg_hash: int) -> None:
         key.sign(P)
 
 
+@PROFILE
+@given(digest=u256)
+def test_p256_parity_of_a_known_valid_signature_needs_one_recovery(digest: int) -> None:
+    key = KEYS["secp256r1"]
+    x = key.public_key[0]
+    r, s = key.ecdsa(digest)
+    for high_or_low in (s, R1_N - s):
+        checked = curves.p256_normalise(digest, r, high_or_low, x)
+        assert curves.p256_normalise(digest, r, high_or_low, x, known_valid=True) == checked
+        assert checked[1] <= R1_N // 2
+        assert curves.secp256r1_check(digest, x, *checked)
+    assert key.sign_digest(digest) == Secp256Signature(*checked)
+    with pytest.raises(InvalidSignature):  # unchecked, another digest is refused
+        curves.p256_normalise(digest ^ 1, r, s, x)
+
+
 def test_eip191_digest_is_personal_sign_of_the_32_bytes() -> None:
     data = (0xABC).to_bytes(32, "big")
     expected = crypto.keccak256(b"\x19Ethereum Signed Message:\n" + str(len(data)).encode() + data)

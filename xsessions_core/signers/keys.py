@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Protocol, runtime_checkable
+from typing import ClassVar, Protocol, runtime_checkable
 
 import coincurve
 from cryptography.hazmat.primitives import hashes
@@ -64,13 +64,14 @@ def _private_key(value: object, order: int, curve: str) -> int:
     return value
 
 
-def p256_signature(digest: int, r: int, s: int, pubkey_x: int) -> Secp256Signature:
+def p256_signature(digest: int, r: int, s: int, pubkey_x: int, *, known_valid: bool = False) -> Secp256Signature:
     """:func:`curves.p256_normalise` as a :class:`Secp256Signature`: low ``s`` and the ``y_parity``
     found by recovering the public key, for signers that return a bare ``(r, s)``.
 
+    :param known_valid: see :func:`curves.p256_normalise` (one recovery instead of up to two).
     :raises InvalidSignature: the signature is not one of ``digest`` by the key ``pubkey_x``.
     """
-    return Secp256Signature(*curves.p256_normalise(digest, r, s, pubkey_x))
+    return Secp256Signature(*curves.p256_normalise(digest, r, s, pubkey_x, known_valid=known_valid))
 
 
 # --------------------------------------------------------------------------- STARK curve
@@ -220,13 +221,17 @@ class P256Key:
     public key, the signer, the account's form of a signature and a ``repr`` without secrets.
 
     A subclass sets ``_x``/``_y`` (the public key) and implements :meth:`ecdsa` (a bare ECDSA
-    ``(r, s)`` of a 32-byte digest, as OpenSSL, an HSM or a KMS returns it).
+    ``(r, s)`` of a 32-byte digest, as OpenSSL, an HSM or a KMS returns it). The signature of an
+    external signer is checked (it must recover the public key); a subclass whose :meth:`ecdsa`
+    signs in this process with the private key sets :attr:`_ecdsa_known_valid` (one recovery
+    instead of up to two finds ``y_parity``).
     """
 
     __slots__ = ("_x", "_y")
 
     _x: int
     _y: int
+    _ecdsa_known_valid: ClassVar[bool] = False
 
     @property
     def public_key(self) -> tuple[int, int]:
@@ -245,7 +250,7 @@ class P256Key:
     def sign_digest(self, digest: int) -> Secp256Signature:
         """ECDSA P-256 of a 32-byte digest, low ``s``, with its ``y_parity``."""
         r, s = self.ecdsa(digest)
-        return p256_signature(digest, r, s, self._x)
+        return p256_signature(digest, r, s, self._x, known_valid=self._ecdsa_known_valid)
 
     def sign(self, msg_hash: int) -> SignerSignature:
         """``SignerSignature::Secp256r1`` of the felt ``msg_hash``."""
@@ -260,6 +265,9 @@ class Secp256r1Key(P256Key):
     applies no SHA-256). OpenSSL signs with RFC 6979 nonces."""
 
     __slots__ = ("_key",)
+
+    #: OpenSSL signs with this object's own private key: its signature needs no check.
+    _ecdsa_known_valid: ClassVar[bool] = True
 
     def __init__(self, private_key: int) -> None:
         """:param private_key: an int in ``[1, n)``, n = the P-256 order."""
