@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import ClassVar, Protocol, TypeVar, runtime_checkable
 
 import coincurve
 from cryptography.hazmat.primitives import hashes
@@ -120,6 +120,9 @@ class StarkKey:
 
 # --------------------------------------------------------------------------- secp256k1
 
+_Secp256k1KeyT = TypeVar("_Secp256k1KeyT", bound="_Secp256k1Base")
+
+
 class _Secp256k1Base:
     """A secp256k1 key (libsecp256k1 via coincurve); subclasses choose the digest and the signer."""
 
@@ -147,6 +150,20 @@ class _Secp256k1Base:
         """The Ethereum address (last 20 bytes of ``keccak256(X ‖ Y)``)."""
         return self._address
 
+    @classmethod
+    def generate(cls: type[_Secp256k1KeyT]) -> _Secp256k1KeyT:
+        """A fresh random key (libsecp256k1's key generation)."""
+        return cls(int.from_bytes(coincurve.PrivateKey().secret, "big"))
+
+    @property
+    def signer(self) -> Secp256k1Signer | Eip191Signer:
+        """The public signer of the key's kind."""
+        raise NotImplementedError
+
+    def sign(self, msg_hash: int) -> SignerSignature:
+        """``SignerSignature`` of the key's kind (``Secp256k1`` or ``Eip191``) of the felt ``msg_hash``."""
+        return SignerSignature(self.signer, self._ecdsa(msg_hash))
+
     def _digest(self, msg_hash: int) -> int:
         raise NotImplementedError
 
@@ -169,11 +186,6 @@ class Secp256k1Key(_Secp256k1Base):
 
     __slots__ = ()
 
-    @classmethod
-    def generate(cls) -> Secp256k1Key:
-        """A fresh random key."""
-        return cls(int.from_bytes(coincurve.PrivateKey().secret, "big"))
-
     @property
     def signer(self) -> Secp256k1Signer:
         """``Signer::Secp256k1(address)``."""
@@ -182,21 +194,12 @@ class Secp256k1Key(_Secp256k1Base):
     def _digest(self, msg_hash: int) -> int:
         return msg_hash
 
-    def sign(self, msg_hash: int) -> SignerSignature:
-        """``SignerSignature::Secp256k1`` of the felt ``msg_hash``."""
-        return SignerSignature(self.signer, self._ecdsa(msg_hash))
-
 
 class Eip191Key(_Secp256k1Base):
     """An ``Eip191`` signer: ``personal_sign`` of the 32 bytes of the hash (what an Ethereum wallet's
     ``eth_sign``/``personal_sign`` of those bytes returns)."""
 
     __slots__ = ()
-
-    @classmethod
-    def generate(cls) -> Eip191Key:
-        """A fresh random key."""
-        return cls(int.from_bytes(coincurve.PrivateKey().secret, "big"))
 
     @property
     def signer(self) -> Eip191Signer:
@@ -205,10 +208,6 @@ class Eip191Key(_Secp256k1Base):
 
     def _digest(self, msg_hash: int) -> int:
         return curves.eip191_digest(msg_hash)
-
-    def sign(self, msg_hash: int) -> SignerSignature:
-        """``SignerSignature::Eip191`` of the felt ``msg_hash``."""
-        return SignerSignature(self.signer, self._ecdsa(msg_hash))
 
 
 # --------------------------------------------------------------------------- P-256
