@@ -40,6 +40,7 @@ from xsessions_core.errors import (
     CosignerRejected,
     CosignerServerError,
     CosignerTimeout,
+    CosignerUnsupportedSessionKey,
 )
 from xsessions_core.sessions.argent_cosigner import ArgentCosigner, parse_guardian_signature
 from xsessions_core.sessions.guardian import (
@@ -47,7 +48,11 @@ from xsessions_core.sessions.guardian import (
     GuardianSessionInfo,
     GuardianSignature,
     GuardianTransactionRequest,
+    LocalGuardian,
 )
+from xsessions_core.sessions.session import session_token_message_hash
+from xsessions_core.signers import Eip191Key, Secp256k1Key, Secp256r1Key, SignerSignature, StarknetSignature, \
+    StarknetSigner
 from xsessions_core.sessions.objects import Session
 from xsessions_core.sessions.token import sign_session_transaction
 from xsessions_core.transactions import InvokeV3Transaction
@@ -398,6 +403,48 @@ async def test_request_without_transaction_details_sends_nothing(stub: LoopbackS
         with pytest.raises(CosignerError, match="transaction details"):
             await cosigner.sign_session_transaction(request)
     assert stub.requests == []
+
+
+def _with_session_signature(request: GuardianTransactionRequest, signature: SignerSignature
+                            ) -> GuardianTransactionRequest:
+    info = GuardianSessionInfo.from_signer_signature(
+        request.session.session_hash, request.session.session_authorization, 0, signature)
+    return GuardianTransactionRequest(info, request.transaction_hash, request.transaction)
+
+
+@pytest.mark.parametrize("key", [Secp256r1Key(0x51), Secp256k1Key(0x52), Eip191Key(0x53)],
+                         ids=lambda k: type(k).__name__)
+async def test_non_stark_session_key_is_refused_before_any_request(key: Any, stub: LoopbackServer) -> None:
+    base = first_request()
+    message = session_token_message_hash(base.transaction_hash, base.session.session_hash, 0)
+    request = _with_session_signature(base, key.sign(message))
+    kind = key.signer.kind.name
+    efo = GuardianOutsideExecutionRequest(request.session, 0x123, SN_MAIN, {}, base.transaction_hash)
+    async with ArgentCosigner(stub.url) as cosigner:
+        with pytest.raises(CosignerUnsupportedSessionKey) as info:
+            await cosigner.sign_session_transaction(request)
+        with pytest.raises(CosignerUnsupportedSessionKey):
+            await cosigner.sign_session_outside_execution(efo)
+    assert stub.requests == []
+    error = info.value
+    assert isinstance(error, CosignerError) and isinstance(error, ValueError) and error.kind == kind
+    assert "Starknet session keys only" in str(error) and kind in str(error) and "LocalGuardian" in str(error)
+    # A guardian that signs any kind serves the same request.
+    guardian = await LocalGuardian(GUARDIAN_KEY).sign_session_transaction(request)
+    assert verify_message_signature(message, (guardian.r, guardian.s), GUARDIAN_PUB)
+
+
+async def test_stark_session_signature_in_any_form_is_sent_as_x_sessions_does(stub: LoopbackServer) -> None:
+    base = first_request()
+    pub, (r, s) = base.session.session_public_key, base.session.session_signature  # type: ignore[misc]
+    assert pub is not None
+    request = GuardianTransactionRequest(
+        GuardianSessionInfo(base.session.session_hash, base.session.session_authorization, 0, None, None,
+                            SignerSignature(StarknetSigner(pub), StarknetSignature(r, s))),
+        base.transaction_hash, base.transaction)
+    async with ArgentCosigner(stub.url) as cosigner:
+        assert await cosigner.sign_session_transaction(request) == await cosigner.sign_session_transaction(base)
+    assert stub.requests[0].body == stub.requests[1].body == base.to_json_body()
 
 
 async def test_session_lifecycle(stub: LoopbackServer) -> None:

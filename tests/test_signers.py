@@ -18,6 +18,7 @@ from xsessions_core.signers import (
     SHA256_CAIRO1,
     Eip191Key,
     Eip191Signer,
+    P256Key,
     Secp256k1Key,
     Secp256k1Signer,
     Secp256r1Key,
@@ -146,6 +147,50 @@ def test_bad_private_keys_are_refused_without_showing_them(cls: Any, bad: int) -
     with pytest.raises(InvalidPrivateKey) as info:
         cls(bad)
     assert str(bad) not in str(info.value).replace("[1, n)", "")
+
+
+class _HighSP256Key(P256Key):
+    """An external P-256 signer that returns OpenSSL's ``(r, s)`` with ``s`` in the high half."""
+
+    def __init__(self, inner: Secp256r1Key, forge: bool = False) -> None:
+        self._inner, self._forge = inner, forge
+        self._x, self._y = inner.public_key
+
+    def ecdsa(self, digest: int) -> tuple[int, int]:
+        r, s = self._inner.ecdsa(digest ^ 1 if self._forge else digest)
+        return r, s if s > R1_N // 2 else R1_N - s
+
+
+@PROFILE
+@given(msg_hash=stark_hash)
+def test_p256_base_normalises_an_external_signature(msg_hash: int) -> None:
+    inner = KEYS["secp256r1"]
+    key = _HighSP256Key(inner)
+    sig = key.sign(msg_hash)
+    assert isinstance(key, SigningKey) and key.signer == inner.signer and key.public_key == inner.public_key
+    assert sig == inner.sign(msg_hash)  # low s and the recovering y_parity, whatever s the signer gave
+    assert sig.is_valid_signature(msg_hash, V5)
+    assert repr(key) == f"_HighSP256Key(x={inner.public_key[0]:#066x})"
+    with pytest.raises(InvalidSignature):  # a signature of another digest is refused, not passed on
+        _HighSP256Key(inner, forge=True).sign(msg_hash)
+    with pytest.raises(InvalidFieldElement):
+        key.sign(P)
+
+
+@PROFILE
+@given(digest=u256)
+def test_p256_parity_of_a_known_valid_signature_needs_one_recovery(digest: int) -> None:
+    key = KEYS["secp256r1"]
+    x = key.public_key[0]
+    r, s = key.ecdsa(digest)
+    for high_or_low in (s, R1_N - s):
+        checked = curves.p256_normalise(digest, r, high_or_low, x)
+        assert curves.p256_normalise(digest, r, high_or_low, x, known_valid=True) == checked
+        assert checked[1] <= R1_N // 2
+        assert curves.secp256r1_check(digest, x, *checked)
+    assert key.sign_digest(digest) == Secp256Signature(*checked)
+    with pytest.raises(InvalidSignature):  # unchecked, another digest is refused
+        curves.p256_normalise(digest ^ 1, r, s, x)
 
 
 def test_eip191_digest_is_personal_sign_of_the_32_bytes() -> None:

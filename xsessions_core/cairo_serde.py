@@ -19,7 +19,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-__all__ = ["CairoReader", "SerdeNone", "SerdePanic", "INDEX_OUT_OF_BOUNDS", "deserialize_all"]
+from .crypto import FIELD_PRIME
+from .errors import InvalidFieldElement, describe_value
+
+__all__ = ["CairoReader", "CheckedCairoReader", "SerdeNone", "SerdePanic", "INDEX_OUT_OF_BOUNDS",
+           "deserialize_all"]
 
 #: corelib's panic of ``Span::slice`` past the end.
 INDEX_OUT_OF_BOUNDS = "Index out of bounds"
@@ -28,7 +32,14 @@ T = TypeVar("T")
 
 
 class SerdeNone(Exception):
-    """``Serde::deserialize`` returned ``None`` (the message says why)."""
+    """``Serde::deserialize`` returned ``None`` (the message says why).
+
+    :ivar offset: index of the felt where reading stopped, when the reader knows it.
+    """
+
+    def __init__(self, message: str, offset: int | None = None) -> None:
+        super().__init__(message)
+        self.offset = offset
 
 
 class SerdePanic(Exception):
@@ -59,7 +70,7 @@ class CairoReader:
     def felt(self) -> int:
         """``felt252``: one felt, ``None`` at the end."""
         if self.pos >= self.end:
-            raise SerdeNone("felts run out")
+            raise SerdeNone("felts run out", self.pos)
         v = self.data[self.pos]
         self.pos += 1
         return v
@@ -68,7 +79,7 @@ class CairoReader:
         """``u8``/``u32``/``u64``/``u128``: ``None`` if the felt does not fit."""
         v = self.felt()
         if v >> bits:
-            raise SerdeNone(f"value does not fit a u{bits}")
+            raise SerdeNone(f"value does not fit a u{bits}", self.pos - 1)
         return v
 
     def boolean(self) -> bool:
@@ -84,6 +95,14 @@ class CairoReader:
         self.pos += length
         return out
 
+    def bytes_span(self) -> bytes:
+        """``Span<u8>``/``Array<u8>``: felt length, then one ``u8`` per felt (``None`` when the felts
+        run out, checked before reading the items)."""
+        count = self.felt()
+        if count > self.end - self.pos:
+            raise SerdeNone("Span<u8> longer than the felts left", self.pos)
+        return bytes(self.uint(8) for _ in range(count))
+
     def span_of(self, item: Callable[[], T]) -> tuple[T, ...]:
         """Generic ``Span<T>``/``Array<T>``: felt length, then items one by one."""
         remaining = self.felt()
@@ -92,6 +111,24 @@ class CairoReader:
             out.append(item())
             remaining -= 1
         return tuple(out)
+
+
+class CheckedCairoReader(CairoReader):
+    """A :class:`CairoReader` over items not yet known to be felts: each item read must be an int in
+    ``[0, p)``, else :class:`~xsessions_core.errors.InvalidFieldElement` (items left unread are not
+    checked)."""
+
+    __slots__ = ()
+
+    def felt(self) -> int:
+        """``felt252``: one felt, checked; ``None`` at the end."""
+        if self.pos >= self.end:
+            raise SerdeNone("felts run out", self.pos)
+        v = self.data[self.pos]
+        if type(v) is not int or not 0 <= v < FIELD_PRIME:
+            raise InvalidFieldElement(f"felts[{self.pos}] must be a felt (int, 0 <= v < p), got {describe_value(v)}")
+        self.pos += 1
+        return v
 
 
 def deserialize_all(data: Sequence[int], read: Callable[[CairoReader], T], fail: Callable[[str], Exception],

@@ -139,6 +139,24 @@ class CosignerBadResponse(CosignerError):
     """The cosigner answered 2xx with a body that is not a valid guardian signature for the request."""
 
 
+class CosignerUnsupportedSessionKey(CosignerError, ValueError):
+    """The Argent cosigner API takes Starknet session keys only: x-sessions 9.0.4 sends the session
+    signature as ``{"type": "StarknetKey", "signer": {"publicKey", "r", "s"}}`` and has no other
+    type. Raised before any request for a session key of another kind; a guardian that signs any
+    kind (e.g. :class:`~xsessions_core.sessions.guardian.LocalGuardian`) serves those.
+
+    :ivar kind: the session key's kind (``"Secp256r1"``, ...).
+    """
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"the Argent cosigner API accepts Starknet session keys only, this session key is "
+                         f"{kind}; use a guardian that signs any kind (e.g. LocalGuardian) for other kinds")
+        self.kind = kind
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.kind,), self.__dict__)
+
+
 class PaymasterError(XSessionsError):
     """A SNIP-29 paymaster failed: unreachable, an HTTP error, a malformed answer, or a JSON-RPC error.
 
@@ -211,6 +229,7 @@ __all__ = [
     "CosignerRateLimited",
     "CosignerRejected",
     "CosignerBadResponse",
+    "CosignerUnsupportedSessionKey",
     "PaymasterError",
     "OnchainError",
     "NodeUnavailable",

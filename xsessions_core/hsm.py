@@ -33,9 +33,8 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from . import crypto
 from .errors import XSessionsError
-from .signers import Secp256r1Signer, Secp256Signature, SignerSignature, p256_signature
+from .signers import P256Key
 
 __all__ = ["HsmError", "Pkcs11P256Key"]
 
@@ -71,7 +70,7 @@ def _rs(signature: bytes) -> tuple[int, int]:
     raise HsmError(f"the token returned a {len(signature)}-byte signature, neither r ‖ s nor DER")
 
 
-class Pkcs11P256Key:
+class Pkcs11P256Key(P256Key):
     """A ``Secp256r1`` signing key whose private half stays in a PKCS#11 token.
 
     Build it from the token's key objects (:meth:`find`, :meth:`generate` in an open session) or let
@@ -157,30 +156,12 @@ class Pkcs11P256Key:
                  tb: TracebackType | None) -> None:
         self.close()
 
-    @property
-    def public_key(self) -> tuple[int, int]:
-        """The public key ``(x, y)``."""
-        return self._x, self._y
-
-    @property
-    def signer(self) -> Secp256r1Signer:
-        """``Signer::Secp256r1(x)``."""
-        return Secp256r1Signer(self._x)
-
-    def sign_digest(self, digest: int) -> Secp256Signature:
-        """The token's ECDSA of a 32-byte digest, low ``s``, with its ``y_parity``."""
+    def ecdsa(self, digest: int) -> tuple[int, int]:
+        """The token's ECDSA ``(r, s)`` of a 32-byte digest (``CKM_ECDSA``)."""
         data = digest.to_bytes(32, "big")
         with self._lock:
             try:
                 raw = self._private_key.sign(data, mechanism=Mechanism.ECDSA)
             except pkcs11.PKCS11Error as exc:
                 raise HsmError(f"the token failed to sign ({type(exc).__name__})") from None
-        r, s = _rs(bytes(raw))
-        return p256_signature(digest, r, s, self._x)
-
-    def sign(self, msg_hash: int) -> SignerSignature:
-        """``SignerSignature::Secp256r1`` of the felt ``msg_hash``, signed in the token."""
-        return SignerSignature(self.signer, self.sign_digest(crypto.felt(msg_hash, "msg_hash")))
-
-    def __repr__(self) -> str:
-        return f"Pkcs11P256Key(x={self._x:#066x})"
+        return _rs(bytes(raw))

@@ -34,7 +34,7 @@ from typing import Any, cast
 import aiohttp
 from starknet_py.net.client_models import Call
 
-from .encoding import encode_shortstring, selector_from_name_cached, to_hex
+from .encoding import FeltSpelling, encode_shortstring, felt_from, integer_from, selector_from_name_cached, to_hex
 from .errors import EncodingError, PaymasterError, PolicyViolation, TransactionError, XSessionsError
 from .sessions.fee_limits import FeeLimits
 from .sessions.guardian import Cosigner, GuardianOutsideExecutionRequest
@@ -90,31 +90,22 @@ _TYPES_V1 = {
 # --------------------------------------------------------------------------- values
 
 def _number(value: object, name: str) -> int:
-    """A non-negative int from a JSON number, a decimal string or a ``0x`` hex string."""
+    """A non-negative int from a JSON number, a decimal string or a ``0x`` hex string (surrounding
+    whitespace ignored): a paymaster's answer, read as network input (:attr:`FeltSpelling.NODE_LENIENT`)."""
     if isinstance(value, bool):
         raise PaymasterError(f"{name} must be a number, got a bool")
-    if isinstance(value, int):
-        if value < 0:
-            raise PaymasterError(f"{name} must be non-negative, got {value}")
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            if text[:2] in ("0x", "0X"):
-                return int(text[2:], 16)
-            if text.isdigit():
-                return int(text, 10)
-        except ValueError:
-            pass
-    raise PaymasterError(f"{name} must be a decimal or 0x-hex number, got {str(value)[:40]!r}")
+    text = value.strip() if isinstance(value, str) else value
+    try:
+        number = integer_from(text, name, PaymasterError, FeltSpelling.NODE_LENIENT)
+    except PaymasterError:
+        raise PaymasterError(f"{name} must be a decimal or 0x-hex number, got {str(value)[:40]!r}") from None
+    if number < 0:
+        raise PaymasterError(f"{name} must be non-negative, got {number}")
+    return number
 
 
 def _felt(value: object, name: str) -> int:
-    number = _number(value, name)
-    try:
-        return felt_of(number, name)
-    except XSessionsError as exc:
-        raise PaymasterError(str(exc)) from None
+    return felt_from(_number(value, name), name, PaymasterError)
 
 
 def _address_text(value: object, name: str) -> str:
@@ -539,8 +530,8 @@ def _chain_of(value: object) -> int | None:
     if isinstance(value, str):
         if value[:2] in ("0x", "0X"):
             try:
-                return int(value, 16)
-            except ValueError:
+                return felt_from(value, "chainId", PaymasterError, spelling=FeltSpelling.NODE_LENIENT)
+            except PaymasterError:
                 return None
         try:
             return encode_shortstring(value, "chainId")

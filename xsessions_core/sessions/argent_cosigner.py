@@ -7,7 +7,9 @@ over the two endpoints ``@argent/x-sessions`` 9.0.4 calls (``src/argentBackendUt
 * ``POST {base_url}/cosigner/signSessionEFO`` — a SNIP-9 outside execution.
 
 The JSON bodies are exactly the ones x-sessions sends (they are produced by the request objects'
-``to_json_body()``); the answer ``{"signature": {"publicKey", "r", "s"}}`` is parsed strictly.
+``to_json_body()``). That API knows Starknet session keys only: a session key of another kind raises
+:class:`~xsessions_core.errors.CosignerUnsupportedSessionKey` before any request. The answer
+``{"signature": {"publicKey", "r", "s"}}`` is parsed strictly.
 Unlike x-sessions, the returned guardian signature is verified against the session-token message by
 default (``verify_signature=False`` disables it), and the guardian key can be pinned.
 
@@ -25,6 +27,7 @@ request bodies or signatures.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import time
@@ -47,10 +50,12 @@ from ..errors import (
     CosignerServerError,
     CosignerTimeout,
     CosignerUnavailable,
+    CosignerUnsupportedSessionKey,
     XSessionsError,
     describe_value,
 )
 from ..chains import SN_MAIN, SN_SEPOLIA, InvalidChainId, parse_chain_id
+from ..signers import SignerKind
 from .guardian import (
     GuardianOutsideExecutionRequest,
     GuardianSessionInfo,
@@ -238,8 +243,10 @@ class ArgentCosigner:
 
         ``request.transaction`` (the transaction details) is required: they are sent to the service.
 
+        :raises CosignerUnsupportedSessionKey: the session key is not a Starknet key (nothing is sent).
         :raises CosignerError: any failure of the service or of its answer (a subclass saying which).
         """
+        request = dataclasses.replace(request, session=_stark_session(request.session))
         body = request.to_json_body()
         assert request.transaction is not None  # to_json_body raised otherwise
         self._check_chain(request.transaction.chain_id)
@@ -250,8 +257,10 @@ class ArgentCosigner:
     async def sign_session_outside_execution(self, request: GuardianOutsideExecutionRequest) -> GuardianSignature:
         """Guardian signature for a session-signed outside execution (``/cosigner/signSessionEFO``).
 
+        :raises CosignerUnsupportedSessionKey: the session key is not a Starknet key (nothing is sent).
         :raises CosignerError: any failure of the service or of its answer (a subclass saying which).
         """
+        request = dataclasses.replace(request, session=_stark_session(request.session))
         body = request.to_json_body()
         self._check_chain(request.chain_id)
         signature = await self._post(_SIGN_SESSION_EFO, body)
@@ -375,6 +384,21 @@ class ArgentCosigner:
             raise CosignerServerError(text, status, message, retry_after)
         raise CosignerRejected(text, status, message)
 
+
+
+def _stark_session(session: GuardianSessionInfo) -> GuardianSessionInfo:
+    """``session`` in the x-sessions form of a Stark session key, the only session-signature type of
+    the cosigner API (``"StarknetKey"``, x-sessions 9.0.4 ``src/argentBackendUtils.ts``).
+
+    :raises CosignerUnsupportedSessionKey: the session key is of another kind.
+    """
+    signature = session.session_signer_signature
+    if signature is None:
+        return session
+    if signature.kind is not SignerKind.Starknet:
+        raise CosignerUnsupportedSessionKey(signature.kind.name)
+    return GuardianSessionInfo.from_signer_signature(session.session_hash, session.session_authorization,
+                                                     session.cache_flag, signature)
 
 
 def _log_retry(path: str, state: RetryCallState) -> None:

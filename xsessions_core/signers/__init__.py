@@ -11,7 +11,8 @@
   recovery) and give the account's panic strings.
 * Signing keys :class:`StarkKey`, :class:`Secp256k1Key`, :class:`Secp256r1Key`, :class:`Eip191Key`
   and the software passkey :class:`WebauthnKey` implement :class:`SigningKey`, the protocol an
-  external signer implements (see :mod:`xsessions_core.hsm` for a PKCS#11 token).
+  external signer implements; :class:`P256Key` is the base of the P-256 keys wherever the private
+  half lives (see :mod:`xsessions_core.hsm` for a PKCS#11 token).
 
 Libraries: the STARK curve through :mod:`xsessions_core.crypto`; secp256k1 and EIP-191 through
 ``coincurve`` (libsecp256k1: RFC 6979 signing with low ``s`` and the recovery id, and the
@@ -24,7 +25,7 @@ Sources: argentlabs/argent-contracts-starknet ``src/signer/`` at tags ``account-
 """
 
 from .curves import SignerPanic
-from .keys import Eip191Key, Secp256k1Key, Secp256r1Key, SigningKey, StarkKey, WebauthnKey, p256_signature
+from .keys import Eip191Key, P256Key, Secp256k1Key, Secp256r1Key, SigningKey, StarkKey, WebauthnKey, p256_signature
 from .model import (
     SHA256_CAIRO0,
     SHA256_CAIRO1,
@@ -47,5 +48,5 @@ __all__ = [
     "SignerKind", "Signer", "StarknetSigner", "Secp256k1Signer", "Secp256r1Signer", "Eip191Signer",
     "WebauthnSigner", "StarknetSignature", "Secp256Signature", "WebauthnSignature", "SignerSignature",
     "SHA256_CAIRO0", "SHA256_CAIRO1", "SignerError", "SignerFormatError", "SignerPanic",
-    "SigningKey", "StarkKey", "Secp256k1Key", "Secp256r1Key", "Eip191Key", "WebauthnKey", "p256_signature",
+    "SigningKey", "StarkKey", "Secp256k1Key", "P256Key", "Secp256r1Key", "Eip191Key", "WebauthnKey", "p256_signature",
 ]

@@ -208,11 +208,14 @@ def secp256r1_check(digest: int, pubkey: int, r: int, s: int, y_parity: bool) ->
     return found
 
 
-def p256_normalise(digest: int, r: int, s: int, pubkey_x: int) -> tuple[int, int, bool]:
+def p256_normalise(digest: int, r: int, s: int, pubkey_x: int, *, known_valid: bool = False) -> tuple[int, int, bool]:
     """An ECDSA P-256 signature ``(r, s)`` of ``digest`` by the key with x coordinate ``pubkey_x``
     as the account wants it: ``(r, s', y_parity)`` with ``s'`` in the low half and the ``y_parity``
     that recovers the key (OpenSSL, HSMs and passkeys return no parity).
 
+    :param known_valid: the signature is known to be one of ``digest`` by that key (it was just made
+        with the private key in this process): one recovery decides the parity (the other parity is
+        the answer when the even one does not recover the key) instead of up to two.
     :raises InvalidSignature: ``r`` or ``s`` out of ``[1, n)``, or the signature recovers
         ``pubkey_x`` with neither parity (it is not a signature of ``digest`` by that key).
     """
@@ -221,7 +224,10 @@ def p256_normalise(digest: int, r: int, s: int, pubkey_x: int) -> tuple[int, int
         raise InvalidSignature("P-256 signature r and s must be in [1, n)")
     if s > SECP256R1_HALF:
         s = n - s
-    for parity in (False, True):
-        if p256_recovered_x_is(digest, r, s, parity, pubkey_x):
-            return r, s, parity
+    even = p256_recovered_x_is(digest, r, s, False, pubkey_x)
+    if even:
+        return r, s, False
+    # ``None``: r is no x coordinate (R.x >= n, probability ~2**-128): the account cannot use it.
+    if even is not None and (known_valid or p256_recovered_x_is(digest, r, s, True, pubkey_x)):
+        return r, s, True
     raise InvalidSignature("the P-256 signature does not recover the signer's public key")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Protocol, runtime_checkable
+from typing import ClassVar, Protocol, TypeVar, runtime_checkable
 
 import coincurve
 from cryptography.hazmat.primitives import hashes
@@ -40,7 +40,7 @@ from .model import (
     WebauthnSigner,
 )
 
-__all__ = ["SigningKey", "StarkKey", "Secp256k1Key", "Eip191Key", "Secp256r1Key", "WebauthnKey",
+__all__ = ["SigningKey", "StarkKey", "Secp256k1Key", "Eip191Key", "P256Key", "Secp256r1Key", "WebauthnKey",
            "p256_signature"]
 
 
@@ -64,13 +64,14 @@ def _private_key(value: object, order: int, curve: str) -> int:
     return value
 
 
-def p256_signature(digest: int, r: int, s: int, pubkey_x: int) -> Secp256Signature:
+def p256_signature(digest: int, r: int, s: int, pubkey_x: int, *, known_valid: bool = False) -> Secp256Signature:
     """:func:`curves.p256_normalise` as a :class:`Secp256Signature`: low ``s`` and the ``y_parity``
     found by recovering the public key, for signers that return a bare ``(r, s)``.
 
+    :param known_valid: see :func:`curves.p256_normalise` (one recovery instead of up to two).
     :raises InvalidSignature: the signature is not one of ``digest`` by the key ``pubkey_x``.
     """
-    return Secp256Signature(*curves.p256_normalise(digest, r, s, pubkey_x))
+    return Secp256Signature(*curves.p256_normalise(digest, r, s, pubkey_x, known_valid=known_valid))
 
 
 # --------------------------------------------------------------------------- STARK curve
@@ -119,6 +120,9 @@ class StarkKey:
 
 # --------------------------------------------------------------------------- secp256k1
 
+_Secp256k1KeyT = TypeVar("_Secp256k1KeyT", bound="_Secp256k1Base")
+
+
 class _Secp256k1Base:
     """A secp256k1 key (libsecp256k1 via coincurve); subclasses choose the digest and the signer."""
 
@@ -146,6 +150,20 @@ class _Secp256k1Base:
         """The Ethereum address (last 20 bytes of ``keccak256(X ‖ Y)``)."""
         return self._address
 
+    @classmethod
+    def generate(cls: type[_Secp256k1KeyT]) -> _Secp256k1KeyT:
+        """A fresh random key (libsecp256k1's key generation)."""
+        return cls(int.from_bytes(coincurve.PrivateKey().secret, "big"))
+
+    @property
+    def signer(self) -> Secp256k1Signer | Eip191Signer:
+        """The public signer of the key's kind."""
+        raise NotImplementedError
+
+    def sign(self, msg_hash: int) -> SignerSignature:
+        """``SignerSignature`` of the key's kind (``Secp256k1`` or ``Eip191``) of the felt ``msg_hash``."""
+        return SignerSignature(self.signer, self._ecdsa(msg_hash))
+
     def _digest(self, msg_hash: int) -> int:
         raise NotImplementedError
 
@@ -168,11 +186,6 @@ class Secp256k1Key(_Secp256k1Base):
 
     __slots__ = ()
 
-    @classmethod
-    def generate(cls) -> Secp256k1Key:
-        """A fresh random key."""
-        return cls(int.from_bytes(coincurve.PrivateKey().secret, "big"))
-
     @property
     def signer(self) -> Secp256k1Signer:
         """``Signer::Secp256k1(address)``."""
@@ -181,21 +194,12 @@ class Secp256k1Key(_Secp256k1Base):
     def _digest(self, msg_hash: int) -> int:
         return msg_hash
 
-    def sign(self, msg_hash: int) -> SignerSignature:
-        """``SignerSignature::Secp256k1`` of the felt ``msg_hash``."""
-        return SignerSignature(self.signer, self._ecdsa(msg_hash))
-
 
 class Eip191Key(_Secp256k1Base):
     """An ``Eip191`` signer: ``personal_sign`` of the 32 bytes of the hash (what an Ethereum wallet's
     ``eth_sign``/``personal_sign`` of those bytes returns)."""
 
     __slots__ = ()
-
-    @classmethod
-    def generate(cls) -> Eip191Key:
-        """A fresh random key."""
-        return cls(int.from_bytes(coincurve.PrivateKey().secret, "big"))
 
     @property
     def signer(self) -> Eip191Signer:
@@ -205,21 +209,64 @@ class Eip191Key(_Secp256k1Base):
     def _digest(self, msg_hash: int) -> int:
         return curves.eip191_digest(msg_hash)
 
-    def sign(self, msg_hash: int) -> SignerSignature:
-        """``SignerSignature::Eip191`` of the felt ``msg_hash``."""
-        return SignerSignature(self.signer, self._ecdsa(msg_hash))
-
 
 # --------------------------------------------------------------------------- P-256
 
 _ECDSA_DETERMINISTIC = ec.ECDSA(Prehashed(hashes.SHA256()), deterministic_signing=True)
 
 
-class Secp256r1Key:
+class P256Key:
+    """The part every ``Secp256r1`` (P-256) signing key shares, wherever its private half lives: the
+    public key, the signer, the account's form of a signature and a ``repr`` without secrets.
+
+    A subclass sets ``_x``/``_y`` (the public key) and implements :meth:`ecdsa` (a bare ECDSA
+    ``(r, s)`` of a 32-byte digest, as OpenSSL, an HSM or a KMS returns it). The signature of an
+    external signer is checked (it must recover the public key); a subclass whose :meth:`ecdsa`
+    signs in this process with the private key sets :attr:`_ecdsa_known_valid` (one recovery
+    instead of up to two finds ``y_parity``).
+    """
+
+    __slots__ = ("_x", "_y")
+
+    _x: int
+    _y: int
+    _ecdsa_known_valid: ClassVar[bool] = False
+
+    @property
+    def public_key(self) -> tuple[int, int]:
+        """The public key ``(x, y)``."""
+        return self._x, self._y
+
+    @property
+    def signer(self) -> Secp256r1Signer:
+        """``Signer::Secp256r1(x)``."""
+        return Secp256r1Signer(self._x)
+
+    def ecdsa(self, digest: int) -> tuple[int, int]:
+        """A bare ECDSA P-256 signature ``(r, s)`` of the 32-byte ``digest`` (any ``s``)."""
+        raise NotImplementedError
+
+    def sign_digest(self, digest: int) -> Secp256Signature:
+        """ECDSA P-256 of a 32-byte digest, low ``s``, with its ``y_parity``."""
+        r, s = self.ecdsa(digest)
+        return p256_signature(digest, r, s, self._x, known_valid=self._ecdsa_known_valid)
+
+    def sign(self, msg_hash: int) -> SignerSignature:
+        """``SignerSignature::Secp256r1`` of the felt ``msg_hash``."""
+        return SignerSignature(self.signer, self.sign_digest(crypto.felt(msg_hash, "msg_hash")))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(x={self._x:#066x})"
+
+
+class Secp256r1Key(P256Key):
     """A ``Secp256r1`` signer: ECDSA P-256 over the 32-byte hash itself (pre-hashed; the account
     applies no SHA-256). OpenSSL signs with RFC 6979 nonces."""
 
-    __slots__ = ("_key", "_x", "_y")
+    __slots__ = ("_key",)
+
+    #: OpenSSL signs with this object's own private key: its signature needs no check.
+    _ecdsa_known_valid: ClassVar[bool] = True
 
     def __init__(self, private_key: int) -> None:
         """:param private_key: an int in ``[1, n)``, n = the P-256 order."""
@@ -238,32 +285,14 @@ class Secp256r1Key:
         """The private key (to store it; never logged)."""
         return self._key.private_numbers().private_value
 
-    @property
-    def public_key(self) -> tuple[int, int]:
-        """The public key ``(x, y)``."""
-        return self._x, self._y
-
-    @property
-    def signer(self) -> Secp256r1Signer:
-        """``Signer::Secp256r1(x)``."""
-        return Secp256r1Signer(self._x)
-
     def sign_der(self, digest: int) -> bytes:
         """OpenSSL's DER ECDSA P-256 signature of a 32-byte digest (as a passkey or an HSM returns it)."""
         return self._key.sign(curves.u256_bytes(digest), _ECDSA_DETERMINISTIC)
 
-    def sign_digest(self, digest: int) -> Secp256Signature:
-        """ECDSA P-256 of a 32-byte digest, low ``s``, with its ``y_parity``."""
+    def ecdsa(self, digest: int) -> tuple[int, int]:
+        """OpenSSL's ECDSA ``(r, s)`` of a 32-byte digest."""
         r, s = decode_dss_signature(self.sign_der(digest))
-        return p256_signature(digest, r, s, self._x)
-
-    def sign(self, msg_hash: int) -> SignerSignature:
-        """``SignerSignature::Secp256r1`` of the felt ``msg_hash``."""
-        crypto.felt(msg_hash, "msg_hash")
-        return SignerSignature(self.signer, self.sign_digest(msg_hash))
-
-    def __repr__(self) -> str:
-        return f"Secp256r1Key(x={self._x:#066x})"
+        return r, s
 
 
 class WebauthnKey:

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import base64
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import ClassVar, Union
+from typing import ClassVar, TypeVar, Union
 
 from .. import crypto
+from ..cairo_serde import CairoReader, CheckedCairoReader, SerdeNone
 from ..encoding import encode_shortstring
-from ..errors import InvalidFieldElement, XSessionsError, describe_value
+from ..errors import XSessionsError, describe_value
 from ..versions import AccountVersion
 from . import curves, webauthn
 
@@ -40,6 +41,7 @@ SHA256_CAIRO0 = 0
 SHA256_CAIRO1 = 1
 
 AnyVersion = Union[AccountVersion, str]
+T = TypeVar("T")
 
 
 class SignerKind(enum.IntEnum):
@@ -72,54 +74,33 @@ class SignerFormatError(SignerError):
         self.offset = offset
 
 
-# --------------------------------------------------------------------------- Serde reader
+# --------------------------------------------------------------------------- Serde reading
 
-class _Reader:
-    """Cursor over felts with corelib's ``Serde`` rules."""
+def _u256(r: CairoReader) -> int:
+    """``u256``: two ``u128`` felts, low first."""
+    low = r.uint(128)
+    return low | r.uint(128) << 128
 
-    __slots__ = ("data", "pos")
 
-    def __init__(self, data: Sequence[int], pos: int) -> None:
-        self.data = data
-        self.pos = pos
+def _nonzero_u256(r: CairoReader) -> int:
+    """``NonZero<u256>``: ``None`` for 0."""
+    v = _u256(r)
+    if v == 0:
+        raise SignerFormatError("zero where NonZero<u256> is required", r.pos - 2)
+    return v
 
-    def none(self, detail: str) -> SignerFormatError:
-        return SignerFormatError(detail, self.pos)
 
-    def felt(self) -> int:
-        if self.pos >= len(self.data):
-            raise self.none("felts run out")
-        v = self.data[self.pos]
-        if type(v) is not int or not 0 <= v < _P:
-            raise InvalidFieldElement(f"felts[{self.pos}] must be a felt (int, 0 <= v < p), got {describe_value(v)}")
-        self.pos += 1
-        return v
+def _read_whole(felts: Sequence[int], start: int, read: Callable[[CairoReader], T]) -> tuple[T, int]:
+    """``read`` at ``felts[start]`` with a felt-checking reader; returns the value and the index after it.
 
-    def uint(self, bits: int) -> int:
-        v = self.felt()
-        if v >> bits:
-            self.pos -= 1
-            raise self.none(f"value does not fit a u{bits}")
-        return v
-
-    def u256(self) -> int:
-        low = self.uint(128)
-        return low | self.uint(128) << 128
-
-    def nonzero_u256(self) -> int:
-        v = self.u256()
-        if v == 0:
-            raise SignerFormatError("zero where NonZero<u256> is required", self.pos - 2)
-        return v
-
-    def boolean(self) -> bool:
-        return self.felt() != 0
-
-    def bytes_span(self) -> bytes:
-        count = self.felt()
-        if count > len(self.data) - self.pos:  # each u8 takes one felt: Serde runs out of felts
-            raise self.none("Span<u8> longer than the felts left")
-        return bytes(self.uint(8) for _ in range(count))
+    :raises SignerFormatError: ``Serde`` returns ``None`` there (its offset) or the account panics.
+    :raises InvalidFieldElement: a consumed item is not a felt.
+    """
+    r = CheckedCairoReader(felts, start)
+    try:
+        return read(r), r.pos
+    except SerdeNone as exc:
+        raise SignerFormatError(str(exc), r.pos if exc.offset is None else exc.offset) from None
 
 
 def _u256_felts(v: int) -> tuple[int, int]:
@@ -176,10 +157,9 @@ class Signer:
         :raises SignerFormatError: the felts are not one ``Signer``.
         :raises InvalidFieldElement: an item is not a felt.
         """
-        reader = _Reader(felts, 0)
-        signer = _read_signer(reader)
-        if reader.pos != len(felts):
-            raise SignerFormatError("felts left over after the Signer", reader.pos)
+        signer, end = _read_whole(felts, 0, _read_signer)
+        if end != len(felts):
+            raise SignerFormatError("felts left over after the Signer", end)
         return signer
 
 
@@ -260,7 +240,7 @@ class WebauthnSigner(Signer):
         return [len(self.origin), *self.origin, *_u256_felts(self.rp_id_hash), *_u256_felts(self.pubkey)]
 
 
-def _read_signer(r: _Reader) -> Signer:
+def _read_signer(r: CairoReader) -> Signer:
     start = r.pos
     variant = r.felt()
     if variant == SignerKind.Starknet:
@@ -277,11 +257,11 @@ def _read_signer(r: _Reader) -> Signer:
             raise SignerFormatError("zero Ethereum address", r.pos - 1, panic)
         return Secp256k1Signer(address) if variant == SignerKind.Secp256k1 else Eip191Signer(address)
     if variant == SignerKind.Secp256r1:
-        return Secp256r1Signer(r.nonzero_u256())
+        return Secp256r1Signer(_nonzero_u256(r))
     if variant == SignerKind.Webauthn:
         origin = r.bytes_span()
-        rp_id_hash = r.nonzero_u256()
-        return WebauthnSigner(origin, rp_id_hash, r.nonzero_u256())
+        rp_id_hash = _nonzero_u256(r)
+        return WebauthnSigner(origin, rp_id_hash, _nonzero_u256(r))
     raise SignerFormatError(f"unknown Signer variant {describe_value(variant)}", start)
 
 
@@ -437,13 +417,13 @@ class WebauthnSignature:
         return webauthn.signed_digest(auth, self.client_data_json(msg_hash, signer.origin))
 
 
-def _read_secp(r: _Reader) -> Secp256Signature:
-    rv = r.u256()
-    sv = r.u256()
+def _read_secp(r: CairoReader) -> Secp256Signature:
+    rv = _u256(r)
+    sv = _u256(r)
     return Secp256Signature(rv, sv, r.boolean())
 
 
-def _read_webauthn(r: _Reader, version: AccountVersion) -> WebauthnSignature:
+def _read_webauthn(r: CairoReader, version: AccountVersion) -> WebauthnSignature:
     v4 = version is AccountVersion.V0_4_0
     cross_origin = r.boolean() if v4 else None
     outro = r.bytes_span()
@@ -519,16 +499,19 @@ class SignerSignature:
         :raises InvalidFieldElement: a consumed item is not a felt.
         """
         v = _version(version)
-        r = _Reader(felts, start)
-        signer = _read_signer(r)
-        signature: StarknetSignature | Secp256Signature | WebauthnSignature
-        if isinstance(signer, StarknetSigner):
-            signature = StarknetSignature(r.felt(), r.felt())
-        elif isinstance(signer, WebauthnSigner):
-            signature = _read_webauthn(r, v)
-        else:
-            signature = _read_secp(r)
-        return cls(signer, signature), r.pos
+
+        def read(r: CairoReader) -> SignerSignature:
+            signer = _read_signer(r)
+            signature: StarknetSignature | Secp256Signature | WebauthnSignature
+            if isinstance(signer, StarknetSigner):
+                signature = StarknetSignature(r.felt(), r.felt())
+            elif isinstance(signer, WebauthnSigner):
+                signature = _read_webauthn(r, v)
+            else:
+                signature = _read_secp(r)
+            return cls(signer, signature)
+
+        return _read_whole(felts, start, read)
 
     @classmethod
     def decode(cls, felts: Sequence[int], version: AnyVersion) -> tuple[SignerSignature, Sequence[int]]:
