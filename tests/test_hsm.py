@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -245,3 +245,64 @@ def test_hsm_session_key_signs_sessions_end_to_end(hsm: SoftHsm) -> None:
         oe = OutsideExecution(0x414E595F43414C4C4552, 9, now - 60, now + 60, (transfer,))
         signed = asyncio.run(sign_outside_execution(session, key, oe, guardian, account_version=version, now=now))
         check(signed, outside_execution_message_hash(oe, account, session.chain_id, "2"), version)
+
+
+@pytest.mark.parametrize("version", ["0.4.0", "0.5.0"])
+def test_hsm_session_key_transactions_get_the_contracts_verdicts(hsm: SoftHsm, version: str) -> None:
+    """End to end with a session key that never leaves the token: a session is created, the HSM key
+    signs invoke v3 transactions, and the offline verifier gives the Argent account's verdicts —
+    VALID for each, and for tampered copies the strings the real classes give for P-256 session keys
+    (contract_verdicts_signers.json: ``session/invalid-session-sig`` for another transaction's signature
+    or a flipped ``y_parity``, ``argent/malleable-signature`` for a high ``s``)."""
+    from xsessions_core.relayer import AccountInfo, verify_session_transaction, verify_session_transactions_batch
+    from xsessions_core.sessions import (
+        LocalGuardian,
+        SessionContext,
+        SigningOptions,
+        compile_session,
+        create_session,
+        create_session_request,
+        session_hash_from_onchain,
+    )
+    from xsessions_core.signers import StarkKey
+    from xsessions_core.transactions import InvokeV3, get_execute_calldata, parse_resource_bounds
+
+    key = Pkcs11P256Key.generate(hsm.session, f"session-key-verdicts-{version}")
+    owner, guardian_key = StarkKey(0x1234567), StarkKey(0x7654321)
+    account, token, chain, expires = 0x7DB1E81D, 0x4718F5A0, "SN_SEPOLIA", 1_790_617_145
+    now = expires - 3600
+    request = create_session_request(chain, key, [{"Contract Address": hex(token), "selector": "transfer"}],
+                                     expires, {"projectID": "hsm"})
+    session_hash = session_hash_from_onchain(compile_session(request.offchain_session), account, chain)
+    authorization = [*owner.sign(session_hash).signature.to_felts(),
+                     *guardian_key.sign(session_hash).signature.to_felts()]
+    session = create_session(hex(account), authorization, request, chain, owner=owner.public_key)
+    bounds = {"l1_gas": {"max_amount": 0, "max_price_per_unit": 1}, "l2_gas": {"max_amount": 10**6,
+              "max_price_per_unit": 10**9}, "l1_data_gas": {"max_amount": 100, "max_price_per_unit": 1}}
+    calls = [{"contractAddress": hex(token), "entrypoint": "transfer", "calldata": [1, 2, 0]}]
+    ctx = SessionContext(session, key, SigningOptions(account_version=version))
+    unsigned = [InvokeV3(account, tuple(get_execute_calldata(calls)), n, parse_resource_bounds(bounds), (), 0, (), (),
+                         0, 0, 3, ()) for n in range(1, 4)]
+    signed = ctx.sign_invoke_values(unsigned, LocalGuardian(guardian_key.private_key), now=now)
+    acct = AccountInfo(account, version, owner=owner.public_key, guardian=guardian_key.public_key)
+    where = {"account": acct, "chain_id": chain, "block_timestamp": now}
+    rpc = [tx.to_rpc() for tx in signed]
+    assert [v.error for v in verify_session_transactions_batch(rpc, **where)] == [None, None, None]
+
+    def with_session_signature(tx: dict[str, Any], change: Callable[[Secp256Signature], Secp256Signature],
+                               ) -> dict[str, Any]:
+        felts = [int(v, 16) for v in tx["signature"]]
+        start = 7 + felts[6]
+        decoded, rest = SignerSignature.decode(felts[start:], version)
+        assert isinstance(decoded.signature, Secp256Signature)
+        changed = SignerSignature(decoded.signer, change(decoded.signature)).encode(version)
+        return {**tx, "signature": [hex(v) for v in [*felts[:start], *changed, *rest]]}
+
+    swapped = {**rpc[0], "signature": rpc[1]["signature"]}
+    flipped = with_session_signature(rpc[0], lambda ec: Secp256Signature(ec.r, ec.s, not ec.y_parity))
+    high_s = with_session_signature(
+        rpc[0], lambda ec: Secp256Signature(ec.r, curves.SECP256R1_ORDER - ec.s, not ec.y_parity))
+    assert rpc[0]["signature"] != rpc[1]["signature"]
+    assert verify_session_transaction(swapped, **where).error == "session/invalid-session-sig"
+    assert verify_session_transaction(flipped, **where).error == "session/invalid-session-sig"
+    assert verify_session_transaction(high_s, **where).error == "argent/malleable-signature"
