@@ -31,7 +31,7 @@ from .errors import EntrypointNotFound, NodeUnavailable, NotAnArgentAccount, Onc
 from .relayer.verify import AccountInfo, AccountState
 from .sessions.objects import Session, felt_of
 from .sessions.session import starknet_signer_guid
-from .versions import AccountVersion
+from .versions import RULES_BY_CLASS_HASH, RULES_BY_VERSION_FELTS, AccountVersion, SignerViews
 
 __all__ = [
     "ARGENT_ACCOUNT_CLASS_HASHES",
@@ -44,14 +44,11 @@ __all__ = [
     "account_state_from_chain",
 ]
 
-#: Class hashes of the Argent account releases that speak sessions (``deployments/account.txt``).
-ARGENT_ACCOUNT_CLASS_HASHES = {
-    0x036078334509B514626504EDC9FB252328D1A240E4E948BEF8D0C08DFF45927F: AccountVersion.V0_4_0,
-    0x073414441639DCD11D1846F287650A00C60C416B9D3BA45D31C651672125B2C2: AccountVersion.V0_5_0,
-}
+#: Class hashes of the Argent account releases that speak sessions (``deployments/account.txt``;
+#: :attr:`AccountRules.class_hash <xsessions_core.versions.AccountRules.class_hash>`).
+ARGENT_ACCOUNT_CLASS_HASHES = {class_hash: rules.version for class_hash, rules in RULES_BY_CLASS_HASH.items()}
 #: ``SignerType::Starknet`` (index 0 of the enum).
 SIGNER_TYPE_STARKNET = 0
-_VERSION_FELTS = {(0, 4, 0): AccountVersion.V0_4_0, (0, 5, 0): AccountVersion.V0_5_0}
 _ENTRYPOINT_NOT_FOUND = 21
 _CONTRACT_NOT_FOUND = 20
 
@@ -132,8 +129,8 @@ async def fetch_account_version(client: Client, address: int | str, *, block: Bl
         felts = await _call(client, account, "get_version", block=block)
     except EntrypointNotFound:
         raise NotAnArgentAccount(f"{to_hex(account)} has no get_version entry point") from None
-    version = _VERSION_FELTS.get(tuple(felts))  # type: ignore[arg-type]
-    if version != known:
+    named = RULES_BY_VERSION_FELTS.get(tuple(felts))
+    if named is None or named.version is not known:
         raise NotAnArgentAccount(f"{to_hex(account)}: get_version() is {felts[:4]}, but its class is {known.value}")
     return known
 
@@ -149,7 +146,7 @@ async def fetch_account_info(client: Client, address: int | str, *, block: Block
     """
     account = _felt(address, "address")
     version = await fetch_account_version(client, account, block=block)
-    if version is AccountVersion.V0_4_0:
+    if version.rules.signer_views is SignerViews.SINGLE:
         owner_type = _single(await _call(client, account, "get_owner_type", block=block), "get_owner_type")
         if owner_type != SIGNER_TYPE_STARKNET:
             raise OnchainError(f"{to_hex(account)}: the owner is a signer of type {owner_type}, not a Starknet key")
@@ -209,7 +206,7 @@ async def is_session_authorization_cached(
     version = await fetch_account_version(client, account, block=block) if account_version is None else (
         AccountVersion.parse(account_version))
     calldata = [_session_hash(session)]
-    if version is AccountVersion.V0_5_0:
+    if version.rules.cached_view_takes_guids:
         calldata += [_felt(owner_guid, "owner_guid"), _felt(guardian_guid, "guardian_guid")]
     result = await _call(client, account, "is_session_authorization_cached", calldata, block=block)
     return _bool(result, "is_session_authorization_cached")
@@ -242,8 +239,9 @@ async def account_state_from_chain(client: Client, address: int | str, sessions:
             raise SessionError(f"sessions[{i}] must be a Session, got {type(s).__name__}")
     revoked = await asyncio.gather(*(is_session_revoked(client, account_address, s.hash, block=block) for s in items))
     guardian_guids = [starknet_signer_guid(k) for k in info.guardian_keys]
-    if version is AccountVersion.V0_4_0:
-        guardian_guids = guardian_guids[:1]  # the view answers for the main guardian only
+    answered = version.rules.cached_view_guardians
+    if answered is not None:
+        guardian_guids = guardian_guids[:answered]  # e.g. 0.4.0: the view answers for the main guardian only
     pairs = [(s, g) for s in items for g in guardian_guids]
     cached = await asyncio.gather(*(is_session_authorization_cached(
         client, account_address, s, info.owner_guid, g, account_version=version, block=block) for s, g in pairs))

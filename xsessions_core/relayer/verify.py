@@ -36,7 +36,7 @@ which gives the account's panics (``argent/malleable-signature``, ``webauthn/unv
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Union
 
@@ -66,7 +66,24 @@ from ..transactions import (
     parse_da_mode,
     parse_resource_bounds,
 )
-from ..versions import AccountVersion, UnsupportedAccountVersion
+from ..versions import (
+    CHECK_AUTHORIZATION,
+    CHECK_BACKEND_SIGNATURE,
+    CHECK_DECODE,
+    CHECK_EXPIRED,
+    CHECK_GUARDIAN_KEY,
+    CHECK_MAGIC,
+    CHECK_NO_MULTICALL_TO_SELF,
+    CHECK_PROOF_COUNT,
+    CHECK_PROOFS,
+    CHECK_REVOKED,
+    CHECK_SESSION_KEY,
+    CHECK_SESSION_SIGNATURE,
+    AccountRules,
+    AccountVersion,
+    AuthorizationScheme,
+    UnsupportedAccountVersion,
+)
 from .cache import BoundedCache
 from .keycache import clear_prepared_keys, verify_batch
 
@@ -249,6 +266,8 @@ class AccountInfo:
     guardian_keys: tuple[int, ...] = field(init=False, repr=False, compare=False)
     #: Everything above as ints and strs (a memo key: GUIDs, -1 for an absent guardian).
     cache_key: tuple[int | str, ...] = field(init=False, repr=False, compare=False)
+    #: The :class:`~xsessions_core.versions.AccountRules` of :attr:`class_version`.
+    rules: AccountRules = field(init=False, repr=False, compare=False)
 
     def __init__(self, address: int | str, class_version: AccountVersion | str, owner: SignerArg | None = None,
                  guardian: SignerArg | None = None, guardian_backup: SignerArg | None = None, *,
@@ -267,6 +286,7 @@ class AccountInfo:
         version = _version_arg(class_version, "class_version")
         set_ = object.__setattr__
         set_(self, "class_version", version)
+        set_(self, "rules", version.rules)
         set_(self, "address", _felt_arg(address, "address"))
         set_(self, "owner", _signer_arg(owner_value, "owner"))
         set_(self, "guardian", None if guardian_value is None else _signer_arg(guardian_value, "guardian"))
@@ -800,13 +820,14 @@ class _SigOracle:
     account (and the 0.5.0 range panics of a Stark signature) raises :class:`_Fail` in both runs.
     """
 
-    __slots__ = ("answers", "pending", "cacheable", "version", "others")
+    __slots__ = ("answers", "pending", "cacheable", "version", "range_check", "others")
 
-    def __init__(self, version: AccountVersion = AccountVersion.V0_4_0) -> None:
+    def __init__(self, rules: AccountRules) -> None:
         self.answers: dict[tuple[int, int, int, int], bool] | None = None
         self.pending: list[tuple[int, int, int, int]] = []
         self.cacheable: set[tuple[int, int, int, int]] = set()
-        self.version = version
+        self.version = rules.version
+        self.range_check = rules.stark_signature_range_check
         self.others: dict[tuple[int, SignerSignature], str | None] = {}
 
     def check(self, sig: SignerSignature, msg_hash: int, cacheable: bool = False) -> bool:
@@ -814,8 +835,8 @@ class _SigOracle:
         if type(signature) is not StarknetSignature:
             return self._check_other(sig, msg_hash)
         r, s = signature.r, signature.s
-        if (r >= _N or s >= _N) and self.version is AccountVersion.V0_5_0:
-            # 0.5.0 asserts r, s < the STARK order first: the signers package gives the panic
+        if (r >= _N or s >= _N) and self.range_check:
+            # the account asserts r, s < the STARK order first: the signers package gives the panic
             raise _Fail(sig.verify(msg_hash, self.version, invalid="argent/invalid-r-value") or "")
         key = (msg_hash, sig.signer.pubkey, r, s)  # type: ignore[attr-defined]
         if self.answers is not None:
@@ -905,6 +926,12 @@ class SessionCheck:
     timestamp: int
     estimate: bool
     oracle: _SigOracle = field(init=False)
+    rules: AccountRules = field(init=False)
+    #: fee estimation on a version that skips the session-key and backend signatures
+    skip_session_signatures: bool = field(init=False)
+    #: the steps of the check before the proofs, and from the proofs on (:func:`_plan`)
+    plan: tuple[tuple[Callable[[SessionCheck], None], ...], tuple[Callable[[SessionCheck], None], ...]] = field(
+        init=False)
     token: SessionToken | None = None
     decode_error: str = ""
     session_hash: int = 0
@@ -918,7 +945,10 @@ class SessionCheck:
     auth_memo_read: bool = False
 
     def __post_init__(self) -> None:
-        self.oracle = _SigOracle(AccountVersion(self.account.class_version))
+        self.rules = self.account.rules
+        self.oracle = _SigOracle(self.rules)
+        self.skip_session_signatures = self.estimate and self.rules.estimate_skips_session_signatures
+        self.plan = _plan(self.rules)
 
     def run(self) -> str | None:
         """The account's error string, or ``None`` when the session signature is accepted.
@@ -937,7 +967,7 @@ class SessionCheck:
         inputs of the token message ``[tx_hash, session_hash, cache_value]``, ``None`` if the
         signature does not decode (:meth:`run` then reports the decoding error)."""
         try:
-            token = decode_session_token_felts(self.signature, AccountVersion(self.account.class_version))
+            token = decode_session_token_felts(self.signature, self.rules.version)
         except SessionTokenError as exc:
             self.decode_error = exc.contract_error
             return None
@@ -946,45 +976,78 @@ class SessionCheck:
         return [self.tx_hash, self.session_hash, token.cache_value]
 
     def _run(self) -> None:
-        acct = self.account
-        for call in self.calls:
-            if call.to_addr == acct.address:
-                raise _Fail("argent/no-multicall-to-self")
-        if not is_session_signature(self.signature):
-            raise _Fail("session/invalid-magic-value")
-        token = self.token
-        if token is None:
-            raise _Fail(self.decode_error)
-        if self.session_hash in self.state.revoked_sessions:
-            raise _Fail("session/revoked")
-        if token.session.expires_at < self.timestamp:
-            raise _Fail("session/expired")
-        self._authorization(token)
-        v5 = acct.class_version == "0.5.0"
-        if _guid(token.session_signature.signer) != token.session.session_key_guid:
-            raise _Fail("session/session-key-mismatch")
-        if not (self.oracle.check(token.session_signature, self.message) or (v5 and self.estimate)):
-            raise _Fail("session/invalid-session-sig")
-        if not v5 and token.guardian_signature.signer != acct.guardian:
-            raise _Fail("session/guardian-key-mismatch")
-        if not (self.oracle.check(token.guardian_signature, self.message) or (v5 and self.estimate)):
-            raise _Fail("session/invalid-backend-sig")
-        if len(token.proofs) != len(self.calls):
-            raise _Fail("session/unaligned-proofs")
+        """The steps of :attr:`rules` ``.session_checks`` in order; a recording run (no answers yet)
+        stops before the proofs, which wait for the signatures (:meth:`proofs_error`)."""
+        before_proofs, from_proofs = self.plan
+        for step in before_proofs:
+            step(self)
         if self.oracle.answers is None:
-            return  # recording run: the proofs (checked last) wait for the signatures (proofs_error)
-        self._check_proofs(token)
+            return
+        for step in from_proofs:
+            step(self)
 
     def proofs_error(self) -> str | None:
-        """The proof checks that end a run whose signatures were all valid: the account's error or ``None``."""
-        assert self.token is not None
+        """The steps from the proofs on, that end a run whose signatures were all valid: the
+        account's error or ``None``."""
         try:
-            self._check_proofs(self.token)
+            for step in self.plan[1]:
+                step(self)
         except _Fail as exc:
             return exc.error
         return None
 
-    def _check_proofs(self, token: SessionToken) -> None:
+    def _decoded(self) -> SessionToken:
+        token = self.token
+        assert token is not None  # the decode step ran before
+        return token
+
+    # ---- the steps (CHECK_* of xsessions_core.versions)
+
+    def _check_no_multicall_to_self(self) -> None:
+        address = self.account.address
+        for call in self.calls:
+            if call.to_addr == address:
+                raise _Fail("argent/no-multicall-to-self")
+
+    def _check_magic(self) -> None:
+        if not is_session_signature(self.signature):
+            raise _Fail("session/invalid-magic-value")
+
+    def _check_decode(self) -> None:
+        if self.token is None:
+            raise _Fail(self.decode_error)
+
+    def _check_revoked(self) -> None:
+        if self.session_hash in self.state.revoked_sessions:
+            raise _Fail("session/revoked")
+
+    def _check_expired(self) -> None:
+        if self._decoded().session.expires_at < self.timestamp:
+            raise _Fail("session/expired")
+
+    def _check_session_key(self) -> None:
+        token = self._decoded()
+        if _guid(token.session_signature.signer) != token.session.session_key_guid:
+            raise _Fail("session/session-key-mismatch")
+
+    def _check_session_signature(self) -> None:
+        if not (self.oracle.check(self._decoded().session_signature, self.message) or self.skip_session_signatures):
+            raise _Fail("session/invalid-session-sig")
+
+    def _check_guardian_key(self) -> None:
+        if self._decoded().guardian_signature.signer != self.account.guardian:
+            raise _Fail("session/guardian-key-mismatch")
+
+    def _check_backend_signature(self) -> None:
+        if not (self.oracle.check(self._decoded().guardian_signature, self.message) or self.skip_session_signatures):
+            raise _Fail("session/invalid-backend-sig")
+
+    def _check_proof_count(self) -> None:
+        if len(self._decoded().proofs) != len(self.calls):
+            raise _Fail("session/unaligned-proofs")
+
+    def _check_proofs(self) -> None:
+        token = self._decoded()
         root = token.session.allowed_methods_root
         for call, proof in zip(self.calls, token.proofs):
             # no allowed-methods tree is deeper than max_proof_length (NodeRules): such a proof
@@ -992,12 +1055,12 @@ class SessionCheck:
             if len(proof) > self.max_proof_length or not _merkle_ok(root, _leaf(call.to_addr, call.selector), proof):
                 raise _Fail("session/invalid-call")
 
-    # ---- helpers shared by both versions
-
-    def _authorization(self, token: SessionToken) -> None:
+    def _check_authorization(self) -> None:
         """The version's authorisation check; its outcome is memoised (:data:`_auth_outcomes`)."""
+        token = self._decoded()
         acct, cache = self.account, self.state.session_cache
-        if acct.class_version == "0.4.0":
+        single_owner = self.rules.authorization is AuthorizationScheme.SINGLE_OWNER
+        if single_owner:
             cached = cache.get((acct.owner_guid, acct.guardian_guid, self.session_hash), 0) if (
                 cache and token.cache_value and acct.guardian_guid is not None) else 0
         else:
@@ -1011,10 +1074,10 @@ class SessionCheck:
         if outcome is None:
             self.auth_key = key
             try:
-                if acct.class_version == "0.4.0":
-                    self._authorization_v4(token)
+                if single_owner:
+                    self._authorization_single_owner(token)
                 else:
-                    self._authorization_v5(token)
+                    self._authorization_multi_owner(token)
             except _Fail as exc:
                 self.auth_outcome = exc.error
                 raise
@@ -1037,9 +1100,9 @@ class SessionCheck:
         return [read_signer_signature(r, version) for _ in range(count)] if count is not None else list(
             r.span_of(lambda: read_signer_signature(r, version)))
 
-    # ---- 0.4.0
+    # ---- AuthorizationScheme.SINGLE_OWNER (0.4.0)
 
-    def _authorization_v4(self, token: SessionToken) -> None:
+    def _authorization_single_owner(self, token: SessionToken) -> None:
         acct = self.account
         if acct.guardian is None:
             raise _Fail("session/no-guardian")
@@ -1051,7 +1114,7 @@ class SessionCheck:
                 if len(auth) > cached:
                     raise _Fail("session/invalid-auth-len")
                 return
-        parsed = self._parse_signature_array_v4(auth)
+        parsed = self._parse_signature_array_single_owner(auth)
         # is_valid_span_signature (the account has a guardian here)
         if len(parsed) != 2:
             raise _Fail("argent/invalid-signature-length")
@@ -1063,7 +1126,7 @@ class SessionCheck:
         if _guid(guardian.signer) != acct.guardian_guid:
             raise _Fail("session/signer-is-not-guardian")
 
-    def _parse_signature_array_v4(self, auth: tuple[int, ...]) -> list[SignerSignature]:
+    def _parse_signature_array_single_owner(self, auth: tuple[int, ...]) -> list[SignerSignature]:
         acct = self.account
         if len(auth) not in (2, 4):
             return deserialize_all(auth, lambda r: self._read_signatures(r, None), _Fail,
@@ -1071,20 +1134,20 @@ class SessionCheck:
         # the concise form [r, s(, r_g, s_g)] reads the Stark owner (and guardian) of the account
         owner_key, guardian_key = acct.owner_public_key, acct.guardian_public_key
         if owner_key is None:
-            raise _Fail("argent/zero-pubkey")
+            raise _Fail(self.rules.concise_owner_error)
         out = [SignerSignature(StarknetSigner(owner_key), StarknetSignature(auth[0], auth[1]))]
         if len(auth) == 4:
             if guardian_key is None:
-                raise _Fail("argent/zero-pubkey")
+                raise _Fail(self.rules.concise_guardian_error)
             out.append(SignerSignature(StarknetSigner(guardian_key), StarknetSignature(auth[2], auth[3])))
         return out
 
-    # ---- 0.5.0
+    # ---- AuthorizationScheme.MULTI_OWNER (0.5.0)
 
-    def _is_guardian_v5(self, sig: SignerSignature) -> bool:
+    def _is_guardian(self, sig: SignerSignature) -> bool:
         return sig.signer in self.account.guardian_signers
 
-    def _authorization_v5(self, token: SessionToken) -> None:
+    def _authorization_multi_owner(self, token: SessionToken) -> None:
         acct = self.account
         auth = token.session_authorization
         token_guardian = token.guardian_signature
@@ -1095,12 +1158,12 @@ class SessionCheck:
             if cached:
                 if cache_owner != acct.owner_guid:
                     raise _Fail("session/cache-invalid-owner")
-                if not self._is_guardian_v5(token_guardian):
+                if not self._is_guardian(token_guardian):
                     raise _Fail("session/cache-invalid-guardian")
                 if len(auth) > cached:
                     raise _Fail("session/cache-invalid-auth-len")
                 return
-        owner, guardian = self._validate_authorization_v5(auth)
+        owner, guardian = self._validate_authorization_multi_owner(auth)
         if cache_owner != 0 and _guid(owner.signer) != cache_owner:
             raise _Fail("session/owner-key-mismatch")
         if guardian is None:
@@ -1108,7 +1171,7 @@ class SessionCheck:
         if guardian.signer != token_guardian.signer:
             raise _Fail("session/guardian-key-mismatch")
 
-    def _validate_authorization_v5(self, auth: tuple[int, ...]) -> tuple[SignerSignature, SignerSignature | None]:
+    def _validate_authorization_multi_owner(self, auth: tuple[int, ...]) -> tuple[SignerSignature, SignerSignature | None]:
         acct = self.account
         guardian: SignerSignature | None
         if len(auth) not in (2, 4):
@@ -1125,22 +1188,52 @@ class SessionCheck:
             # the concise form [r, s(, r_g, s_g)] needs a single Stark owner (and guardian)
             owner_key = acct.owner_public_key
             if owner_key is None:
-                raise _Fail("argent/no-single-stark-owner")
+                raise _Fail(self.rules.concise_owner_error)
             owner = SignerSignature(StarknetSigner(owner_key), StarknetSignature(auth[0], auth[1]))
             guardian = None
             if len(auth) == 4:
                 if len(acct.guardian_signers) != 1 or len(acct.guardian_keys) != 1:
-                    raise _Fail("argent/no-single-guardian")
+                    raise _Fail(self.rules.concise_guardian_error)
                 guardian = SignerSignature(StarknetSigner(acct.guardian_keys[0]), StarknetSignature(auth[2], auth[3]))
         # assert_valid_account_signature
         if not (owner.signer == acct.owner and self._valid_auth_sig(owner)):
             raise _Fail("argent/invalid-owner-sig")
         if guardian is not None:
-            if not (self._is_guardian_v5(guardian) and self._valid_auth_sig(guardian)):
+            if not (self._is_guardian(guardian) and self._valid_auth_sig(guardian)):
                 raise _Fail("argent/invalid-guardian-sig")
         elif acct.guardian_keys:
             raise _Fail("argent/missing-guardian-sig")
         return owner, guardian
+
+
+_STEPS: dict[str, Callable[[SessionCheck], None]] = {
+    CHECK_NO_MULTICALL_TO_SELF: SessionCheck._check_no_multicall_to_self,
+    CHECK_MAGIC: SessionCheck._check_magic,
+    CHECK_DECODE: SessionCheck._check_decode,
+    CHECK_REVOKED: SessionCheck._check_revoked,
+    CHECK_EXPIRED: SessionCheck._check_expired,
+    CHECK_AUTHORIZATION: SessionCheck._check_authorization,
+    CHECK_SESSION_KEY: SessionCheck._check_session_key,
+    CHECK_SESSION_SIGNATURE: SessionCheck._check_session_signature,
+    CHECK_GUARDIAN_KEY: SessionCheck._check_guardian_key,
+    CHECK_BACKEND_SIGNATURE: SessionCheck._check_backend_signature,
+    CHECK_PROOF_COUNT: SessionCheck._check_proof_count,
+    CHECK_PROOFS: SessionCheck._check_proofs,
+}
+_PLANS: dict[AccountVersion, tuple[tuple[Callable[[SessionCheck], None], ...],
+                                   tuple[Callable[[SessionCheck], None], ...]]] = {}
+
+
+def _plan(rules: AccountRules) -> tuple[tuple[Callable[[SessionCheck], None], ...],
+                                        tuple[Callable[[SessionCheck], None], ...]]:
+    """The step functions of ``rules.session_checks``, split before :data:`CHECK_PROOFS`."""
+    plan = _PLANS.get(rules.version)
+    if plan is None:
+        names = rules.session_checks
+        cut = names.index(CHECK_PROOFS) if CHECK_PROOFS in names else len(names)
+        plan = (tuple(_STEPS[n] for n in names[:cut]), tuple(_STEPS[n] for n in names[cut:]))
+        _PLANS[rules.version] = plan
+    return plan
 
 
 # --------------------------------------------------------------------------- entry points
