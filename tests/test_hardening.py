@@ -37,6 +37,7 @@ from xsessions_core.relayer import (
     verify_session_transaction,
     verify_session_transactions_batch,
 )
+from xsessions_core.relayer import pipeline as pipeline_module
 from xsessions_core.relayer import verify as verify_module
 from xsessions_core.relayer.verify import parse_invoke_v3
 from xsessions_core.sessions.objects import AllowedMethod, Session, SessionRequest
@@ -109,13 +110,13 @@ def test_a_proof_deeper_than_any_tree_is_not_hashed(monkeypatch: pytest.MonkeyPa
     token = decode_session_token([h(x) for x in tx["signature"]], account_version=case["account"]["class_version"])
     deep = dataclasses.replace(token, proofs=(tuple(range(1, 34)), *token.proofs[1:]))
     hashed: list[int] = []
-    original = verify_module._merkle_ok  # noqa: SLF001
+    original = pipeline_module.merkle_proof_ok
 
     def spy(root: int, leaf: int, proof: tuple[int, ...]) -> bool:
         hashed.append(len(proof))
         return original(root, leaf, proof)
 
-    monkeypatch.setattr(verify_module, "_merkle_ok", spy)
+    monkeypatch.setattr(pipeline_module, "merkle_proof_ok", spy)
     v = verify_session_transaction(dict(tx, signature=deep.felts()), **common)
     assert v == Verdict(False, "session/invalid-call", "validate")
     assert all(n <= 32 for n in hashed)

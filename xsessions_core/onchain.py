@@ -28,7 +28,7 @@ from starknet_py.net.http_client import ServerError
 
 from .encoding import selector_from_name_cached, to_hex
 from .errors import EntrypointNotFound, NodeUnavailable, NotAnArgentAccount, OnchainError, SessionError, XSessionsError
-from .relayer.verify import AccountInfo, AccountState
+from .relayer.types import AccountInfo, AccountState
 from .sessions.objects import Session, felt_of
 from .sessions.session import starknet_signer_guid
 from .versions import RULES_BY_CLASS_HASH, RULES_BY_VERSION_FELTS, AccountVersion, SignerViews

@@ -39,7 +39,7 @@ from ..legacy import (
     invoke_transaction_hash,
 )
 from ..merkle import HashMethod, verify_proof
-from .verify import Verdict
+from .types import Verdict
 
 __all__ = ["verify_legacy_session_transaction", "legacy_session_hash"]
 

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Protocol, TypeVar
 
 from ..encoding import felt_from
 from ..errors import SessionError, XSessionsError
-from .verify import AccountState
+from .types import AccountState
 
 if TYPE_CHECKING:  # redis is imported only by the Redis states (an optional dependency)
     import redis
