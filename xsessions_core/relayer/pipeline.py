@@ -96,6 +96,7 @@ if TYPE_CHECKING:
     from .state import RelayerState
 
 __all__ = [
+    "STEPS",
     "SessionCheck",
     "Pending",
     "start_checks",
@@ -407,7 +408,10 @@ class SessionCheck:
         return owner, guardian
 
 
-_STEPS: dict[str, Callable[[SessionCheck], None]] = {
+#: The step of each ``CHECK_*`` name of :attr:`AccountRules.session_checks
+#: <xsessions_core.versions.AccountRules.session_checks>`: raises :class:`~.signatures.CheckFailed`
+#: with the account's error, or returns.
+STEPS: dict[str, Callable[[SessionCheck], None]] = {
     CHECK_NO_MULTICALL_TO_SELF: SessionCheck._check_no_multicall_to_self,
     CHECK_MAGIC: SessionCheck._check_magic,
     CHECK_DECODE: SessionCheck._check_decode,
@@ -432,7 +436,7 @@ def _plan(rules: AccountRules) -> tuple[tuple[Callable[[SessionCheck], None], ..
     if plan is None:
         names = rules.session_checks
         cut = names.index(CHECK_PROOFS) if CHECK_PROOFS in names else len(names)
-        plan = (tuple(_STEPS[n] for n in names[:cut]), tuple(_STEPS[n] for n in names[cut:]))
+        plan = (tuple(STEPS[n] for n in names[:cut]), tuple(STEPS[n] for n in names[cut:]))
         _PLANS[rules.version] = plan
     return plan
 
