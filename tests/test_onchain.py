@@ -31,6 +31,7 @@ from xsessions_core.onchain import (
 from xsessions_core.relayer import AccountInfo, AccountState
 from xsessions_core.sessions.objects import Session
 from xsessions_core.sessions.session import starknet_signer_guid
+from xsessions_core.signers import Secp256k1Signer
 from xsessions_core.transactions import get_execute_calldata
 from xsessions_core.versions import AccountVersion
 
@@ -187,6 +188,24 @@ async def test_account_state_from_chain(version: str) -> None:
                                  session_cache={(starknet_signer_guid(owner), gguid, session.hash):
                                                 len(session.authorization_signature)})
     assert empty == AccountState()
+
+
+async def test_account_state_from_chain_asks_for_a_guardian_of_any_kind() -> None:
+    """A 0.5.0 account whose guardian is a secp256k1 signer: the cached-authorisation view is asked
+    with that signer's GUID, and the cached entry is keyed by it."""
+    session = PM_SESSION
+    owner, guardian = 0x2468ACE, Secp256k1Signer(0xABCDEF0123456789)
+    owner_guid = starknet_signer_guid(owner)
+    fake = FakeAccount("0.5.0", owner, [], cached={(session.hash, owner_guid, guardian.guid)})
+    info = AccountInfo(session.address, "0.5.0", owner, guardian)
+    async with AsyncLoopbackServer(node({session.address: fake})) as server:
+        client = FullNodeClient(node_url=server.url)
+        state = await AccountState.from_chain(client, session.address, [session], account=info)
+    asked = [[h(v) for v in c["calldata"]] for c in sent_calls(server)
+             if ENTRYPOINTS[h(c["entry_point_selector"])]["name"] == "is_session_authorization_cached"]
+    assert asked == [[session.hash, owner_guid, guardian.guid]]
+    assert state == AccountState(session_cache={(owner_guid, guardian.guid, session.hash):
+                                                len(session.authorization_signature)})
 
 
 # --------------------------------------------------------------------------- typed errors, never a wrong AccountInfo

@@ -223,8 +223,8 @@ def revoke_session_call(account_address: int | str, session_hash: int | str) -> 
 async def account_state_from_chain(client: Client, address: int | str, sessions: Iterable[Session], *,
                                    account: AccountInfo | None = None, block: Block = "latest") -> AccountState:
     """The relayer's :class:`~xsessions_core.relayer.AccountState` for ``sessions``: which are revoked,
-    and which authorisations are cached (for the owner and each guardian of ``account``, read with
-    :func:`fetch_account_info` if not given). A cached entry gets the length of the session's own
+    and which authorisations are cached (for the owner and each guardian of ``account``, by their
+    GUIDs: signers of any kind; ``account`` is read with :func:`fetch_account_info` if not given). A cached entry gets the length of the session's own
     ``authorisation_signature`` (the view says whether, not how long, and the cached authorisation is
     the one the session carried).
     """
@@ -238,7 +238,7 @@ async def account_state_from_chain(client: Client, address: int | str, sessions:
         if not isinstance(s, Session):
             raise SessionError(f"sessions[{i}] must be a Session, got {type(s).__name__}")
     revoked = await asyncio.gather(*(is_session_revoked(client, account_address, s.hash, block=block) for s in items))
-    guardian_guids = [starknet_signer_guid(k) for k in info.guardian_keys]
+    guardian_guids = [g.guid for g in info.guardian_signers]  # signers of any kind
     answered = version.rules.cached_view_guardians
     if answered is not None:
         guardian_guids = guardian_guids[:answered]  # e.g. 0.4.0: the view answers for the main guardian only
