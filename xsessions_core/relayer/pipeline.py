@@ -505,6 +505,14 @@ def batch_items(values: object, name: str) -> list[object]:
     return list(values)
 
 
+def _isolated(exc: XSessionsError, isolate: bool) -> Verdict:
+    """The batch API's verdict of an item the single-item functions reject with ``exc`` (phase
+    ``"node"``); ``exc`` itself when not ``isolate``."""
+    if not isolate:
+        raise exc
+    return Verdict(False, str(exc), PHASE_NODE)
+
+
 def start_checks(pending: Sequence[Pending]) -> None:
     """Decode every token, hash all token messages in one backend call, and make the recording run."""
     checks = [p.check for p in pending if p.check is not None]
@@ -570,10 +578,7 @@ def prepare_session_transactions(txs: Iterable[object], *, account: AccountInfo,
             if not isinstance(checked, Verdict):
                 field_values = invoke_hash_fields(checked[0], chain)
         except XSessionsError as exc:
-            if not isolate:
-                raise
-            pending.append(Pending(Verdict(False, str(exc), PHASE_NODE)))
-            continue
+            checked = _isolated(exc, isolate)
         if isinstance(checked, Verdict):
             pending.append(Pending(checked))
             continue
@@ -652,10 +657,7 @@ def prepare_outside_executions(items: Iterable[object], *, account: AccountInfo,
                     oe.caller, oe.nonce, oe.execute_after, oe.execute_before,
                     [(c.to_addr, c.selector, c.calldata) for c in oe.calls], acct.address, chain)
         except XSessionsError as exc:
-            if not isolate:
-                raise
-            pending.append(Pending(Verdict(False, str(exc), PHASE_NODE)))
-            continue
+            checked = _isolated(exc, isolate)
         if isinstance(checked, Verdict):
             pending.append(Pending(checked))
             continue
