@@ -16,11 +16,10 @@ from ..cairo_serde import CairoReader, SerdeNone, deserialize_all
 from ..crypto import FIELD_PRIME
 from ..encoding import felt_from, node_felt_match
 from ..errors import TransactionError
-from ..transactions import QUERY_VERSION_OFFSET, InvokeV3Fields, parse_da_mode, parse_resource_bounds
+from ..transactions import QUERY_VERSION_OFFSET, InvokeV3, RpcReader, parse_resource_bounds
 from .types import DESERIALIZE_PARAM_1, PHASE_NODE, PHASE_OUTSIDE, NodeRules, RejectedInput, node_rules_arg
 
 __all__ = [
-    "InvokeV3Data",
     "OutsideExecutionData",
     "CalldataPanic",
     "tx_field",
@@ -29,7 +28,6 @@ __all__ = [
     "tx_felts",
     "check_node_length",
     "parse_invoke_v3",
-    "invoke_hash_fields",
     "parse_outside_execution",
     "outside_calldata_length",
     "parse_execute_calls",
@@ -37,24 +35,6 @@ __all__ = [
 
 _P = FIELD_PRIME
 _M251 = 2**251
-
-@dataclass(frozen=True)
-class InvokeV3Data:
-    """A parsed invoke v3 transaction (felts as ints)."""
-
-    sender_address: int
-    calldata: tuple[int, ...]
-    version: int
-    signature: tuple[int, ...]
-    nonce: int
-    resource_bounds: Any
-    tip: int
-    paymaster_data: tuple[int, ...]
-    account_deployment_data: tuple[int, ...]
-    nonce_da_mode: int
-    fee_da_mode: int
-    proof_facts: tuple[int, ...] = ()
-
 
 def tx_field(tx: object, key: str, default: object = ...) -> object:
     """``tx[key]`` of a mapping or ``tx.key`` of an object; ``default`` when absent.
@@ -168,11 +148,34 @@ def check_node_length(length: int, limit: int, what: str) -> None:
                             PHASE_NODE)
 
 
-def parse_invoke_v3(tx: object, rules: NodeRules | None = None) -> InvokeV3Data:
-    """Parse an invoke v3 transaction: a JSON-RPC broadcast mapping or a starknet-py ``InvokeV3``.
+#: The keys :func:`parse_invoke_v3` reads from an object that is not a mapping (a starknet-py ``InvokeV3``).
+_INVOKE_KEYS = ("sender_address", "nonce", "resource_bounds", "tip", "paymaster_data", "account_deployment_data",
+                "nonce_data_availability_mode", "fee_data_availability_mode", "proof_facts")
+#: Keys of felt lists other than calldata and signature: the node bounds each by the calldata limit.
+_OTHER_LISTS = ("paymaster_data", "account_deployment_data", "proof_facts")
+
+
+def _node_reader(lenient: bool) -> RpcReader:
+    """How a node reads a transaction's felts (:class:`~xsessions_core.transactions.RpcReader`):
+    :func:`tx_felt` with the spelling of :class:`NodeRules`, any extra key, version and tip kept
+    for the account to judge."""
+    return RpcReader(lambda v, n: tx_felt(v, n, lenient), lambda v, n: tx_felts(felt_list(v, n), n, lenient),
+                     unknown_keys=True, node_version_and_tip=True, checked_felts=True)
+
+
+_READERS = {lenient: _node_reader(lenient) for lenient in (False, True)}
+
+
+def parse_invoke_v3(tx: object, rules: NodeRules | None = None) -> InvokeV3:
+    """Parse an invoke v3 transaction: a JSON-RPC broadcast mapping or a starknet-py ``InvokeV3``,
+    into the public :class:`~xsessions_core.transactions.InvokeV3` value (not bound to a chain).
 
     Felts are read as a node reads them (see :class:`NodeRules` ``lenient_felts``); the lengths of
-    ``calldata`` and ``signature`` are checked against ``rules`` before any item is converted.
+    ``calldata`` and ``signature`` (then of the other lists) are checked against ``rules`` before any
+    item is converted, and a version-1 transaction is rejected; then
+    :meth:`InvokeV3.from_rpc <xsessions_core.transactions.InvokeV3.from_rpc>` reads it with the
+    node's :class:`~xsessions_core.transactions.RpcReader` (version and tip kept as sent: the account
+    judges the version, hashing checks the tip). A missing ``version`` is 3, as the verifier always took it.
 
     :raises RejectedInput: a calldata or signature longer than the node accepts.
     :raises TransactionError: missing field, value that is not a felt, unsupported version.
@@ -188,37 +191,23 @@ def parse_invoke_v3(tx: object, rules: NodeRules | None = None) -> InvokeV3Data:
     version = tx_felt(tx_field(tx, "version", 3), "version", lenient)
     if version in (1, QUERY_VERSION_OFFSET + 1):
         raise TransactionError("only INVOKE v3 transactions are supported (got version 1)")
-
-    def felts(key: str, default: object) -> tuple[int, ...]:
-        raw = tx_field(tx, key, default)
-        if not raw and (raw is None or type(raw) is list or type(raw) is tuple):
-            return ()
-        values = felt_list(raw, key)
-        check_node_length(len(values), r.max_calldata_length, key.replace("_", " ").capitalize())
-        return tx_felts(values, key, lenient)
-
-    return InvokeV3Data(
-        sender_address=tx_felt(tx_field(tx, "sender_address"), "sender_address", lenient),
-        calldata=tx_felts(calldata, "calldata", lenient),
-        version=version,
-        signature=tx_felts(signature, "signature", lenient),
-        nonce=tx_felt(tx_field(tx, "nonce"), "nonce", lenient),
-        resource_bounds=_resource_bounds(tx_field(tx, "resource_bounds"), lenient),
-        tip=tx_felt(tx_field(tx, "tip", 0), "tip", lenient),
-        paymaster_data=felts("paymaster_data", ()),
-        account_deployment_data=felts("account_deployment_data", ()),
-        nonce_da_mode=parse_da_mode(tx_field(tx, "nonce_data_availability_mode", 0), "nonce_data_availability_mode"),
-        fee_da_mode=parse_da_mode(tx_field(tx, "fee_data_availability_mode", 0), "fee_data_availability_mode"),
-        proof_facts=felts("proof_facts", None),
-    )
-
-
-def invoke_hash_fields(tx: InvokeV3Data, chain_id: int) -> InvokeV3Fields:
-    """The fields :func:`~xsessions_core.transactions.invoke_v3_hashes_unchecked` hashes (tip checked)."""
-    if tx.tip >> 64:
-        raise TransactionError(f"tip must be a u64 (0 <= tip < 2**64), got {tx.tip}")
-    return (tx.sender_address, tx.calldata, chain_id, tx.nonce, tx.resource_bounds, tx.tip, tx.paymaster_data,
-            tx.account_deployment_data, tx.nonce_da_mode, tx.fee_da_mode, tx.version, tx.proof_facts)
+    if type(tx) is dict or isinstance(tx, Mapping):
+        fields: dict[str, Any] = dict(tx)
+        fields.pop("type", None)  # not read (the node routes by it)
+    else:
+        fields = {key: getattr(tx, key) for key in _INVOKE_KEYS if hasattr(tx, key)}
+    for key in ("sender_address", "nonce", "resource_bounds"):
+        if key not in fields:
+            raise TransactionError(f"transaction is missing {key!r}")
+    for key in _OTHER_LISTS:
+        raw = fields.get(key)
+        if raw is not None and (raw or not (type(raw) is list or type(raw) is tuple)):
+            values = felt_list(raw, key)
+            check_node_length(len(values), r.max_calldata_length, key.replace("_", " ").capitalize())
+            fields[key] = values
+    fields.update(calldata=calldata, signature=signature, version=version,
+                  resource_bounds=_resource_bounds(fields["resource_bounds"], lenient))
+    return InvokeV3.from_rpc(fields, reader=_READERS[lenient])
 
 
 @dataclass(frozen=True)

@@ -32,14 +32,14 @@ from typing import TYPE_CHECKING, Any
 from starknet_py.net.client_models import Call
 
 from ..cairo_serde import CairoReader, deserialize_all
-from ..crypto import unchecked
+from ..crypto import InvokeV3HashRow, unchecked
 from ..errors import SessionError, TransactionError, XSessionsError, describe_value
 from ..session_token import SessionToken, SessionTokenError, decode_session_token_felts, is_session_signature
 from ..session_token import read_signer_signature
 from ..sessions.fee_limits import FeeLimits, PolicyVerdict, check_fee_limits
 from ..sessions.outside_execution import ANY_CALLER, outside_execution_hash_unchecked
 from ..signers import SignerSignature, StarknetSignature, StarknetSigner
-from ..transactions import QUERY_VERSION_OFFSET, InvokeV3Fields, invoke_v3_hashes_unchecked
+from ..transactions import QUERY_VERSION_OFFSET, InvokeV3
 from ..versions import (
     CHECK_AUTHORIZATION,
     CHECK_BACKEND_SIGNATURE,
@@ -61,11 +61,9 @@ from . import memos
 from .memos import allowed_method_leaf, merkle_proof_ok, session_hash_of
 from .parsing import (
     CalldataPanic,
-    InvokeV3Data,
     OutsideExecutionData,
     check_node_length,
     felt_list,
-    invoke_hash_fields,
     outside_calldata_length,
     parse_execute_calls,
     parse_invoke_v3,
@@ -526,7 +524,7 @@ def start_checks(pending: Sequence[Pending]) -> None:
             p.first_error = p.check.run()  # records the signatures it needs
 
 
-def _invoke_precheck(tx: object, acct: AccountInfo, rules: NodeRules) -> tuple[InvokeV3Data, list[Call]] | Verdict:
+def _invoke_precheck(tx: object, acct: AccountInfo, rules: NodeRules) -> tuple[InvokeV3, list[Call]] | Verdict:
     """Parse ``tx``; the verdict of what fails before the session check, else the data and calls.
 
     Order of the account's ``__validate__`` (argentlabs/argent-contracts-starknet,
@@ -534,7 +532,7 @@ def _invoke_precheck(tx: object, acct: AccountInfo, rules: NodeRules) -> tuple[I
     ``calls`` first, then checks the version, then ``paymaster_data``.
     """
     try:
-        data = tx if isinstance(tx, InvokeV3Data) else parse_invoke_v3(tx, rules)
+        data = parse_invoke_v3(tx, rules)
     except RejectedInput as exc:
         return exc.verdict
     if data.sender_address != acct.address:
@@ -570,24 +568,24 @@ def prepare_session_transactions(txs: Iterable[object], *, account: AccountInfo,
     chain = _chain_id(chain_id)
     ts = _timestamp(block_timestamp, "block_timestamp")
     pending: list[Pending] = []
-    to_hash: list[tuple[Pending, InvokeV3Data, list[Call]]] = []
-    fields: list[InvokeV3Fields] = []
+    to_hash: list[tuple[Pending, InvokeV3, list[Call]]] = []
+    rows: list[InvokeV3HashRow] = []
     for tx in txs:
         try:
             checked = _invoke_precheck(tx, acct, r)
             if not isinstance(checked, Verdict):
-                field_values = invoke_hash_fields(checked[0], chain)
+                row = checked[0].hash_row(chain)  # a tip that is not a u64 cannot be hashed
         except XSessionsError as exc:
             checked = _isolated(exc, isolate)
         if isinstance(checked, Verdict):
             pending.append(Pending(checked))
             continue
         data, calls = checked
-        fields.append(field_values)
+        rows.append(row)
         p = Pending(phase=PHASE_VALIDATE, execute_timestamp=ts, query_only=data.version in _ESTIMATE_VERSIONS)
         pending.append(p)
         to_hash.append((p, data, calls))
-    hashes = invoke_v3_hashes_unchecked(fields) if fields else []
+    hashes = unchecked.invoke_v3_hash_batch(rows) if rows else []
     validate_ts = ts - ts % _VALIDATE_TIMESTAMP_ROUNDING
     for (p, data, calls), tx_hash in zip(to_hash, hashes):
         p.check = SessionCheck(account=acct, state=st, chain_id=chain, calls=calls, tx_hash=tx_hash,

@@ -41,14 +41,15 @@ module keeps the single-item entry points and re-exports the names it has always
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..sessions.fee_limits import FeeLimits
 from ..sessions.outside_execution import ANY_CALLER
 from .memos import clear_caches as clear_caches
+from ..transactions import InvokeV3
 from .parsing import (
-    InvokeV3Data,
     OutsideExecutionData,
     parse_execute_calls as parse_execute_calls,
     parse_invoke_v3,
@@ -100,7 +101,6 @@ __all__ = [
     "verify_outside_execution",
     "parse_invoke_v3",
     "parse_outside_execution",
-    "InvokeV3Data",
     "OutsideExecutionData",
 ]
 
@@ -164,3 +164,13 @@ def verify_outside_execution(outside_execution: object, signature: Sequence[obje
         return verdict
     return reserve_outside_nonces([verdict], [outside_execution], account=account, rules=rules,
                                   relayer_state=relayer_state, reservation_ttl_ms=reservation_ttl_ms)[0]
+
+
+def __getattr__(name: str) -> object:
+    """``InvokeV3Data``: deprecated alias of :class:`~xsessions_core.transactions.InvokeV3`, the value
+    :func:`parse_invoke_v3` returns (with a :class:`DeprecationWarning`)."""
+    if name == "InvokeV3Data":
+        warnings.warn("xsessions_core.relayer.verify.InvokeV3Data is deprecated; use xsessions_core.transactions.InvokeV3",
+                      DeprecationWarning, stacklevel=2)
+        return InvokeV3
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
