@@ -14,7 +14,7 @@ from starknet_py.net.client_models import Call
 
 from ..cairo_serde import CairoReader, SerdeNone, deserialize_all
 from ..crypto import FIELD_PRIME
-from ..encoding import felt_from, node_felt_match
+from ..encoding import FeltSpelling, felt_from, node_felt_match
 from ..errors import TransactionError
 from ..transactions import QUERY_VERSION_OFFSET, InvokeV3, RpcReader, parse_resource_bounds
 from .types import DESERIALIZE_PARAM_1, PHASE_NODE, PHASE_OUTSIDE, NodeRules, RejectedInput, node_rules_arg
@@ -34,6 +34,7 @@ __all__ = [
 ]
 
 _P = FIELD_PRIME
+_NODE, _NODE_LENIENT = FeltSpelling.NODE, FeltSpelling.NODE_LENIENT
 _M251 = 2**251
 
 def tx_field(tx: object, key: str, default: object = ...) -> object:
@@ -62,7 +63,8 @@ _NODE_FELTS_NEW_MAX = 64
 
 
 def tx_felt(value: object, name: str, lenient: bool = False) -> int:
-    """A felt of network input (:func:`~xsessions_core.encoding.felt_from` with ``network=True``)."""
+    """A felt of network input (:func:`~xsessions_core.encoding.felt_from`, spelled as a node reads it:
+    :attr:`~xsessions_core.encoding.FeltSpelling.NODE`, or ``NODE_LENIENT`` when ``lenient``)."""
     if type(value) is int and 0 <= value < _P:
         return value
     if type(value) is str and node_felt_match(value):
@@ -72,7 +74,7 @@ def tx_felt(value: object, name: str, lenient: bool = False) -> int:
                 _NODE_FELTS.clear()
             _NODE_FELTS[value] = v
             return v
-    return felt_from(value, name, TransactionError, network=True, lenient_hex=lenient)
+    return felt_from(value, name, TransactionError, spelling=_NODE_LENIENT if lenient else _NODE)
 
 
 def felt_list(values: object, name: str) -> Sequence[object]:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
 
-from ..encoding import felt_from
+from ..encoding import FeltSpelling, felt_from
 from ..errors import SessionError, TransactionError, describe_value
 from ..sessions.fee_limits import PolicyVerdict
 from ..signers import Signer, SignerKind, StarknetSigner
@@ -55,7 +55,7 @@ REPLAYED_OR_IN_FLIGHT = "outside nonce replayed or in flight"
 
 def felt_arg(value: object, name: str) -> int:
     """A felt argument of the caller (ints, hex or decimal strings, short strings)."""
-    return felt_from(value, name, SessionError, short_strings=True)
+    return felt_from(value, name, SessionError, spelling=FeltSpelling.SHORT_STRING)
 
 
 def _version_arg(value: object, name: str) -> AccountVersion:
