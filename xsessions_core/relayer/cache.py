@@ -17,7 +17,7 @@ Worst-case memory of the verifier's caches (the sum of their byte limits, see
 whatever the traffic. Items longer than a cache's ``max_item_felts`` are not memoised at all.
 The verifier's memo of node-spelled felt strings (``parsing._NODE_FELTS``: at most 32,768 strings
 of at most 65 characters with their values, about 280 bytes each) adds at most 9 MiB, and the
-GUID memo of :mod:`.token` (16,384 signers of at most 8 felts) at most 14 MiB, and the prepared
+GUID memo of :mod:`.types` (16,384 signers of at most 8 felts) at most 14 MiB, and the prepared
 public keys of :mod:`.keycache` at most 16 MiB by default: the relayer's memos never hold more than
 about 119 MiB.
 """
