@@ -11,6 +11,7 @@ other checks, on a fee estimate too.
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from collections.abc import Callable
 from typing import Any
 
@@ -229,6 +230,15 @@ def test_every_version_has_rules_and_every_step_exists() -> None:
         assert RULES_BY_CLASS_HASH[rules.class_hash] is rules
     with pytest.raises(UnsupportedAccountVersion):
         account_rules("0.6.0")
+
+
+def test_rules_pickle_as_the_registry_object() -> None:
+    from xsessions_core.relayer import AccountInfo
+
+    for version in VERSIONS:
+        assert pickle.loads(pickle.dumps(version.rules)) is version.rules
+        info = AccountInfo(1, version, 0x1234)
+        assert pickle.loads(pickle.dumps(info)).rules is version.rules
 
 
 @pytest.mark.parametrize("flag", [0, 1, 2, 0x1234567890ABCDEF])

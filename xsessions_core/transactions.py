@@ -613,7 +613,7 @@ class InvokeV3:
 
         :raises TransactionError: not a mapping, a missing or unknown key, a malformed value.
         """
-        if not isinstance(transaction, Mapping):
+        if type(transaction) is not dict and not isinstance(transaction, Mapping):
             raise TransactionError(f"transaction must be a JSON object (mapping), got {type(transaction).__name__}")
         if not reader.unknown_keys:
             unknown = sorted(str(k) for k in transaction.keys() - _RPC_KEYS)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from .errors import XSessionsError
 
@@ -50,6 +51,10 @@ class AccountVersion(str, Enum):
 
     V0_4_0 = "0.4.0"
     V0_5_0 = "0.5.0"
+
+    #: The hash of the version string (equal members and strings hash alike), in C: versions are
+    #: dictionary keys on the verifier's hot path.
+    __hash__ = str.__hash__
 
     @classmethod
     def parse(cls, value: object) -> AccountVersion:
@@ -186,6 +191,10 @@ class AccountRules:
     signer_views: SignerViews
     cached_view_takes_guids: bool
     cached_view_guardians: int | None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled by version: unpickling gives the registry's object."""
+        return (account_rules, (self.version.value,))
 
     def cache_value(self, cache_flag: int) -> int:
         """What the account hashes into the token message for the felt at ``signature[5]``: the

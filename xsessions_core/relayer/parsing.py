@@ -161,8 +161,12 @@ def _node_reader(lenient: bool) -> RpcReader:
     """How a node reads a transaction's felts (:class:`~xsessions_core.transactions.RpcReader`):
     :func:`tx_felt` with the spelling of :class:`NodeRules`, any extra key, version and tip kept
     for the account to judge."""
-    return RpcReader(lambda v, n: tx_felt(v, n, lenient), lambda v, n: tx_felts(felt_list(v, n), n, lenient),
-                     unknown_keys=True, node_version_and_tip=True, checked_felts=True)
+    def felts(values: object, name: str) -> Sequence[int]:
+        # parse_invoke_v3 has checked the lists' types and lengths: an empty one is ()
+        return tx_felts(felt_list(values, name), name, lenient) if values else ()
+
+    return RpcReader(lambda v, n: tx_felt(v, n, lenient), felts, unknown_keys=True, node_version_and_tip=True,
+                     checked_felts=True)
 
 
 _READERS = {lenient: _node_reader(lenient) for lenient in (False, True)}

@@ -54,7 +54,6 @@ from ..versions import (
     CHECK_SESSION_KEY,
     CHECK_SESSION_SIGNATURE,
     AccountRules,
-    AccountVersion,
     AuthorizationScheme,
 )
 from . import memos
@@ -196,12 +195,8 @@ class SessionCheck:
             return exc.error
         return None
 
-    def _decoded(self) -> SessionToken:
-        token = self.token
-        assert token is not None  # the decode step ran before
-        return token
-
-    # ---- the steps (CHECK_* of xsessions_core.versions)
+    # ---- the steps (CHECK_* of xsessions_core.versions); those after CHECK_DECODE read the decoded
+    # :attr:`token` (not None: the decode step ran before them)
 
     def _check_no_multicall_to_self(self) -> None:
         address = self.account.address
@@ -222,32 +217,34 @@ class SessionCheck:
             raise CheckFailed("session/revoked")
 
     def _check_expired(self) -> None:
-        if self._decoded().session.expires_at < self.timestamp:
+        if self.token.session.expires_at < self.timestamp:  # type: ignore[union-attr]
             raise CheckFailed("session/expired")
 
     def _check_session_key(self) -> None:
-        token = self._decoded()
+        token: SessionToken = self.token  # type: ignore[assignment]
         if signer_guid(token.session_signature.signer) != token.session.session_key_guid:
             raise CheckFailed("session/session-key-mismatch")
 
     def _check_session_signature(self) -> None:
-        if not (self.oracle.check(self._decoded().session_signature, self.message) or self.skip_session_signatures):
+        if not (self.oracle.check(self.token.session_signature, self.message)  # type: ignore[union-attr]
+                or self.skip_session_signatures):
             raise CheckFailed("session/invalid-session-sig")
 
     def _check_guardian_key(self) -> None:
-        if self._decoded().guardian_signature.signer != self.account.guardian:
+        if self.token.guardian_signature.signer != self.account.guardian:  # type: ignore[union-attr]
             raise CheckFailed("session/guardian-key-mismatch")
 
     def _check_backend_signature(self) -> None:
-        if not (self.oracle.check(self._decoded().guardian_signature, self.message) or self.skip_session_signatures):
+        if not (self.oracle.check(self.token.guardian_signature, self.message)  # type: ignore[union-attr]
+                or self.skip_session_signatures):
             raise CheckFailed("session/invalid-backend-sig")
 
     def _check_proof_count(self) -> None:
-        if len(self._decoded().proofs) != len(self.calls):
+        if len(self.token.proofs) != len(self.calls):  # type: ignore[union-attr]
             raise CheckFailed("session/unaligned-proofs")
 
     def _check_proofs(self) -> None:
-        token = self._decoded()
+        token: SessionToken = self.token  # type: ignore[assignment]
         root = token.session.allowed_methods_root
         for call, proof in zip(self.calls, token.proofs):
             # no allowed-methods tree is deeper than max_proof_length (NodeRules): such a proof
@@ -257,7 +254,7 @@ class SessionCheck:
 
     def _check_authorization(self) -> None:
         """The version's authorisation check; its outcome is memoised (:data:`memos.auth_outcomes`)."""
-        token = self._decoded()
+        token: SessionToken = self.token  # type: ignore[assignment]
         acct, cache = self.account, self.state.session_cache
         single_owner = self.rules.authorization is AuthorizationScheme.SINGLE_OWNER
         if single_owner:
@@ -423,19 +420,20 @@ STEPS: dict[str, Callable[[SessionCheck], None]] = {
     CHECK_PROOF_COUNT: SessionCheck._check_proof_count,
     CHECK_PROOFS: SessionCheck._check_proofs,
 }
-_PLANS: dict[AccountVersion, tuple[tuple[Callable[[SessionCheck], None], ...],
-                                   tuple[Callable[[SessionCheck], None], ...]]] = {}
+#: The plan of each ``session_checks`` order seen (:func:`_plan`).
+_PLANS: dict[tuple[str, ...], tuple[tuple[Callable[[SessionCheck], None], ...],
+                                    tuple[Callable[[SessionCheck], None], ...]]] = {}
 
 
 def _plan(rules: AccountRules) -> tuple[tuple[Callable[[SessionCheck], None], ...],
                                         tuple[Callable[[SessionCheck], None], ...]]:
     """The step functions of ``rules.session_checks``, split before :data:`CHECK_PROOFS`."""
-    plan = _PLANS.get(rules.version)
+    names = rules.session_checks
+    plan = _PLANS.get(names)
     if plan is None:
-        names = rules.session_checks
         cut = names.index(CHECK_PROOFS) if CHECK_PROOFS in names else len(names)
         plan = (tuple(STEPS[n] for n in names[:cut]), tuple(STEPS[n] for n in names[cut:]))
-        _PLANS[rules.version] = plan
+        _PLANS[names] = plan
     return plan
 
 
