@@ -37,10 +37,12 @@ from xsessions_core.relayer import (
     verify_session_transaction,
     verify_session_transactions_batch,
 )
+from xsessions_core.relayer import pipeline as pipeline_module
 from xsessions_core.relayer import verify as verify_module
 from xsessions_core.relayer.verify import parse_invoke_v3
 from xsessions_core.sessions.objects import AllowedMethod, Session, SessionRequest
 from xsessions_core.sessions.outside_execution import outside_execution_from_dict
+from xsessions_core.transactions import InvokeV3
 from xsessions_core.typed_data import TypedData
 from xsessions_core.versions import AccountVersion
 
@@ -93,6 +95,35 @@ def test_signature_and_calldata_over_the_node_limits_get_a_node_verdict() -> Non
         NodeRules(max_calldata_length=-1)
 
 
+def test_a_bad_calldata_felt_with_an_over_long_signature_gets_the_signature_verdict() -> None:
+    """The lengths are checked before any felt is read: the node's signature verdict, not the felt error."""
+    case = _first("valid_calls_1")
+    tx, common = case["transaction"], _common(case)
+    bad = dict(tx, calldata=["0xnot-a-felt", *tx["calldata"][1:]], signature=["0x1"] * 4001)
+    assert verify_session_transaction(bad, **common) == Verdict(
+        False, "Signature length exceeded maximum: length 4001 (allowed length: 4000).", "node")
+    with pytest.raises(TransactionError, match=r"calldata\[0\]"):
+        parse_invoke_v3(dict(tx, calldata=["0xnot-a-felt", *tx["calldata"][1:]]))
+
+
+def test_parse_invoke_v3_gives_the_public_invoke_v3_value() -> None:
+    case = _first("valid_calls_1")
+    tx, common = case["transaction"], _common(case)
+    value = parse_invoke_v3(tx)
+    assert isinstance(value, InvokeV3)
+    assert value.hash(common["chain_id"]) == h(tx["transaction_hash"])
+    assert value.signature == tuple(h(x) for x in tx["signature"])
+    with pytest.warns(DeprecationWarning, match="InvokeV3Data"):
+        assert verify_module.InvokeV3Data is InvokeV3
+    with pytest.raises(TransactionError, match="version 1"):
+        parse_invoke_v3(dict(tx, version="0x1"))
+    for key in ("sender_address", "nonce", "resource_bounds"):
+        with pytest.raises(TransactionError, match=f"missing '{key}'"):
+            parse_invoke_v3({k: v for k, v in tx.items() if k != key})
+    with pytest.raises(TransactionError, match="paymaster_data must be a list"):
+        parse_invoke_v3(dict(tx, paymaster_data=""))
+
+
 def test_outside_execution_over_the_calldata_limit() -> None:
     case = _oe_case()
     oe = case["transaction"]["outside_execution"]
@@ -109,13 +140,13 @@ def test_a_proof_deeper_than_any_tree_is_not_hashed(monkeypatch: pytest.MonkeyPa
     token = decode_session_token([h(x) for x in tx["signature"]], account_version=case["account"]["class_version"])
     deep = dataclasses.replace(token, proofs=(tuple(range(1, 34)), *token.proofs[1:]))
     hashed: list[int] = []
-    original = verify_module._merkle_ok  # noqa: SLF001
+    original = pipeline_module.merkle_proof_ok
 
     def spy(root: int, leaf: int, proof: tuple[int, ...]) -> bool:
         hashed.append(len(proof))
         return original(root, leaf, proof)
 
-    monkeypatch.setattr(verify_module, "_merkle_ok", spy)
+    monkeypatch.setattr(pipeline_module, "merkle_proof_ok", spy)
     v = verify_session_transaction(dict(tx, signature=deep.felts()), **common)
     assert v == Verdict(False, "session/invalid-call", "validate")
     assert all(n <= 32 for n in hashed)

@@ -23,6 +23,7 @@ from xsessions_core.relayer import (
     verify_session_transaction,
     verify_session_transactions_batch,
 )
+from xsessions_core.relayer import memos
 from xsessions_core.relayer import verify as verify_module
 from xsessions_core.relayer.cache import BoundedCache, entry_cost
 from xsessions_core.sessions.guardian import LocalGuardian
@@ -92,12 +93,12 @@ def test_cache_wipe_between_passes_cannot_fail_a_batch(version: str, monkeypatch
     verify fresh junk followed by a bad session signature of a session whose authorisation is
     memoised. The junk's outcome evicts that memo between the two passes; the batch used to raise
     ``KeyError`` for every transaction of the chunk."""
-    monkeypatch.setattr(verify_module, "_auth_outcomes", WipingCache(8))
+    monkeypatch.setattr(memos, "auth_outcomes", WipingCache(8))
     signed, common = signed_transactions(version, 10)
     assert verify_session_transactions_batch(signed[:1], **common) == [Verdict(True)]  # authorisation memoised
     fill = [with_junk_authorization(signed[1], seed) for seed in range(7)]
     filled = verify_session_transactions_batch(fill, **common)
-    assert all(not v.valid for v in filled) and len(verify_module._auth_outcomes) == 8  # noqa: SLF001
+    assert all(not v.valid for v in filled) and len(memos.auth_outcomes) == 8
     batch = [with_junk_authorization(signed[2], 100), with_bad_session_signature(signed[3]), signed[4]]
     got = verify_session_transactions_batch(batch, **common)
     assert got[1] == Verdict(False, "session/invalid-session-sig", "validate")
@@ -144,7 +145,7 @@ def test_long_authorisations_stay_within_the_byte_bounds(version: str) -> None:
     tx = dict(signed[0], signature=long_auth)
     v = verify_session_transaction(tx, **common)
     assert not v.valid and v.phase == "validate"
-    for cache in (verify_module._auth_outcomes, verify_module._auth_signatures, verify_module._proofs):  # noqa: SLF001
+    for cache in (memos.auth_outcomes, memos.auth_signatures, memos._proofs):  # noqa: SLF001
         assert cache.bytes_used <= cache.max_bytes
 
 

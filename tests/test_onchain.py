@@ -31,6 +31,14 @@ from xsessions_core.onchain import (
 from xsessions_core.relayer import AccountInfo, AccountState
 from xsessions_core.sessions.objects import Session
 from xsessions_core.sessions.session import starknet_signer_guid
+from xsessions_core.signers import (
+    Eip191Signer,
+    Secp256k1Signer,
+    Secp256r1Signer,
+    Signer,
+    SignerKind,
+    StarknetSigner,
+)
 from xsessions_core.transactions import get_execute_calldata
 from xsessions_core.versions import AccountVersion
 
@@ -54,6 +62,9 @@ class FakeAccount:
     extra_owners: list[int] = field(default_factory=list)
     version_felts: list[int] | None = None
     entrypoint_not_found_code: int = 21
+    #: 0.5.0 ``SignerInfo`` triples ``(signer_type, guid, stored_value)`` replacing the Starknet ones
+    owner_infos: list[tuple[int, int, int]] | None = None
+    guardian_infos: list[tuple[int, int, int]] | None = None
 
     def answer(self, name: str, args: list[int]) -> list[int]:
         owners = [self.owner, *self.extra_owners]
@@ -64,15 +75,27 @@ class FakeAccount:
             "get_owner": lambda: [self.owner],
             "get_owner_type": lambda: [self.owner_type],
             "get_owner_guid": lambda: [guid(self.owner)],
-            "get_owners_info": lambda: [len(owners), *[v for o in owners for v in (self.owner_type, guid(o), o)]],
+            "get_owners_info": lambda: infos(self.owner_infos) if self.owner_infos is not None else [
+                len(owners), *[v for o in owners for v in (self.owner_type, guid(o), o)]],
             "get_guardian": lambda: [g[0] if g else 0],
             "get_guardian_type": lambda: [0, 0] if g else [1],
             "get_guardian_backup": lambda: [g[1] if len(g) > 1 else 0],
-            "get_guardians_info": lambda: [len(g), *[v for k in g for v in (0, guid(k), k)]],
+            "get_guardians_info": lambda: infos(self.guardian_infos) if self.guardian_infos is not None else [
+                len(g), *[v for k in g for v in (0, guid(k), k)]],
             "is_session_revoked": lambda: [int(args[0] in self.revoked)],
             "is_session_authorization_cached": lambda: [int(tuple(args) in self.cached)],
         }
         return table[name]()  # type: ignore[no-any-return]
+
+
+def infos(triples: list[tuple[int, int, int]]) -> list[int]:
+    """``Array<SignerInfo>`` as the view returns it."""
+    return [len(triples), *[v for t in triples for v in t]]
+
+
+def info_of(signer: Signer, stored: int | None = None) -> tuple[int, int, int]:
+    """The ``SignerInfo`` of ``signer``: its type, GUID and stored value (its key or address)."""
+    return (int(signer.kind), signer.guid, signer.to_felts()[1] if stored is None else stored)
 
 
 def node(accounts: dict[int, FakeAccount]) -> dict[str, Any]:
@@ -187,6 +210,45 @@ async def test_account_state_from_chain(version: str) -> None:
                                  session_cache={(starknet_signer_guid(owner), gguid, session.hash):
                                                 len(session.authorization_signature)})
     assert empty == AccountState()
+
+
+async def test_account_state_from_chain_asks_for_a_guardian_of_any_kind() -> None:
+    """A 0.5.0 account whose guardian is a secp256k1 signer: the cached-authorisation view is asked
+    with that signer's GUID, and the cached entry is keyed by it."""
+    session = PM_SESSION
+    owner, guardian = 0x2468ACE, Secp256k1Signer(0xABCDEF0123456789)
+    owner_guid = starknet_signer_guid(owner)
+    fake = FakeAccount("0.5.0", owner, [], cached={(session.hash, owner_guid, guardian.guid)})
+    info = AccountInfo(session.address, "0.5.0", owner, guardian)
+    async with AsyncLoopbackServer(node({session.address: fake})) as server:
+        client = FullNodeClient(node_url=server.url)
+        state = await AccountState.from_chain(client, session.address, [session], account=info)
+    asked = [[h(v) for v in c["calldata"]] for c in sent_calls(server)
+             if ENTRYPOINTS[h(c["entry_point_selector"])]["name"] == "is_session_authorization_cached"]
+    assert asked == [[session.hash, owner_guid, guardian.guid]]
+    assert state == AccountState(session_cache={(owner_guid, guardian.guid, session.hash):
+                                                len(session.authorization_signature)})
+
+
+async def test_fetch_account_info_reads_signers_of_other_kinds() -> None:
+    """0.5.0 stores a Secp256k1 or Eip191 signer's address: the AccountInfo has those signers."""
+    owner, guardian, backup = Secp256k1Signer(0xABCDEF), Eip191Signer(0x123456789), StarknetSigner(0x13579BD)
+    fake = FakeAccount("0.5.0", 1, owner_infos=[info_of(owner)], guardian_infos=[info_of(guardian), info_of(backup)])
+    async with AsyncLoopbackServer(node({ADDRESS: fake})) as server:
+        info = await fetch_account_info(FullNodeClient(node_url=server.url), ADDRESS)
+    assert info == AccountInfo(ADDRESS, "0.5.0", owner, guardian, backup)
+    assert info.guardian_signers == (guardian, backup) and info.owner_public_key is None
+
+
+@pytest.mark.parametrize("fake, error", [
+    (FakeAccount("0.5.0", 1, guardian_infos=[info_of(Secp256r1Signer(0x77), stored=5)]), OnchainError),
+    (FakeAccount("0.5.0", 1, owner_infos=[info_of(Secp256k1Signer(0xABCDEF), stored=0xABCDE0)]), NotAnArgentAccount),
+    (FakeAccount("0.5.0", 1, owner_infos=[(int(SignerKind.Secp256k1), 7, 2**160)]), NotAnArgentAccount),
+], ids=["secp256r1-stored-as-guid", "guid-of-another-signer", "not-an-address"])
+async def test_fetch_account_info_refuses_signers_it_cannot_rebuild(fake: FakeAccount, error: type[Exception]) -> None:
+    async with AsyncLoopbackServer(node({ADDRESS: fake})) as server:
+        with pytest.raises(error):
+            await fetch_account_info(FullNodeClient(node_url=server.url), ADDRESS)
 
 
 # --------------------------------------------------------------------------- typed errors, never a wrong AccountInfo

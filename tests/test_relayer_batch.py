@@ -18,6 +18,7 @@ from xsessions_core.relayer import (
     verify_session_transaction,
     verify_session_transactions_batch,
 )
+from xsessions_core.relayer import memos
 from xsessions_core.relayer import verify as verify_module
 from xsessions_core.sessions.guardian import LocalGuardian
 from xsessions_core.sessions.objects import Session
@@ -148,7 +149,7 @@ def test_authorisation_signatures_are_cached_per_backend_and_key(signer_case: tu
     # signatures verified, first batch: 2 authorisation + 2 per transaction; second: authorisation
     # from the cache
     assert calls == [2 + 2 * 3, 2 * 3]
-    keys = [k for k in verify_module._auth_signatures._data]  # noqa: SLF001
+    keys = [k for k in memos.auth_signatures._data]  # noqa: SLF001
     assert len(keys) == 2 and all(k[0] == backend.NAME for k in keys)
     # a different (tampered) authorisation is not covered by the cache of the valid one
     auth_len = h(signed[0]["signature"][6])

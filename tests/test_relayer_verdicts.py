@@ -220,7 +220,7 @@ def test_decoder_fast_path_equals_the_field_by_field_reader() -> None:
 def test_calldata_fast_path_equals_the_general_reader() -> None:
     """The fast ``__execute__`` calldata decoder gives the general reader's calls or defers to it,
     on the vector transactions and on random single-felt mutations and truncations of them."""
-    from xsessions_core.relayer import verify as verify_module
+    from xsessions_core.relayer import parsing as verify_module
 
     rng = random.Random(13)
     datas = [[h(x) for x in c["transaction"]["calldata"]] for c in CASES]
@@ -230,7 +230,7 @@ def test_calldata_fast_path_equals_the_general_reader() -> None:
         verify_module._execute_calls_fast = lambda _: None  # noqa: SLF001
         try:
             return verify_module.parse_execute_calls(data)
-        except verify_module._CalldataPanic:  # noqa: SLF001
+        except verify_module.CalldataPanic:
             return None
         finally:
             verify_module._execute_calls_fast = fast  # noqa: SLF001

@@ -17,7 +17,7 @@ A read never returns a guess.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal, Union
 
 import aiohttp
@@ -28,10 +28,10 @@ from starknet_py.net.http_client import ServerError
 
 from .encoding import selector_from_name_cached, to_hex
 from .errors import EntrypointNotFound, NodeUnavailable, NotAnArgentAccount, OnchainError, SessionError, XSessionsError
-from .relayer.verify import AccountInfo, AccountState
+from .relayer.types import AccountInfo, AccountState
 from .sessions.objects import Session, felt_of
-from .sessions.session import starknet_signer_guid
-from .versions import AccountVersion
+from .signers import Eip191Signer, Secp256k1Signer, Signer, SignerKind, StarknetSigner
+from .versions import RULES_BY_CLASS_HASH, RULES_BY_VERSION_FELTS, AccountVersion, SignerViews
 
 __all__ = [
     "ARGENT_ACCOUNT_CLASS_HASHES",
@@ -44,14 +44,11 @@ __all__ = [
     "account_state_from_chain",
 ]
 
-#: Class hashes of the Argent account releases that speak sessions (``deployments/account.txt``).
-ARGENT_ACCOUNT_CLASS_HASHES = {
-    0x036078334509B514626504EDC9FB252328D1A240E4E948BEF8D0C08DFF45927F: AccountVersion.V0_4_0,
-    0x073414441639DCD11D1846F287650A00C60C416B9D3BA45D31C651672125B2C2: AccountVersion.V0_5_0,
-}
+#: Class hashes of the Argent account releases that speak sessions (``deployments/account.txt``;
+#: :attr:`AccountRules.class_hash <xsessions_core.versions.AccountRules.class_hash>`).
+ARGENT_ACCOUNT_CLASS_HASHES = {class_hash: rules.version for class_hash, rules in RULES_BY_CLASS_HASH.items()}
 #: ``SignerType::Starknet`` (index 0 of the enum).
 SIGNER_TYPE_STARKNET = 0
-_VERSION_FELTS = {(0, 4, 0): AccountVersion.V0_4_0, (0, 5, 0): AccountVersion.V0_5_0}
 _ENTRYPOINT_NOT_FOUND = 21
 _CONTRACT_NOT_FOUND = 20
 
@@ -116,6 +113,32 @@ def _signer_infos(result: list[int], name: str) -> list[tuple[int, int, int]]:
     return [(result[1 + 3 * i], result[2 + 3 * i], result[3 + 3 * i]) for i in range(result[0])]
 
 
+#: The signer a ``SignerInfo``'s ``stored_value`` names, by signer type: the Stark public key, the
+#: Ethereum address (argentlabs/argent-contracts-starknet ``src/signer/signer_signature.cairo``,
+#: ``storage_value``, tag v0.5.0). A Secp256r1 or WebAuthn signer is stored as its GUID only.
+_STORED_SIGNERS: dict[int, Callable[[int], Signer]] = {
+    SignerKind.Starknet: StarknetSigner,
+    SignerKind.Secp256k1: Secp256k1Signer,
+    SignerKind.Eip191: Eip191Signer,
+}
+
+
+def _stored_signer(info: tuple[int, int, int], what: str) -> Signer:
+    """The signer of a ``SignerInfo`` ``(signer_type, guid, stored_value)``, its GUID checked."""
+    signer_type, guid, stored = info
+    make = _STORED_SIGNERS.get(signer_type)
+    if make is None:
+        raise OnchainError(f"{what} is a signer of type {signer_type}, which the account stores as its GUID "
+                           "only: give the AccountInfo yourself")
+    try:
+        signer = make(stored)
+    except XSessionsError:
+        raise NotAnArgentAccount(f"{what}: stored value {to_hex(stored)} is not a signer of type {signer_type}") from None
+    if signer.guid != guid:
+        raise NotAnArgentAccount(f"{what}: its guid is not the guid of its stored signer")
+    return signer
+
+
 async def fetch_account_version(client: Client, address: int | str, *, block: Block = "latest") -> AccountVersion:
     """The Argent class version of the account **now** (accounts upgrade in place): its class hash
     must be the published 0.4.0 or 0.5.0 class and ``get_version()`` must agree.
@@ -132,24 +155,27 @@ async def fetch_account_version(client: Client, address: int | str, *, block: Bl
         felts = await _call(client, account, "get_version", block=block)
     except EntrypointNotFound:
         raise NotAnArgentAccount(f"{to_hex(account)} has no get_version entry point") from None
-    version = _VERSION_FELTS.get(tuple(felts))  # type: ignore[arg-type]
-    if version != known:
+    named = RULES_BY_VERSION_FELTS.get(tuple(felts))
+    if named is None or named.version is not known:
         raise NotAnArgentAccount(f"{to_hex(account)}: get_version() is {felts[:4]}, but its class is {known.value}")
     return known
 
 
 async def fetch_account_info(client: Client, address: int | str, *, block: Block = "latest") -> AccountInfo:
     """The relayer's :class:`~xsessions_core.relayer.AccountInfo` of an Argent account, from the chain:
-    its version, its owner's Starknet key and its guardian keys (0.4.0: ``get_owner``,
-    ``get_guardian``, ``get_guardian_backup``; 0.5.0: ``get_owners_info``, ``get_guardians_info``).
+    its version, its owner and its guardians (0.4.0: ``get_owner``, ``get_guardian``,
+    ``get_guardian_backup``, Starknet keys; 0.5.0: ``get_owners_info``, ``get_guardians_info``,
+    Starknet, Secp256k1 or Eip191 signers, whose stored value is their key or address).
 
-    :raises NotAnArgentAccount: as :func:`fetch_account_version`, or answers of the wrong shape.
-    :raises OnchainError: an owner or guardian that is not a single Starknet key (``AccountInfo``
-        describes only those), or more than two guardians.
+    :raises NotAnArgentAccount: as :func:`fetch_account_version`, or answers of the wrong shape (a
+        GUID that is not the GUID of the stored signer).
+    :raises OnchainError: a 0.4.0 owner or guardian that is not a Starknet key, a 0.5.0 Secp256r1 or
+        WebAuthn signer (the account stores only its GUID), more than one owner or two guardians.
     """
     account = _felt(address, "address")
     version = await fetch_account_version(client, account, block=block)
-    if version is AccountVersion.V0_4_0:
+    owner: Signer | int
+    if version.rules.signer_views is SignerViews.SINGLE:
         owner_type = _single(await _call(client, account, "get_owner_type", block=block), "get_owner_type")
         if owner_type != SIGNER_TYPE_STARKNET:
             raise OnchainError(f"{to_hex(account)}: the owner is a signer of type {owner_type}, not a Starknet key")
@@ -160,22 +186,18 @@ async def fetch_account_info(client: Client, address: int | str, *, block: Block
                                f"{[to_hex(v) for v in guardian_type[:3]]})")
         guardian = _single(await _call(client, account, "get_guardian", block=block), "get_guardian")
         backup = _single(await _call(client, account, "get_guardian_backup", block=block), "get_guardian_backup")
-        guardians = [k for k in (guardian, backup) if k]
+        guardians: list[Signer | int] = [k for k in (guardian, backup) if k]
         if backup and not guardian:
             raise OnchainError(f"{to_hex(account)}: a guardian backup without a guardian")
     else:
         owners = _signer_infos(await _call(client, account, "get_owners_info", block=block), "get_owners_info")
-        if len(owners) != 1 or owners[0][0] != SIGNER_TYPE_STARKNET:
-            raise OnchainError(f"{to_hex(account)}: {len(owners)} owner(s), not one Starknet key")
-        owner = owners[0][2]
-        if owners[0][1] != starknet_signer_guid(owner):
-            raise NotAnArgentAccount(f"{to_hex(account)}: the owner's guid is not the guid of its key")
+        if len(owners) != 1:
+            raise OnchainError(f"{to_hex(account)}: {len(owners)} owner(s), not one")
+        owner = _stored_signer(owners[0], f"{to_hex(account)}: the owner")
         infos = _signer_infos(await _call(client, account, "get_guardians_info", block=block), "get_guardians_info")
-        if len(infos) > 2 or any(t != SIGNER_TYPE_STARKNET for t, _, _ in infos):
-            raise OnchainError(f"{to_hex(account)}: guardians that are not at most two Starknet keys")
-        if any(guid != starknet_signer_guid(key) for _, guid, key in infos):
-            raise NotAnArgentAccount(f"{to_hex(account)}: a guardian's guid is not the guid of its key")
-        guardians = [key for _, _, key in infos]
+        if len(infos) > 2:
+            raise OnchainError(f"{to_hex(account)}: {len(infos)} guardians, not at most two")
+        guardians = [_stored_signer(info, f"{to_hex(account)}: a guardian") for info in infos]
     try:
         return AccountInfo(account, version.value, owner, guardians[0] if guardians else None,
                            guardians[1] if len(guardians) > 1 else None)
@@ -209,7 +231,7 @@ async def is_session_authorization_cached(
     version = await fetch_account_version(client, account, block=block) if account_version is None else (
         AccountVersion.parse(account_version))
     calldata = [_session_hash(session)]
-    if version is AccountVersion.V0_5_0:
+    if version.rules.cached_view_takes_guids:
         calldata += [_felt(owner_guid, "owner_guid"), _felt(guardian_guid, "guardian_guid")]
     result = await _call(client, account, "is_session_authorization_cached", calldata, block=block)
     return _bool(result, "is_session_authorization_cached")
@@ -226,8 +248,8 @@ def revoke_session_call(account_address: int | str, session_hash: int | str) -> 
 async def account_state_from_chain(client: Client, address: int | str, sessions: Iterable[Session], *,
                                    account: AccountInfo | None = None, block: Block = "latest") -> AccountState:
     """The relayer's :class:`~xsessions_core.relayer.AccountState` for ``sessions``: which are revoked,
-    and which authorisations are cached (for the owner and each guardian of ``account``, read with
-    :func:`fetch_account_info` if not given). A cached entry gets the length of the session's own
+    and which authorisations are cached (for the owner and each guardian of ``account``, by their
+    GUIDs: signers of any kind; ``account`` is read with :func:`fetch_account_info` if not given). A cached entry gets the length of the session's own
     ``authorisation_signature`` (the view says whether, not how long, and the cached authorisation is
     the one the session carried).
     """
@@ -241,9 +263,10 @@ async def account_state_from_chain(client: Client, address: int | str, sessions:
         if not isinstance(s, Session):
             raise SessionError(f"sessions[{i}] must be a Session, got {type(s).__name__}")
     revoked = await asyncio.gather(*(is_session_revoked(client, account_address, s.hash, block=block) for s in items))
-    guardian_guids = [starknet_signer_guid(k) for k in info.guardian_keys]
-    if version is AccountVersion.V0_4_0:
-        guardian_guids = guardian_guids[:1]  # the view answers for the main guardian only
+    guardian_guids = [g.guid for g in info.guardian_signers]  # signers of any kind
+    answered = version.rules.cached_view_guardians
+    if answered is not None:
+        guardian_guids = guardian_guids[:answered]  # e.g. 0.4.0: the view answers for the main guardian only
     pairs = [(s, g) for s in items for g in guardian_guids]
     cached = await asyncio.gather(*(is_session_authorization_cached(
         client, account_address, s, info.owner_guid, g, account_version=version, block=block) for s, g in pairs))

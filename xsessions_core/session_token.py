@@ -85,8 +85,9 @@ class TokenSession:
 
 def cache_value(version: AccountVersion, cache_flag: int) -> int:
     """What the account hashes into the token message for the felt at ``signature[5]``: the
-    ``bool`` ``cache_flag != 0`` as 0/1 on 0.4.0, the ``cache_owner_guid`` itself on 0.5.0."""
-    return cache_flag if version is AccountVersion.V0_5_0 else int(cache_flag != 0)
+    ``bool`` ``cache_flag != 0`` as 0/1 on 0.4.0, the ``cache_owner_guid`` itself on 0.5.0
+    (:meth:`AccountRules.cache_value <xsessions_core.versions.AccountRules.cache_value>` of the version)."""
+    return AccountVersion.parse(version).rules.cache_value(cache_flag)
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ def decode_session_token_felts(data: Sequence[int], version: AccountVersion) -> 
     return SessionToken(
         session=session,
         cache_flag=cache_flag,
-        cache_value=cache_value(version, cache_flag),
+        cache_value=version.rules.cache_value(cache_flag),
         session_authorization=authorization,
         session_signature=session_signature,
         guardian_signature=guardian_signature,

@@ -521,12 +521,15 @@ class RpcReader:
     :param node_version_and_tip: keep any felt as ``version`` and ``tip``, as a node passes them on
         to the account (which rejects a version it does not support); :meth:`InvokeV3.hash` and the
         other hashing methods then check them. Otherwise they are checked at once.
+    :param checked_felts: ``felt`` and ``felts`` return only felts (ints in ``[0, p)``): the value is
+        built from them without checking them again (a verifier's hot path).
     """
 
     felt: Callable[[object, str], int]
     felts: Callable[[object, str], Sequence[int]]
     unknown_keys: bool = False
     node_version_and_tip: bool = False
+    checked_felts: bool = False
 
 
 def _felt_tuple(values: object, name: str) -> tuple[int, ...]:
@@ -610,7 +613,7 @@ class InvokeV3:
 
         :raises TransactionError: not a mapping, a missing or unknown key, a malformed value.
         """
-        if not isinstance(transaction, Mapping):
+        if type(transaction) is not dict and not isinstance(transaction, Mapping):
             raise TransactionError(f"transaction must be a JSON object (mapping), got {type(transaction).__name__}")
         if not reader.unknown_keys:
             unknown = sorted(str(k) for k in transaction.keys() - _RPC_KEYS)
@@ -642,6 +645,27 @@ class InvokeV3:
         calldata = felts(transaction["calldata"], "calldata")
         signature = felts(transaction["signature"], "signature")
         version, tip = felt(transaction["version"], "version"), felt(get("tip", 0), "tip")
+        if reader.checked_felts:
+            tx = cls.__new__(cls)
+            put = object.__setattr__
+            put(tx, "sender_address", felt(transaction["sender_address"], "sender_address"))
+            put(tx, "calldata", tuple(calldata))
+            put(tx, "nonce", felt(transaction["nonce"], "nonce"))
+            put(tx, "signature", tuple(signature))
+            put(tx, "paymaster_data", tuple(felts(get("paymaster_data") or (), "paymaster_data")))
+            put(tx, "account_deployment_data",
+                tuple(felts(get("account_deployment_data") or (), "account_deployment_data")))
+            put(tx, "proof_facts", tuple(felts(get("proof_facts") or (), "proof_facts")))
+            put(tx, "resource_bounds", parse_resource_bounds(transaction["resource_bounds"]))
+            put(tx, "nonce_da_mode", parse_da_mode(get("nonce_data_availability_mode", DA_MODE_L1),
+                                                   "nonce_data_availability_mode"))
+            put(tx, "fee_da_mode", parse_da_mode(get("fee_data_availability_mode", DA_MODE_L1),
+                                                 "fee_data_availability_mode"))
+            put(tx, "version", version if reader.node_version_and_tip else _version(version))
+            put(tx, "tip", tip if reader.node_version_and_tip else _tip(tip))
+            put(tx, "chain_id", None if chain_id is None else parse_chain_id(chain_id, "chain_id", TransactionError))
+            put(tx, "sender_address_text", None)
+            return tx
         tx = cls(
             sender_address=felt(transaction["sender_address"], "sender_address"),
             calldata=calldata,

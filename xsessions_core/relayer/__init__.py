@@ -52,8 +52,7 @@ if TYPE_CHECKING:
         decode_session_token as decode_session_token,
     )
     from ..signers import SignerSignature as SignerSignature
-    from .verify import (
-        ANY_CALLER as ANY_CALLER,
+    from .types import (
         NOT_A_SESSION as NOT_A_SESSION,
         DEFAULT_NODE_RULES as DEFAULT_NODE_RULES,
         PHASE_NODE as PHASE_NODE,
@@ -63,15 +62,18 @@ if TYPE_CHECKING:
         AccountInfo as AccountInfo,
         AccountState as AccountState,
         Verdict as Verdict,
+    )
+    from .verify import (
+        ANY_CALLER as ANY_CALLER,
         verify_outside_execution as verify_outside_execution,
         verify_session_transaction as verify_session_transaction,
     )
 
 #: Public name -> the sub-module that defines it.
 _EXPORTS: dict[str, tuple[str, ...]] = {
-    ".verify": ("ANY_CALLER", "NOT_A_SESSION", "REPLAYED_OR_IN_FLIGHT", "AccountInfo", "AccountState", "NodeRules",
-                "DEFAULT_NODE_RULES", "PHASE_NODE", "RejectedInput", "Verdict", "verify_session_transaction",
-                "verify_outside_execution"),
+    ".types": ("NOT_A_SESSION", "REPLAYED_OR_IN_FLIGHT", "AccountInfo", "AccountState", "NodeRules",
+               "DEFAULT_NODE_RULES", "PHASE_NODE", "RejectedInput", "Verdict"),
+    ".verify": ("ANY_CALLER", "verify_session_transaction", "verify_outside_execution"),
     ".legacy_verify": ("verify_legacy_session_transaction",),
     "..session_token": ("decode_session_token", "SessionToken", "SessionTokenError", "TokenSession"),
     "..signers": ("SignerSignature",),

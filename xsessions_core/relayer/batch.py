@@ -25,11 +25,7 @@ from ..sessions.objects import AnySessionKey, Session
 from ..sessions.token import INVOKE_CHUNK, SessionContext, SigningOptions, signing_options
 from ..sessions.fee_limits import FeeLimits
 from ..transactions import InvokeV3
-from .verify import (
-    AccountInfo,
-    AccountState,
-    NodeRules,
-    Verdict,
+from .pipeline import (
     batch_items,
     fee_limits_arg,
     finish,
@@ -38,6 +34,7 @@ from .verify import (
     reserve_outside_nonces,
     with_policy,
 )
+from .types import AccountInfo, AccountState, NodeRules, Verdict
 
 if TYPE_CHECKING:
     from .state import RelayerState

@@ -12,12 +12,12 @@ tuple header and the hash-table slot stay below 256 bytes). When an insertion ta
 its entry or byte limit, the least recently used entries go first.
 
 Worst-case memory of the verifier's caches (the sum of their byte limits, see
-:mod:`xsessions_core.relayer.verify`): 8 MiB (session hashes) + 8 MiB (Merkle leaves) + 16 MiB
+:mod:`xsessions_core.relayer.memos`): 8 MiB (session hashes) + 8 MiB (Merkle leaves) + 16 MiB
 (proof checks) + 16 MiB (authorisation signatures) + 32 MiB (authorisation outcomes) = 80 MiB,
 whatever the traffic. Items longer than a cache's ``max_item_felts`` are not memoised at all.
-The verifier's memo of node-spelled felt strings (``verify._NODE_FELTS``: at most 32,768 strings
+The verifier's memo of node-spelled felt strings (``parsing._NODE_FELTS``: at most 32,768 strings
 of at most 65 characters with their values, about 280 bytes each) adds at most 9 MiB, and the
-GUID memo of :mod:`.token` (16,384 signers of at most 8 felts) at most 14 MiB, and the prepared
+GUID memo of :mod:`.types` (16,384 signers of at most 8 felts) at most 14 MiB, and the prepared
 public keys of :mod:`.keycache` at most 16 MiB by default: the relayer's memos never hold more than
 about 119 MiB.
 """

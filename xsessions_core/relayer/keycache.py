@@ -32,7 +32,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..crypto import PREPARED_KEY_BYTES, PreparedPublicKey, backend_module
+from ..crypto import PREPARED_KEY_BYTES, PreparedPublicKey, unchecked
 from ..errors import SessionError, describe_value
 
 __all__ = [
@@ -204,13 +204,13 @@ def clear_prepared_keys() -> None:
 def verify_batch(items: Sequence[tuple[int, int, int, int]]) -> list[bool]:
     """The active backend's ``verify_batch(items)`` (same domains, same answers), verifying items
     whose key was used before with its prepared table."""
-    b = backend_module()
+    b = unchecked
     cache = _cache
     if not items:
         return []
     if cache.limits.max_keys == 0:
         return b.verify_batch(items)
-    name = b.NAME
+    name = b.name
     plain: list[tuple[int, int, int, int]] = []
     prepared: list[tuple[int, int, int, object]] = []
     slots: list[int] = []  # index into plain (>= 0) or ~index into prepared (< 0)

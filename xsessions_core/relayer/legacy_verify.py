@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..crypto import compute_hash_on_elements, verify_message_signature
-from ..encoding import felt_from
+from ..encoding import FeltSpelling, felt_from
 from ..errors import TransactionError
 from ..legacy import (
     POLICY_TYPE_HASH,
@@ -39,7 +39,7 @@ from ..legacy import (
     invoke_transaction_hash,
 )
 from ..merkle import HashMethod, verify_proof
-from .verify import Verdict
+from .types import Verdict
 
 __all__ = ["verify_legacy_session_transaction", "legacy_session_hash"]
 
@@ -58,13 +58,14 @@ def legacy_session_hash(session_key: int, expires: int, root: int, account_addre
 
 
 def _felt(value: object, name: str, lenient: bool) -> int:
-    """A felt of the transaction, read by the network parser (``felt_from(network=True)``)."""
-    return felt_from(value, name, TransactionError, network=True, lenient_hex=lenient)
+    """A felt of the transaction, spelled as a node reads it (:attr:`FeltSpelling.NODE
+    <xsessions_core.encoding.FeltSpelling.NODE>`, ``NODE_LENIENT`` when ``lenient``)."""
+    return felt_from(value, name, TransactionError, spelling=FeltSpelling.NODE_LENIENT if lenient else FeltSpelling.NODE)
 
 
 def _arg(value: object, name: str) -> int:
     """An argument given in code (account, keys, chain id): also a short string such as ``"SN_MAIN"``."""
-    return felt_from(value, name, TransactionError, short_strings=True)
+    return felt_from(value, name, TransactionError, spelling=FeltSpelling.SHORT_STRING)
 
 
 def _felts(values: object, name: str, lenient: bool) -> list[int]:

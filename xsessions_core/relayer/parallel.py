@@ -22,7 +22,8 @@ from typing import Union
 from .. import crypto
 from ..errors import SessionError
 from .batch import verify_session_transactions_batch
-from .verify import AccountInfo, AccountState, Verdict, tx_felt, tx_field
+from .parsing import tx_felt, tx_field
+from .types import AccountInfo, AccountState, Verdict
 
 __all__ = ["verify_parallel", "DEFAULT_CHUNK_SIZE"]
 

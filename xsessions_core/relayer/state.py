@@ -38,9 +38,9 @@ from contextlib import AbstractAsyncContextManager, AbstractContextManager, asyn
 from enum import Enum
 from typing import TYPE_CHECKING, Any, AsyncIterator, Protocol, TypeVar
 
-from ..encoding import felt_from
+from ..encoding import FeltSpelling, felt_from
 from ..errors import SessionError, XSessionsError
-from .verify import AccountState
+from .types import AccountState
 
 if TYPE_CHECKING:  # redis is imported only by the Redis states (an optional dependency)
     import redis
@@ -150,7 +150,7 @@ class RelayerState(Protocol):
 # --------------------------------------------------------------------------- argument checks
 
 def _felt(value: object, name: str) -> int:
-    return felt_from(value, name, SessionError)
+    return felt_from(value, name, SessionError, spelling=FeltSpelling.BIGINT)
 
 
 def _ttl(ttl_ms: object) -> int:
