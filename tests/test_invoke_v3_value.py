@@ -336,3 +336,13 @@ def test_a_node_reader_rejects_what_the_node_rejects() -> None:
         InvokeV3.from_rpc({**_rpc(), "nonce": "0x01"}, reader=NODE)  # leading zero: not the node's spelling
     assert InvokeV3.from_rpc({**_rpc(), "nonce": "0x01"}, reader=STRICT_RPC).nonce == 1
     assert InvokeV3.from_rpc(_rpc(), reader=NODE) == InvokeV3.from_rpc(_rpc())
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(invokes)
+def test_the_verifier_reads_an_invoke_v3_value_and_its_json_alike(tx: InvokeV3) -> None:
+    """Every field, the DA modes included, survives the verifier's parser, from the value itself and
+    from its RPC JSON, so both hash as the value does."""
+    assert parse_invoke_v3(tx) == tx
+    assert parse_invoke_v3(tx.to_rpc()) == tx
+    assert parse_invoke_v3(tx).hash(SN_SEPOLIA) == tx.hash(SN_SEPOLIA)

@@ -202,6 +202,8 @@ def parse_invoke_v3(tx: object, rules: NodeRules | None = None) -> InvokeV3:
         fields.pop("type", None)  # not read (the node routes by it)
     else:
         fields = {key: getattr(tx, key) for key in _INVOKE_KEYS if hasattr(tx, key)}
+        if isinstance(tx, InvokeV3):  # our value names the DA modes as the hash does
+            fields.update(nonce_data_availability_mode=tx.nonce_da_mode, fee_data_availability_mode=tx.fee_da_mode)
     for key in ("sender_address", "nonce", "resource_bounds"):
         if key not in fields:
             raise TransactionError(f"transaction is missing {key!r}")
