@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from ..crypto import EC_ORDER, unchecked
 from ..signers import SignerError, SignerSignature, StarknetSignature
+from ..signers.curves import stark_ecdsa_args
 from ..versions import AccountRules
 from . import memos
 from .keycache import verify_batch
@@ -18,7 +19,6 @@ from .keycache import verify_batch
 __all__ = ["CheckFailed", "SignatureOracle", "cairo_ecdsa_args", "resolve_signatures"]
 
 _N = EC_ORDER
-_M251 = 2**251
 
 
 class CheckFailed(Exception):
@@ -29,23 +29,8 @@ class CheckFailed(Exception):
         self.error = error
 
 
-def cairo_ecdsa_args(msg_hash: int, pubkey: int, r: int, s: int) -> tuple[int, int, int, int] | None:
-    """Arguments for the backend ``verify`` equivalent to Cairo ``check_ecdsa_signature``, or
-    ``None`` when the signature is certainly invalid.
-
-    Cairo multiplies points by the felts ``msg_hash`` and ``s`` (so they count modulo the curve
-    order n) and rejects only ``s ∈ {0, n}``, ``r = n`` and ``r``/``pubkey`` that are not
-    x-coordinates; the backend ``verify`` takes ``0 <= z < 2**256`` (scalar ``z mod n``) and wants
-    ``r < 2**251``, ``1 <= s < n``, so ``s`` and ``z >= n`` are reduced modulo n first (a ``z`` in
-    ``[2**251, n)`` is passed as is). ``r >= 2**251`` is treated as invalid.
-    """
-    if s >= _N:
-        s -= _N
-    if s == 0 or r == 0 or r >= _M251:
-        return None
-    if msg_hash >= _N:
-        msg_hash -= _N
-    return (msg_hash, r, s, pubkey)
+#: Cairo ``check_ecdsa_signature`` as backend ``verify`` arguments (one home: the signer layer).
+cairo_ecdsa_args = stark_ecdsa_args
 
 
 class SignatureOracle:
