@@ -110,11 +110,11 @@ async def _context_sign_invoke(s: Session, g: RecordingGuardian, kw: dict[str, A
 
 
 async def _context_sign_invoke_prepared(s: Session, g: RecordingGuardian, kw: dict[str, Any]) -> object:
-    from xsessions_core.transactions import get_execute_calldata, invoke_v3_fields
+    from xsessions_core.transactions import InvokeV3, get_execute_calldata
 
     ctx = SessionContext(s)
-    fields = invoke_v3_fields(s.address, get_execute_calldata(CALLS), s.chain_id, 1, BOUNDS, 0, (), (), 0, 0, 3, None)
-    return ctx.sign_invoke_prepared([fields], [ctx.proofs_felts(CALLS)], g.inner, **kw)
+    tx = InvokeV3(s.address, get_execute_calldata(CALLS), 1, BOUNDS, chain_id=s.chain_id)
+    return ctx.sign_invoke_prepared([tx], [ctx.proofs_felts(CALLS)], g.inner, **kw)
 
 
 async def _build_session_signature(s: Session, g: RecordingGuardian, kw: dict[str, Any]) -> object:

@@ -16,7 +16,6 @@ Hashing runs on the active crypto backend with few native calls; every input is 
 from __future__ import annotations
 
 import copy
-import sys
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -813,17 +812,11 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> object:
-    """The deprecated names, with a :class:`DeprecationWarning`.
-
-    Modules of this package that still name them get no warning: a user who never wrote an old name
-    must not see one (their remaining uses are converted in the next release, with these names).
-    """
+    """The deprecated names, with a :class:`DeprecationWarning` (removed in the next release)."""
     try:
         replacement, value = _DEPRECATED[name]
     except KeyError:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    caller = sys._getframe(1).f_globals.get("__name__", "")
-    if not str(caller).startswith("xsessions_core."):
-        warnings.warn(f"xsessions_core.transactions.{name} is deprecated; {replacement}", DeprecationWarning,
-                      stacklevel=2)
+    warnings.warn(f"xsessions_core.transactions.{name} is deprecated; {replacement}", DeprecationWarning,
+                  stacklevel=2)
     return value

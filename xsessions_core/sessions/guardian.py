@@ -33,7 +33,7 @@ from ..encoding import to_hex
 from ..errors import CosignerError, SessionError, XSessionsError
 from ..signers import SignerError, SignerPanic, SignerSignature, StarknetSignature, StarknetSigner, WebauthnSignature
 from ..versions import AccountVersion
-from ..transactions import DA_MODE_L1, InvokeV3Transaction
+from ..transactions import DA_MODE_L1, InvokeV3
 from ..typed_data import TypedData
 from .objects import deprecated_keywords, felt_of, private_key_from
 from .session import session_token_message_hash
@@ -164,7 +164,7 @@ class GuardianTransactionRequest:
 
     session: GuardianSessionInfo
     transaction_hash: int
-    transaction: InvokeV3Transaction | None = None
+    transaction: InvokeV3 | None = None
 
     def to_json_body(self) -> dict[str, Any]:
         """The JSON body x-sessions POSTs.
@@ -173,7 +173,9 @@ class GuardianTransactionRequest:
         """
         tx = self.transaction
         if tx is None:
-            raise CosignerError("the cosigner needs the transaction details (transaction=InvokeV3Transaction)")
+            raise CosignerError("the cosigner needs the transaction details (transaction=InvokeV3 bound to its chain)")
+        if tx.chain_id is None:
+            raise CosignerError("the transaction must be bound to its chain (InvokeV3(..., chain_id=...))")
         rb = tx.resource_bounds
         bounds = {
             name: {"max_amount": str(b.max_amount), "max_price_per_unit": str(b.max_price_per_unit)}
