@@ -138,7 +138,7 @@ def thread_work(n: int) -> dict[str, tuple[Callable[[Sequence[Any]], object], Se
     """:func:`two_thread_rounds` work for signing: the reference, ``sign_invoke_v3`` on ``n``
     transactions, and the same backend calls on prepared inputs (no Python work around them)."""
     ctx, guardian, work = _signing_setup(n)
-    backend = crypto.backend_module()
+    backend = crypto.unchecked
     inputs = [invoke_v3_hash_input(invoke_v3_fields(ACCOUNT, get_execute_calldata(c), CHAIN, i, BOUNDS, 0, (), (), 0, 0,
                                                     3, None)) for i, c in enumerate(work)]
 

@@ -43,10 +43,10 @@ def test_backend_hashes_every_invoke_vector_in_one_batch() -> None:
     vectors' (also from ``invoke_v3_hash_batch``), the signatures are those of the token messages."""
     session_hash, cache_flag, k1, k2 = 0x1234, 1, 0x5EED, 0x6A4D
     inputs = [invoke_v3_hash_input(_fields(_hash_args(c["args"]))) for c in HASHES]
-    got = crypto.backend_module().session_sign_invoke_v3(inputs, session_hash, cache_flag, k1, k2)
+    got = crypto.unchecked.session_sign_invoke_v3(inputs, session_hash, cache_flag, k1, k2)
     assert [g[0] for g in got] == [h(c["transaction_hash"]) for c in HASHES]
-    assert crypto.backend_module().invoke_v3_hash_batch(inputs) == [h(c["transaction_hash"]) for c in HASHES]
-    assert crypto.backend_module().invoke_v3_hash_batch([]) == []
+    assert crypto.unchecked.invoke_v3_hash_batch(inputs) == [h(c["transaction_hash"]) for c in HASHES]
+    assert crypto.unchecked.invoke_v3_hash_batch([]) == []
     for tx_hash, r1, s1, r2, s2 in got:
         token = crypto.poseidon_hash_many([tx_hash, session_hash, cache_flag])
         assert (r1, s1) == crypto.message_signature(token, k1)
@@ -77,7 +77,7 @@ def test_sign_invoke_v3_equals_the_stepwise_api(case: dict[str, Any]) -> None:
 def test_sign_invoke_v3_checks_policy_and_guardian_before_signing(case: dict[str, Any],
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     ctx, guardian = SessionContext(Session.from_dict(case["session"])), LocalGuardian(GUARDIAN_KEY)
-    backend = crypto.backend_module()
+    backend = crypto.UncheckedBackend  # the signers call the backend through crypto.unchecked
 
     def fail(*args: Any) -> Any:
         raise AssertionError("nothing may be signed")
@@ -114,10 +114,11 @@ def test_sign_transactions_in_several_chunks(case: dict[str, Any]) -> None:
 def test_a_bad_transaction_anywhere_means_nothing_is_signed(case: dict[str, Any],
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     ctx, guardian = SessionContext(Session.from_dict(case["session"])), LocalGuardian(GUARDIAN_KEY)
-    backend = crypto.backend_module()
+    backend = crypto.UncheckedBackend  # the signers call the backend through crypto.unchecked
     calls: list[int] = []
     original = backend.session_sign_invoke_v3
-    monkeypatch.setattr(backend, "session_sign_invoke_v3", lambda txs, *a: calls.append(len(txs)) or original(txs, *a))
+    monkeypatch.setattr(backend, "session_sign_invoke_v3",
+                        lambda self, txs, *a: calls.append(len(txs)) or original(self, txs, *a))
     txs = _transactions(case, batch_module.CHUNK + 3)
     txs[-1] = dict(txs[-1], calls=[{"contractAddress": "0x1234", "entrypoint": "transfer", "calldata": []}])
     with pytest.raises(PolicyViolation):
