@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from . import __version__, crypto
 from .chains import parse_chain_id
-from .encoding import bigint_or_none, felt_from, to_hex
+from .encoding import FeltSpelling, bigint_or_none, felt_from, to_hex
 from .errors import InvalidPrivateKey, XSessionsError
 from .versions import AccountVersion
 
@@ -84,7 +84,7 @@ def _felt_arg(value: object, name: str) -> int:
     if isinstance(value, (bool, float)):
         raise _UsageError(f"{name} must be a felt (0x-hex or decimal), got "
                           f"{'a boolean' if isinstance(value, bool) else 'a fractional number'}")
-    return felt_from(value, name, _UsageError, network=True, lenient_hex=True)
+    return felt_from(value, name, _UsageError, spelling=FeltSpelling.NODE_LENIENT)
 
 
 def _whole_number(value: object, name: str, minimum: int = 0) -> int:

@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from ..chains import SN_MAIN as _SN_MAIN
-from ..crypto import FIELD_PRIME, private_to_stark_key, unchecked, verify_message_signature
+from ..crypto import private_to_stark_key, unchecked, verify_message_signature
 from ..encoding import to_hex
 from ..errors import CosignerError, SessionError, XSessionsError
 from ..signers import SignerError, SignerPanic, SignerSignature, StarknetSignature, StarknetSigner, WebauthnSignature
@@ -65,8 +65,9 @@ class GuardianSignature:
     def __post_init__(self) -> None:
         for name in ("public_key", "r", "s"):
             value = getattr(self, name)
-            if type(value) is not int or not 0 <= value < FIELD_PRIME:
-                object.__setattr__(self, name, felt_of(value, f"guardian signature {name}"))
+            felt = felt_of(value, f"guardian signature {name}")
+            if felt is not value:
+                object.__setattr__(self, name, felt)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "GuardianSignature":

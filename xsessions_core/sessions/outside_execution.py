@@ -113,10 +113,7 @@ _TYPES_REV_1 = {
 
 
 def _felt(value: object, name: str) -> int:
-    try:
-        return felt_of(value, name)
-    except SessionError as exc:
-        raise TransactionError(str(exc)) from None
+    return felt_of(value, name, TransactionError)
 
 
 @dataclass(frozen=True)

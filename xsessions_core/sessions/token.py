@@ -46,7 +46,6 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from .. import crypto
-from ..crypto import FIELD_PRIME
 from ..errors import CosignerError, SessionError, TransactionError
 from ..signers import Signer, SignerSignature, StarkKey, StarknetSignature, StarknetSigner
 from ..versions import AccountVersion, UnsupportedAccountVersion
@@ -70,8 +69,8 @@ from .guardian import (
     check_guardian_signature,
 )
 from .objects import AnySessionKey, OnChainSession, Session, SessionKey, felt_of, felts_of, session_signing_key
+from ..session_token import SESSION_MAGIC, cache_value
 from .session import (
-    SESSION_MAGIC,
     SignerLike,
     authorization_signer_signatures,
     call_not_allowed,
@@ -333,7 +332,7 @@ class SessionContext:
     """
 
     __slots__ = ("session", "options", "onchain", "session_hash", "cache_flag", "session_public_key",
-                 "session_signer", "account_version", "_key", "_private_key", "_prefix", "_proofs")
+                 "session_signer", "account_version", "_cache_value", "_key", "_private_key", "_prefix", "_proofs")
 
     def __init__(
         self,
@@ -371,6 +370,7 @@ class SessionContext:
                 raise SessionError("owner_guid is not the GUID of the owner that signed the authorization "
                                    "(the account rejects it: session/owner-key-mismatch)")
         self.cache_flag = cache_flag_for(cache_authorization, self.account_version, owner_guid)
+        self._cache_value = cache_value(self.account_version, self.cache_flag)  # what the token message hashes
         self._key = key
         self._private_key: int | None = None
         self.session_public_key: int | None = None
@@ -396,18 +396,14 @@ class SessionContext:
         check_not_expired(self.session.expires_at, now=now, allow_expired=allow_expired, execute_before=execute_before)
 
     def token_message_hash(self, message_hash: int) -> int:
-        """``pos_many([message_hash, session_hash, cache_flag])``."""
-        if type(message_hash) is not int or not 0 <= message_hash < FIELD_PRIME:
-            message_hash = felt_of(message_hash, "message_hash")
-        return crypto.unchecked.poseidon_many([message_hash, self.session_hash, self.cache_flag])
+        """``pos_many([message_hash, session_hash, cache_value])`` (:func:`~xsessions_core.session_token.cache_value`)."""
+        message_hash = felt_of(message_hash, "message_hash")
+        return crypto.unchecked.poseidon_many([message_hash, self.session_hash, self._cache_value])
 
     def token_message_hashes(self, message_hashes: Sequence[int]) -> list[int]:
         """:meth:`token_message_hash` of many message hashes, in one backend call."""
-        seqs = []
-        for i, h in enumerate(message_hashes):
-            if type(h) is not int or not 0 <= h < FIELD_PRIME:
-                h = felt_of(h, f"message_hashes[{i}]")
-            seqs.append([h, self.session_hash, self.cache_flag])
+        session_hash, value = self.session_hash, self._cache_value
+        seqs = [[felt_of(h, f"message_hashes[{i}]"), session_hash, value] for i, h in enumerate(message_hashes)]
         return crypto.unchecked.poseidon_many_batch(seqs) if seqs else []
 
     def _stark_private_key(self, what: str) -> int:
@@ -552,7 +548,7 @@ class SessionContext:
         pub = self.session_public_key
         if self._private_key is not None and pub is not None:
             signed = crypto.unchecked.session_sign_invoke_v3(
-                rows, self.session_hash, self.cache_flag,
+                rows, self.session_hash, self._cache_value,
                 self._private_key, guardian._private_key)  # the guardian's key stays inside the package
             return [(h, [*prefix, 0, pub, r, s, 0, gpub, gr, gs, *pr])
                     for (h, r, s, gr, gs), pr in zip(signed, proofs)]
