@@ -20,29 +20,23 @@ from xsessions_core.relayer import batch as batch_module
 from xsessions_core.sessions.guardian import LocalGuardian
 from xsessions_core.sessions.objects import Session
 from xsessions_core.sessions.token import SessionContext, build_session_signature
-from xsessions_core.transactions import (
-    calculate_invoke_v3_hash,
-    get_execute_calldata,
-    invoke_v3_fields,
-    invoke_v3_hash_input,
-)
+from xsessions_core.transactions import InvokeV3, calculate_invoke_v3_hash, get_execute_calldata
 
 # Signing with the recorded sessions happens at a time they were valid (see conftest.recorded_clock).
 pytestmark = pytest.mark.usefixtures("recorded_clock")
 
 
-def _fields(args: dict[str, Any]) -> Any:
-    return invoke_v3_fields(args["sender_address"], args["calldata"], args["chain_id"], args["nonce"],
-                            args["resource_bounds"], args["tip"], args["paymaster_data"],
-                            args["account_deployment_data"], args["nonce_da_mode"], args["fee_da_mode"],
-                            args["version"], args["proof_facts"])
+def _transaction(args: dict[str, Any]) -> InvokeV3:
+    return InvokeV3(args["sender_address"], args["calldata"], args["nonce"], args["resource_bounds"], (), args["tip"],
+                    args["paymaster_data"], args["account_deployment_data"], args["nonce_da_mode"],
+                    args["fee_da_mode"], args["version"], args["proof_facts"] or (), chain_id=args["chain_id"])
 
 
 def test_backend_hashes_every_invoke_vector_in_one_batch() -> None:
     """All invoke v3 vectors (both versions, proof facts or not) in one call: the hashes are the
     vectors' (also from ``invoke_v3_hash_batch``), the signatures are those of the token messages."""
     session_hash, cache_flag, k1, k2 = 0x1234, 1, 0x5EED, 0x6A4D
-    inputs = [invoke_v3_hash_input(_fields(_hash_args(c["args"]))) for c in HASHES]
+    inputs = [_transaction(_hash_args(c["args"])).hash_row() for c in HASHES]
     got = crypto.unchecked.session_sign_invoke_v3(inputs, session_hash, cache_flag, k1, k2)
     assert [g[0] for g in got] == [h(c["transaction_hash"]) for c in HASHES]
     assert crypto.unchecked.invoke_v3_hash_batch(inputs) == [h(c["transaction_hash"]) for c in HASHES]
