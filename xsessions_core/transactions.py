@@ -182,14 +182,6 @@ def _normalize_dict(call: Mapping[str, Any], name: str, require_calldata: bool) 
 def _normalize_one(call: object, i: int, require_calldata: bool) -> Call:
     if type(call) is dict:
         return _normalize_dict(call, f"calls[{i}]", require_calldata)
-    if type(call) is Call:  # fast path: already valid
-        to, sel, data = call.to_addr, call.selector, call.calldata
-        if type(to) is int and 0 <= to < _P and type(sel) is int and 0 <= sel < _P and type(data) is list:
-            for v in data:
-                if type(v) is not int or not 0 <= v < _P:
-                    break
-            else:
-                return Call(to_addr=to, selector=sel, calldata=data[:])
     name = f"calls[{i}]"
     if isinstance(call, Call):
         return Call(
@@ -219,7 +211,19 @@ def normalize_calls(calls: object, *, require_calldata: bool = True) -> list[Cal
         calls = [calls]
     if type(calls) is not list and (isinstance(calls, (str, bytes)) or not isinstance(calls, Iterable)):
         raise TransactionError(f"calls must be a call or a sequence of calls, got {type(calls).__name__}")
-    return [_normalize_one(c, i, require_calldata) for i, c in enumerate(calls)]
+    out: list[Call] = []
+    for i, call in enumerate(calls):
+        if type(call) is Call:  # fast path: already valid (a copy, so that the caller's list stays theirs)
+            to, sel, data = call.to_addr, call.selector, call.calldata
+            if type(to) is int and 0 <= to < _P and type(sel) is int and 0 <= sel < _P and type(data) is list:
+                for v in data:
+                    if type(v) is not int or not 0 <= v < _P:
+                        break
+                else:
+                    out.append(Call(to, sel, data[:]))
+                    continue
+        out.append(_normalize_one(call, i, require_calldata))
+    return out
 
 
 def get_execute_calldata(calls: object) -> list[int]:
@@ -529,6 +533,14 @@ class RpcReader:
 
 
 def _felt_tuple(values: object, name: str) -> tuple[int, ...]:
+    if type(values) is tuple or type(values) is list:
+        if not values:
+            return ()
+        for v in values:
+            if type(v) is not int or not 0 <= v < _P:
+                break
+        else:
+            return tuple(values)
     return tuple(_felt_list(values, name))
 
 
@@ -579,23 +591,29 @@ class InvokeV3:
                  nonce_da_mode: object = DA_MODE_L1, fee_da_mode: object = DA_MODE_L1,
                  version: int | str = TRANSACTION_VERSION_3, proof_facts: Sequence[int | str] = (), *,
                  chain_id: object = None, sender_address_text: str | None = None) -> None:
-        put = object.__setattr__
-        put(self, "sender_address", _felt(sender_address, "sender_address"))
-        put(self, "calldata", tuple(_felt_list(calldata, "calldata")))
-        put(self, "nonce", _felt(nonce, "nonce"))
-        put(self, "resource_bounds", parse_resource_bounds(resource_bounds))
-        put(self, "signature", tuple(_felt_list(signature, "signature")))
-        put(self, "tip", _tip(tip))
-        put(self, "paymaster_data", tuple(_felt_list(paymaster_data, "paymaster_data")))
-        put(self, "account_deployment_data", tuple(_felt_list(account_deployment_data, "account_deployment_data")))
-        put(self, "nonce_da_mode", parse_da_mode(nonce_da_mode, "nonce_data_availability_mode"))
-        put(self, "fee_da_mode", parse_da_mode(fee_da_mode, "fee_data_availability_mode"))
-        put(self, "version", _version(version))
-        put(self, "proof_facts", tuple(_felt_list(proof_facts, "proof_facts")))
-        put(self, "chain_id", None if chain_id is None else parse_chain_id(chain_id, "chain_id", TransactionError))
+        # Each field in turn (the first bad one is reported), with a fast path for values that are
+        # already normal (ints in range, tuples of them): the signers build many of these.
+        values = self.__dict__  # a frozen dataclass's fields live there; writing once is the cheapest
+        values["sender_address"] = sender_address if type(sender_address) is int and 0 <= sender_address < _P \
+            else _felt(sender_address, "sender_address")
+        values["calldata"] = _felt_tuple(calldata, "calldata")
+        values["nonce"] = nonce if type(nonce) is int and 0 <= nonce < _P else _felt(nonce, "nonce")
+        values["resource_bounds"] = parse_resource_bounds(resource_bounds)
+        values["signature"] = _felt_tuple(signature, "signature")
+        values["tip"] = tip if type(tip) is int and 0 <= tip < _U64 else _tip(tip)
+        values["paymaster_data"] = _felt_tuple(paymaster_data, "paymaster_data")
+        values["account_deployment_data"] = _felt_tuple(account_deployment_data, "account_deployment_data")
+        values["nonce_da_mode"] = nonce_da_mode if type(nonce_da_mode) is int and 0 <= nonce_da_mode <= DA_MODE_L2 \
+            else parse_da_mode(nonce_da_mode, "nonce_data_availability_mode")
+        values["fee_da_mode"] = fee_da_mode if type(fee_da_mode) is int and 0 <= fee_da_mode <= DA_MODE_L2 \
+            else parse_da_mode(fee_da_mode, "fee_data_availability_mode")
+        values["version"] = version if type(version) is int and (version == TRANSACTION_VERSION_3 or
+                                                               version == QUERY_VERSION_3) else _version(version)
+        values["proof_facts"] = _felt_tuple(proof_facts, "proof_facts")
+        values["chain_id"] = None if chain_id is None else parse_chain_id(chain_id, "chain_id", TransactionError)
         if sender_address_text is None and isinstance(sender_address, str):
             sender_address_text = sender_address
-        put(self, "sender_address_text", sender_address_text)
+        values["sender_address_text"] = sender_address_text
 
     @classmethod
     def from_rpc(cls, transaction: Mapping[str, Any], *, chain_id: object = None,

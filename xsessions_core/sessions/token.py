@@ -248,7 +248,7 @@ def prepare_transaction(session: Session, tx: object, index: int) -> tuple[Invok
         sender, calldata, tx["nonce"], tx["resource_bounds"], (), get("tip", 0), get("paymaster_data", ()),
         get("account_deployment_data", ()), get("nonce_data_availability_mode", 0),
         get("fee_data_availability_mode", 0), get("version", 3), get("proof_facts") or (),
-        chain_id=session.chain_id, sender_address_text=sender if isinstance(sender, str) else session.address_hex,
+        chain_id=session.chain_id, sender_address_text=None if isinstance(sender, str) else session.address_text,
     )
     return transaction, calls
 
