@@ -231,7 +231,29 @@ def get_execute_calldata(calls: object) -> list[int]:
 
     Equals starknet.js ``transaction.getExecuteCalldata(calls, "1")``.
     """
-    return execute_calldata_unchecked(normalize_calls(calls))
+    calldata = normal_execute_calldata(calls)
+    return calldata if calldata is not None else execute_calldata_unchecked(normalize_calls(calls))
+
+
+def normal_execute_calldata(calls: object) -> list[int] | None:
+    """:func:`get_execute_calldata` in one pass when ``calls`` is a list of starknet-py ``Call`` objects
+    that are already normal (felts as ints in range, calldata lists: what :func:`normalize_calls`
+    returns); ``None`` for anything else (then normalise them)."""
+    if type(calls) is not list:
+        return None
+    out: list[int] = [len(calls)]
+    for call in calls:
+        if type(call) is not Call:
+            return None
+        to, sel, data = call.to_addr, call.selector, call.calldata
+        if type(to) is not int or not 0 <= to < _P or type(sel) is not int or not 0 <= sel < _P or type(data) is not list:
+            return None
+        for v in data:
+            if type(v) is not int or not 0 <= v < _P:
+                return None
+        out += (to, sel, len(data))
+        out += data
+    return out
 
 
 def execute_calldata_unchecked(calls: Sequence[Call]) -> list[int]:

@@ -56,6 +56,7 @@ from ..transactions import (
     InvokeV3,
     execute_calldata_unchecked,
     get_execute_calldata,
+    normal_execute_calldata,
     normalize_calls,
     parse_execute_calldata,
 )
@@ -232,8 +233,11 @@ def prepare_transaction(session: Session, tx: object, index: int) -> tuple[Invok
     if not isinstance(tx, Mapping):
         raise TransactionError(f"transactions[{index}] must be a mapping of invoke v3 details")
     if "calls" in tx:
-        calls = normalize_calls(tx["calls"])
-        calldata = execute_calldata_unchecked(calls)
+        calls = tx["calls"]
+        calldata = normal_execute_calldata(calls)  # one pass over calls that are already normal
+        if calldata is None:
+            calls = normalize_calls(calls)
+            calldata = execute_calldata_unchecked(calls)
     elif "calldata" in tx:
         calldata = list(tx["calldata"])
         calls = parse_execute_calldata(calldata)
@@ -576,13 +580,13 @@ class SessionContext:
         """
         if not allow_expired:
             check_not_expired(self.session.expires_at, now=now)
-        if type(calls) is not list or not all([type(c) is Call and type(c.to_addr) is int and type(c.selector) is int
-                                               and type(c.calldata) is list for c in calls]):
+        calldata = normal_execute_calldata(calls)  # one pass over calls that are already normal
+        if calldata is None:
             calls = normalize_calls(calls)
-        # else read as given: the policy lookup checks (to, selector), InvokeV3 the calldata
+            calldata = execute_calldata_unchecked(calls)
         proofs = self.proofs_felts(calls)
         session = self.session
-        tx = InvokeV3(session.address, execute_calldata_unchecked(calls), nonce, resource_bounds, (), tip,
+        tx = InvokeV3(session.address, calldata, nonce, resource_bounds, (), tip,
                       paymaster_data, account_deployment_data, nonce_da_mode, fee_da_mode, version, proof_facts or (),
                       chain_id=session.chain_id)
         return self.sign_invoke_prepared([tx], [proofs], guardian, allow_expired=True)[0]  # checked above
