@@ -368,24 +368,25 @@ def parse_resource_bounds(resource_bounds: object) -> ResourceBounds:
 
     :raises TransactionError: missing field, max_amount not a u64, price not a u128.
     """
-    if isinstance(resource_bounds, ResourceBounds):
-        return resource_bounds
     if type(resource_bounds) is dict:  # fast path: plain dicts of ints or strings, seen before
         get = resource_bounds.get
         l1, l2, l1d = get("l1_gas"), get("l2_gas"), get("l1_data_gas")
         if type(l1) is dict and type(l2) is dict and type(l1d) is dict:
             key = (l1.get("max_amount"), l1.get("max_price_per_unit"), l2.get("max_amount"),
                    l2.get("max_price_per_unit"), l1d.get("max_amount"), l1d.get("max_price_per_unit"))
-        else:
-            key = None
-        if key is not None and all([type(v) is int or type(v) is str for v in key]):
-            cached = _BOUNDS_SEEN.get(key)
-            if cached is None:
-                cached = _parse_resource_bounds(resource_bounds)  # validates
-                if len(_BOUNDS_SEEN) >= 1024:
-                    _BOUNDS_SEEN.clear()
-                _BOUNDS_SEEN[key] = cached
-            return cached
+            for v in key:
+                if type(v) is not int and type(v) is not str:
+                    break
+            else:
+                cached = _BOUNDS_SEEN.get(key)
+                if cached is None:
+                    cached = _parse_resource_bounds(resource_bounds)  # validates
+                    if len(_BOUNDS_SEEN) >= 1024:
+                        _BOUNDS_SEEN.clear()
+                    _BOUNDS_SEEN[key] = cached
+                return cached
+    elif isinstance(resource_bounds, ResourceBounds):
+        return resource_bounds
     return _parse_resource_bounds(resource_bounds)
 
 
@@ -632,7 +633,8 @@ class InvokeV3:
         values["version"] = version if type(version) is int and (version == TRANSACTION_VERSION_3 or
                                                                version == QUERY_VERSION_3) else _version(version)
         values["proof_facts"] = _felt_tuple(proof_facts, "proof_facts")
-        values["chain_id"] = None if chain_id is None else parse_chain_id(chain_id, "chain_id", TransactionError)
+        values["chain_id"] = chain_id if chain_id is None or (type(chain_id) is int and 0 <= chain_id < _P) \
+            else parse_chain_id(chain_id, "chain_id", TransactionError)
         if sender_address_text is None and isinstance(sender_address, str):
             sender_address_text = sender_address
         values["sender_address_text"] = sender_address_text
@@ -751,11 +753,12 @@ class InvokeV3:
         :raises TransactionError: no chain, or a version or tip read with
             ``RpcReader(node_version_and_tip=True)`` that cannot be hashed.
         """
-        if self.version not in (TRANSACTION_VERSION_3, QUERY_VERSION_3):
+        if self.version != TRANSACTION_VERSION_3 and self.version != QUERY_VERSION_3:
             _version(self.version)
         if self.tip >> 64:
             _tip(self.tip)
-        return (self.sender_address, self.calldata, self._chain(chain_id), self.nonce, self.resource_bounds,
+        chain = self.chain_id if chain_id is None and self.chain_id is not None else self._chain(chain_id)
+        return (self.sender_address, self.calldata, chain, self.nonce, self.resource_bounds,
                 self.tip, self.paymaster_data, self.account_deployment_data, self.nonce_da_mode, self.fee_da_mode,
                 self.version, self.proof_facts)
 
