@@ -246,7 +246,8 @@ def normal_execute_calldata(calls: object) -> list[int] | None:
         if type(call) is not Call:
             return None
         to, sel, data = call.to_addr, call.selector, call.calldata
-        if type(to) is not int or not 0 <= to < _P or type(sel) is not int or not 0 <= sel < _P or type(data) is not list:
+        if type(to) is not int or not 0 <= to < _P or type(sel) is not int or not 0 <= sel < _P \
+                or type(data) is not list:
             return None
         for v in data:
             if type(v) is not int or not 0 <= v < _P:
@@ -794,7 +795,7 @@ class InvokeV3:
     def with_signature(self, signature: Sequence[int | str]) -> InvokeV3:
         """This transaction with ``signature`` (felts)."""
         signed = copy.copy(self)
-        object.__setattr__(signed, "signature", tuple(_felt_list(signature, "signature")))
+        object.__setattr__(signed, "signature", _felt_tuple(signature, "signature"))
         return signed
 
 

@@ -400,7 +400,8 @@ class SessionContext:
         check_not_expired(self.session.expires_at, now=now, allow_expired=allow_expired, execute_before=execute_before)
 
     def token_message_hash(self, message_hash: int) -> int:
-        """``pos_many([message_hash, session_hash, cache_value])`` (:func:`~xsessions_core.session_token.cache_value`)."""
+        """``pos_many([message_hash, session_hash, cache_value])``
+        (:func:`~xsessions_core.session_token.cache_value`)."""
         message_hash = felt_of(message_hash, "message_hash")
         return crypto.unchecked.poseidon_many([message_hash, self.session_hash, self._cache_value])
 
@@ -629,7 +630,9 @@ class SessionContext:
             if tx.sender_address != session.address:
                 raise TransactionError(f"transactions[{i}].sender_address is not the session's account")
             proofs.append(self.proofs_felts(parse_execute_calldata(tx.calldata)))
-            bound.append(tx if tx.chain_id == session.chain_id else tx.on_chain(session.chain_id))
+            if tx.chain_id is not None and tx.chain_id != session.chain_id:
+                tx = tx.on_chain(session.chain_id)  # signed on the session's chain (as an unbound one)
+            bound.append(tx)
         signed = self.sign_invoke_prepared(bound, proofs, guardian, allow_expired=True)
         return [tx.with_signature(sig) for tx, (_, sig) in zip(transactions, signed)]
 
