@@ -49,8 +49,7 @@ from bench_sessions import BOUNDS, GUARDIAN_KEY, make_calls, make_session  # noq
 from loopback import AsyncLoopbackServer, Reply, cosigner_sign_session  # noqa: E402
 
 from xsessions_core.errors import CosignerError  # noqa: E402
-from xsessions_core.relayer import SessionSigner  # noqa: E402
-from xsessions_core.sessions import LocalGuardian, sign_transactions_async  # noqa: E402
+from xsessions_core.sessions import LocalGuardian, SessionContext, sign_transactions_async  # noqa: E402
 from xsessions_core.sessions.argent_cosigner import ArgentCosigner  # noqa: E402
 
 LATENCY = 0.05
@@ -157,7 +156,7 @@ def measure(n: int, fault_rate_503: float = 0.0, fault_rate_timeout: float = 0.0
 
 def check(results: list[Any], n: int) -> dict[str, int]:
     """Every result is the expected signature of its own transaction or a typed cosigner error."""
-    expected = SessionSigner(make_session(), None, LocalGuardian(GUARDIAN_KEY)).sign_transactions(transactions(n))
+    expected = SessionContext(make_session()).sign_invoke_many(transactions(n), guardian=LocalGuardian(GUARDIAN_KEY))
     assert len(results) == n, "a transaction was lost or duplicated"
     counts = {"signed": 0, "typed_error": 0}
     for result, want in zip(results, expected):

@@ -39,12 +39,7 @@ from xsessions_core.sessions import (  # noqa: E402
     create_session_request,
     session_hash_from_onchain,
 )
-from xsessions_core.transactions import (  # noqa: E402
-    calculate_invoke_v3_hash,
-    get_execute_calldata,
-    invoke_v3_fields,
-    invoke_v3_hash_input,
-)
+from xsessions_core.transactions import InvokeV3, calculate_invoke_v3_hash, get_execute_calldata  # noqa: E402
 
 CHAIN = 0x534E5F5345504F4C4941
 ACCOUNT = 0x4B1D6B8F1F2C36A5A5E1D09F8C3F3C1E4A2B6D7E8F9A0B1C2D3E4F5A6B7C8D9
@@ -138,9 +133,8 @@ def thread_work(n: int) -> dict[str, tuple[Callable[[Sequence[Any]], object], Se
     """:func:`two_thread_rounds` work for signing: the reference, ``sign_invoke_v3`` on ``n``
     transactions, and the same backend calls on prepared inputs (no Python work around them)."""
     ctx, guardian, work = _signing_setup(n)
-    backend = crypto.backend_module()
-    inputs = [invoke_v3_hash_input(invoke_v3_fields(ACCOUNT, get_execute_calldata(c), CHAIN, i, BOUNDS, 0, (), (), 0, 0,
-                                                    3, None)) for i, c in enumerate(work)]
+    backend = crypto.unchecked
+    inputs = [InvokeV3(ACCOUNT, get_execute_calldata(c), i, BOUNDS, chain_id=CHAIN).hash_row() for i, c in enumerate(work)]
 
     def native_only(part: Sequence[Any]) -> None:
         for item in part:

@@ -54,8 +54,8 @@ from xsessions_core.sessions.session import session_token_message_hash
 from xsessions_core.signers import Eip191Key, Secp256k1Key, Secp256r1Key, SignerSignature, StarknetSignature, \
     StarknetSigner
 from xsessions_core.sessions.objects import Session
-from xsessions_core.sessions.token import sign_session_transaction
-from xsessions_core.transactions import InvokeV3Transaction
+from xsessions_core.sessions.token import SigningOptions, sign_session_transaction
+from xsessions_core.transactions import InvokeV3
 
 # Signing with the recorded sessions happens at a time they were valid (see conftest.recorded_clock).
 pytestmark = pytest.mark.usefixtures("recorded_clock")
@@ -157,9 +157,9 @@ def scripted(_scripted_server: Any) -> Callable[[Callable[[Any], Any]], Loopback
 
 # --------------------------------------------------------------------------- vector helpers
 
-def vector_transaction(tx: dict[str, Any]) -> InvokeV3Transaction:
+def vector_transaction(tx: dict[str, Any]) -> InvokeV3:
     d = tx["details"]
-    return InvokeV3Transaction(
+    return InvokeV3(
         sender_address=d["walletAddress"],
         calldata=tx["execute_calldata"],
         chain_id=d["chainId"],
@@ -214,7 +214,7 @@ async def test_sign_session_matches_vectors(case: dict[str, Any], cache: str, st
     async with ArgentCosigner(stub.url + "/v1/", network_of(case)) as cosigner:
         signature = await sign_session_transaction(
             session, None, h(tx["transaction_hash"]), tx["calls"], cosigner,
-            cache_authorization=cache == "cache_true", transaction=vector_transaction(tx),
+            options=SigningOptions(cache_authorization=cache == "cache_true"), transaction=vector_transaction(tx),
         )
     # same path under the base URL as x-sessions used (vector base "https://guardian.invalid/v1")
     assert [r.path for r in stub.requests] == [urlparse(expected["guardian_request"]["url"]).path]

@@ -17,9 +17,10 @@ from test_relayer_verdicts import CASES
 
 from xsessions_core import __version__, cli
 from xsessions_core.crypto import message_signature, private_to_stark_key
-from xsessions_core.relayer import SessionSigner
 from xsessions_core.sessions import (
+    LocalGuardian,
     Session,
+    SessionContext,
     SessionKey,
     compile_session,
     create_session,
@@ -416,7 +417,7 @@ def test_sign_prints_each_transaction_as_the_node_takes_it(tmp_path: Path, cli_b
     p = run("sign", "-", stdin=json.dumps(spec), backend=cli_backend)
     assert p.returncode == 0, p.stderr
     session = Session.from_dict(spec["session"])
-    signatures = SessionSigner(session, None, GUARDIAN).sign_transactions(spec["transactions"])
+    signatures = SessionContext(session).sign_invoke_many(spec["transactions"], guardian=LocalGuardian(GUARDIAN))
     expected = []
     for tx, signature in zip(spec["transactions"], signatures):
         expected.append({

@@ -1,9 +1,9 @@
 """The cosigner at volume: pooled ArgentCosigner with retries, and sign_transactions_async.
 
 Everything runs against an aiohttp cosigner on 127.0.0.1 started by the test
-(:class:`loopback.AsyncLoopbackServer`). The reference for every signature is the relayer's
-:class:`SessionSigner` with the guardian key held locally: signatures are deterministic (RFC 6979),
-so the remote path must give the very same arrays.
+(:class:`loopback.AsyncLoopbackServer`). The reference for every signature is
+:meth:`SessionContext.sign_invoke_many` with the guardian key held locally: signatures are
+deterministic (RFC 6979), so the remote path must give the very same arrays.
 """
 
 from __future__ import annotations
@@ -34,8 +34,7 @@ from xsessions_core.errors import (
     SessionExpired,
     TransactionError,
 )
-from xsessions_core.relayer import SessionSigner
-from xsessions_core.sessions import FeeLimits, sign_transactions_async
+from xsessions_core.sessions import FeeLimits, SessionContext, SigningOptions, sign_transactions_async
 from xsessions_core.sessions.argent_cosigner import ArgentCosigner
 from xsessions_core.sessions.guardian import GuardianSignature, GuardianTransactionRequest, LocalGuardian
 from xsessions_core.sessions.objects import Session
@@ -59,7 +58,7 @@ def transactions(n: int) -> list[dict[str, Any]]:
 
 
 def expected(txs: list[dict[str, Any]]) -> list[list[int]]:
-    return SessionSigner(SESSION, None, LocalGuardian(GUARDIAN_KEY)).sign_transactions(txs)
+    return SessionContext(SESSION).sign_invoke_many(txs, guardian=LocalGuardian(GUARDIAN_KEY))
 
 
 def cosigner(url: str, **kwargs: Any) -> ArgentCosigner:
@@ -363,7 +362,7 @@ async def test_bad_arguments() -> None:
         with pytest.raises(ValueError):
             await sign_transactions_async(SESSION, None, [], _Odd(), concurrency=concurrency)  # type: ignore[arg-type]
     with pytest.raises(ValueError):  # SessionError / UnsupportedAccountVersion
-        await sign_transactions_async(SESSION, None, [], _Odd(), account_version="0.6")
+        await sign_transactions_async(SESSION, None, [], _Odd(), options=SigningOptions(account_version="0.6"))
     with pytest.raises(SessionError):
         await sign_transactions_async("session", None, [], _Odd())  # type: ignore[arg-type]
     assert await sign_transactions_async(SESSION, None, [], _Odd()) == []

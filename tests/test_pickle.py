@@ -21,7 +21,6 @@ from xsessions_core.relayer import (
     InMemoryRelayerState,
     NonceStatus,
     RedisRelayerState,
-    SessionSigner,
     SessionTokenError,
     decode_session_token,
 )
@@ -37,12 +36,13 @@ from xsessions_core.sessions import (
     SessionContext,
     SessionKey,
     SessionRequest,
+    SigningOptions,
     compile_session,
     get_outside_execution_typed_data,
     get_session_typed_data,
     outside_execution_from_dict,
 )
-from xsessions_core.transactions import InvokeV3Transaction, parse_resource_bounds
+from xsessions_core.transactions import InvokeV3, parse_resource_bounds
 from xsessions_core.typed_data import TypedData
 from xsessions_core.versions import AccountVersion
 
@@ -75,7 +75,7 @@ def _values() -> dict[str, Any]:
     session = _session()
     info = GuardianSessionInfo(session.hash, tuple(session.authorization_signature), 0, 5, (6, 7))
     oe = _outside_execution()
-    tx = InvokeV3Transaction(session.address, (1, 2), session.chain_id, 3, parse_resource_bounds(BOUNDS))
+    tx = InvokeV3(session.address, (1, 2), 3, parse_resource_bounds(BOUNDS), chain_id=session.chain_id)
     legacy = SESSIONS[0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -95,7 +95,7 @@ def _values() -> dict[str, Any]:
         "invalid Verdict": verify_case(next(c for c in CASES if c["verdict"] != "VALID")),
         "InvokeV3Data": parse_invoke_v3(INVOKE["transaction"]),
         "OutsideExecutionData": parse_outside_execution(OUTSIDE["transaction"]["outside_execution"]),
-        "InvokeV3Transaction": tx,
+        "InvokeV3": tx,
         "ResourceBounds": parse_resource_bounds(BOUNDS),
         "OutsideExecution": oe,
         "OutsideCall": oe.calls[0],
@@ -135,7 +135,7 @@ def test_the_list_covers_policy_and_signed_sessions() -> None:
 
 
 def test_session_context_signs_the_same_after_a_round_trip() -> None:
-    ctx = SessionContext(_session(), cache_authorization=True)
+    ctx = SessionContext(_session(), options=SigningOptions(cache_authorization=True))
     copy = round_trip(ctx)
     assert (copy.session_hash, copy.cache_flag, copy.session_public_key) == (
         ctx.session_hash, ctx.cache_flag, ctx.session_public_key)
@@ -150,9 +150,9 @@ def test_guardian_and_signer_sign_the_same_after_a_round_trip() -> None:
     copy = round_trip(guardian)
     assert copy.public_key == guardian.public_key
     assert copy.sign_token_message(77) == guardian.sign_token_message(77)
-    signer = SessionSigner(_session(), None, guardian)
+    ctx = SessionContext(_session())
     txs = [{"calls": _outside_execution().starknet_calls(), "nonce": i, "resource_bounds": BOUNDS} for i in range(3)]
-    assert round_trip(signer).sign_transactions(txs) == signer.sign_transactions(txs)
+    assert round_trip(ctx).sign_invoke_many(txs, guardian=copy) == ctx.sign_invoke_many(txs, guardian=guardian)
 
 
 def test_prepared_public_key_verifies_after_a_round_trip() -> None:

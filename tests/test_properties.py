@@ -26,7 +26,7 @@ from xsessions_core.sessions.objects import (
     AllowedMethod, OffChainSession, OnChainSession, Session, SessionKey, SessionMetadata, SessionRequest,
 )
 from xsessions_core.sessions.session import compile_session
-from xsessions_core.sessions.token import SessionContext, build_session_signature
+from xsessions_core.sessions.token import SessionContext, SigningOptions, build_session_signature
 from xsessions_core.typed_data import TypedData
 
 
@@ -156,7 +156,8 @@ def test_session_token_signing_same_on_both_backends(tx_hash: int, cache: bool, 
     owner_guid = crypto.poseidon_hash(0x537461726B6E6574205369676E6572, h(SESSION["inputs"]["owner_public_key"]))
 
     def sign() -> list[int]:
-        ctx = SessionContext(session, cache_authorization=cache, account_version=version, owner_guid=owner_guid)
+        ctx = SessionContext(session, options=SigningOptions(cache_authorization=cache, account_version=version,
+                                                             owner_guid=owner_guid))
         return build_session_signature(ctx, tx_hash, calls, LocalGuardian(GUARDIAN_KEY).sign_token_message,
                                        now=ctx.session.expires_at - 1)  # signed while the session was valid
 
@@ -170,7 +171,8 @@ def test_session_token_vector_same_on_both_backends() -> None:
     session = Session.from_dict(SESSION["session"])
     for cache, key in ((False, "cache_false"), (True, "cache_true")):
         _, sig = same_on_backends(lambda: build_session_signature(
-            SessionContext(session, cache_authorization=cache), h(tx["transaction_hash"]), tx["calls"],
+            SessionContext(session, options=SigningOptions(cache_authorization=cache)), h(tx["transaction_hash"]),
+            tx["calls"],
             LocalGuardian(GUARDIAN_KEY).sign_token_message, now=session.expires_at - 1))
         assert sig == [h(v) for v in tx["signatures"][key]["signature"]]
 

@@ -40,6 +40,7 @@ from xsessions_core.sessions.argent_cosigner import ArgentCosigner
 from xsessions_core.sessions.guardian import LocalGuardian
 from xsessions_core.sessions.objects import Session, SessionKey
 from xsessions_core.sessions.session import create_session, create_session_request, starknet_signer_guid
+from xsessions_core.sessions.token import SigningOptions
 from xsessions_core.transactions import get_execute_calldata
 
 # Signing with the recorded sessions happens at a time they were valid (see conftest.recorded_clock).
@@ -158,7 +159,7 @@ async def test_execute_v3_sends_the_vector_signature(
     NODE["chain"] = details["chainId"]
     async with ArgentCosigner(stub.url, network_of(case), guardian_public_key=GUARDIAN_PUB) as cosigner:
         account = build_session_account(session, None, FullNodeClient(node_url=node.url), cosigner,
-                                        cache_authorization=cache == "cache_true")
+                                        options=SigningOptions(cache_authorization=cache == "cache_true"))
         result = await account.execute_v3(
             tx["calls"], resource_bounds=resource_bounds(tx), nonce=h(details["nonce"]), tip=h(details["tip"])
         )
@@ -224,7 +225,8 @@ async def test_account_version_05_cache_puts_the_owner_guid_at_offset_5(node: Lo
     session = Session.from_dict(CASE["session"])
     owner_guid = starknet_signer_guid(h(CASE["inputs"]["owner_public_key"]))
     account = build_session_account(session, None, FullNodeClient(node_url=node.url), LocalGuardian(GUARDIAN_KEY),
-                                    cache_authorization=True, account_version="0.5", owner_guid=owner_guid)
+                                    options=SigningOptions(cache_authorization=True, account_version="0.5",
+                                                           owner_guid=owner_guid))
     await account.execute_v3(TX["calls"], resource_bounds=resource_bounds(TX), nonce=h(TX["details"]["nonce"]))
     [invoke] = sent_invokes(node)
     signature = [h(v) for v in invoke["signature"]]
@@ -233,7 +235,7 @@ async def test_account_version_05_cache_puts_the_owner_guid_at_offset_5(node: Lo
     assert_token_signed(signature, starknet_py_hash(invoke, session.chain_id), session.hash)
     with pytest.raises(SessionError, match="owner_guid"):
         build_session_account(session, None, FullNodeClient(node_url=node.url), LocalGuardian(GUARDIAN_KEY),
-                              cache_authorization=True, account_version="0.5")
+                              options=SigningOptions(cache_authorization=True, account_version="0.5"))
 
 
 @pytest.mark.parametrize("case", SESSIONS, ids=lambda c: c["name"])
@@ -416,7 +418,8 @@ def test_build_session_account_rejects_bad_inputs() -> None:
     with pytest.raises(SessionError, match="session_key_guid"):
         build_session_account(session, other_key, client, LocalGuardian(GUARDIAN_KEY))
     with pytest.raises(SessionError, match="account_version"):
-        build_session_account(session, None, client, LocalGuardian(GUARDIAN_KEY), account_version="0.3")
+        build_session_account(session, None, client, LocalGuardian(GUARDIAN_KEY),
+                              options=SigningOptions(account_version="0.3"))
 
 
 def test_sync_methods_sign_too(node: LoopbackServer) -> None:

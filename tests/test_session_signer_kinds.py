@@ -192,12 +192,12 @@ def test_invoke_v3_every_path(kind: str, version: AccountVersion) -> None:
 
 
 def prepare_and_hash(session: Session, tx: dict[str, Any]) -> int:
-    fields, _ = prepare_transaction(session, tx, 0)
-    sender, calldata, chain, nonce, bounds, tip, paymaster, deployment, nonce_da, fee_da, version, _ = fields
-    return calculate_invoke_v3_hash(sender_address=sender, calldata=calldata, chain_id=chain, nonce=nonce,
-                                    resource_bounds=bounds, tip=tip, paymaster_data=paymaster,
-                                    account_deployment_data=deployment, nonce_da_mode=nonce_da, fee_da_mode=fee_da,
-                                    version=version)
+    t, _ = prepare_transaction(session, tx, 0)
+    assert t.chain_id == session.chain_id
+    return calculate_invoke_v3_hash(sender_address=t.sender_address, calldata=t.calldata, chain_id=session.chain_id,
+                                    nonce=t.nonce, resource_bounds=t.resource_bounds, tip=t.tip,
+                                    paymaster_data=t.paymaster_data, account_deployment_data=t.account_deployment_data,
+                                    nonce_da_mode=t.nonce_da_mode, fee_da_mode=t.fee_da_mode, version=t.version)
 
 
 @pytest.mark.parametrize("version", [V4, V5], ids=str)

@@ -20,33 +20,27 @@ from xsessions_core.relayer import batch as batch_module
 from xsessions_core.sessions.guardian import LocalGuardian
 from xsessions_core.sessions.objects import Session
 from xsessions_core.sessions.token import SessionContext, build_session_signature
-from xsessions_core.transactions import (
-    calculate_invoke_v3_hash,
-    get_execute_calldata,
-    invoke_v3_fields,
-    invoke_v3_hash_input,
-)
+from xsessions_core.transactions import InvokeV3, calculate_invoke_v3_hash, get_execute_calldata
 
 # Signing with the recorded sessions happens at a time they were valid (see conftest.recorded_clock).
 pytestmark = pytest.mark.usefixtures("recorded_clock")
 
 
-def _fields(args: dict[str, Any]) -> Any:
-    return invoke_v3_fields(args["sender_address"], args["calldata"], args["chain_id"], args["nonce"],
-                            args["resource_bounds"], args["tip"], args["paymaster_data"],
-                            args["account_deployment_data"], args["nonce_da_mode"], args["fee_da_mode"],
-                            args["version"], args["proof_facts"])
+def _transaction(args: dict[str, Any]) -> InvokeV3:
+    return InvokeV3(args["sender_address"], args["calldata"], args["nonce"], args["resource_bounds"], (), args["tip"],
+                    args["paymaster_data"], args["account_deployment_data"], args["nonce_da_mode"],
+                    args["fee_da_mode"], args["version"], args["proof_facts"] or (), chain_id=args["chain_id"])
 
 
 def test_backend_hashes_every_invoke_vector_in_one_batch() -> None:
     """All invoke v3 vectors (both versions, proof facts or not) in one call: the hashes are the
     vectors' (also from ``invoke_v3_hash_batch``), the signatures are those of the token messages."""
     session_hash, cache_flag, k1, k2 = 0x1234, 1, 0x5EED, 0x6A4D
-    inputs = [invoke_v3_hash_input(_fields(_hash_args(c["args"]))) for c in HASHES]
-    got = crypto.backend_module().session_sign_invoke_v3(inputs, session_hash, cache_flag, k1, k2)
+    inputs = [_transaction(_hash_args(c["args"])).hash_row() for c in HASHES]
+    got = crypto.unchecked.session_sign_invoke_v3(inputs, session_hash, cache_flag, k1, k2)
     assert [g[0] for g in got] == [h(c["transaction_hash"]) for c in HASHES]
-    assert crypto.backend_module().invoke_v3_hash_batch(inputs) == [h(c["transaction_hash"]) for c in HASHES]
-    assert crypto.backend_module().invoke_v3_hash_batch([]) == []
+    assert crypto.unchecked.invoke_v3_hash_batch(inputs) == [h(c["transaction_hash"]) for c in HASHES]
+    assert crypto.unchecked.invoke_v3_hash_batch([]) == []
     for tx_hash, r1, s1, r2, s2 in got:
         token = crypto.poseidon_hash_many([tx_hash, session_hash, cache_flag])
         assert (r1, s1) == crypto.message_signature(token, k1)
@@ -77,7 +71,7 @@ def test_sign_invoke_v3_equals_the_stepwise_api(case: dict[str, Any]) -> None:
 def test_sign_invoke_v3_checks_policy_and_guardian_before_signing(case: dict[str, Any],
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     ctx, guardian = SessionContext(Session.from_dict(case["session"])), LocalGuardian(GUARDIAN_KEY)
-    backend = crypto.backend_module()
+    backend = crypto.UncheckedBackend  # the signers call the backend through crypto.unchecked
 
     def fail(*args: Any) -> Any:
         raise AssertionError("nothing may be signed")
@@ -114,10 +108,11 @@ def test_sign_transactions_in_several_chunks(case: dict[str, Any]) -> None:
 def test_a_bad_transaction_anywhere_means_nothing_is_signed(case: dict[str, Any],
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     ctx, guardian = SessionContext(Session.from_dict(case["session"])), LocalGuardian(GUARDIAN_KEY)
-    backend = crypto.backend_module()
+    backend = crypto.UncheckedBackend  # the signers call the backend through crypto.unchecked
     calls: list[int] = []
     original = backend.session_sign_invoke_v3
-    monkeypatch.setattr(backend, "session_sign_invoke_v3", lambda txs, *a: calls.append(len(txs)) or original(txs, *a))
+    monkeypatch.setattr(backend, "session_sign_invoke_v3",
+                        lambda self, txs, *a: calls.append(len(txs)) or original(self, txs, *a))
     txs = _transactions(case, batch_module.CHUNK + 3)
     txs[-1] = dict(txs[-1], calls=[{"contractAddress": "0x1234", "entrypoint": "transfer", "calldata": []}])
     with pytest.raises(PolicyViolation):

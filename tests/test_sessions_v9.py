@@ -49,7 +49,7 @@ from xsessions_core.sessions import (
     starknet_signer_guid,
     verify_session,
 )
-from xsessions_core.transactions import InvokeV3Transaction, get_execute_calldata
+from xsessions_core.transactions import InvokeV3, get_execute_calldata
 from xsessions_core.typed_data import TypedData
 
 # Signing with the recorded sessions happens at a time they were valid (see conftest.recorded_clock).
@@ -93,9 +93,9 @@ def _session(s: dict) -> Session:
     return Session.from_dict(s["session"])
 
 
-def _transaction(tx: dict) -> InvokeV3Transaction:
+def _transaction(tx: dict) -> InvokeV3:
     d = tx["details"]
-    return InvokeV3Transaction(
+    return InvokeV3(
         sender_address=d["walletAddress"], calldata=tuple(get_execute_calldata(tx["calls"])), chain_id=d["chainId"],
         nonce=d["nonce"], resource_bounds=d["resourceBounds"], tip=d["tip"], paymaster_data=tuple(d["paymasterData"]),
         account_deployment_data=tuple(d["accountDeploymentData"]), nonce_da_mode=d["nonceDataAvailabilityMode"],

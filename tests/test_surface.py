@@ -25,7 +25,6 @@ from starknet_py.net.signer.key_pair import KeyPair
 from xsessions_core import crypto
 from xsessions_core.chains import SN_MAIN, SN_SEPOLIA, InvalidChainId, parse_chain_id
 from xsessions_core.errors import InvalidPrivateKey, SessionError, SessionExpired, TransactionError, XSessionsError
-from xsessions_core.relayer import SessionSigner
 from xsessions_core.sessions import (
     GuardianOutsideExecutionRequest,
     GuardianSessionInfo,
@@ -35,6 +34,7 @@ from xsessions_core.sessions import (
     Session,
     SessionContext,
     SessionKey,
+    SigningOptions,
     build_outside_execution,
     build_session_account,
     build_session_signature,
@@ -110,30 +110,32 @@ async def _context_sign_invoke(s: Session, g: RecordingGuardian, kw: dict[str, A
 
 
 async def _context_sign_invoke_prepared(s: Session, g: RecordingGuardian, kw: dict[str, Any]) -> object:
-    from xsessions_core.transactions import get_execute_calldata, invoke_v3_fields
+    from xsessions_core.transactions import InvokeV3, get_execute_calldata
 
     ctx = SessionContext(s)
-    fields = invoke_v3_fields(s.address, get_execute_calldata(CALLS), s.chain_id, 1, BOUNDS, 0, (), (), 0, 0, 3, None)
-    return ctx.sign_invoke_prepared([fields], [ctx.proofs_felts(CALLS)], g.inner, **kw)
+    tx = InvokeV3(s.address, get_execute_calldata(CALLS), 1, BOUNDS, chain_id=s.chain_id)
+    return ctx.sign_invoke_prepared([tx], [ctx.proofs_felts(CALLS)], g.inner, **kw)
 
 
 async def _build_session_signature(s: Session, g: RecordingGuardian, kw: dict[str, Any]) -> object:
     return build_session_signature(SessionContext(s), 0x1234, CALLS, g.inner.sign_token_message, **kw)
 
 
-async def _signer_sign_transactions(s: Session, g: RecordingGuardian, kw: dict[str, Any]) -> object:
-    return SessionSigner(s, None, g.inner).sign_transactions([{"calls": CALLS, "nonce": 1, "resource_bounds": BOUNDS}],
-                                                             **kw)
+async def _context_sign_invoke_many(s: Session, g: RecordingGuardian, kw: dict[str, Any]) -> object:
+    return SessionContext(s).sign_invoke_many([{"calls": CALLS, "nonce": 1, "resource_bounds": BOUNDS}],
+                                              guardian=g.inner, **kw)
 
 
-async def _signer_with_hashes(s: Session, g: RecordingGuardian, kw: dict[str, Any]) -> object:
-    return SessionSigner(s, None, g.inner).sign_transactions_with_hashes(
-        [{"calls": CALLS, "nonce": 1, "resource_bounds": BOUNDS}], **kw)
+async def _context_with_hashes(s: Session, g: RecordingGuardian, kw: dict[str, Any]) -> object:
+    return SessionContext(s).sign_invoke_many_with_hashes(
+        [{"calls": CALLS, "nonce": 1, "resource_bounds": BOUNDS}], guardian=g.inner, **kw)
 
 
-async def _signer_invoke_values(s: Session, g: RecordingGuardian, kw: dict[str, Any]) -> object:
-    return SessionSigner(s, None, g.inner).sign_invoke_transactions(
-        [{"calls": CALLS, "nonce": 1, "resource_bounds": BOUNDS}], **kw)
+async def _context_invoke_values(s: Session, g: RecordingGuardian, kw: dict[str, Any]) -> object:
+    from xsessions_core.transactions import InvokeV3, get_execute_calldata
+
+    return SessionContext(s).sign_invoke_values([InvokeV3(s.address, get_execute_calldata(CALLS), 1, BOUNDS)],
+                                                g.inner, **kw)
 
 
 async def _sign_outside_execution(s: Session, g: RecordingGuardian, kw: dict[str, Any]) -> object:
@@ -189,7 +191,7 @@ def _sn_bounds() -> ResourceBoundsMapping:
 
 SIGN_PATHS: list[SignPath] = [
     _sign_session_transaction, _context_sign_invoke_v3, _context_sign_invoke, _context_sign_invoke_prepared,
-    _build_session_signature, _signer_sign_transactions, _signer_with_hashes, _signer_invoke_values,
+    _build_session_signature, _context_sign_invoke_many, _context_with_hashes, _context_invoke_values,
     _sign_outside_execution, _sign_outside_execution_with_context, _create_outside_execution_call,
     _account_execute_v3, _account_sign_invoke_v3, _account_sign_for_fee_estimate, _account_sign_outside_execution_call,
 ]
@@ -270,19 +272,19 @@ def test_request_and_key_leave_the_private_key_out_by_default() -> None:
 def test_account_version_spellings_give_the_same_signer(spelling: object) -> None:
     session = make_session()
     guid = starknet_signer_guid(crypto.private_to_stark_key(OWNER_KEY))
-    reference = SessionContext(session, cache_authorization=True, account_version="0.5", owner_guid=guid)
-    ctx = SessionContext(session, cache_authorization=True, account_version=spelling, owner_guid=guid)  # type: ignore[arg-type]
-    signer = SessionSigner(session, None, GUARDIAN_KEY, cache_authorization=True, account_version=spelling,  # type: ignore[arg-type]
-                           owner_guid=guid)
-    assert ctx.cache_flag == signer.cache_flag == reference.cache_flag == guid
+    reference = SessionContext(session, options=SigningOptions(cache_authorization=True, account_version="0.5",
+                                                               owner_guid=guid))
+    ctx = SessionContext(session, options=SigningOptions(cache_authorization=True, account_version=spelling,  # type: ignore[arg-type]
+                                                         owner_guid=guid))
+    assert ctx.cache_flag == reference.cache_flag == guid
 
 
 def test_default_account_version_is_0_4_0_and_bad_versions_are_typed() -> None:
     session = make_session()
-    assert SessionContext(session, cache_authorization=True).cache_flag == 1
+    assert SessionContext(session, options=SigningOptions(cache_authorization=True)).cache_flag == 1
     for bad in ("0.3", "1", 0.4, None):
         with pytest.raises(UnsupportedAccountVersion, match="account_version") as info:
-            SessionContext(session, account_version=bad)  # type: ignore[arg-type]
+            SessionContext(session, options=SigningOptions(account_version=bad))  # type: ignore[arg-type]
         assert isinstance(info.value, SessionError)
 
 
@@ -306,8 +308,6 @@ def test_chain_names_and_bad_chain_ids() -> None:
 def test_private_key_spellings(spelling: object) -> None:
     assert SessionKey(spelling) == SessionKey(SESSION_KEY)  # type: ignore[arg-type]
     assert LocalGuardian(spelling).public_key == crypto.private_to_stark_key(SESSION_KEY)
-    session = make_session()
-    assert SessionSigner(session, None, spelling).guardian_public_key == crypto.private_to_stark_key(SESSION_KEY)
 
 
 @pytest.mark.parametrize("bad", [0, crypto.EC_ORDER, hex(crypto.EC_ORDER), "0xzz" + hex(SESSION_KEY)[2:],
@@ -384,7 +384,7 @@ HEAVY = ("sympy", "aiohttp", "starknet_py.net.account", "starknet_py.net.full_no
     "import xsessions_core.sessions",
     "import xsessions_core.relayer",
     "from xsessions_core.sessions import Session, SessionKey, create_session_request, sign_session_transaction",
-    "from xsessions_core.relayer import verify_session_transaction, SessionSigner",
+    "from xsessions_core.relayer import verify_session_transaction, verify_session_transactions_batch",
 ])
 def test_imports_stay_light(statement: str) -> None:
     """Importing the packages (and the offline API) loads neither the network stack nor sympy."""

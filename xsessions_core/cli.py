@@ -22,17 +22,18 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, NoReturn, cast
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import __version__, crypto
 from .chains import parse_chain_id
-from .encoding import bigint_or_none, felt_from, to_hex
+from .encoding import FeltSpelling, bigint_or_none, felt_from, to_hex
 from .errors import InvalidPrivateKey, XSessionsError
 from .versions import AccountVersion
 
 if TYPE_CHECKING:
-    from .relayer.batch import SessionSigner
     from .relayer.verify import AccountInfo, AccountState
+    from .sessions.guardian import LocalGuardian
+    from .sessions.token import SessionContext
     from .sessions.fee_limits import FeeLimits
     from .sessions.objects import Session, SessionKey
     from .signers import Secp256k1Key, Secp256r1Key, Signer, SignerSignature
@@ -84,7 +85,7 @@ def _felt_arg(value: object, name: str) -> int:
     if isinstance(value, (bool, float)):
         raise _UsageError(f"{name} must be a felt (0x-hex or decimal), got "
                           f"{'a boolean' if isinstance(value, bool) else 'a fractional number'}")
-    return felt_from(value, name, _UsageError, network=True, lenient_hex=True)
+    return felt_from(value, name, _UsageError, spelling=FeltSpelling.NODE_LENIENT)
 
 
 def _whole_number(value: object, name: str, minimum: int = 0) -> int:
@@ -494,7 +495,7 @@ def _cmd_session_request(args: argparse.Namespace) -> int:
     expiry = _whole_number(expires_at, "expires_at")
     if key is not None:
         # create_session_request takes a signing key of any kind (Starknet, Secp256k1, Secp256r1).
-        request = create_session_request(_chain_id(chain_id), cast(Any, key), methods, expiry, metadata)
+        request = create_session_request(_chain_id(chain_id), key, methods, expiry, metadata)
         _emit(request.typed_data)
         return 0
     off = create_offchain_session(methods, expiry, metadata, _felt_arg(public_key, "session public key"))
@@ -740,8 +741,9 @@ def _session_and_key(spec: dict[str, Any],
     return session, key
 
 
-def _signer_from(spec: dict[str, Any], args: argparse.Namespace) -> SessionSigner:
-    from .relayer.batch import SessionSigner
+def _signer_from(spec: dict[str, Any], args: argparse.Namespace) -> tuple[SessionContext, LocalGuardian]:
+    from .sessions.guardian import LocalGuardian
+    from .sessions.token import SessionContext, SigningOptions
 
     session, key = _session_and_key(spec, args.session_key_file)
     guardian = _guardian_secret(args.guardian_key_file, spec.get("guardian_private_key"))
@@ -754,9 +756,9 @@ def _signer_from(spec: dict[str, Any], args: argparse.Namespace) -> SessionSigne
     if not isinstance(cache, bool):
         raise _UsageError("cache_authorization must be true or false")
     owner_guid = spec.get("owner_guid")
-    # The session signers take a signing key of any kind (Starknet, Secp256k1, Secp256r1).
-    return SessionSigner(session, cast(Any, key), guardian, cache_authorization=cache, account_version=version,
-                         owner_guid=None if owner_guid is None else _felt_arg(owner_guid, "owner_guid"))
+    options = SigningOptions(cache_authorization=cache, account_version=version,
+                             owner_guid=None if owner_guid is None else _felt_arg(owner_guid, "owner_guid"))
+    return SessionContext(session, key, options), LocalGuardian(guardian)
 
 
 #: The key order of the lines ``sign`` prints (unchanged since its first release, so that its output
@@ -776,7 +778,7 @@ def _sign_output(transaction: InvokeV3) -> dict[str, Any]:
 
 def _cmd_sign(args: argparse.Namespace) -> int:
     spec = _read_json(args.file, MAX_BULK_BYTES)
-    signer = _signer_from(spec, args)
+    ctx, guardian = _signer_from(spec, args)
     txs = _need(spec, "transactions", "the input")
     if not isinstance(txs, list) or not all(isinstance(t, dict) for t in txs):
         raise _UsageError("'transactions' must be a list of objects")
@@ -784,7 +786,12 @@ def _cmd_sign(args: argparse.Namespace) -> int:
     lines: list[str] = []  # written only when every transaction is signed: nothing on stdout on failure
     with _progress(len(txs), "signing") as advance:
         for chunk in _chunks(txs):
-            lines += (_json_line(_sign_output(tx)) for tx in signer.sign_invoke_transactions(chunk, now=args.now))
+            ctx.check_not_expired(now=args.now)
+            prepared = ctx.prepare_invoke_many(chunk)
+            signed = ctx.sign_invoke_prepared([tx for tx, _ in prepared], [proofs for _, proofs in prepared],
+                                              guardian, allow_expired=True)  # checked above
+            lines += (_json_line(_sign_output(tx.with_signature(signature)))
+                      for (tx, _), (_, signature) in zip(prepared, signed))
             advance(len(chunk))
     sys.stdout.writelines(lines)
     return 0
@@ -933,10 +940,12 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- demo
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .relayer import AccountInfo, SessionSigner, verify_session_transactions_batch
+    from .relayer import AccountInfo, verify_session_transactions_batch
     from .relayer.verify import clear_caches
+    from .sessions.guardian import LocalGuardian
     from .sessions.objects import SessionKey
     from .sessions.session import compile_session, create_session, create_session_request, session_hash_from_onchain
+    from .sessions.token import SessionContext
     from .transactions import get_execute_calldata
 
     n = args.n
@@ -953,13 +962,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                {"Contract Address": to_hex(dex), "selector": "stake"}]
     expires_at = int(time.time()) + 24 * 3600
     # create_session_request and the session signers take a session key of any kind.
-    request = create_session_request(chain_id, cast(Any, session_key), methods, expires_at,
+    request = create_session_request(chain_id, session_key, methods, expires_at,
                                      {"projectID": "xsessions-demo", "txFees": []})
     session_hash = session_hash_from_onchain(compile_session(request.offchain_session), account, chain_id)
     auth = [*crypto.message_signature(session_hash, owner.private_key),
             *crypto.message_signature(session_hash, guardian.private_key)]
     session = create_session(account, auth, request, chain_id)
-    signer = SessionSigner(session, cast(Any, session_key), guardian.private_key)
+    ctx, cosigner = SessionContext(session, session_key), LocalGuardian(guardian.private_key)
     t_setup = time.perf_counter() - t0
     err.write(f"session {to_hex(session.hash)} authorised by owner {to_hex(owner.public_key)[:12]}… "
               f"and guardian {to_hex(guardian.public_key)[:12]}… ({t_setup * 1000:.1f} ms)\n")
@@ -974,7 +983,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     with _progress(n, "signing") as advance:
         for chunk in _chunks(txs, 500):
-            for tx, sig in zip(chunk, signer.sign_transactions(chunk)):
+            for tx, sig in zip(chunk, ctx.sign_invoke_many(chunk, guardian=cosigner)):
                 signed.append({**tx, "sender_address": account, "signature": sig})
             advance(len(chunk))
     t_sign = time.perf_counter() - t0
@@ -1022,10 +1031,12 @@ def _rate(fn: Callable[[], object], per_call: int, seconds: float) -> float:
 
 
 def _bench_ops(seconds: float) -> dict[str, float]:
-    from .relayer import AccountInfo, SessionSigner, verify_session_transactions_batch
+    from .relayer import AccountInfo, verify_session_transactions_batch
     from .relayer.verify import clear_caches
+    from .sessions.guardian import LocalGuardian
     from .sessions.objects import SessionKey
     from .sessions.session import compile_session, create_session, create_session_request, session_hash_from_onchain
+    from .sessions.token import SessionContext
     from .transactions import get_execute_calldata
 
     key = 0x1234567890ABCDEF1234567890ABCDEF
@@ -1045,14 +1056,14 @@ def _bench_ops(seconds: float) -> dict[str, float]:
     h = session_hash_from_onchain(compile_session(request.offchain_session), account, chain)
     session = create_session(account, [*crypto.message_signature(h, owner.private_key),
                                        *crypto.message_signature(h, guardian.private_key)], request, chain)
-    signer = SessionSigner(session, None, guardian.private_key)
+    ctx, cosigner = SessionContext(session), LocalGuardian(guardian.private_key)
     bounds = {"l1_gas": {"max_amount": 0, "max_price_per_unit": 0}, "l2_gas": {"max_amount": 10**6,
               "max_price_per_unit": 10**9}, "l1_data_gas": {"max_amount": 0, "max_price_per_unit": 0}}
     calls = [{"contractAddress": hex(account + 1), "entrypoint": "swap", "calldata": [1, 2]}] * 3
     txs = [{"calls": calls, "nonce": i, "resource_bounds": bounds} for i in range(20)]
-    ops["session sign (3 calls)"] = _rate(lambda: signer.sign_transactions(txs), len(txs), seconds)
+    ops["session sign (3 calls)"] = _rate(lambda: ctx.sign_invoke_many(txs, guardian=cosigner), len(txs), seconds)
     signed = [{"sender_address": account, "calldata": get_execute_calldata(calls), "nonce": i, "resource_bounds": bounds,
-               "signature": s} for i, s in enumerate(signer.sign_transactions(txs))]
+               "signature": s} for i, s in enumerate(ctx.sign_invoke_many(txs, guardian=cosigner))]
     info = AccountInfo(account, "0.4.0", owner.public_key, guardian.public_key)
     clear_caches()
     ops["session verify (3 calls)"] = _rate(

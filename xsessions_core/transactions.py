@@ -16,7 +16,6 @@ Hashing runs on the active crypto backend with few native calls; every input is 
 from __future__ import annotations
 
 import copy
-import sys
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -183,14 +182,6 @@ def _normalize_dict(call: Mapping[str, Any], name: str, require_calldata: bool) 
 def _normalize_one(call: object, i: int, require_calldata: bool) -> Call:
     if type(call) is dict:
         return _normalize_dict(call, f"calls[{i}]", require_calldata)
-    if type(call) is Call:  # fast path: already valid
-        to, sel, data = call.to_addr, call.selector, call.calldata
-        if type(to) is int and 0 <= to < _P and type(sel) is int and 0 <= sel < _P and type(data) is list:
-            for v in data:
-                if type(v) is not int or not 0 <= v < _P:
-                    break
-            else:
-                return Call(to_addr=to, selector=sel, calldata=data[:])
     name = f"calls[{i}]"
     if isinstance(call, Call):
         return Call(
@@ -220,7 +211,19 @@ def normalize_calls(calls: object, *, require_calldata: bool = True) -> list[Cal
         calls = [calls]
     if type(calls) is not list and (isinstance(calls, (str, bytes)) or not isinstance(calls, Iterable)):
         raise TransactionError(f"calls must be a call or a sequence of calls, got {type(calls).__name__}")
-    return [_normalize_one(c, i, require_calldata) for i, c in enumerate(calls)]
+    out: list[Call] = []
+    for i, call in enumerate(calls):
+        if type(call) is Call:  # fast path: already valid (a copy, so that the caller's list stays theirs)
+            to, sel, data = call.to_addr, call.selector, call.calldata
+            if type(to) is int and 0 <= to < _P and type(sel) is int and 0 <= sel < _P and type(data) is list:
+                for v in data:
+                    if type(v) is not int or not 0 <= v < _P:
+                        break
+                else:
+                    out.append(Call(to, sel, data[:]))
+                    continue
+        out.append(_normalize_one(call, i, require_calldata))
+    return out
 
 
 def get_execute_calldata(calls: object) -> list[int]:
@@ -228,7 +231,30 @@ def get_execute_calldata(calls: object) -> list[int]:
 
     Equals starknet.js ``transaction.getExecuteCalldata(calls, "1")``.
     """
-    return execute_calldata_unchecked(normalize_calls(calls))
+    calldata = normal_execute_calldata(calls)
+    return calldata if calldata is not None else execute_calldata_unchecked(normalize_calls(calls))
+
+
+def normal_execute_calldata(calls: object) -> list[int] | None:
+    """:func:`get_execute_calldata` in one pass when ``calls`` is a list of starknet-py ``Call`` objects
+    that are already normal (felts as ints in range, calldata lists: what :func:`normalize_calls`
+    returns); ``None`` for anything else (then normalise them)."""
+    if type(calls) is not list:
+        return None
+    out: list[int] = [len(calls)]
+    for call in calls:
+        if type(call) is not Call:
+            return None
+        to, sel, data = call.to_addr, call.selector, call.calldata
+        if type(to) is not int or not 0 <= to < _P or type(sel) is not int or not 0 <= sel < _P \
+                or type(data) is not list:
+            return None
+        for v in data:
+            if type(v) is not int or not 0 <= v < _P:
+                return None
+        out += (to, sel, len(data))
+        out += data
+    return out
 
 
 def execute_calldata_unchecked(calls: Sequence[Call]) -> list[int]:
@@ -343,24 +369,25 @@ def parse_resource_bounds(resource_bounds: object) -> ResourceBounds:
 
     :raises TransactionError: missing field, max_amount not a u64, price not a u128.
     """
-    if isinstance(resource_bounds, ResourceBounds):
-        return resource_bounds
     if type(resource_bounds) is dict:  # fast path: plain dicts of ints or strings, seen before
         get = resource_bounds.get
         l1, l2, l1d = get("l1_gas"), get("l2_gas"), get("l1_data_gas")
         if type(l1) is dict and type(l2) is dict and type(l1d) is dict:
             key = (l1.get("max_amount"), l1.get("max_price_per_unit"), l2.get("max_amount"),
                    l2.get("max_price_per_unit"), l1d.get("max_amount"), l1d.get("max_price_per_unit"))
-        else:
-            key = None
-        if key is not None and all([type(v) is int or type(v) is str for v in key]):
-            cached = _BOUNDS_SEEN.get(key)
-            if cached is None:
-                cached = _parse_resource_bounds(resource_bounds)  # validates
-                if len(_BOUNDS_SEEN) >= 1024:
-                    _BOUNDS_SEEN.clear()
-                _BOUNDS_SEEN[key] = cached
-            return cached
+            for v in key:
+                if type(v) is not int and type(v) is not str:
+                    break
+            else:
+                cached = _BOUNDS_SEEN.get(key)
+                if cached is None:
+                    cached = _parse_resource_bounds(resource_bounds)  # validates
+                    if len(_BOUNDS_SEEN) >= 1024:
+                        _BOUNDS_SEEN.clear()
+                    _BOUNDS_SEEN[key] = cached
+                return cached
+    elif isinstance(resource_bounds, ResourceBounds):
+        return resource_bounds
     return _parse_resource_bounds(resource_bounds)
 
 
@@ -533,6 +560,14 @@ class RpcReader:
 
 
 def _felt_tuple(values: object, name: str) -> tuple[int, ...]:
+    if type(values) is tuple or type(values) is list:
+        if not values:
+            return ()
+        for v in values:
+            if type(v) is not int or not 0 <= v < _P:
+                break
+        else:
+            return tuple(values)
     return tuple(_felt_list(values, name))
 
 
@@ -583,23 +618,30 @@ class InvokeV3:
                  nonce_da_mode: object = DA_MODE_L1, fee_da_mode: object = DA_MODE_L1,
                  version: int | str = TRANSACTION_VERSION_3, proof_facts: Sequence[int | str] = (), *,
                  chain_id: object = None, sender_address_text: str | None = None) -> None:
-        put = object.__setattr__
-        put(self, "sender_address", _felt(sender_address, "sender_address"))
-        put(self, "calldata", tuple(_felt_list(calldata, "calldata")))
-        put(self, "nonce", _felt(nonce, "nonce"))
-        put(self, "resource_bounds", parse_resource_bounds(resource_bounds))
-        put(self, "signature", tuple(_felt_list(signature, "signature")))
-        put(self, "tip", _tip(tip))
-        put(self, "paymaster_data", tuple(_felt_list(paymaster_data, "paymaster_data")))
-        put(self, "account_deployment_data", tuple(_felt_list(account_deployment_data, "account_deployment_data")))
-        put(self, "nonce_da_mode", parse_da_mode(nonce_da_mode, "nonce_data_availability_mode"))
-        put(self, "fee_da_mode", parse_da_mode(fee_da_mode, "fee_data_availability_mode"))
-        put(self, "version", _version(version))
-        put(self, "proof_facts", tuple(_felt_list(proof_facts, "proof_facts")))
-        put(self, "chain_id", None if chain_id is None else parse_chain_id(chain_id, "chain_id", TransactionError))
+        # Each field in turn (the first bad one is reported), with a fast path for values that are
+        # already normal (ints in range, tuples of them): the signers build many of these.
+        values = self.__dict__  # a frozen dataclass's fields live there; writing once is the cheapest
+        values["sender_address"] = sender_address if type(sender_address) is int and 0 <= sender_address < _P \
+            else _felt(sender_address, "sender_address")
+        values["calldata"] = _felt_tuple(calldata, "calldata")
+        values["nonce"] = nonce if type(nonce) is int and 0 <= nonce < _P else _felt(nonce, "nonce")
+        values["resource_bounds"] = parse_resource_bounds(resource_bounds)
+        values["signature"] = _felt_tuple(signature, "signature")
+        values["tip"] = tip if type(tip) is int and 0 <= tip < _U64 else _tip(tip)
+        values["paymaster_data"] = _felt_tuple(paymaster_data, "paymaster_data")
+        values["account_deployment_data"] = _felt_tuple(account_deployment_data, "account_deployment_data")
+        values["nonce_da_mode"] = nonce_da_mode if type(nonce_da_mode) is int and 0 <= nonce_da_mode <= DA_MODE_L2 \
+            else parse_da_mode(nonce_da_mode, "nonce_data_availability_mode")
+        values["fee_da_mode"] = fee_da_mode if type(fee_da_mode) is int and 0 <= fee_da_mode <= DA_MODE_L2 \
+            else parse_da_mode(fee_da_mode, "fee_data_availability_mode")
+        values["version"] = version if type(version) is int and (version == TRANSACTION_VERSION_3 or
+                                                               version == QUERY_VERSION_3) else _version(version)
+        values["proof_facts"] = _felt_tuple(proof_facts, "proof_facts")
+        values["chain_id"] = chain_id if chain_id is None or (type(chain_id) is int and 0 <= chain_id < _P) \
+            else parse_chain_id(chain_id, "chain_id", TransactionError)
         if sender_address_text is None and isinstance(sender_address, str):
             sender_address_text = sender_address
-        put(self, "sender_address_text", sender_address_text)
+        values["sender_address_text"] = sender_address_text
 
     @classmethod
     def from_rpc(cls, transaction: Mapping[str, Any], *, chain_id: object = None,
@@ -736,11 +778,12 @@ class InvokeV3:
         :raises TransactionError: no chain, or a version or tip read with
             ``RpcReader(node_version_and_tip=True)`` that cannot be hashed.
         """
-        if self.version not in (TRANSACTION_VERSION_3, QUERY_VERSION_3):
+        if self.version != TRANSACTION_VERSION_3 and self.version != QUERY_VERSION_3:
             _version(self.version)
         if self.tip >> 64:
             _tip(self.tip)
-        return (self.sender_address, self.calldata, self._chain(chain_id), self.nonce, self.resource_bounds,
+        chain = self.chain_id if chain_id is None and self.chain_id is not None else self._chain(chain_id)
+        return (self.sender_address, self.calldata, chain, self.nonce, self.resource_bounds,
                 self.tip, self.paymaster_data, self.account_deployment_data, self.nonce_da_mode, self.fee_da_mode,
                 self.version, self.proof_facts)
 
@@ -776,7 +819,7 @@ class InvokeV3:
     def with_signature(self, signature: Sequence[int | str]) -> InvokeV3:
         """This transaction with ``signature`` (felts)."""
         signed = copy.copy(self)
-        object.__setattr__(signed, "signature", tuple(_felt_list(signature, "signature")))
+        object.__setattr__(signed, "signature", _felt_tuple(signature, "signature"))
         return signed
 
 
@@ -837,17 +880,11 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> object:
-    """The deprecated names, with a :class:`DeprecationWarning`.
-
-    Modules of this package that still name them get no warning: a user who never wrote an old name
-    must not see one (their remaining uses are converted in the next release, with these names).
-    """
+    """The deprecated names, with a :class:`DeprecationWarning` (removed in the next release)."""
     try:
         replacement, value = _DEPRECATED[name]
     except KeyError:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    caller = sys._getframe(1).f_globals.get("__name__", "")
-    if not str(caller).startswith("xsessions_core."):
-        warnings.warn(f"xsessions_core.transactions.{name} is deprecated; {replacement}", DeprecationWarning,
-                      stacklevel=2)
+    warnings.warn(f"xsessions_core.transactions.{name} is deprecated; {replacement}", DeprecationWarning,
+                  stacklevel=2)
     return value

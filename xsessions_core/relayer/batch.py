@@ -117,8 +117,9 @@ class SessionSigner:
             chunk = prepared[start:start + CHUNK]
             signed = self._ctx.sign_invoke_prepared([f for f, _ in chunk], [p for _, p in chunk], self._guardian,
                                                     allow_expired=True)  # checked above
-            out += [InvokeV3(f[0], f[1], f[3], f[4], signature, f[5], f[6], f[7], f[8], f[9], f[10], f[11])
-                    for (f, _), (_, signature) in zip(chunk, signed)]
+            out += [InvokeV3(t.sender_address, t.calldata, t.nonce, t.resource_bounds, signature, t.tip,
+                             t.paymaster_data, t.account_deployment_data, t.nonce_da_mode, t.fee_da_mode, t.version,
+                             t.proof_facts) for (t, _), (_, signature) in zip(chunk, signed)]
         return out
 
     def sign_transactions_with_hashes(self, transactions: Iterable[object], *, now: int | float | None = None,

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
         SN_SEPOLIA as SN_SEPOLIA,
         parse_chain_id as parse_chain_id,
     )
+    from ..session_token import (
+        SESSION_MAGIC as SESSION_MAGIC,
+    )
     from ..versions import (
         AccountVersion as AccountVersion,
     )
@@ -88,7 +91,6 @@ if TYPE_CHECKING:
         ALLOWED_METHOD_HASH as ALLOWED_METHOD_HASH,
         MILLISECONDS_THRESHOLD as MILLISECONDS_THRESHOLD,
         SESSION_DOMAIN_NAME as SESSION_DOMAIN_NAME,
-        SESSION_MAGIC as SESSION_MAGIC,
         SESSION_TYPE_HASH_REV_1 as SESSION_TYPE_HASH_REV_1,
         SESSION_TYPES as SESSION_TYPES,
         STARKNET_DOMAIN_TYPE_HASH_REV_1 as STARKNET_DOMAIN_TYPE_HASH_REV_1,
@@ -136,7 +138,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ".objects": ("SESSION_VERSION", "AllowedMethod", "MetadataTxFee", "OffChainSession", "OnChainSession", "Session",
                  "SessionKey", "SessionMetadata", "SessionRequest", "private_key_from", "AnySessionKey",
                  "session_signing_key"),
-    ".session": ("ALLOWED_METHOD_HASH", "MILLISECONDS_THRESHOLD", "SESSION_DOMAIN_NAME", "SESSION_MAGIC",
+    "..session_token": ("SESSION_MAGIC",),
+    ".session": ("ALLOWED_METHOD_HASH", "MILLISECONDS_THRESHOLD", "SESSION_DOMAIN_NAME",
                  "SESSION_TYPE_HASH_REV_1", "SESSION_TYPES", "STARKNET_DOMAIN_TYPE_HASH_REV_1", "STARKNET_MESSAGE",
                  "STARKNET_SIGNER_TYPE", "allowed_method_leaf", "check_not_expired", "compile_session",
                  "create_offchain_session", "create_session", "create_session_request", "get_session_domain",

@@ -44,7 +44,7 @@ from starknet_py.utils.sync.sync import add_sync_methods
 
 from ..encoding import selector_from_name_cached, to_hex
 from ..errors import PolicyViolation, SessionError
-from ..transactions import InvokeV3Transaction, normalize_calls, parse_execute_calldata
+from ..transactions import InvokeV3 as InvokeV3Value, normalize_calls, parse_execute_calldata
 from .guardian import Cosigner, GuardianTransactionRequest
 from .objects import AnySessionKey, Session
 from .outside_execution import build_outside_execution, outside_execution_calldata, sign_outside_execution_with_context
@@ -296,10 +296,9 @@ class SessionAccount(Account):
 
     async def _session_signature(self, transaction: InvokeV3, proofs: List[int]) -> List[int]:
         ctx = self._context
-        details = InvokeV3Transaction(
+        details = InvokeV3Value(
             sender_address=ctx.session.address_hex,
             calldata=transaction.calldata,
-            chain_id=ctx.session.chain_id,
             nonce=transaction.nonce,
             resource_bounds=transaction.resource_bounds,
             tip=transaction.tip,
@@ -309,6 +308,7 @@ class SessionAccount(Account):
             fee_da_mode=transaction.fee_data_availability_mode,
             version=transaction.version,
             proof_facts=transaction.proof_facts or (),
+            chain_id=ctx.session.chain_id,
         )
         tx_hash = details.transaction_hash
         return await ctx.sign_with_cosigner(

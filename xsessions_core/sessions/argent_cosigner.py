@@ -248,7 +248,7 @@ class ArgentCosigner:
         """
         request = dataclasses.replace(request, session=_stark_session(request.session))
         body = request.to_json_body()
-        assert request.transaction is not None  # to_json_body raised otherwise
+        assert request.transaction is not None and request.transaction.chain_id is not None  # else to_json_body raised
         self._check_chain(request.transaction.chain_id)
         signature = await self._post(_SIGN_SESSION, body)
         self._check_signature(signature, request.session, request.transaction_hash)

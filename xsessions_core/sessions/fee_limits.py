@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..encoding import to_hex
+from ..encoding import FeltSpelling, integer_from, to_hex
 from ..errors import PolicyViolation, SessionError, TransactionError, XSessionsError
 from ..transactions import QUERY_VERSION_3, TRANSACTION_VERSION_3, ResourceBounds, parse_resource_bounds
 from .objects import Session, SessionMetadata, felt_of
@@ -48,17 +48,14 @@ def max_fee_of(resource_bounds: object, tip: object = 0) -> int:
 
 
 def _amount(value: object, name: str, error: type[XSessionsError]) -> int:
-    """A non-negative amount: an int, or a decimal / ``0x`` hex string."""
+    """A non-negative amount: an int, or a decimal / ``0x`` hex string (whitespace around allowed)."""
     if isinstance(value, bool):
         raise error(f"{name} must be a non-negative integer, got a bool")
-    if isinstance(value, int):
-        amount = value
-    elif isinstance(value, str) and value.strip():
+    if isinstance(value, str) and value.strip():
         text = value.strip()
-        try:
-            amount = int(text, 16) if text[:2].lower() == "0x" else int(text, 10)
-        except ValueError:
-            raise error(f"{name} must be a decimal or 0x-hex integer, got {text[:40]!r}") from None
+        amount = integer_from("0x" + text[2:] if text[:2] == "0X" else text, name, error, FeltSpelling.HEX_OR_DECIMAL)
+    elif isinstance(value, int):
+        amount = integer_from(value, name, error, FeltSpelling.HEX_OR_DECIMAL)
     else:
         raise error(f"{name} must be a non-negative integer, got {type(value).__name__}")
     if amount < 0:

@@ -28,12 +28,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from ..chains import SN_MAIN as _SN_MAIN
-from ..crypto import FIELD_PRIME, backend_module, private_to_stark_key, verify_message_signature
+from ..crypto import private_to_stark_key, unchecked, verify_message_signature
 from ..encoding import to_hex
 from ..errors import CosignerError, SessionError, XSessionsError
 from ..signers import SignerError, SignerPanic, SignerSignature, StarknetSignature, StarknetSigner, WebauthnSignature
 from ..versions import AccountVersion
-from ..transactions import DA_MODE_L1, InvokeV3Transaction
+from ..transactions import DA_MODE_L1, InvokeV3
 from ..typed_data import TypedData
 from .objects import deprecated_keywords, felt_of, private_key_from
 from .session import session_token_message_hash
@@ -65,8 +65,9 @@ class GuardianSignature:
     def __post_init__(self) -> None:
         for name in ("public_key", "r", "s"):
             value = getattr(self, name)
-            if type(value) is not int or not 0 <= value < FIELD_PRIME:
-                object.__setattr__(self, name, felt_of(value, f"guardian signature {name}"))
+            felt = felt_of(value, f"guardian signature {name}")
+            if felt is not value:
+                object.__setattr__(self, name, felt)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "GuardianSignature":
@@ -164,7 +165,7 @@ class GuardianTransactionRequest:
 
     session: GuardianSessionInfo
     transaction_hash: int
-    transaction: InvokeV3Transaction | None = None
+    transaction: InvokeV3 | None = None
 
     def to_json_body(self) -> dict[str, Any]:
         """The JSON body x-sessions POSTs.
@@ -173,7 +174,9 @@ class GuardianTransactionRequest:
         """
         tx = self.transaction
         if tx is None:
-            raise CosignerError("the cosigner needs the transaction details (transaction=InvokeV3Transaction)")
+            raise CosignerError("the cosigner needs the transaction details (transaction=InvokeV3 bound to its chain)")
+        if tx.chain_id is None:
+            raise CosignerError("the transaction must be bound to its chain (InvokeV3(..., chain_id=...))")
         rb = tx.resource_bounds
         bounds = {
             name: {"max_amount": str(b.max_amount), "max_price_per_unit": str(b.max_price_per_unit)}
@@ -281,7 +284,7 @@ class LocalGuardian:
         for m in messages:
             if type(m) is not int or not 0 <= m < _MAX_Z:
                 raise CosignerError("token message must be an int in [0, 2**251)")
-        b = backend_module()
+        b = unchecked
         pub = self.public_key
         if len(messages) == 1:
             r, s = b.sign(messages[0], self._private_key, None)

@@ -34,7 +34,7 @@ from typing import Any, TypeVar, cast
 
 from ..chains import parse_chain_id
 from ..crypto import EC_ORDER, message_signature, private_to_stark_key
-from ..encoding import felt_from, selector_from_name_cached, to_hex
+from ..encoding import FeltSpelling, felt_from, selector_from_name_cached, to_hex
 from ..errors import InvalidPrivateKey, SessionError, describe_value
 from ..signers import SignerSignature, SigningKey, StarkKey, StarknetSignature, StarknetSigner
 
@@ -81,11 +81,11 @@ def deprecated_keywords(**renames: str) -> Callable[[_F], _F]:
     return decorate
 
 
-def _felt(value: object, name: str) -> int:
-    """A felt from an int or a hex/decimal string (starknet.js ``BigInt``), else SessionError."""
-    if isinstance(value, str) and not value.strip():
-        raise SessionError(f"{name} must not be empty")
-    return felt_from(value, name, SessionError)
+def _felt(value: object, name: str, error: type[Exception] = SessionError) -> int:
+    """A felt from an int or a numeric string (starknet.js ``BigInt``; not empty), else ``error``."""
+    if type(value) is str and not value.strip():
+        raise error(f"{name} must not be empty")
+    return felt_from(value, name, error, spelling=FeltSpelling.BIGINT)
 
 
 def _felts(values: object, name: str) -> tuple[int, ...]:
@@ -620,9 +620,10 @@ class _InvalidSessionKey(SessionError, InvalidPrivateKey):
     :class:`~xsessions_core.errors.InvalidPrivateKey`."""
 
 
-def felt_of(value: object, name: str) -> int:
-    """Public form of the felt parser used by this package (int or hex/decimal string → felt)."""
-    return _felt(value, name)
+def felt_of(value: object, name: str, error: type[Exception] = SessionError) -> int:
+    """The felt parser of the session objects (an int or a numeric string, as starknet.js ``BigInt``
+    reads it; not empty), raising ``error`` (default :class:`SessionError`) naming ``name``."""
+    return _felt(value, name, error)
 
 
 def felts_of(values: Sequence[object], name: str) -> tuple[int, ...]:

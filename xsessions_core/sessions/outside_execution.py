@@ -28,7 +28,7 @@ from starknet_py.net.client_models import Call
 from starknet_py.net.client_models import OutsideExecution as StarknetPyOutsideExecution
 
 from ..chains import parse_chain_id
-from ..crypto import backend_module
+from ..crypto import unchecked
 from ..encoding import selector_from_name_cached, to_hex
 from ..errors import SessionError, TransactionError, describe_value
 from ..transactions import normalize_calls
@@ -113,10 +113,7 @@ _TYPES_REV_1 = {
 
 
 def _felt(value: object, name: str) -> int:
-    try:
-        return felt_of(value, name)
-    except SessionError as exc:
-        raise TransactionError(str(exc)) from None
+    return felt_of(value, name, TransactionError)
 
 
 @dataclass(frozen=True)
@@ -269,7 +266,7 @@ def get_outside_execution_typed_data(
 
 @lru_cache(maxsize=64)
 def _domain_hash(chain_id: int, version: str) -> int:
-    b = backend_module()
+    b = unchecked
     if version == "2":
         return b.poseidon_many([STARKNET_DOMAIN_TYPE_HASH_REV_1, _DOMAIN_NAME_FELT, 2, chain_id, 1])
     return b.pedersen_chain([_STARKNET_DOMAIN_TYPE_HASH_REV_0, _DOMAIN_NAME_FELT, 1, chain_id])
@@ -301,7 +298,7 @@ def outside_execution_hash_unchecked(
     ``"1"`` or ``"2"``. For hot paths (the relayer's verifier) that parsed their input already.
     """
     domain = _domain_hash(chain_id, version)
-    b = backend_module()
+    b = unchecked
     if version == "2":
         data_hashes = b.poseidon_many_batch([list(data) for _, _, data in calls])
         call_hashes = b.poseidon_many_batch(

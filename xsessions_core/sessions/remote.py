@@ -17,12 +17,12 @@ answer fails one transaction, never the batch.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any, Union
 
 from ..crypto import verify_message_signature_batch
 from ..errors import CosignerBadResponse, CosignerError, XSessionsError
-from ..transactions import InvokeV3Fields, InvokeV3Transaction, invoke_v3_hashes_unchecked
+from ..transactions import InvokeV3
 from .fee_limits import FeeLimits
 from .guardian import Cosigner, GuardianSignature, GuardianTransactionRequest
 from .objects import AnySessionKey, Session
@@ -35,13 +35,6 @@ SignResult = Union[list[int], XSessionsError]
 
 #: Transactions hashed and session-signed per backend call before the loop lets answers in.
 _CHUNK = 256
-
-
-def _transaction(fields: InvokeV3Fields, sender_text: str) -> InvokeV3Transaction:
-    sender, calldata, chain_id, nonce, bounds, tip, paymaster, deployment, nonce_da, fee_da, version, facts = fields
-    return InvokeV3Transaction(sender, tuple(calldata), chain_id, nonce, bounds, tip, tuple(paymaster),
-                               tuple(deployment), nonce_da, fee_da, version, tuple(facts),
-                               sender_address_text=sender_text)
 
 
 async def sign_transactions_async(
@@ -86,34 +79,34 @@ async def sign_transactions_async(
     ctx.check_not_expired(now=now, allow_expired=allow_expired)
     items = list(transactions)
     results: list[SignResult | None] = [None] * len(items)
-    ready: list[tuple[int, InvokeV3Fields, list[int], str]] = []
+    ready: list[tuple[int, InvokeV3, list[int]]] = []
     for i, tx in enumerate(items):
         try:
-            fields, calls = prepare_transaction(session, tx, i)
+            transaction, calls = prepare_transaction(session, tx, i)
             proofs = ctx.proofs_felts(calls)
             if fee_limits is not None:
-                fee_limits.check_resource_bounds(fields[4], fields[5], what=f"transactions[{i}] max fee")
+                fee_limits.check_resource_bounds(transaction.resource_bounds, transaction.tip,
+                                                 what=f"transactions[{i}] max fee")
         except XSessionsError as exc:
             results[i] = exc
             continue
-        sender = tx.get("sender_address") if isinstance(tx, Mapping) else None
-        ready.append((i, fields, proofs, sender if isinstance(sender, str) else session.address_hex))
+        ready.append((i, transaction, proofs))
 
-    queue: asyncio.Queue[tuple[int, int, int, SessionSignature, InvokeV3Transaction] | None] = asyncio.Queue(
+    queue: asyncio.Queue[tuple[int, int, int, SessionSignature, InvokeV3] | None] = asyncio.Queue(
         maxsize=2 * concurrency)
     answers: list[tuple[int, int, SessionSignature, GuardianSignature]] = []
     checks: list[asyncio.Future[None]] = []
-    proofs_of = {i: proofs for i, _, proofs, _ in ready}
+    proofs_of = {i: proofs for i, _, proofs in ready}
 
     async def produce() -> None:
         try:
             for start in range(0, len(ready), _CHUNK):
                 chunk = ready[start:start + _CHUNK]
-                hashes = invoke_v3_hashes_unchecked([fields for _, fields, _, _ in chunk])
+                hashes = InvokeV3.hash_many([transaction for _, transaction, _ in chunk])
                 messages = ctx.token_message_hashes(hashes)
                 signatures = ctx.session_signatures(messages)
-                for (i, fields, _, sender), h, m, sig in zip(chunk, hashes, messages, signatures):
-                    await queue.put((i, h, m, sig, _transaction(fields, sender)))
+                for (i, transaction, _), h, m, sig in zip(chunk, hashes, messages, signatures):
+                    await queue.put((i, h, m, sig, transaction))
         finally:  # the workers stop even if signing failed
             for _ in range(concurrency):
                 await queue.put(None)

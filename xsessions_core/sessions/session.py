@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..chains import parse_chain_id
-from ..crypto import backend_module, verify_message_signature
+from ..crypto import unchecked, verify_message_signature
 from ..encoding import byte_array_hash, to_hex
 from ..errors import EncodingError, PolicyViolation, SessionError, SessionExpired, describe_value
 from ..merkle import HashMethod, MerkleTree
@@ -58,7 +58,6 @@ __all__ = [
     "ALLOWED_METHOD_HASH",
     "SESSION_TYPE_HASH_REV_1",
     "STARKNET_DOMAIN_TYPE_HASH_REV_1",
-    "SESSION_MAGIC",
     "STARKNET_SIGNER_TYPE",
     "STARKNET_MESSAGE",
     "SESSION_DOMAIN_NAME",
@@ -97,8 +96,6 @@ ALLOWED_METHOD_HASH = 0x38BB0EAADED40FFD0FFD2995E2B7603EE76746158C2F7CD494F201D4
 SESSION_TYPE_HASH_REV_1 = 0x2A7D1ECDF754B100D735189F4969485656C828BFCB863A154C61199CAA02434
 #: Type hash of the SNIP-12 revision 1 ``StarknetDomain``.
 STARKNET_DOMAIN_TYPE_HASH_REV_1 = 0x1FF2F602E42168014D405A94F75E8A93D640751D71D16311266E140D8B0A210
-#: ``ss("session-token")``: first felt of a session transaction signature.
-SESSION_MAGIC = 0x73657373696F6E2D746F6B656E
 #: ``ss("Starknet Signer")``: prefix of a Starknet signer GUID.
 STARKNET_SIGNER_TYPE = 0x537461726B6E6574205369676E6572
 #: ``ss("StarkNet Message")``: first element of every SNIP-12 message hash.
@@ -135,14 +132,14 @@ SESSION_TYPES: dict[str, list[dict[str, str]]] = {
 
 def allowed_method_leaf(contract_address: int, selector: int) -> int:
     """Merkle leaf of an allowed method: ``pos_many([ALLOWED_METHOD_HASH, contract, selector])``."""
-    return backend_module().poseidon_many(
+    return unchecked.poseidon_many(
         [ALLOWED_METHOD_HASH, felt_of(contract_address, "contract_address"), felt_of(selector, "selector")]
     )
 
 
 def starknet_signer_guid(public_key: int) -> int:
     """GUID of a Starknet signer: ``pos(ss("Starknet Signer"), public_key)`` (2-input Poseidon)."""
-    return backend_module().poseidon(STARKNET_SIGNER_TYPE, felt_of(public_key, "public_key"))
+    return unchecked.poseidon(STARKNET_SIGNER_TYPE, felt_of(public_key, "public_key"))
 
 
 #: A signer as the session functions take it: a Stark public key (int or hex string), a
@@ -183,7 +180,7 @@ def session_domain_hash(chain_id: int | str) -> int:
 
 @lru_cache(maxsize=64)
 def _domain_hash(chain_id: int) -> int:
-    return backend_module().poseidon_many(
+    return unchecked.poseidon_many(
         [STARKNET_DOMAIN_TYPE_HASH_REV_1, _SESSION_DOMAIN_NAME_FELT, _SESSION_DOMAIN_VERSION_FELT, chain_id, 1]
     )
 
@@ -193,7 +190,7 @@ def session_hash_from_onchain(onchain: OnChainSession, account_address: int | st
     (argentlabs/argent-contracts-starknet, tag ``account-0.4.0``, ``src/session/session_hash.cairo``)."""
     if not isinstance(onchain, OnChainSession):
         raise SessionError(f"onchain must be an OnChainSession, got {type(onchain).__name__}")
-    b = backend_module()
+    b = unchecked
     struct = b.poseidon_many([SESSION_TYPE_HASH_REV_1, *onchain.felts()])
     return b.poseidon_many(
         [STARKNET_MESSAGE, session_domain_hash(chain_id),
@@ -209,7 +206,7 @@ def session_token_message_hash(message_hash: int, session_hash: int, cache_autho
     (account 0.4: 0/1) or an owner GUID (account 0.5).
     """
     flag = int(cache_authorization) if isinstance(cache_authorization, bool) else cache_authorization
-    return backend_module().poseidon_many(
+    return unchecked.poseidon_many(
         [felt_of(message_hash, "message_hash"), felt_of(session_hash, "session_hash"), felt_of(flag, "cache flag")]
     )
 
@@ -420,7 +417,7 @@ def create_session(
 # --------------------------------------------------------------------------- compile, proofs
 
 def _leaves(off: OffChainSession) -> list[int]:
-    return backend_module().poseidon_many_batch(
+    return unchecked.poseidon_many_batch(
         [[ALLOWED_METHOD_HASH, m.contract_address, m.selector_value] for m in off.allowed_methods]
     )
 

@@ -45,7 +45,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
-from ..crypto import FIELD_PRIME, backend_module
+from .. import crypto
 from ..errors import CosignerError, SessionError, TransactionError
 from ..signers import Signer, SignerSignature, StarkKey, StarknetSignature, StarknetSigner
 from ..versions import AccountVersion, UnsupportedAccountVersion
@@ -54,13 +54,9 @@ from ..transactions import (
     TRANSACTION_VERSION_3,
     Call,
     InvokeV3,
-    InvokeV3Fields,
-    InvokeV3Transaction,
     execute_calldata_unchecked,
     get_execute_calldata,
-    invoke_v3_fields,
-    invoke_v3_hash_input,
-    invoke_v3_hashes_unchecked,
+    normal_execute_calldata,
     normalize_calls,
     parse_execute_calldata,
 )
@@ -74,8 +70,8 @@ from .guardian import (
     check_guardian_signature,
 )
 from .objects import AnySessionKey, OnChainSession, Session, SessionKey, felt_of, felts_of, session_signing_key
+from ..session_token import SESSION_MAGIC, cache_value
 from .session import (
-    SESSION_MAGIC,
     SignerLike,
     authorization_signer_signatures,
     call_not_allowed,
@@ -99,6 +95,7 @@ __all__ = [
     "SigningOptions",
     "INVOKE_CHUNK",
     "prepare_transaction",
+    "on_session_chain",
     "build_session_signature",
     "sign_session_transaction",
 ]
@@ -208,8 +205,17 @@ def signing_options(options: SigningOptions | None, where: str, deprecated: Mapp
     return SigningOptions(**deprecated)
 
 
-def prepare_transaction(session: Session, tx: object, index: int) -> tuple[InvokeV3Fields, list[Call]]:
-    """Validate one transaction of ``session``'s account: its invoke v3 fields (not hashed yet) and
+def on_session_chain(transaction: InvokeV3, session: Session) -> InvokeV3:
+    """``transaction`` bound to ``session``'s chain, its sender spelled as given or as the session's
+    account (what a cosigner receives)."""
+    if transaction.chain_id == session.chain_id and transaction.sender_address_text is not None:
+        return transaction
+    return transaction.on_chain(session.chain_id, transaction.sender_address_text or session.address_hex)
+
+
+def prepare_transaction(session: Session, tx: object, index: int) -> tuple[InvokeV3, list[Call]]:
+    """Validate one transaction of ``session``'s account: the unsigned
+    :class:`~xsessions_core.transactions.InvokeV3` bound to the session's chain (not hashed yet) and
     its calls.
 
     ``tx`` is an unsigned :class:`~xsessions_core.transactions.InvokeV3` of the session's account,
@@ -223,12 +229,15 @@ def prepare_transaction(session: Session, tx: object, index: int) -> tuple[Invok
     if isinstance(tx, InvokeV3):
         if tx.sender_address != session.address:
             raise TransactionError(f"transactions[{index}].sender_address is not the session's account")
-        return tx.hash_fields(session.chain_id), parse_execute_calldata(tx.calldata)
+        return on_session_chain(tx, session), parse_execute_calldata(tx.calldata)
     if not isinstance(tx, Mapping):
         raise TransactionError(f"transactions[{index}] must be a mapping of invoke v3 details")
     if "calls" in tx:
-        calls = normalize_calls(tx["calls"])
-        calldata = execute_calldata_unchecked(calls)
+        calls = tx["calls"]
+        calldata = normal_execute_calldata(calls)  # one pass over calls that are already normal
+        if calldata is None:
+            calls = normalize_calls(calls)
+            calldata = execute_calldata_unchecked(calls)
     elif "calldata" in tx:
         calldata = list(tx["calldata"])
         calls = parse_execute_calldata(calldata)
@@ -238,13 +247,14 @@ def prepare_transaction(session: Session, tx: object, index: int) -> tuple[Invok
         if key not in tx:
             raise TransactionError(f"transactions[{index}] is missing {key!r}")
     get = tx.get
-    fields = invoke_v3_fields(
-        get("sender_address", session.address), calldata, session.chain_id, tx["nonce"], tx["resource_bounds"],
-        get("tip", 0), get("paymaster_data", ()), get("account_deployment_data", ()),
-        get("nonce_data_availability_mode", 0), get("fee_data_availability_mode", 0), get("version", 3),
-        get("proof_facts"),
+    sender = get("sender_address", session.address)
+    transaction = InvokeV3(
+        sender, calldata, tx["nonce"], tx["resource_bounds"], (), get("tip", 0), get("paymaster_data", ()),
+        get("account_deployment_data", ()), get("nonce_data_availability_mode", 0),
+        get("fee_data_availability_mode", 0), get("version", 3), get("proof_facts") or (),
+        chain_id=session.chain_id, sender_address_text=None if isinstance(sender, str) else session.address_text,
     )
-    return fields, calls
+    return transaction, calls
 
 
 #: Transactions per backend call of :meth:`SessionContext.sign_invoke_many` (the native signer
@@ -326,7 +336,7 @@ class SessionContext:
     """
 
     __slots__ = ("session", "options", "onchain", "session_hash", "cache_flag", "session_public_key",
-                 "session_signer", "account_version", "_key", "_private_key", "_prefix", "_proofs")
+                 "session_signer", "account_version", "_cache_value", "_key", "_private_key", "_prefix", "_proofs")
 
     def __init__(
         self,
@@ -364,6 +374,7 @@ class SessionContext:
                 raise SessionError("owner_guid is not the GUID of the owner that signed the authorization "
                                    "(the account rejects it: session/owner-key-mismatch)")
         self.cache_flag = cache_flag_for(cache_authorization, self.account_version, owner_guid)
+        self._cache_value = cache_value(self.account_version, self.cache_flag)  # what the token message hashes
         self._key = key
         self._private_key: int | None = None
         self.session_public_key: int | None = None
@@ -389,19 +400,16 @@ class SessionContext:
         check_not_expired(self.session.expires_at, now=now, allow_expired=allow_expired, execute_before=execute_before)
 
     def token_message_hash(self, message_hash: int) -> int:
-        """``pos_many([message_hash, session_hash, cache_flag])``."""
-        if type(message_hash) is not int or not 0 <= message_hash < FIELD_PRIME:
-            message_hash = felt_of(message_hash, "message_hash")
-        return backend_module().poseidon_many([message_hash, self.session_hash, self.cache_flag])
+        """``pos_many([message_hash, session_hash, cache_value])``
+        (:func:`~xsessions_core.session_token.cache_value`)."""
+        message_hash = felt_of(message_hash, "message_hash")
+        return crypto.unchecked.poseidon_many([message_hash, self.session_hash, self._cache_value])
 
     def token_message_hashes(self, message_hashes: Sequence[int]) -> list[int]:
         """:meth:`token_message_hash` of many message hashes, in one backend call."""
-        seqs = []
-        for i, h in enumerate(message_hashes):
-            if type(h) is not int or not 0 <= h < FIELD_PRIME:
-                h = felt_of(h, f"message_hashes[{i}]")
-            seqs.append([h, self.session_hash, self.cache_flag])
-        return backend_module().poseidon_many_batch(seqs) if seqs else []
+        session_hash, value = self.session_hash, self._cache_value
+        seqs = [[felt_of(h, f"message_hashes[{i}]"), session_hash, value] for i, h in enumerate(message_hashes)]
+        return crypto.unchecked.poseidon_many_batch(seqs) if seqs else []
 
     def _stark_private_key(self, what: str) -> int:
         if self._private_key is None:
@@ -416,7 +424,7 @@ class SessionContext:
         """
         if type(token_message) is not int or not 0 <= token_message < _MAX_Z:
             raise SessionError("token message must be an int in [0, 2**251)")
-        return backend_module().sign(token_message, self._stark_private_key("sign()"), None)
+        return crypto.unchecked.sign(token_message, self._stark_private_key("sign()"), None)
 
     def sign_token_messages(self, token_messages: Sequence[int]) -> list[tuple[int, int]]:
         """A Stark session key's ``(r, s)`` over many token messages, in one backend call.
@@ -428,7 +436,7 @@ class SessionContext:
             if type(m) is not int or not 0 <= m < _MAX_Z:
                 raise SessionError("token message must be an int in [0, 2**251)")
         private_key = self._stark_private_key("sign_token_messages()")
-        return backend_module().sign_batch(messages, private_key) if messages else []
+        return crypto.unchecked.sign_batch(messages, private_key) if messages else []
 
     def session_signature(self, token_message: int) -> SessionSignature:
         """The session key's signature over a token message: ``(r, s)`` for a Stark key, else the
@@ -514,12 +522,14 @@ class SessionContext:
         return [*self._prefix, *self._session_felts(session_signature),
                 0, guardian_signature.public_key, guardian_signature.r, guardian_signature.s, *proofs_felts]
 
-    def sign_invoke_prepared(self, fields: Sequence[InvokeV3Fields], proofs: Sequence[list[int]],
+    def sign_invoke_prepared(self, transactions: Sequence[InvokeV3], proofs: Sequence[list[int]],
                              guardian: LocalGuardian, *, now: int | float | None = None,
                              allow_expired: bool = False) -> list[tuple[int, list[int]]]:
         """Hash and session-sign many invoke v3 transactions co-signed by a local guardian.
 
-        :param fields: validated fields per transaction (:func:`~xsessions_core.transactions.invoke_v3_fields`).
+        :param transactions: the unsigned :class:`~xsessions_core.transactions.InvokeV3` values of the
+            session's account, each bound to the session's chain (:func:`prepare_transaction`); an
+            unbound one is hashed on the session's chain.
         :param proofs: the :meth:`proofs_felts` of each transaction's calls (computing them checked
             the calls against the policies).
         :param now, allow_expired: the expiry check (class note).
@@ -535,17 +545,19 @@ class SessionContext:
             check_not_expired(self.session.expires_at, now=now)
         if not isinstance(guardian, LocalGuardian):
             raise SessionError(f"guardian must be a LocalGuardian, got {type(guardian).__name__}")
-        if not fields:
+        if not transactions:
             return []
+        chain = self.session.chain_id
+        rows = [tx.hash_row() if tx.chain_id is not None else tx.hash_row(chain) for tx in transactions]
         prefix, gpub = self._prefix, guardian.public_key
         pub = self.session_public_key
         if self._private_key is not None and pub is not None:
-            signed = backend_module().session_sign_invoke_v3(
-                [invoke_v3_hash_input(f) for f in fields], self.session_hash, self.cache_flag,
+            signed = crypto.unchecked.session_sign_invoke_v3(
+                rows, self.session_hash, self._cache_value,
                 self._private_key, guardian._private_key)  # the guardian's key stays inside the package
             return [(h, [*prefix, 0, pub, r, s, 0, gpub, gr, gs, *pr])
                     for (h, r, s, gr, gs), pr in zip(signed, proofs)]
-        hashes = invoke_v3_hashes_unchecked(fields)
+        hashes = crypto.unchecked.invoke_v3_hash_batch(rows)
         messages = self.token_message_hashes(hashes)
         guardian_signatures = guardian.sign_token_messages(messages)
         version = self.account_version
@@ -569,16 +581,16 @@ class SessionContext:
         """
         if not allow_expired:
             check_not_expired(self.session.expires_at, now=now)
-        if type(calls) is not list or not all([type(c) is Call and type(c.to_addr) is int and type(c.selector) is int
-                                               and type(c.calldata) is list for c in calls]):
+        calldata = normal_execute_calldata(calls)  # one pass over calls that are already normal
+        if calldata is None:
             calls = normalize_calls(calls)
-        # else read as given: the policy lookup checks (to, selector), invoke_v3_fields the calldata
+            calldata = execute_calldata_unchecked(calls)
         proofs = self.proofs_felts(calls)
         session = self.session
-        fields = invoke_v3_fields(session.address, execute_calldata_unchecked(calls), session.chain_id, nonce,
-                                  resource_bounds, tip, paymaster_data, account_deployment_data, nonce_da_mode,
-                                  fee_da_mode, version, proof_facts)
-        return self.sign_invoke_prepared([fields], [proofs], guardian, allow_expired=True)[0]  # checked above
+        tx = InvokeV3(session.address, calldata, nonce, resource_bounds, (), tip,
+                      paymaster_data, account_deployment_data, nonce_da_mode, fee_da_mode, version, proof_facts or (),
+                      chain_id=session.chain_id)
+        return self.sign_invoke_prepared([tx], [proofs], guardian, allow_expired=True)[0]  # checked above
 
     def sign_invoke(self, calls: object, *, nonce: int | str, resource_bounds: object, guardian: LocalGuardian,
                     tip: int | str = 0, paymaster_data: Sequence[int] = (), account_deployment_data: Sequence[int] = (),
@@ -610,22 +622,25 @@ class SessionContext:
         """
         if not allow_expired:
             check_not_expired(self.session.expires_at, now=now)
-        chain, account = self.session.chain_id, self.session.address
-        fields, proofs = [], []
+        session = self.session
+        bound, proofs = [], []
         for i, tx in enumerate(transactions):
             if not isinstance(tx, InvokeV3):
                 raise TransactionError(f"transactions[{i}] must be an InvokeV3, got {type(tx).__name__}")
-            if tx.sender_address != account:
+            if tx.sender_address != session.address:
                 raise TransactionError(f"transactions[{i}].sender_address is not the session's account")
             proofs.append(self.proofs_felts(parse_execute_calldata(tx.calldata)))
-            fields.append(tx.hash_fields(chain))
-        signed = self.sign_invoke_prepared(fields, proofs, guardian, allow_expired=True)
+            if tx.chain_id is not None and tx.chain_id != session.chain_id:
+                tx = tx.on_chain(session.chain_id)  # signed on the session's chain (as an unbound one)
+            bound.append(tx)
+        signed = self.sign_invoke_prepared(bound, proofs, guardian, allow_expired=True)
         return [tx.with_signature(sig) for tx, (_, sig) in zip(transactions, signed)]
 
     def prepare_invoke_many(self, transactions: Iterable[object], fee_limits: FeeLimits | None = None,
-                            ) -> list[tuple[InvokeV3Fields, list[int]]]:
+                            ) -> list[tuple[InvokeV3, list[int]]]:
         """Validate many transactions (:func:`prepare_transaction`) and check them against the fee
-        limits, then their calls against the session's policies: each one's fields and
+        limits, then their calls against the session's policies: each one's unsigned
+        :class:`~xsessions_core.transactions.InvokeV3` (bound to the session's chain) and
         :meth:`proofs_felts`. Nothing is signed.
 
         :raises TransactionError: a malformed transaction. :raises PolicyViolation: a call the
@@ -635,11 +650,12 @@ class SessionContext:
             raise SessionError(f"fee_limits must be FeeLimits, got {type(fee_limits).__name__}")
         prepared = []
         for i, tx in enumerate(transactions):
-            fields, calls = prepare_transaction(self.session, tx, i)
+            transaction, calls = prepare_transaction(self.session, tx, i)
             if fee_limits is not None:
-                fee_limits.check_resource_bounds(fields[4], fields[5], what=f"transactions[{i}] max fee")
-            prepared.append((fields, calls))
-        return [(fields, self.proofs_felts(calls)) for fields, calls in prepared]
+                fee_limits.check_resource_bounds(transaction.resource_bounds, transaction.tip,
+                                                 what=f"transactions[{i}] max fee")
+            prepared.append((transaction, calls))
+        return [(transaction, self.proofs_felts(calls)) for transaction, calls in prepared]
 
     def sign_invoke_many_with_hashes(self, transactions: Iterable[object], *, guardian: LocalGuardian,
                                      fee_limits: FeeLimits | None = None, now: int | float | None = None,
@@ -742,8 +758,8 @@ async def sign_session_transaction(
 
     Signs the token message with the session key, asks ``cosigner`` for the guardian signature
     (checking it verifies) and assembles the session token. ``transaction`` (the unsigned
-    :class:`~xsessions_core.transactions.InvokeV3`, bound to the session's chain, or an
-    ``InvokeV3Transaction``) is passed to the cosigner; the HTTP cosigner needs it. When given, its hash must be
+    :class:`~xsessions_core.transactions.InvokeV3`; one not bound to a chain is bound to the session's) is
+    passed to the cosigner; the HTTP cosigner needs it. When given, its hash must be
     ``transaction_hash``, its calldata the ``__execute__`` calldata of ``calls``, its sender the
     session's account and its chain the session's chain.
 
@@ -765,10 +781,10 @@ async def sign_session_transaction(
     tx_hash = felt_of(transaction_hash, "transaction_hash")
     proofs = ctx.proofs_felts(calls)
     if transaction is not None:
-        if isinstance(transaction, InvokeV3) and not isinstance(transaction, InvokeV3Transaction):
-            transaction = InvokeV3Transaction.from_invoke(transaction, session.chain_id, session.address_text)
-        if not isinstance(transaction, InvokeV3Transaction):
+        if not isinstance(transaction, InvokeV3):
             raise TransactionError(f"transaction must be an InvokeV3, got {type(transaction).__name__}")
+        if transaction.chain_id is None:
+            transaction = transaction.on_chain(session.chain_id, session.address_text)
         if transaction.transaction_hash != tx_hash:
             raise TransactionError("transaction_hash is not the hash of transaction")
         if list(transaction.calldata) != get_execute_calldata(calls):
