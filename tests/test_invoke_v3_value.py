@@ -24,7 +24,7 @@ from xsessions_core.encoding import felt_from
 from xsessions_core.relayer.verify import InvokeV3Data, NodeRules, RejectedInput, parse_invoke_v3
 from xsessions_core.errors import PolicyViolation, TransactionError
 from xsessions_core.relayer import SessionSigner, verify_session_transaction, verify_session_transactions_batch
-from xsessions_core.sessions import LocalGuardian, Session, SessionContext, sign_session_transaction
+from xsessions_core.sessions import LocalGuardian, Session, SessionContext, SigningOptions, sign_session_transaction
 from xsessions_core.transactions import (
     QUERY_VERSION_3,
     STRICT_RPC,
@@ -114,18 +114,20 @@ def test_hash_is_the_invoke_v3_hash_on_any_chain_spelling(tx: InvokeV3) -> None:
 def test_signer_output_is_accepted_by_the_verifier(version: str) -> None:
     case = _case(version)
     session = Session.from_dict(case["session"])
-    signer = SessionSigner(session, None, LocalGuardian(GUARDIAN_KEY), account_version=version)
+    ctx, guardian = SessionContext(session, options=SigningOptions(account_version=version)), LocalGuardian(GUARDIAN_KEY)
     txs: list[dict[str, Any]] = [{"calls": _calls(case), "nonce": i, "resource_bounds": BOUNDS, "tip": i % 2}
                                  for i in range(3)]
     now = case["block"]["timestamp"]
-    signed = signer.sign_invoke_transactions(txs, now=now)
-    assert [tx.signature for tx in signed] == [tuple(s) for s in signer.sign_transactions(txs, now=now)]
+    signed = ctx.sign_invoke_transactions(txs, guardian=guardian, now=now)
+    assert [tx.signature for tx in signed] == [tuple(s) for s in ctx.sign_invoke_many(txs, guardian=guardian, now=now)]
     chain = h(case["chain_id"])
-    assert [tx.hash(chain) for tx in signed] == [th for th, _ in signer.sign_transactions_with_hashes(txs, now=now)]
+    assert [tx.hash(chain) for tx in signed] == [
+        th for th, _ in ctx.sign_invoke_many_with_hashes(txs, guardian=guardian, now=now)]
+    assert all(tx.hash() == tx.hash(chain) for tx in signed)  # bound to the session's chain
     common: dict[str, Any] = dict(account=account_of(case), chain_id=chain, block_timestamp=now, state=state_of(case))
     for tx in signed:
         rpc = tx.to_rpc()
-        assert InvokeV3.from_rpc(rpc) == tx
+        assert InvokeV3.from_rpc(rpc) == dataclasses.replace(tx, chain_id=None)
         assert verify_session_transaction(rpc, **common).valid
         assert verify_session_transaction(tx, **common).valid  # the value itself, as the signer returned it
         tampered = copy.deepcopy(rpc)
@@ -137,9 +139,12 @@ def test_signer_output_is_accepted_by_the_verifier(version: str) -> None:
     # unsigned values in, signed values out: the same transactions
     unsigned = [InvokeV3(session.address, get_execute_calldata(t["calls"]), t["nonce"], BOUNDS, tip=t["tip"])
                 for t in txs]
-    assert signer.sign_invoke_transactions(unsigned, now=now) == signed
-    assert SessionContext(session, account_version=version).sign_invoke_values(
-        unsigned, LocalGuardian(GUARDIAN_KEY), now=now) == signed
+    assert ctx.sign_invoke_transactions(unsigned, guardian=guardian, now=now) == signed
+    unbound = [dataclasses.replace(tx, chain_id=None) for tx in signed]
+    assert ctx.sign_invoke_values(unsigned, guardian, now=now) == unbound  # the values keep their (no) chain
+    with pytest.warns(DeprecationWarning):  # the former door gives the same transactions, unbound
+        former = SessionSigner(session, None, guardian, account_version=version).sign_invoke_transactions(txs, now=now)
+    assert former == unbound
 
 
 def test_context_sign_invoke_matches_sign_invoke_v3() -> None:

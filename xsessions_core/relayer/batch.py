@@ -110,17 +110,11 @@ class SessionSigner:
                                  allow_expired: bool = False) -> list[InvokeV3]:
         """:meth:`sign_transactions` as signed :class:`~xsessions_core.transactions.InvokeV3` values
         (``tx.to_rpc()`` is the ``starknet_addInvokeTransaction`` JSON), in order."""
-        self._ctx.check_not_expired(now=now, allow_expired=allow_expired)
-        prepared = self._ctx.prepare_invoke_many(transactions, self._fee_limits)
-        out: list[InvokeV3] = []
-        for start in range(0, len(prepared), CHUNK):
-            chunk = prepared[start:start + CHUNK]
-            signed = self._ctx.sign_invoke_prepared([f for f, _ in chunk], [p for _, p in chunk], self._guardian,
-                                                    allow_expired=True)  # checked above
-            out += [InvokeV3(t.sender_address, t.calldata, t.nonce, t.resource_bounds, signature, t.tip,
-                             t.paymaster_data, t.account_deployment_data, t.nonce_da_mode, t.fee_da_mode, t.version,
-                             t.proof_facts) for (t, _), (_, signature) in zip(chunk, signed)]
-        return out
+        signed = self._ctx.sign_invoke_transactions(transactions, guardian=self._guardian, fee_limits=self._fee_limits,
+                                                    now=now, allow_expired=allow_expired)
+        return [InvokeV3(t.sender_address, t.calldata, t.nonce, t.resource_bounds, t.signature, t.tip,
+                         t.paymaster_data, t.account_deployment_data, t.nonce_da_mode, t.fee_da_mode, t.version,
+                         t.proof_facts) for t in signed]  # unbound, as this method always returned them
 
     def sign_transactions_with_hashes(self, transactions: Iterable[object], *, now: int | float | None = None,
                                       allow_expired: bool = False) -> list[tuple[int, list[int]]]:

@@ -693,6 +693,22 @@ class SessionContext:
         return [sig for _, sig in self.sign_invoke_many_with_hashes(
             transactions, guardian=guardian, fee_limits=fee_limits, now=now, allow_expired=allow_expired)]
 
+    def sign_invoke_transactions(self, transactions: Iterable[object], *, guardian: LocalGuardian,
+                                 fee_limits: FeeLimits | None = None, now: int | float | None = None,
+                                 allow_expired: bool = False) -> list[InvokeV3]:
+        """:meth:`sign_invoke_many`, as the signed :class:`~xsessions_core.transactions.InvokeV3`
+        values (``tx.to_rpc()`` is the ``starknet_addInvokeTransaction`` JSON, ``tx.hash()`` its
+        hash), in order."""
+        self.check_not_expired(now=now, allow_expired=allow_expired)
+        prepared = self.prepare_invoke_many(transactions, fee_limits)
+        out: list[InvokeV3] = []
+        for start in range(0, len(prepared), INVOKE_CHUNK):
+            chunk = prepared[start:start + INVOKE_CHUNK]
+            signed = self.sign_invoke_prepared([t for t, _ in chunk], [p for _, p in chunk], guardian,
+                                               allow_expired=True)  # checked above
+            out += [t.with_signature(signature) for (t, _), (_, signature) in zip(chunk, signed)]
+        return out
+
     async def sign_with_cosigner(
         self,
         message_hash: int,
