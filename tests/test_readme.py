@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import io
 import json
 import re
@@ -26,9 +27,11 @@ from test_onchain import FakeAccount, node
 from test_session_account import FEE_ESTIMATE
 
 from xsessions_core.crypto import message_signature, poseidon_hash_many
-from xsessions_core.relayer import Verdict, verify_session_transactions_batch
+from xsessions_core.relayer import Verdict, verify_session_transaction, verify_session_transactions_batch
+from xsessions_core.session_token import decode_session_token
 from xsessions_core.sessions import sign_transactions_async
 from xsessions_core.sessions.argent_cosigner import ArgentCosigner
+from xsessions_core.signers import SignerKind
 from xsessions_core.transactions import get_execute_calldata
 
 README = (REPO / "README.md").read_text()
@@ -110,7 +113,7 @@ def test_every_python_block_runs_in_order(loopback: _Loopback) -> None:
     with contextlib.redirect_stdout(printed):
         for block in PYTHON_BLOCKS:
             exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our README
-    assert len(PYTHON_BLOCKS) == 4
+    assert len(PYTHON_BLOCKS) == 5
 
     # (a) the browser got the typed data only; the stored session has no private key
     private_hex = hex(namespace["session_key"].private_key)[2:]
@@ -157,6 +160,15 @@ def test_every_python_block_runs_in_order(loopback: _Loopback) -> None:
     answer = relay(over)
     assert "txFees limit" in answer["rejected"] and answer["phase"] is None
     assert len(loopback.invokes()) == 3
+
+    # (d) a P-256 session key: its signatures are Secp256r1 signer signatures the verifier accepts
+    for signed in namespace["p256_signed"]:
+        token = decode_session_token(signed.signature, account_version="0.5.0")
+        assert token.session_signature.kind is SignerKind.Secp256r1
+        assert token.session_signature.guid == namespace["p256_key"].signer.guid
+        assert not verify_session_transaction(dataclasses.replace(signed, nonce=signed.nonce + 7),
+                                              account=namespace["p256_account"], chain_id=namespace["SN_SEPOLIA"],
+                                              block_timestamp=int(time.time())).valid
 
     # (c) sponsored: exactly the user's call went to the paymaster, with the session's signature
     [executed] = loopback.snip29.executed
