@@ -258,3 +258,31 @@ async def test_async_redis_state_reconnects_after_a_round_trip(server: RedisServ
     finally:
         await client.aclose()
         sync.client.close()
+
+
+@pytest.mark.parametrize("kind", ["stark", "secp256k1", "eip191", "secp256r1", "webauthn"])
+def test_signing_keys_of_every_kind_round_trip(kind: str) -> None:
+    from xsessions_core.signers import Eip191Key, Secp256k1Key, Secp256r1Key, StarkKey, WebauthnKey
+
+    key = {"stark": lambda: StarkKey(0x1234567), "secp256k1": lambda: Secp256k1Key(0x1234567),
+           "eip191": lambda: Eip191Key(0x1234567), "secp256r1": lambda: Secp256r1Key(0x1234567),
+           "webauthn": lambda: WebauthnKey(0x1234567, "https://app.example", "app.example", "0.5.0")}[kind]()
+    copy = pickle.loads(pickle.dumps(key))
+    assert type(copy) is type(key) and copy.signer == key.signer and copy.private_key == key.private_key
+    signature = copy.sign(0xC0FFEE)
+    assert signature.signer == key.signer and signature.is_valid_signature(0xC0FFEE, "0.5.0")
+
+
+def test_a_session_context_with_a_p256_key_signs_the_same_after_a_round_trip() -> None:
+    from xsessions_core.sessions import create_session, create_session_request
+    from xsessions_core.signers import Secp256r1Key
+
+    key = Secp256r1Key(0xABCDEF)
+    request = create_session_request("SN_SEPOLIA", key, [{"Contract Address": "0x4718f5a0", "selector": "transfer"}],
+                                     1_790_617_145, {"projectID": "pickle"})
+    session = create_session(0x7DB1E81D, [1, 2, 3, 4], request, "SN_SEPOLIA")  # not checked here
+    ctx = SessionContext(session, key, SigningOptions(account_version="0.5.0"))
+    copy = pickle.loads(pickle.dumps(ctx))
+    # RFC 6979 nonces: the same key signs the same message identically in both processes
+    assert copy.session_signature(0x1234) == ctx.session_signature(0x1234)
+    assert copy.session_hash == ctx.session_hash and copy.cache_flag == ctx.cache_flag

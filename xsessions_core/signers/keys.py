@@ -139,6 +139,11 @@ class _Secp256k1Base:
         """The private key (to store it; never logged)."""
         return int.from_bytes(self._key.secret, "big")
 
+    def __reduce__(self) -> tuple[type[_Secp256k1Base], tuple[int]]:
+        # Rebuilt from the private key in the receiving process (a pickle carries the key: see
+        # docs/relayer-scaling.md); coincurve's key object does not pickle.
+        return type(self), (self.private_key,)
+
     @property
     def public_key(self) -> tuple[int, int]:
         """The public key ``(x, y)``."""
@@ -285,6 +290,10 @@ class Secp256r1Key(P256Key):
         """The private key (to store it; never logged)."""
         return self._key.private_numbers().private_value
 
+    def __reduce__(self) -> tuple[type[Secp256r1Key], tuple[int]]:
+        # Rebuilt from the private key (OpenSSL's key object does not pickle).
+        return type(self), (self.private_key,)
+
     def sign_der(self, digest: int) -> bytes:
         """OpenSSL's DER ECDSA P-256 signature of a 32-byte digest (as a passkey or an HSM returns it)."""
         return self._key.sign(curves.u256_bytes(digest), _ECDSA_DETERMINISTIC)
@@ -306,12 +315,13 @@ class WebauthnKey:
     private key.
     """
 
-    __slots__ = ("_p256", "_signer", "_version")
+    __slots__ = ("_p256", "_signer", "_version", "_rp_id")
 
     def __init__(self, private_key: int, origin: str, rp_id: str, version: AnyVersion) -> None:
         """:param origin: e.g. ``"https://app.example"``; :param rp_id: e.g. ``"app.example"``."""
         self._p256 = Secp256r1Key(private_key)
         self._version = AccountVersion.parse(version)
+        self._rp_id = rp_id
         rp_id_hash = int.from_bytes(hashlib.sha256(rp_id.encode()).digest(), "big")
         self._signer = WebauthnSigner(origin.encode(), rp_id_hash, self._p256.public_key[0])
 
@@ -324,6 +334,9 @@ class WebauthnKey:
     def private_key(self) -> int:
         """The P-256 private key (to store it; never logged)."""
         return self._p256.private_key
+
+    def __reduce__(self) -> tuple[type[WebauthnKey], tuple[int, str, str, AccountVersion]]:
+        return type(self), (self.private_key, self._signer.origin.decode(), self._rp_id, self._version)
 
     @property
     def signer(self) -> WebauthnSigner:
