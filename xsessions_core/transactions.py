@@ -16,7 +16,6 @@ Hashing runs on the active crypto backend with few native calls; every input is 
 from __future__ import annotations
 
 import copy
-import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from starknet_py.net.client_models import Call
 
 from . import crypto
+from .deprecation import module_aliases
 from .crypto import FIELD_PRIME
 from .chains import parse_chain_id
 from .crypto.backend import InvokeV3HashRow
@@ -879,12 +879,4 @@ if TYPE_CHECKING:
     invoke_v3_hash_input = _hash_row
 
 
-def __getattr__(name: str) -> object:
-    """The deprecated names, with a :class:`DeprecationWarning` (removed in the next release)."""
-    try:
-        replacement, value = _DEPRECATED[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    warnings.warn(f"xsessions_core.transactions.{name} is deprecated; {replacement}", DeprecationWarning,
-                  stacklevel=2)
-    return value
+__getattr__ = module_aliases(__name__, _DEPRECATED)

@@ -34,8 +34,9 @@ Domains (p = field prime, n = curve order):
 from __future__ import annotations
 
 import enum
-import warnings
 from typing import TYPE_CHECKING, Protocol, Sequence
+
+from ..deprecation import module_aliases
 
 #: Bytes of one native prepared-key table (``xs_prepared_key_size()``, csrc/include/xs_core.h):
 #: 51 windows x 16 affine points of 64 bytes, plus an 80-byte header.
@@ -72,12 +73,7 @@ if TYPE_CHECKING:
     InvokeV3HashInput = InvokeV3HashRow
 
 
-def __getattr__(name: str) -> object:
-    if name == "InvokeV3HashInput":
-        warnings.warn("xsessions_core.crypto.backend.InvokeV3HashInput is deprecated; use InvokeV3HashRow",
-                      DeprecationWarning, stacklevel=2)
-        return InvokeV3HashRow
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = module_aliases(__name__, {"InvokeV3HashInput": ("use InvokeV3HashRow", InvokeV3HashRow)})
 
 
 class Backend(Protocol):

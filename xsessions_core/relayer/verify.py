@@ -41,10 +41,10 @@ module keeps the single-item entry points and re-exports the names it has always
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ..deprecation import module_aliases
 from ..sessions.fee_limits import FeeLimits
 from ..sessions.outside_execution import ANY_CALLER
 from .memos import clear_caches as clear_caches
@@ -166,11 +166,6 @@ def verify_outside_execution(outside_execution: object, signature: Sequence[obje
                                   relayer_state=relayer_state, reservation_ttl_ms=reservation_ttl_ms)[0]
 
 
-def __getattr__(name: str) -> object:
-    """``InvokeV3Data``: deprecated alias of :class:`~xsessions_core.transactions.InvokeV3`, the value
-    :func:`parse_invoke_v3` returns (with a :class:`DeprecationWarning`)."""
-    if name == "InvokeV3Data":
-        warnings.warn("xsessions_core.relayer.verify.InvokeV3Data is deprecated; use xsessions_core.transactions.InvokeV3",
-                      DeprecationWarning, stacklevel=2)
-        return InvokeV3
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+#: ``InvokeV3Data``: the former name of :class:`~xsessions_core.transactions.InvokeV3`, the value
+#: :func:`parse_invoke_v3` returns.
+__getattr__ = module_aliases(__name__, {"InvokeV3Data": ("use xsessions_core.transactions.InvokeV3", InvokeV3)})

@@ -30,12 +30,13 @@ from typing import Any, Protocol, runtime_checkable
 from ..chains import SN_MAIN as _SN_MAIN
 from ..crypto import private_to_stark_key, unchecked, verify_message_signature
 from ..encoding import to_hex
+from ..deprecation import deprecated_keywords
 from ..errors import CosignerError, SessionError, XSessionsError
 from ..signers import SignerError, SignerPanic, SignerSignature, StarknetSignature, StarknetSigner, WebauthnSignature
 from ..versions import AccountVersion
 from ..transactions import DA_MODE_L1, InvokeV3
 from ..typed_data import TypedData
-from .objects import deprecated_keywords, felt_of, private_key_from
+from .objects import felt_of, private_key_from
 from .session import session_token_message_hash
 
 __all__ = [

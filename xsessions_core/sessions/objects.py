@@ -23,7 +23,6 @@ keys never appear in ``repr``/``str`` or in messages.
 
 from __future__ import annotations
 
-import functools
 import re
 import secrets
 import warnings
@@ -34,6 +33,7 @@ from typing import Any, TypeVar, cast
 
 from ..chains import parse_chain_id
 from ..crypto import EC_ORDER, message_signature, private_to_stark_key
+from ..deprecation import deprecated_keywords
 from ..encoding import FeltSpelling, felt_from, selector_from_name_cached, to_hex
 from ..errors import InvalidPrivateKey, SessionError, describe_value
 from ..signers import SignerSignature, SigningKey, StarkKey, StarknetSignature, StarknetSigner
@@ -61,25 +61,6 @@ _U64 = 2**64
 
 
 # --------------------------------------------------------------------------- field helpers
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def deprecated_keywords(**renames: str) -> Callable[[_F], _F]:
-    """Accept the old keyword names ``renames`` (old -> new) with a :class:`DeprecationWarning`, for one
-    release. When both are passed (``dataclasses.replace(obj, old=...)`` passes every field under its new
-    name too), the old one wins."""
-    def decorate(function: _F) -> _F:
-        @functools.wraps(function)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            for old, new in renames.items():
-                if old in kwargs:
-                    warnings.warn(f"{old}= is deprecated; use {new}=", DeprecationWarning, stacklevel=2)
-                    kwargs[new] = kwargs.pop(old)
-            return function(*args, **kwargs)
-        return cast(_F, wrapper)
-    return decorate
-
 
 def _felt(value: object, name: str, error: type[Exception] = SessionError) -> int:
     """A felt from an int or a numeric string (starknet.js ``BigInt``; not empty), else ``error``."""

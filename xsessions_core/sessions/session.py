@@ -25,7 +25,6 @@ from __future__ import annotations
 import copy
 import json
 import time
-import warnings
 from functools import lru_cache
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -37,6 +36,7 @@ from ..errors import EncodingError, PolicyViolation, SessionError, SessionExpire
 from ..merkle import HashMethod, MerkleTree
 from ..signers import Signer, SignerError, SignerPanic, SignerSignature, SigningKey, StarknetSigner, WebauthnSignature
 from ..transactions import normalize_calls
+from ..deprecation import deprecated_keywords, module_aliases
 from ..versions import AccountVersion, UnsupportedAccountVersion
 from .objects import (
     AllowedMethod,
@@ -47,7 +47,6 @@ from .objects import (
     SessionKey,
     SessionMetadata,
     SessionRequest,
-    deprecated_keywords,
     felt_of,
     felts_of,
     parse_allowed_methods,
@@ -698,9 +697,6 @@ def check_not_expired(expires_at: int, *, now: int | float | None = None, allow_
         )
 
 
-def __getattr__(name: str) -> object:
-    if name == "owner_signature_from_authorisation":
-        warnings.warn("owner_signature_from_authorisation is deprecated; use owner_signature_from_authorization",
-                      DeprecationWarning, stacklevel=2)
-        return owner_signature_from_authorization
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = module_aliases(__name__, {
+    "owner_signature_from_authorisation": ("use owner_signature_from_authorization", owner_signature_from_authorization),
+})
