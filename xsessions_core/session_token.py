@@ -38,6 +38,9 @@ __all__ = [
     "TokenSession",
     "SessionToken",
     "cache_value",
+    "token_head",
+    "encode_proofs",
+    "encode_session_token",
     "decode_session_token",
     "decode_session_token_felts",
     "read_signer_signature",
@@ -90,6 +93,31 @@ def cache_value(version: AccountVersion, cache_flag: int) -> int:
     return AccountVersion.parse(version).rules.cache_value(cache_flag)
 
 
+def token_head(session_felts: Sequence[int], cache_flag: int, authorization: Sequence[int]) -> list[int]:
+    """``[magic, *Session, cache_flag, len(authorization), *authorization]``: the felts before the
+    session key's ``SignerSignature`` (``Serde`` of ``SessionToken``, argentlabs/argent-contracts-starknet
+    ``src/session/interface.cairo``, tags ``account-0.4.0`` and ``v0.5.0``)."""
+    return [SESSION_MAGIC, *session_felts, cache_flag, len(authorization), *authorization]
+
+
+def encode_proofs(proofs: Sequence[Sequence[int]]) -> list[int]:
+    """The ``Span<Span<felt252>>`` of the Merkle proofs, one per call: ``[n, (len, *proof)*]``."""
+    out = [len(proofs)]
+    for proof in proofs:
+        out += (len(proof), *proof)
+    return out
+
+
+def encode_session_token(session_felts: Sequence[int], cache_flag: int, authorization: Sequence[int],
+                         session_signature: Sequence[int], guardian_signature: Sequence[int],
+                         proofs: Sequence[Sequence[int]]) -> list[int]:
+    """The session-token signature array from its parts, the two signer signatures already encoded
+    (:meth:`SignerSignature.encode <xsessions_core.signers.SignerSignature.encode>`). Values are not
+    checked here: the signing side validates its inputs, :func:`decode_session_token` reads any array."""
+    return [*token_head(session_felts, cache_flag, authorization), *session_signature, *guardian_signature,
+            *encode_proofs(proofs)]
+
+
 @dataclass(frozen=True)
 class SessionToken:
     """A decoded session-token signature (``[magic, *Serde(SessionToken)]``).
@@ -112,14 +140,8 @@ class SessionToken:
     def felts(self) -> list[int]:
         """The signature array again: ``[magic, ...]`` (with the cache flag as decoded; each
         signer signature in the layout it was decoded with)."""
-        out = [SESSION_MAGIC, *self.session.as_felts(), self.cache_flag,
-               len(self.session_authorization), *self.session_authorization]
-        out += self.session_signature.to_felts()
-        out += self.guardian_signature.to_felts()
-        out.append(len(self.proofs))
-        for proof in self.proofs:
-            out += (len(proof), *proof)
-        return out
+        return encode_session_token(self.session.as_felts(), self.cache_flag, self.session_authorization,
+                                    self.session_signature.to_felts(), self.guardian_signature.to_felts(), self.proofs)
 
 
 def read_signer_signature(r: CairoReader, version: AccountVersion) -> SignerSignature:

@@ -70,7 +70,7 @@ from .guardian import (
     check_guardian_signature,
 )
 from .objects import AnySessionKey, OnChainSession, Session, SessionKey, felt_of, felts_of, session_signing_key
-from ..session_token import SESSION_MAGIC, cache_value
+from ..session_token import cache_value, encode_session_token, token_head
 from .session import (
     SignerLike,
     authorization_signer_signatures,
@@ -295,16 +295,11 @@ def build_session_token(
     if not isinstance(onchain, OnChainSession):
         raise SessionError(f"onchain must be an OnChainSession, got {type(onchain).__name__}")
     auth = felts_of(session_authorization, "session_authorization")
-    out = [SESSION_MAGIC, *onchain.felts(), felt_of(cache_flag, "cache_flag"), len(auth), *auth]
     version = _account_version(account_version)
-    out += _signer(session_signature, "session_signature", version)
-    out += _signer(guardian_signature, "guardian_signature", version)
-    out.append(len(proofs))
-    for i, proof in enumerate(proofs):
-        p = felts_of(proof, f"proofs[{i}]")
-        out.append(len(p))
-        out += p
-    return out
+    return encode_session_token(onchain.felts(), felt_of(cache_flag, "cache_flag"), auth,
+                                _signer(session_signature, "session_signature", version),
+                                _signer(guardian_signature, "guardian_signature", version),
+                                [felts_of(proof, f"proofs[{i}]") for i, proof in enumerate(proofs)])
 
 
 #: Alias of :func:`build_session_token`.
@@ -384,7 +379,7 @@ class SessionContext:
             self.session_signer: Signer = StarknetSigner(key.public_key)
         else:
             self.session_signer = key.signer
-        self._prefix = [SESSION_MAGIC, *self.onchain.felts(), self.cache_flag, len(auth), *auth]
+        self._prefix = token_head(self.onchain.felts(), self.cache_flag, auth)
         self._proofs = {k: [len(p), *p] for k, p in session_proofs_by_method(session).items()}
 
     def __repr__(self) -> str:
@@ -485,7 +480,8 @@ class SessionContext:
             calls = [calls]
         if not isinstance(calls, (list, tuple)) or not all(type(c) is Call for c in calls):
             calls = normalize_calls(calls, require_calldata=False)
-        # Keys of self._proofs are valid felts, so a lookup validates (to_addr, selector).
+        # session_token.encode_proofs, with each proof's [len, *proof] precomputed. Keys of self._proofs
+        # are valid felts, so a lookup validates (to_addr, selector).
         out = [len(calls)]
         for call in calls:
             proof = self._proofs.get((call.to_addr, call.selector))
