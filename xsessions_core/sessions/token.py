@@ -47,7 +47,7 @@ from typing import Any, Union
 
 from .. import crypto
 from ..errors import CosignerError, SessionError, TransactionError
-from ..signers import Signer, SignerSignature, StarkKey, StarknetSignature, StarknetSigner
+from ..signers import Signer, SignerSignature, StarkKey, StarknetSignature, StarknetSigner, starknet_signer_signature_felts
 from ..versions import AccountVersion, UnsupportedAccountVersion
 from ..transactions import (
     DA_MODE_L1,
@@ -266,11 +266,11 @@ def _signer(sig: SignerSignature | GuardianSignature | Sequence[int], name: str,
     if isinstance(sig, SignerSignature):
         return sig.encode(version)
     if isinstance(sig, GuardianSignature):
-        return [0, sig.public_key, sig.r, sig.s]
+        return starknet_signer_signature_felts(sig.public_key, sig.r, sig.s)
     values = felts_of(sig, name)
     if len(values) != 3:
         raise SessionError(f"{name} must be (public_key, r, s)")
-    return [0, *values]
+    return starknet_signer_signature_felts(*values)
 
 
 def build_session_token(
@@ -468,7 +468,7 @@ class SessionContext:
         """The session key's ``SignerSignature`` Serde in the token."""
         if self.session_public_key is not None and not isinstance(session_signature, SignerSignature):
             r, s = session_signature
-            return [0, self.session_public_key, r, s]
+            return starknet_signer_signature_felts(self.session_public_key, r, s)
         return self.session_signer_signature(session_signature).encode(self.account_version)
 
     def proofs_felts(self, calls: object) -> list[int]:
@@ -515,8 +515,8 @@ class SessionContext:
         """The signature array from the two signatures and :meth:`proofs_felts`."""
         if not isinstance(guardian_signature, GuardianSignature):
             raise CosignerError(f"guardian_signature must be a GuardianSignature, got {type(guardian_signature).__name__}")
-        return [*self._prefix, *self._session_felts(session_signature),
-                0, guardian_signature.public_key, guardian_signature.r, guardian_signature.s, *proofs_felts]
+        return [*self._prefix, *self._session_felts(session_signature), *starknet_signer_signature_felts(
+            guardian_signature.public_key, guardian_signature.r, guardian_signature.s), *proofs_felts]
 
     def sign_invoke_prepared(self, transactions: Sequence[InvokeV3], proofs: Sequence[list[int]],
                              guardian: LocalGuardian, *, now: int | float | None = None,

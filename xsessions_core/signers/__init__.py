@@ -42,6 +42,7 @@ from .model import (
     StarknetSigner,
     WebauthnSignature,
     WebauthnSigner,
+    starknet_signer_signature_felts,
 )
 
 __all__ = [
@@ -49,4 +50,5 @@ __all__ = [
     "WebauthnSigner", "StarknetSignature", "Secp256Signature", "WebauthnSignature", "SignerSignature",
     "SHA256_CAIRO0", "SHA256_CAIRO1", "SignerError", "SignerFormatError", "SignerPanic",
     "SigningKey", "StarkKey", "Secp256k1Key", "P256Key", "Secp256r1Key", "Eip191Key", "WebauthnKey", "p256_signature",
+    "starknet_signer_signature_felts",
 ]

@@ -29,7 +29,7 @@ __all__ = [
     "SignerKind", "SignerError", "SignerFormatError",
     "Signer", "StarknetSigner", "Secp256k1Signer", "Secp256r1Signer", "Eip191Signer", "WebauthnSigner",
     "StarknetSignature", "Secp256Signature", "WebauthnSignature", "SignerSignature",
-    "SHA256_CAIRO0", "SHA256_CAIRO1",
+    "SHA256_CAIRO0", "SHA256_CAIRO1", "starknet_signer_signature_felts",
 ]
 
 _P = crypto.FIELD_PRIME
@@ -266,6 +266,16 @@ def _read_signer(r: CairoReader) -> Signer:
 
 
 # --------------------------------------------------------------------------- signatures
+
+_STARKNET_INDEX = 0  # SignerKind.Starknet as a plain int, for felt lists
+
+
+def starknet_signer_signature_felts(pubkey: int, r: int, s: int) -> list[int]:
+    """The ``Serde`` of ``SignerSignature::Starknet((StarknetSigner { pubkey }, StarknetSignature { r, s }))``
+    from checked felts: ``[0, pubkey, r, s]`` (what :meth:`SignerSignature.encode` writes for this kind,
+    without building the objects, for the signing hot path)."""
+    return [_STARKNET_INDEX, pubkey, r, s]
+
 
 @dataclass(frozen=True)
 class StarknetSignature:
