@@ -47,7 +47,8 @@ from typing import Any, Union
 
 from .. import crypto
 from ..errors import CosignerError, SessionError, TransactionError
-from ..signers import Signer, SignerSignature, StarkKey, StarknetSignature, StarknetSigner, starknet_signer_signature_felts
+from ..signers import (Signer, SignerSignature, StarkKey, StarknetSignature, StarknetSigner,
+                       starknet_signer_signature_felts)
 from ..versions import AccountVersion, UnsupportedAccountVersion
 from ..transactions import (
     DA_MODE_L1,
