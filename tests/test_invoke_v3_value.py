@@ -305,6 +305,15 @@ def _all_node_felts(values: object, name: str) -> list[int]:
     return [_node_felt(v, f"{name}[{i}]") for i, v in enumerate(values)]
 
 
+def test_the_deprecated_hash_input_name_is_the_hash_row() -> None:
+    from xsessions_core.crypto import backend
+
+    with pytest.warns(DeprecationWarning, match="InvokeV3HashInput is deprecated; use InvokeV3HashRow"):
+        assert backend.InvokeV3HashInput is backend.InvokeV3HashRow
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        backend.nope  # noqa: B018
+
+
 def test_the_verifier_data_is_the_invoke_v3_value() -> None:
     assert type(parse_invoke_v3(_rpc())) is InvokeV3
     with pytest.warns(DeprecationWarning, match="InvokeV3Data is deprecated"):
