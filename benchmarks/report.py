@@ -323,7 +323,7 @@ def session_tables() -> list[Table]:
         [("sign one transaction", "step by step (5 backend calls)", Ref("session_invoke_native", "stepwise"),
           "sign_invoke_v3 (one call)", Ref("session_invoke_native", "one_call")),
          ("sign 200 transactions", "one at a time", Ref(SIGN_GROUP, "sign_one_at_a_time"),
-          "SessionSigner.sign_transactions", Ref(SIGN_GROUP, "sign_transactions")),
+          "SessionContext.sign_invoke_many", Ref(SIGN_GROUP, "sign_transactions")),
          ("verify 200 transactions (batch)", "plain keys (no key cache)", Ref(VERIFY_GROUP, "verify_batch_without_key_cache"),
           "prepared keys (key cache)", Ref(VERIFY_GROUP, "verify_batch"))],
         "speed-up")

@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xsessions_core.errors import PolicyViolation, SessionError, TransactionError
-from xsessions_core.relayer import SessionSigner
 from xsessions_core.sessions import FeeLimits, PolicyVerdict, check_fee_limits
 from xsessions_core.sessions.fee_limits import STRK_TOKEN_ADDRESS, max_fee_of
 from xsessions_core.sessions.guardian import LocalGuardian
 from xsessions_core.sessions.objects import Session
+from xsessions_core.sessions.token import SessionContext
 
 # Signs with the recorded sessions: sign at a time they were valid.
 pytestmark = pytest.mark.usefixtures("recorded_clock")
@@ -54,16 +54,17 @@ def test_max_fee_sums_every_bound_and_the_tip() -> None:
 
 
 def test_signer_refuses_above_the_limit_and_signs_at_it() -> None:
-    signer = SessionSigner(LIMITED, None, LocalGuardian(GUARDIAN_KEY), fee_limits=FeeLimits.from_session(LIMITED))
+    ctx, guardian = SessionContext(LIMITED, None), LocalGuardian(GUARDIAN_KEY)
+    limits = FeeLimits.from_session(LIMITED)
     at_limit = bounds(LIMIT // 10**9, 10**9)
     assert LIMIT % 10**9 == 0 and max_fee_of(at_limit) == LIMIT
-    (signature,) = signer.sign_transactions([tx(at_limit)])
-    plain = SessionSigner(LIMITED, None, LocalGuardian(GUARDIAN_KEY)).sign_transactions([tx(at_limit)])
+    (signature,) = ctx.sign_invoke_many([tx(at_limit)], guardian=guardian, fee_limits=limits)
+    plain = ctx.sign_invoke_many([tx(at_limit)], guardian=guardian)
     assert [signature] == plain  # the check does not change what is signed
     with pytest.raises(PolicyViolation, match=r"transactions\[1\] max fee"):
-        signer.sign_transactions([tx(at_limit), tx(at_limit, tip=1)])  # the tip can add l2_gas.max_amount
-    unlimited = SessionSigner(LIMITED, None, LocalGuardian(GUARDIAN_KEY), fee_limits=FeeLimits({}))
-    assert unlimited.sign_transactions([tx(bounds(2**63, 2**100))])
+        ctx.sign_invoke_many([tx(at_limit), tx(at_limit, tip=1)], guardian=guardian,
+                             fee_limits=limits)  # the tip can add l2_gas.max_amount
+    assert ctx.sign_invoke_many([tx(bounds(2**63, 2**100))], guardian=guardian, fee_limits=FeeLimits({}))
 
 
 def test_fee_in_an_unlisted_token_is_refused() -> None:
@@ -124,7 +125,8 @@ def test_bad_input() -> None:
     with pytest.raises(SessionError):
         check_fee_limits({}, {"limits": 1})  # type: ignore[arg-type]
     with pytest.raises(SessionError):
-        SessionSigner(LIMITED, None, LocalGuardian(GUARDIAN_KEY), fee_limits={"a": 1})  # type: ignore[arg-type]
+        SessionContext(LIMITED, None).sign_invoke_many(
+            [], guardian=LocalGuardian(GUARDIAN_KEY), fee_limits={"a": 1})  # type: ignore[arg-type]
     with pytest.raises(TransactionError):
         max_fee_of({"l1_gas": 1})
     bad_metadata = Session.from_dict({**PM["sessions"][0]["session"], "metadata": "not json"})

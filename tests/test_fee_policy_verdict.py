@@ -6,28 +6,29 @@ from typing import Any
 
 import pytest
 from conftest import h
-from test_relayer_batch import _broadcast, _transactions, signer_case  # noqa: F401  (fixture)
+from test_relayer_batch import _broadcast, _transactions, sign_all, signer_case  # noqa: F401  (fixture)
 from test_relayer_verdicts import account_of
 
 from xsessions_core.cli import _verdict_json
 from xsessions_core.errors import SessionError
-from xsessions_core.relayer import SessionSigner, Verdict, verify_session_transaction, verify_session_transactions_batch
+from xsessions_core.relayer import Verdict, verify_session_transaction, verify_session_transactions_batch
 from xsessions_core.sessions.fee_limits import STRK_TOKEN_ADDRESS, FeeLimits, check_fee_limits, max_fee_of
+from xsessions_core.sessions.token import SessionContext
 
 pytestmark = pytest.mark.usefixtures("recorded_clock")
 
 OTHER_TOKEN = 0x53C91253BC9682C04929CA02ED00B3E423F6710D2EE7E0D5EBB06F3ECF368A8
 
 
-def _signed(signer_case: tuple[SessionSigner, dict[str, Any]], n: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _signed(signer_case: tuple[SessionContext, dict[str, Any]], n: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     signer, case = signer_case
     txs = _transactions(case, n)
-    signed = [_broadcast(case, tx, sig) for tx, sig in zip(txs, signer.sign_transactions(txs))]
+    signed = [_broadcast(case, tx, sig) for tx, sig in zip(txs, sign_all(signer, txs))]
     common = dict(account=account_of(case), chain_id=h(case["chain_id"]), block_timestamp=case["block"]["timestamp"])
     return signed, common
 
 
-def test_within_limits(signer_case: tuple[SessionSigner, dict[str, Any]]) -> None:
+def test_within_limits(signer_case: tuple[SessionContext, dict[str, Any]]) -> None:
     signed, common = _signed(signer_case, 1)
     max_fee = max_fee_of(signed[0]["resource_bounds"], signed[0]["tip"])
     assert max_fee > 0
@@ -39,7 +40,7 @@ def test_within_limits(signer_case: tuple[SessionSigner, dict[str, Any]]) -> Non
 
 
 def test_above_limits_is_a_policy_refusal_of_a_valid_transaction(
-        signer_case: tuple[SessionSigner, dict[str, Any]]) -> None:
+        signer_case: tuple[SessionContext, dict[str, Any]]) -> None:
     signed, common = _signed(signer_case, 1)
     max_fee = max_fee_of(signed[0]["resource_bounds"], signed[0]["tip"])
     for limits in (FeeLimits({STRK_TOKEN_ADDRESS: max_fee - 1}), FeeLimits({OTHER_TOKEN: 10**30})):
@@ -55,7 +56,7 @@ def test_above_limits_is_a_policy_refusal_of_a_valid_transaction(
 
 
 def test_policy_of_an_invalid_transaction_is_still_reported(
-        signer_case: tuple[SessionSigner, dict[str, Any]]) -> None:
+        signer_case: tuple[SessionContext, dict[str, Any]]) -> None:
     signed, common = _signed(signer_case, 1)
     bad = dict(signed[0], signature=list(signed[0]["signature"]))
     bad["signature"][13] ^= 1  # session signature r
@@ -64,7 +65,7 @@ def test_policy_of_an_invalid_transaction_is_still_reported(
     assert verdict.policy is not None and verdict.policy.allowed
 
 
-def test_no_limits_means_no_policy(signer_case: tuple[SessionSigner, dict[str, Any]]) -> None:
+def test_no_limits_means_no_policy(signer_case: tuple[SessionContext, dict[str, Any]]) -> None:
     signed, common = _signed(signer_case, 2)
     verdict = verify_session_transaction(signed[0], **common)
     assert verdict.policy is None and "policy" not in verdict.to_json()
@@ -74,7 +75,7 @@ def test_no_limits_means_no_policy(signer_case: tuple[SessionSigner, dict[str, A
     assert empty.policy is not None and empty.policy.allowed  # a session without txFees has no limit
 
 
-def test_batch_equals_one_by_one(signer_case: tuple[SessionSigner, dict[str, Any]]) -> None:
+def test_batch_equals_one_by_one(signer_case: tuple[SessionContext, dict[str, Any]]) -> None:
     signed, common = _signed(signer_case, 6)
     max_fee = max_fee_of(signed[3]["resource_bounds"], signed[3]["tip"])
     limits = FeeLimits({STRK_TOKEN_ADDRESS: max_fee})  # tips differ: some transactions are above it
@@ -90,7 +91,7 @@ def test_batch_equals_one_by_one(signer_case: tuple[SessionSigner, dict[str, Any
         verify_session_transaction(tx, **common, fee_limits=limits).to_json() for tx in signed]
 
 
-def test_starknet_py_invoke_gets_a_policy(signer_case: tuple[SessionSigner, dict[str, Any]]) -> None:
+def test_starknet_py_invoke_gets_a_policy(signer_case: tuple[SessionContext, dict[str, Any]]) -> None:
     from starknet_py.net.client_models import ResourceBounds, ResourceBoundsMapping
     from starknet_py.net.models.transaction import InvokeV3
 
@@ -107,7 +108,7 @@ def test_starknet_py_invoke_gets_a_policy(signer_case: tuple[SessionSigner, dict
     assert verdict.policy == check_fee_limits(tx, limits)
 
 
-def test_bad_fee_limits_argument(signer_case: tuple[SessionSigner, dict[str, Any]]) -> None:
+def test_bad_fee_limits_argument(signer_case: tuple[SessionContext, dict[str, Any]]) -> None:
     signed, common = _signed(signer_case, 1)
     with pytest.raises(SessionError, match="fee_limits must be FeeLimits"):
         verify_session_transaction(signed[0], **common, fee_limits={STRK_TOKEN_ADDRESS: 1})  # type: ignore[arg-type]

@@ -187,10 +187,10 @@ def test_hsm_session_key_signs_sessions_end_to_end(hsm: SoftHsm) -> None:
     ``Secp256r1`` one the account verifies over the token message."""
     import asyncio
 
-    from xsessions_core.relayer import SessionSigner
     from xsessions_core.sessions import (
         LocalGuardian,
         SessionContext,
+        SigningOptions,
         compile_session,
         create_session,
         create_session_request,
@@ -234,16 +234,17 @@ def test_hsm_session_key_signs_sessions_end_to_end(hsm: SoftHsm) -> None:
         assert guardian_part.verify(token_message, version, invalid=INVALID) is None
 
     for version in ("0.4.0", "0.5.0"):
-        ctx = SessionContext(session, key, account_version=version)
+        options = SigningOptions(account_version=version)
+        ctx = SessionContext(session, key, options)
         tx_hash, signature = ctx.sign_invoke_v3(calls, nonce=1, resource_bounds=bounds, guardian=guardian, now=now)
         check(signature, tx_hash, version)
-        batch = SessionSigner(session, key, guardian, account_version=version).sign_transactions_with_hashes(
-            [{"calls": calls, "nonce": n, "resource_bounds": bounds} for n in range(2, 5)], now=now)
+        batch = ctx.sign_invoke_many_with_hashes(
+            [{"calls": calls, "nonce": n, "resource_bounds": bounds} for n in range(2, 5)], guardian=guardian, now=now)
         for batch_hash, batch_signature in batch:
             check(batch_signature, batch_hash, version)
         transfer = OutsideCall(token, 0x83AFD3F4CAEDC6EEBF44246FE54E38C95E3179A5EC9EA81740ECA5B482D12E, (1, 2, 0))
         oe = OutsideExecution(0x414E595F43414C4C4552, 9, now - 60, now + 60, (transfer,))
-        signed = asyncio.run(sign_outside_execution(session, key, oe, guardian, account_version=version, now=now))
+        signed = asyncio.run(sign_outside_execution(session, key, oe, guardian, options=options, now=now))
         check(signed, outside_execution_message_hash(oe, account, session.chain_id, "2"), version)
 
 

@@ -21,9 +21,9 @@ from xsessions_core import transactions
 from xsessions_core.chains import SN_SEPOLIA
 from xsessions_core.crypto import FIELD_PRIME, unchecked
 from xsessions_core.encoding import felt_from
-from xsessions_core.relayer.verify import InvokeV3Data, NodeRules, RejectedInput, parse_invoke_v3
+from xsessions_core.relayer.verify import NodeRules, RejectedInput, parse_invoke_v3
 from xsessions_core.errors import PolicyViolation, TransactionError
-from xsessions_core.relayer import SessionSigner, verify_session_transaction, verify_session_transactions_batch
+from xsessions_core.relayer import verify_session_transaction, verify_session_transactions_batch
 from xsessions_core.sessions import LocalGuardian, Session, SessionContext, SigningOptions, sign_session_transaction
 from xsessions_core.transactions import (
     QUERY_VERSION_3,
@@ -142,6 +142,8 @@ def test_signer_output_is_accepted_by_the_verifier(version: str) -> None:
     assert ctx.sign_invoke_transactions(unsigned, guardian=guardian, now=now) == signed
     unbound = [dataclasses.replace(tx, chain_id=None) for tx in signed]
     assert ctx.sign_invoke_values(unsigned, guardian, now=now) == unbound  # the values keep their (no) chain
+    from xsessions_core.relayer import SessionSigner
+
     with pytest.warns(DeprecationWarning):  # the former door gives the same transactions, unbound
         former = SessionSigner(session, None, guardian, account_version=version).sign_invoke_transactions(txs, now=now)
     assert former == unbound
@@ -202,7 +204,8 @@ def test_signing_values_of_another_account_is_refused() -> None:
     session = Session.from_dict(case["session"])
     other = InvokeV3(session.address + 1, get_execute_calldata(_calls(case)), 1, BOUNDS)
     with pytest.raises(TransactionError, match="sender_address"):
-        SessionSigner(session, None, GUARDIAN_KEY).sign_invoke_transactions([other], now=case["block"]["timestamp"])
+        SessionContext(session).sign_invoke_transactions([other], guardian=LocalGuardian(GUARDIAN_KEY),
+                                                         now=case["block"]["timestamp"])
     with pytest.raises(TransactionError, match="InvokeV3"):
         SessionContext(session).sign_invoke_values(
             [{"nonce": 1}], LocalGuardian(GUARDIAN_KEY), now=case["block"]["timestamp"])  # type: ignore[list-item]
@@ -302,10 +305,20 @@ def _all_node_felts(values: object, name: str) -> list[int]:
     return [_node_felt(v, f"{name}[{i}]") for i, v in enumerate(values)]
 
 
-def test_invoke_v3_has_every_field_of_the_verifier_data() -> None:
-    data_fields = {f.name for f in dataclasses.fields(InvokeV3Data)}
-    value_fields = {f.name for f in dataclasses.fields(InvokeV3)}
-    assert data_fields <= value_fields
+def test_the_deprecated_hash_input_name_is_the_hash_row() -> None:
+    from xsessions_core.crypto import backend
+
+    with pytest.warns(DeprecationWarning, match="InvokeV3HashInput is deprecated; use InvokeV3HashRow"):
+        assert backend.InvokeV3HashInput is backend.InvokeV3HashRow
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        backend.nope  # noqa: B018
+
+
+def test_the_verifier_data_is_the_invoke_v3_value() -> None:
+    assert type(parse_invoke_v3(_rpc())) is InvokeV3
+    with pytest.warns(DeprecationWarning, match="InvokeV3Data is deprecated"):
+        from xsessions_core.relayer.verify import InvokeV3Data
+    assert InvokeV3Data is InvokeV3
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if isinstance(c.get("transaction"), dict)][:6],
@@ -315,7 +328,7 @@ def test_a_node_reader_gives_what_the_verifier_parses(case: dict[str, Any]) -> N
     data = parse_invoke_v3(raw, NodeRules())
     value = InvokeV3.from_rpc(raw, reader=RpcReader(_node_felt, _all_node_felts, unknown_keys=True,
                                                     node_version_and_tip=True))
-    assert {f.name: getattr(value, f.name) for f in dataclasses.fields(InvokeV3Data)} == dataclasses.asdict(data) | {
+    assert {f.name: getattr(value, f.name) for f in dataclasses.fields(InvokeV3)} == dataclasses.asdict(data) | {
         "resource_bounds": data.resource_bounds}
 
 

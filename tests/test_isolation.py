@@ -18,7 +18,6 @@ from test_relayer_verdicts import account_of
 from xsessions_core.errors import XSessionsError
 from xsessions_core.relayer import (
     PHASE_NODE,
-    SessionSigner,
     Verdict,
     verify_session_transaction,
     verify_session_transactions_batch,
@@ -28,6 +27,7 @@ from xsessions_core.relayer import verify as verify_module
 from xsessions_core.relayer.cache import BoundedCache, entry_cost
 from xsessions_core.sessions.guardian import LocalGuardian
 from xsessions_core.sessions.objects import Session
+from xsessions_core.sessions.token import SessionContext
 
 # Signs with the recorded sessions: sign at a time they were valid.
 pytestmark = pytest.mark.usefixtures("recorded_clock")
@@ -39,9 +39,10 @@ SESSION_R = 13  # session signature r (after the 4 authorisation felts and the s
 def signed_transactions(version: str, n: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """``n`` valid session transactions of the vector session of ``version`` and the verify kwargs."""
     case = _valid_case(version)
-    signer = SessionSigner(Session.from_dict(case["session"]), None, LocalGuardian(GUARDIAN_KEY))
+    ctx = SessionContext(Session.from_dict(case["session"]), None)
     txs = _transactions(case, n)
-    signed = [_broadcast(case, tx, sig) for tx, sig in zip(txs, signer.sign_transactions(txs, now=case["block"]["timestamp"]))]
+    sigs = ctx.sign_invoke_many(txs, guardian=LocalGuardian(GUARDIAN_KEY), now=case["block"]["timestamp"])
+    signed = [_broadcast(case, tx, sig) for tx, sig in zip(txs, sigs)]
     common = dict(account=account_of(case), chain_id=h(case["chain_id"]), block_timestamp=case["block"]["timestamp"])
     return signed, common
 

@@ -8,18 +8,17 @@ from typing import Any
 
 import pytest
 from conftest import h
-from test_relayer_batch import GUARDIAN_KEY, _broadcast, _transactions, _valid_case
+from test_relayer_batch import _broadcast, _transactions, _valid_case, sign_all
 from test_relayer_verdicts import CASES, account_of, state_of
 
 from xsessions_core.errors import SessionError, TransactionError
 from xsessions_core.relayer import (
-    SessionSigner,
     verify_parallel,
     verify_session_transaction,
     verify_session_transactions_batch,
 )
-from xsessions_core.sessions.guardian import LocalGuardian
 from xsessions_core.sessions.objects import Session
+from xsessions_core.sessions.token import SessionContext
 
 # Signs with the recorded sessions: sign at a time they were valid.
 pytestmark = pytest.mark.usefixtures("recorded_clock")
@@ -34,10 +33,10 @@ def pool() -> Iterator[ProcessPoolExecutor]:
 def _signed(version: str, n: int) -> tuple[list[dict[str, Any]], Any]:
     """``n`` session transactions of the vector account of ``version``; every third one tampered."""
     case = _valid_case(version)
-    signer = SessionSigner(Session.from_dict(case["session"]), None, LocalGuardian(GUARDIAN_KEY))
+    ctx = SessionContext(Session.from_dict(case["session"]), None)
     txs = _transactions(case, n)
     out = []
-    for i, (tx, sig) in enumerate(zip(txs, signer.sign_transactions(txs))):
+    for i, (tx, sig) in enumerate(zip(txs, sign_all(ctx, txs))):
         if i % 3 == 1:
             sig = [*sig[:-1], sig[-1] ^ 1]  # invalid guardian signature
         out.append(_broadcast(case, tx, sig))

@@ -12,7 +12,6 @@ from test_relayer_verdicts import CASES, account_of, expected, state_of, verify_
 from xsessions_core import crypto
 from xsessions_core.relayer import (
     AccountInfo,
-    SessionSigner,
     Verdict,
     verify_outside_executions_batch,
     verify_session_transaction,
@@ -49,11 +48,15 @@ def _broadcast(case: dict[str, Any], tx: dict[str, Any], signature: list[int]) -
             "nonce": tx["nonce"], "resource_bounds": tx["resource_bounds"], "tip": tx["tip"], "signature": signature}
 
 
+def sign_all(ctx: SessionContext, transactions: list[dict[str, Any]]) -> list[list[int]]:
+    """The session signatures of ``transactions``, cosigned by the vectors' guardian."""
+    return ctx.sign_invoke_many(transactions, guardian=LocalGuardian(GUARDIAN_KEY))
+
+
 @pytest.fixture(scope="module", params=["0.4.0", "0.5.0"])
-def signer_case(request: pytest.FixtureRequest) -> tuple[SessionSigner, dict[str, Any]]:
+def signer_case(request: pytest.FixtureRequest) -> tuple[SessionContext, dict[str, Any]]:
     case = _valid_case(request.param)
-    session = Session.from_dict(case["session"])
-    return SessionSigner(session, None, LocalGuardian(GUARDIAN_KEY)), case
+    return SessionContext(Session.from_dict(case["session"]), None), case
 
 
 def test_batch_verdicts_equal_single_verdicts_on_every_vector_case() -> None:
@@ -73,13 +76,13 @@ def test_batch_verdicts_equal_single_verdicts_on_every_vector_case() -> None:
         assert got == [expected(case)] * 2
 
 
-def test_sign_transactions_equals_one_at_a_time(signer_case: tuple[SessionSigner, dict[str, Any]]) -> None:
+def test_sign_transactions_equals_one_at_a_time(signer_case: tuple[SessionContext, dict[str, Any]]) -> None:
     signer, case = signer_case
     session = Session.from_dict(case["session"])
     ctx = SessionContext(session)
     guardian = LocalGuardian(GUARDIAN_KEY)
     txs = _transactions(case, 7)
-    batch = signer.sign_transactions(txs)
+    batch = sign_all(signer, txs)
     for tx, sig in zip(txs, batch):
         tx_hash = calculate_invoke_v3_hash(sender_address=session.address, calldata=get_execute_calldata(tx["calls"]),
                                            chain_id=session.chain_id, nonce=tx["nonce"],
@@ -87,13 +90,13 @@ def test_sign_transactions_equals_one_at_a_time(signer_case: tuple[SessionSigner
         one = build_session_signature(ctx, tx_hash, tx["calls"],
                                       guardian.sign_token_message(ctx.token_message_hash(tx_hash)))
         assert sig == one
-    assert signer.sign_transactions([]) == []
+    assert sign_all(signer, []) == []
 
 
-def test_signed_transactions_verify_valid(signer_case: tuple[SessionSigner, dict[str, Any]]) -> None:
+def test_signed_transactions_verify_valid(signer_case: tuple[SessionContext, dict[str, Any]]) -> None:
     signer, case = signer_case
     txs = _transactions(case, 5)
-    signed = [_broadcast(case, tx, sig) for tx, sig in zip(txs, signer.sign_transactions(txs))]
+    signed = [_broadcast(case, tx, sig) for tx, sig in zip(txs, sign_all(signer, txs))]
     common = dict(account=account_of(case), chain_id=h(case["chain_id"]), block_timestamp=case["block"]["timestamp"])
     assert verify_session_transactions_batch(signed, **common) == [Verdict(True)] * 5
     # one tampered signature in the batch only affects its own verdict
@@ -105,13 +108,13 @@ def test_signed_transactions_verify_valid(signer_case: tuple[SessionSigner, dict
     assert got[2] == verify_session_transaction(bad, **common)
 
 
-def test_threads_sign_and_verify_like_sequential(signer_case: tuple[SessionSigner, dict[str, Any]]) -> None:
+def test_threads_sign_and_verify_like_sequential(signer_case: tuple[SessionContext, dict[str, Any]]) -> None:
     signer, case = signer_case
     txs = _transactions(case, 24)
     chunks = [txs[i:i + 4] for i in range(0, len(txs), 4)]
-    sequential = [signer.sign_transactions(c) for c in chunks]
+    sequential = [sign_all(signer, c) for c in chunks]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        threaded = list(pool.map(signer.sign_transactions, chunks))
+        threaded = list(pool.map(lambda c: sign_all(signer, c), chunks))
     assert threaded == sequential
     common = dict(account=account_of(case), chain_id=h(case["chain_id"]), block_timestamp=case["block"]["timestamp"])
     signed_chunks = [[_broadcast(case, tx, s) for tx, s in zip(c, sigs)] for c, sigs in zip(chunks, sequential)]
@@ -121,10 +124,10 @@ def test_threads_sign_and_verify_like_sequential(signer_case: tuple[SessionSigne
     assert verdicts == [[Verdict(True)] * len(c) for c in chunks]
 
 
-def test_authorisation_signatures_are_cached_per_backend_and_key(signer_case: tuple[SessionSigner, dict[str, Any]]) -> None:
+def test_authorisation_signatures_are_cached_per_backend_and_key(signer_case: tuple[SessionContext, dict[str, Any]]) -> None:
     signer, case = signer_case
     txs = _transactions(case, 3)
-    signed = [_broadcast(case, tx, s) for tx, s in zip(txs, signer.sign_transactions(txs))]
+    signed = [_broadcast(case, tx, s) for tx, s in zip(txs, sign_all(signer, txs))]
     common = dict(account=account_of(case), chain_id=h(case["chain_id"]), block_timestamp=case["block"]["timestamp"])
     verify_module.clear_caches()
     calls: list[int] = []
@@ -160,9 +163,12 @@ def test_authorisation_signatures_are_cached_per_backend_and_key(signer_case: tu
     assert not v.valid and v.error in ("session/invalid-account-sig", "argent/invalid-owner-sig")
 
 
-def test_guardian_key_can_be_an_int_and_is_not_shown() -> None:
+def test_deprecated_session_signer_takes_an_int_guardian_key_and_does_not_show_it() -> None:
+    from xsessions_core.relayer import SessionSigner
+
     case = _valid_case("0.4.0")
-    signer = SessionSigner(Session.from_dict(case["session"]), None, GUARDIAN_KEY)
+    with pytest.warns(DeprecationWarning, match="SessionSigner is deprecated"):
+        signer = SessionSigner(Session.from_dict(case["session"]), None, GUARDIAN_KEY)
     assert hex(GUARDIAN_KEY)[2:] not in repr(signer).lower()
     assert signer.guardian_public_key == h(case["account"]["guardian"]["public_key"])
 

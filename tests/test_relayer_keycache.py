@@ -11,11 +11,12 @@ from starknet_py.net.client_models import Call
 
 from xsessions_core import crypto
 from xsessions_core.errors import SessionError
-from xsessions_core.relayer import AccountInfo, SessionSigner, Verdict, verify_session_transactions_batch
+from xsessions_core.relayer import AccountInfo, Verdict, verify_session_transactions_batch
 from xsessions_core.relayer import keycache
 from xsessions_core.relayer.verify import clear_caches
 from xsessions_core.sessions import (
     LocalGuardian,
+    SessionContext,
     SessionKey,
     compile_session,
     create_session,
@@ -45,21 +46,22 @@ def default_limits() -> Iterator[None]:
     clear_caches()
 
 
-def _signer(session_key: int) -> SessionSigner:
+def _signer(session_key: int) -> SessionContext:
     methods = [{"Contract Address": hex(0x1000), "selector": "transfer"}]
     req = create_session_request(CHAIN, SessionKey(session_key), methods, 1800000000, {"projectID": "keys"})
     session_hash = session_hash_from_onchain(compile_session(req.offchain_session), ACCOUNT, CHAIN)
     auth = [*crypto.message_signature(session_hash, OWNER_KEY), *crypto.message_signature(session_hash, GUARDIAN_KEY)]
-    return SessionSigner(create_session(ACCOUNT, auth, req, CHAIN), None, LocalGuardian(GUARDIAN_KEY))
+    return SessionContext(create_session(ACCOUNT, auth, req, CHAIN), None)
 
 
-def _signed(signer: SessionSigner, n: int, first_nonce: int = 0) -> list[dict[str, Any]]:
+def _signed(signer: SessionContext, n: int, first_nonce: int = 0) -> list[dict[str, Any]]:
     """``n`` signed broadcasts; every third has its session signature ``s`` tampered, every fifth
     its guardian signature ``r`` (felt 13 is the session ``r``, 14 ``s``; see test_relayer_batch)."""
     txs = [{"calls": [Call(to_addr=0x1000, selector=TRANSFER, calldata=[0x123, i, 0])], "nonce": i,
             "resource_bounds": BOUNDS} for i in range(first_nonce, first_nonce + n)]
     out = []
-    for k, (tx, signature) in enumerate(zip(txs, signer.sign_transactions(txs))):
+    signatures = signer.sign_invoke_many(txs, guardian=LocalGuardian(GUARDIAN_KEY))
+    for k, (tx, signature) in enumerate(zip(txs, signatures)):
         sig = list(signature)
         if k % 3 == 2:
             sig[14] ^= 1

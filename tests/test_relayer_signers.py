@@ -39,7 +39,7 @@ from xsessions_core.signers import (
     StarknetSigner,
     WebauthnSignature,
 )
-from xsessions_core.transactions import invoke_v3_hashes_unchecked
+from xsessions_core.transactions import InvokeV3
 
 VECTORS = load_vectors("contract_verdicts_signers.json")
 CASES = VECTORS["cases"]
@@ -183,10 +183,7 @@ def _resign(case: dict[str, Any], nonce: int) -> dict[str, Any]:
     the guardian over the new transaction hash."""
     tx = dict(case["transaction"], nonce=hex(nonce))
     chain = h(case["chain_id"])
-    data = parse_invoke_v3(tx)
-    tx_hash = invoke_v3_hashes_unchecked([(
-        data.sender_address, data.calldata, chain, data.nonce, data.resource_bounds, data.tip, data.paymaster_data,
-        data.account_deployment_data, data.nonce_da_mode, data.fee_da_mode, data.version, data.proof_facts)])[0]
+    (tx_hash,) = InvokeV3.hash_many([parse_invoke_v3(tx)], chain)
     version = case["account"]["class_version"]
     token = decode_session_token([h(v) for v in tx["signature"]], account_version=version)
     message = crypto.poseidon_hash_many([tx_hash, h(case["session_hash"]), token.cache_value])

@@ -20,7 +20,6 @@ import pytest
 from conftest import RECORDED_AT, REPO, h, load_vectors
 from xsessions_core import crypto, legacy
 from xsessions_core.errors import XSessionsError
-from xsessions_core.relayer.batch import SessionSigner
 from xsessions_core.sessions.guardian import LocalGuardian
 from xsessions_core.sessions.objects import Session, SessionKey
 from xsessions_core.sessions.token import SessionContext, build_session_signature
@@ -64,6 +63,14 @@ def test_leak_detector_detects() -> None:
     assert not leaks(f"pub={hex(crypto.private_to_stark_key(SESSION_KEY))}", SESSION_KEY)
 
 
+def _deprecated_session_signer(session: Session, guardian: Any) -> Any:
+    """The deprecated ``SessionSigner`` (its repr must hide keys too while it exists)."""
+    from xsessions_core.relayer.batch import SessionSigner
+
+    with pytest.warns(DeprecationWarning, match="SessionSigner is deprecated"):
+        return SessionSigner(session, None, guardian)
+
+
 def _objects() -> list[tuple[str, Any, tuple[int, ...]]]:
     session = Session.from_dict(SESSION_JSON)
     return [
@@ -73,8 +80,8 @@ def _objects() -> list[tuple[str, Any, tuple[int, ...]]]:
         ("SessionKey.to_dict(False)", SessionKey(SESSION_KEY).to_dict(include_private_key=False), (SESSION_KEY,)),
         ("LocalGuardian", LocalGuardian(GUARDIAN_KEY), (GUARDIAN_KEY,)),
         ("SessionContext", SessionContext(session), (SESSION_KEY,)),
-        ("SessionSigner", SessionSigner(session, None, GUARDIAN_KEY), (SESSION_KEY, GUARDIAN_KEY)),
-        ("SessionSigner(LocalGuardian)", SessionSigner(session, None, LocalGuardian(GUARDIAN_KEY)),
+        ("SessionSigner", _deprecated_session_signer(session, GUARDIAN_KEY), (SESSION_KEY, GUARDIAN_KEY)),
+        ("SessionSigner(LocalGuardian)", _deprecated_session_signer(session, LocalGuardian(GUARDIAN_KEY)),
          (SESSION_KEY, GUARDIAN_KEY)),
         ("legacy.SessionAccount", legacy.SessionAccount(None, V4["account_address_used"], LEGACY_KEY,
                                                         V4["signed_session"], chain_id=V4["inputs"]["chain_id"]),
@@ -107,7 +114,7 @@ BAD_CALLS: list[tuple[str, Callable[[], Any], tuple[int, ...]]] = [
     ("LocalGuardian(hex+'zz')", lambda: LocalGuardian(hex(GUARDIAN_KEY) + "zz"), (GUARDIAN_KEY,)),
     ("LocalGuardian.sign_token_message(2**251)", lambda: LocalGuardian(GUARDIAN_KEY).sign_token_message(2**251),
      (GUARDIAN_KEY,)),
-    ("SessionSigner(guardian=n+x)", lambda: SessionSigner(Session.from_dict(SESSION_JSON), None, BAD), (BAD,)),
+    ("SessionSigner(guardian=n+x)", lambda: _deprecated_session_signer(Session.from_dict(SESSION_JSON), BAD), (BAD,)),
     ("SessionContext(other key)", lambda: SessionContext(Session.from_dict(SESSION_JSON), SessionKey(OWNER_KEY)),
      (OWNER_KEY, SESSION_KEY)),
     ("build_session_signature(p)", lambda: build_session_signature(

@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 
 from xsessions_core import crypto
 from xsessions_core.errors import SessionError, SessionExpired
-from xsessions_core.relayer import SessionSigner
 from xsessions_core.sessions.token import SigningOptions
 from xsessions_core.sessions import (
     AuthorizationFormError,
@@ -477,6 +476,8 @@ def test_signing_options_replace_the_keyword_clump_and_the_old_doors_still_work(
         old_ctx = SessionContext(session, key, cache_authorization=True, account_version="0.5",
                                  owner_guid=OWNER.signer.guid)
     assert old_ctx.cache_flag == ctx.cache_flag
+    from xsessions_core.relayer import SessionSigner
+
     with pytest.warns(DeprecationWarning, match="SessionSigner is deprecated"):
         signer = SessionSigner(session, key, GUARDIAN, options)
     assert signer.sign_transactions(txs, now=NOW) == new
@@ -491,9 +492,15 @@ def test_signing_options_replace_the_keyword_clump_and_the_old_doors_still_work(
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the new doors use no deprecated name
         SessionContext(session, key, options).sign_invoke_many(txs, guardian=GUARDIAN, now=NOW)
-        asyncio.run(sign_session_transaction(session, key, prepare_and_hash(session, txs[0]), transfer(4), GUARDIAN,
-                                             options, now=NOW))
-        asyncio.run(sign_transactions_async(session, key, txs, GUARDIAN, options=options, now=NOW))
+        one = asyncio.run(sign_session_transaction(session, key, prepare_and_hash(session, txs[0]), transfer(4),
+                                                   GUARDIAN, options, now=NOW))
+        many = asyncio.run(sign_transactions_async(session, key, txs, GUARDIAN, options=options, now=NOW))
+    old_spelling = dict(cache_authorization=True, account_version="0.5", owner_guid=OWNER.signer.guid)
+    with pytest.warns(DeprecationWarning, match="sign_session_transaction: cache_authorization="):
+        assert asyncio.run(sign_session_transaction(session, key, prepare_and_hash(session, txs[0]), transfer(4),
+                                                    GUARDIAN, now=NOW, **old_spelling)) == one
+    with pytest.warns(DeprecationWarning, match="sign_transactions_async: cache_authorization="):
+        assert asyncio.run(sign_transactions_async(session, key, txs, GUARDIAN, now=NOW, **old_spelling)) == many
 
 
 def test_a_cached_authorization_may_be_empty_on_0_5_0() -> None:
