@@ -100,8 +100,8 @@ def untagged_type_ignores(path: Path, source: str) -> list[str]:
 def test_the_checkers_find_what_they_look_for(tmp_path: Path) -> None:
     """The rules below are checked by these functions; each one catches its own counter-example."""
     fake = PACKAGE / "relayer" / "example.py"
-    assert private_imports(fake, "from ..sessions.token import _decode\n") == [
-        "xsessions_core/relayer/example.py:1 xsessions_core.sessions.token._decode"]
+    assert private_imports(fake, "from ..sessions.context import _decode\n") == [
+        "xsessions_core/relayer/example.py:1 xsessions_core.sessions.context._decode"]
     assert private_imports(fake, "from xsessions_core.crypto import _native\n") == [
         "xsessions_core/relayer/example.py:1 xsessions_core.crypto._native"]
     assert private_imports(fake, "import xsessions_core.crypto._python\n") == [

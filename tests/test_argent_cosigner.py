@@ -54,7 +54,7 @@ from xsessions_core.sessions.session import session_token_message_hash
 from xsessions_core.signers import Eip191Key, Secp256k1Key, Secp256r1Key, SignerSignature, StarknetSignature, \
     StarknetSigner
 from xsessions_core.sessions.objects import Session
-from xsessions_core.sessions.token import SigningOptions, sign_session_transaction
+from xsessions_core.sessions.context import SigningOptions, sign_session_transaction
 from xsessions_core.transactions import InvokeV3
 
 # Signing with the recorded sessions happens at a time they were valid (see conftest.recorded_clock).

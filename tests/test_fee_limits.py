@@ -15,7 +15,7 @@ from xsessions_core.sessions import FeeLimits, PolicyVerdict, check_fee_limits
 from xsessions_core.sessions.fee_limits import STRK_TOKEN_ADDRESS, max_fee_of
 from xsessions_core.sessions.guardian import LocalGuardian
 from xsessions_core.sessions.objects import Session
-from xsessions_core.sessions.token import SessionContext
+from xsessions_core.sessions.context import SessionContext
 
 # Signs with the recorded sessions: sign at a time they were valid.
 pytestmark = pytest.mark.usefixtures("recorded_clock")

@@ -13,7 +13,7 @@ from xsessions_core.cli import _verdict_json
 from xsessions_core.errors import SessionError
 from xsessions_core.relayer import Verdict, verify_session_transaction, verify_session_transactions_batch
 from xsessions_core.sessions.fee_limits import STRK_TOKEN_ADDRESS, FeeLimits, check_fee_limits, max_fee_of
-from xsessions_core.sessions.token import SessionContext
+from xsessions_core.sessions.context import SessionContext
 
 pytestmark = pytest.mark.usefixtures("recorded_clock")
 

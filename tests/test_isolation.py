@@ -27,7 +27,7 @@ from xsessions_core.relayer import verify as verify_module
 from xsessions_core.relayer.cache import BoundedCache, entry_cost
 from xsessions_core.sessions.guardian import LocalGuardian
 from xsessions_core.sessions.objects import Session
-from xsessions_core.sessions.token import SessionContext
+from xsessions_core.sessions.context import SessionContext
 
 # Signs with the recorded sessions: sign at a time they were valid.
 pytestmark = pytest.mark.usefixtures("recorded_clock")

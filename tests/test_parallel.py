@@ -18,7 +18,7 @@ from xsessions_core.relayer import (
     verify_session_transactions_batch,
 )
 from xsessions_core.sessions.objects import Session
-from xsessions_core.sessions.token import SessionContext
+from xsessions_core.sessions.context import SessionContext
 
 # Signs with the recorded sessions: sign at a time they were valid.
 pytestmark = pytest.mark.usefixtures("recorded_clock")

@@ -26,7 +26,7 @@ from xsessions_core.sessions.objects import (
     AllowedMethod, OffChainSession, OnChainSession, Session, SessionKey, SessionMetadata, SessionRequest,
 )
 from xsessions_core.sessions.session import compile_session
-from xsessions_core.sessions.token import SessionContext, SigningOptions, build_session_signature
+from xsessions_core.sessions.context import SessionContext, SigningOptions, build_session_signature
 from xsessions_core.typed_data import TypedData
 
 

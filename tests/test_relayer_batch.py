@@ -21,7 +21,7 @@ from xsessions_core.relayer import memos
 from xsessions_core.relayer import verify as verify_module
 from xsessions_core.sessions.guardian import LocalGuardian
 from xsessions_core.sessions.objects import Session
-from xsessions_core.sessions.token import SessionContext, build_session_signature
+from xsessions_core.sessions.context import SessionContext, build_session_signature
 from xsessions_core.transactions import calculate_invoke_v3_hash, get_execute_calldata
 
 # Signing with the recorded sessions happens at a time they were valid (see conftest.recorded_clock).

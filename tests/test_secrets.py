@@ -22,7 +22,7 @@ from xsessions_core import crypto, legacy
 from xsessions_core.errors import XSessionsError
 from xsessions_core.sessions.guardian import LocalGuardian
 from xsessions_core.sessions.objects import Session, SessionKey
-from xsessions_core.sessions.token import SessionContext, build_session_signature
+from xsessions_core.sessions.context import SessionContext, build_session_signature
 
 # Signing with the recorded sessions happens at a time they were valid (see conftest.recorded_clock).
 pytestmark = pytest.mark.usefixtures("recorded_clock")

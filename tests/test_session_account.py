@@ -40,7 +40,7 @@ from xsessions_core.sessions.argent_cosigner import ArgentCosigner
 from xsessions_core.sessions.guardian import LocalGuardian
 from xsessions_core.sessions.objects import Session, SessionKey
 from xsessions_core.sessions.session import create_session, create_session_request, starknet_signer_guid
-from xsessions_core.sessions.token import SigningOptions
+from xsessions_core.sessions.context import SigningOptions
 from xsessions_core.transactions import get_execute_calldata
 
 # Signing with the recorded sessions happens at a time they were valid (see conftest.recorded_clock).

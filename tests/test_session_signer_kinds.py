@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from xsessions_core import crypto
 from xsessions_core.errors import SessionError, SessionExpired
-from xsessions_core.sessions.token import SigningOptions
+from xsessions_core.sessions.context import SigningOptions
 from xsessions_core.sessions import (
     AuthorizationFormError,
     GuardianSessionInfo,

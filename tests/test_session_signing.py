@@ -19,7 +19,7 @@ from xsessions_core.relayer import Verdict, verify_session_transaction, verify_s
 from xsessions_core.relayer import batch as batch_module
 from xsessions_core.sessions.guardian import LocalGuardian
 from xsessions_core.sessions.objects import Session
-from xsessions_core.sessions.token import SessionContext, build_session_signature
+from xsessions_core.sessions.context import SessionContext, build_session_signature
 from xsessions_core.transactions import InvokeV3, calculate_invoke_v3_hash, get_execute_calldata
 
 # Signing with the recorded sessions happens at a time they were valid (see conftest.recorded_clock).

@@ -33,7 +33,7 @@ from .versions import AccountVersion
 if TYPE_CHECKING:
     from .relayer.verify import AccountInfo, AccountState
     from .sessions.guardian import LocalGuardian
-    from .sessions.token import SessionContext
+    from .sessions.context import SessionContext
     from .sessions.fee_limits import FeeLimits
     from .sessions.objects import Session, SessionKey
     from .signers import Secp256k1Key, Secp256r1Key, Signer, SignerSignature
@@ -743,7 +743,7 @@ def _session_and_key(spec: dict[str, Any],
 
 def _signer_from(spec: dict[str, Any], args: argparse.Namespace) -> tuple[SessionContext, LocalGuardian]:
     from .sessions.guardian import LocalGuardian
-    from .sessions.token import SessionContext, SigningOptions
+    from .sessions.context import SessionContext, SigningOptions
 
     session, key = _session_and_key(spec, args.session_key_file)
     guardian = _guardian_secret(args.guardian_key_file, spec.get("guardian_private_key"))
@@ -945,7 +945,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from .sessions.guardian import LocalGuardian
     from .sessions.objects import SessionKey
     from .sessions.session import compile_session, create_session, create_session_request, session_hash_from_onchain
-    from .sessions.token import SessionContext
+    from .sessions.context import SessionContext
     from .transactions import get_execute_calldata
 
     n = args.n
@@ -1036,7 +1036,7 @@ def _bench_ops(seconds: float) -> dict[str, float]:
     from .sessions.guardian import LocalGuardian
     from .sessions.objects import SessionKey
     from .sessions.session import compile_session, create_session, create_session_request, session_hash_from_onchain
-    from .sessions.token import SessionContext
+    from .sessions.context import SessionContext
     from .transactions import get_execute_calldata
 
     key = 0x1234567890ABCDEF1234567890ABCDEF

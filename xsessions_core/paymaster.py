@@ -40,7 +40,7 @@ from .sessions.fee_limits import FeeLimits
 from .sessions.guardian import Cosigner, GuardianOutsideExecutionRequest
 from .sessions.objects import Session, SessionKey, felt_of
 from .sessions.outside_execution import OutsideCall, OutsideExecution, outside_execution_message_hash
-from .sessions.token import SessionContext, SigningOptions
+from .sessions.context import SessionContext, SigningOptions
 from .transactions import compile_calldata, normalize_calls
 from .typed_data import TypedData
 

@@ -1,7 +1,7 @@
 """Bulk signing and verification for relayers, with few native calls and thread-safe caches.
 
 * :class:`SessionSigner` (deprecated: :meth:`SessionContext.sign_invoke_many
-  <xsessions_core.sessions.token.SessionContext.sign_invoke_many>`) signs many invoke v3
+  <xsessions_core.sessions.context.SessionContext.sign_invoke_many>`) signs many invoke v3
   transactions of one session.
 * :func:`verify_session_transactions_batch` / :func:`verify_outside_executions_batch` give the
   same verdicts as the one-at-a-time functions of :mod:`.verify`, verifying every ECDSA signature of
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import SessionError, TransactionError
 from ..sessions.guardian import LocalGuardian
 from ..sessions.objects import AnySessionKey, Session
-from ..sessions.token import INVOKE_CHUNK, SessionContext, SigningOptions, signing_options
+from ..sessions.context import INVOKE_CHUNK, SessionContext, SigningOptions, signing_options
 from ..sessions.fee_limits import FeeLimits
 from ..transactions import InvokeV3
 from .pipeline import (
@@ -44,14 +44,14 @@ __all__ = ["SessionSigner", "verify_session_transactions_batch", "verify_outside
 
 class SessionSigner:
     """Deprecated: :meth:`SessionContext.sign_invoke_many
-    <xsessions_core.sessions.token.SessionContext.sign_invoke_many>` signs many invoke v3
+    <xsessions_core.sessions.context.SessionContext.sign_invoke_many>` signs many invoke v3
     transactions of one session (this class is removed in the next release).
 
     :param session: the :class:`~xsessions_core.sessions.objects.Session`.
     :param session_key: its signing key of any kind (``None`` = ``session.session_key``).
     :param guardian: a :class:`~xsessions_core.sessions.guardian.LocalGuardian` or the guardian's private key
         (an int, a hex string or a starknet-py ``KeyPair``).
-    :param options: the :class:`~xsessions_core.sessions.token.SigningOptions`;
+    :param options: the :class:`~xsessions_core.sessions.context.SigningOptions`;
         ``cache_authorization``, ``account_version``, ``owner_guid`` are their deprecated spellings.
     :param fee_limits: opt-in :class:`~xsessions_core.sessions.fee_limits.FeeLimits`.
     :raises SessionError: inconsistent session / key, bad guardian.
@@ -81,7 +81,7 @@ class SessionSigner:
 
     @property
     def context(self) -> SessionContext:
-        """The :class:`~xsessions_core.sessions.token.SessionContext` this signer signs with."""
+        """The :class:`~xsessions_core.sessions.context.SessionContext` this signer signs with."""
         return self._ctx
 
     @property
@@ -101,7 +101,7 @@ class SessionSigner:
 
     def sign_transactions(self, transactions: Iterable[object], *, now: int | float | None = None,
                           allow_expired: bool = False) -> list[list[int]]:
-        """:meth:`SessionContext.sign_invoke_many <xsessions_core.sessions.token.SessionContext.sign_invoke_many>`
+        """:meth:`SessionContext.sign_invoke_many <xsessions_core.sessions.context.SessionContext.sign_invoke_many>`
         with this signer's guardian and fee limits."""
         return self._ctx.sign_invoke_many(transactions, guardian=self._guardian, fee_limits=self._fee_limits,
                                           now=now, allow_expired=allow_expired)

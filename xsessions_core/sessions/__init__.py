@@ -119,7 +119,7 @@ if TYPE_CHECKING:
         starknet_signer_guid as starknet_signer_guid,
         verify_session as verify_session,
     )
-    from .token import (
+    from .context import (
         ACCOUNT_VERSIONS as ACCOUNT_VERSIONS,
         SessionContext as SessionContext,
         SessionSignature as SessionSignature,
@@ -148,7 +148,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
                  "session_merkle_tree", "session_token_message_hash", "starknet_signer_guid", "verify_session",
                  "AuthorizationFormError", "authorization_signer_signatures", "check_authorization",
                  "sign_session_authorization", "signer_guid"),
-    ".token": ("ACCOUNT_VERSIONS", "SessionContext", "SessionSignature", "SigningOptions", "build_session_signature", "build_session_token",
+    ".context": ("ACCOUNT_VERSIONS", "SessionContext", "SessionSignature", "SigningOptions", "build_session_signature", "build_session_token",
                "cache_flag_for", "session_token_signature", "sign_session_transaction"),
     ".guardian": ("Cosigner", "GuardianOutsideExecutionRequest", "GuardianSessionInfo", "GuardianSignature",
                   "GuardianTransactionRequest", "LocalGuardian", "check_guardian_signature"),

@@ -23,7 +23,7 @@ request is made to the node or the cosigner. A cosigner failure raises
 :class:`~xsessions_core.errors.CosignerError` and nothing is sent to the node.
 
 Per-session work (on-chain session, session hash, Merkle proofs, signature prefix) is done once, in
-:func:`build_session_account` (a :class:`~xsessions_core.sessions.token.SessionContext`).
+:func:`build_session_account` (a :class:`~xsessions_core.sessions.context.SessionContext`).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from ..transactions import InvokeV3 as InvokeV3Value, normalize_calls, parse_exe
 from .guardian import Cosigner, GuardianTransactionRequest
 from .objects import AnySessionKey, Session
 from .outside_execution import build_outside_execution, outside_execution_calldata, sign_outside_execution_with_context
-from .token import SessionContext, SigningOptions, signing_options
+from .context import SessionContext, SigningOptions, signing_options
 
 __all__ = ["SessionAccount", "build_session_account"]
 
@@ -332,7 +332,7 @@ def build_session_account(
     :param session_key: the session's signing key (``None``: ``session.session_key``).
     :param client: a starknet-py client (``FullNodeClient``) for the session's chain.
     :param cosigner: the guardian, e.g. :class:`~xsessions_core.sessions.argent_cosigner.ArgentCosigner`.
-    :param options: the :class:`~xsessions_core.sessions.token.SigningOptions` (cache flag, account
+    :param options: the :class:`~xsessions_core.sessions.context.SigningOptions` (cache flag, account
         version, owner); ``cache_authorization``, ``account_version`` and ``owner_guid`` are their
         deprecated spellings.
     :param allow_expired: sign even once the session expired (by default ``execute_v3`` and every

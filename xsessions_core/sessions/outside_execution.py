@@ -35,7 +35,7 @@ from ..transactions import normalize_calls
 from .guardian import Cosigner, GuardianOutsideExecutionRequest
 from .objects import AnySessionKey, Session, felt_of
 from .session import STARKNET_DOMAIN_TYPE_HASH_REV_1, STARKNET_MESSAGE, check_not_expired
-from .token import SessionContext, SigningOptions, signing_options
+from .context import SessionContext, SigningOptions, signing_options
 
 __all__ = [
     "ANY_CALLER",

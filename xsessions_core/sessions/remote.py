@@ -1,7 +1,7 @@
 """Session signing at volume with a remote guardian (the Argent cosigner or any :class:`Cosigner`).
 
 :func:`sign_transactions_async` takes the transactions
-:meth:`~xsessions_core.sessions.token.SessionContext.sign_invoke_many` takes, validates them, hashes and
+:meth:`~xsessions_core.sessions.context.SessionContext.sign_invoke_many` takes, validates them, hashes and
 session-signs them in native batches (one backend call each for the transaction hashes, the token
 messages and the session key's signatures), then asks the cosigner for every guardian signature
 concurrently, at most ``concurrency`` at a time, and verifies the guardian signatures in batches in
@@ -26,7 +26,7 @@ from ..transactions import InvokeV3
 from .fee_limits import FeeLimits
 from .guardian import Cosigner, GuardianSignature, GuardianTransactionRequest
 from .objects import AnySessionKey, Session
-from .token import SessionContext, SessionSignature, SigningOptions, prepare_transaction, signing_options
+from .context import SessionContext, SessionSignature, SigningOptions, prepare_transaction, signing_options
 
 __all__ = ["SignResult", "prepare_transaction", "sign_transactions_async"]
 
@@ -57,7 +57,7 @@ async def sign_transactions_async(
         (its own retries and pool apply; every guardian signature is verified here in one batch,
         so its ``verify_signature`` may be turned off).
     :param concurrency: co-signing requests in flight at once.
-    :param options: the :class:`~xsessions_core.sessions.token.SigningOptions`
+    :param options: the :class:`~xsessions_core.sessions.context.SigningOptions`
         (``cache_authorization``, ``account_version``, ``owner_guid`` are their deprecated spellings).
     :param fee_limits: refuse transactions whose maximum fee is above these limits (e.g.
         :meth:`FeeLimits.from_session`), before signing them.

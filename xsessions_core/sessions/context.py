@@ -1,5 +1,7 @@
-"""The session-token signature of a session transaction (argentlabs/argent-contracts-starknet,
-tags ``account-0.4.0`` and ``v0.5.0``, ``src/session/session.cairo``).
+"""Signing session transactions: :class:`SessionContext` (a session and its key, with the work done
+once per session) and the session-token signatures it makes (argentlabs/argent-contracts-starknet,
+tags ``account-0.4.0`` and ``v0.5.0``, ``src/session/session.cairo``). The token's layout itself is
+:mod:`xsessions_core.session_token`'s:
 
 ``signature = [ss("session-token"), expires_at, allowed_methods_root, metadata_hash,
 session_key_guid, cache_flag, len(auth), *auth, SignerSignature(session key),
