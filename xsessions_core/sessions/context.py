@@ -138,7 +138,7 @@ def cache_flag_for(cache_authorization: bool, account_version: AccountVersion | 
     version = _account_version(account_version)
     if not isinstance(cache_authorization, bool):
         raise SessionError(f"cache_authorization must be a bool, got {type(cache_authorization).__name__}")
-    if version is AccountVersion.V0_4_0:
+    if not version.rules.cache_flag_is_owner_guid:  # 0.4.0: a bool
         return int(cache_authorization)
     if not cache_authorization:
         return 0
@@ -365,7 +365,7 @@ class SessionContext:
             signatures = check_authorization(auth, owner, account_version=self.account_version)
         else:
             signatures = authorization_signer_signatures(auth, self.account_version)
-        if cache_authorization and self.account_version is AccountVersion.V0_5_0 and signatures:
+        if cache_authorization and self.account_version.rules.cache_flag_is_owner_guid and signatures:
             if owner_guid is None:
                 owner_guid = signatures[0].guid
             elif owner_guid != signatures[0].guid:
