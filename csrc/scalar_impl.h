@@ -17,7 +17,7 @@ XS_INLINE void xs_scalar_reduce_once(uint64_t r[4], const uint64_t t[4], uint64_
 }
 
 #if XS_FE_ASM
-/* x86-64: the product block XS_ASM_MUL_4X4_PRODUCT (felt_impl.h), then a generic 4-round Montgomery
+/* x86-64: the product block XS_ASM_MUL_4X4_PRODUCT (felt_asm_impl.h), then a generic 4-round Montgomery
  * reduction by n (m = T_i * (-n^-1) mod 2^64) and a cmov-based final subtraction.
  * Constant time. */
 static void xs_scalar_mont_mul(xs_scalar *r, const xs_scalar *a, const xs_scalar *b) {
