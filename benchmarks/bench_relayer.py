@@ -69,13 +69,8 @@ from xsessions_core.sessions import (  # noqa: E402
     LocalGuardian,
     Session,
     SessionContext,
-    SessionKey,
-    compile_session,
-    create_session,
-    create_session_request,
-    session_hash_from_onchain,
 )
-from xsessions_core.signers import Secp256r1Key, SigningKey  # noqa: E402
+from xsessions_core.signers import Secp256r1Key  # noqa: E402
 from xsessions_core.transactions import get_execute_calldata  # noqa: E402
 
 BLOCK_TIME = 1_700_000_000
@@ -85,16 +80,6 @@ P256_SESSION_KEY = 0xC9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120
 VERIFY_GROUP = "session transaction verification (3 calls, authorization cached)"
 WORST_GROUP = "verification: normal vs worst accepted request"
 SIGN_GROUP = "session signing: batch vs one at a time"
-
-
-def make_session_with(session_key: SessionKey | SigningKey) -> Session:
-    """:func:`bench_sessions.make_session` (8 allowed methods, Stark owner and guardian) with another
-    session key, e.g. a :class:`~xsessions_core.signers.Secp256r1Key`."""
-    methods = [{"Contract Address": hex(0x1000 + i), "selector": name} for i, name in enumerate(NAMES)]
-    req = create_session_request(CHAIN, session_key, methods, 1800000000, {"projectID": "bench"})
-    session_hash = session_hash_from_onchain(compile_session(req.offchain_session), ACCOUNT, CHAIN)
-    auth = [*crypto.message_signature(session_hash, OWNER_KEY), *crypto.message_signature(session_hash, GUARDIAN_KEY)]
-    return create_session(ACCOUNT, auth, req, CHAIN)
 
 
 def setup(n: int, session: Session | None = None) -> dict[str, Any]:
@@ -216,7 +201,7 @@ def test_bench_verify_batch_without_key_cache(benchmark: Any) -> None:
 
 def test_bench_verify_batch_p256_session_key(benchmark: Any) -> None:
     """:func:`test_bench_verify_batch` with a P-256 session key; every verdict must be VALID."""
-    env = setup(200, make_session_with(Secp256r1Key(P256_SESSION_KEY)))
+    env = setup(200, make_session(Secp256r1Key(P256_SESSION_KEY)))
     verdicts = verify_session_transactions_batch(env["signed"], account=env["account"], chain_id=CHAIN,
                                                  block_timestamp=BLOCK_TIME)
     invalid = [v for v in verdicts if not v.valid]

@@ -54,10 +54,12 @@ BOUNDS = {
 NAMES = ["transfer", "approve", "mint", "swap", "claim", "set_value", "play_move", "burn"]
 
 
-def make_session() -> Session:
-    """A session with 8 allowed methods (``NAMES`` on contracts 0x1000...)."""
+def make_session(session_key: Any = None) -> Session:
+    """A session with 8 allowed methods (``NAMES`` on contracts 0x1000...), Stark owner and guardian;
+    its session key is ``session_key`` (any signing key) or the Stark ``SESSION_KEY``."""
     methods = [{"Contract Address": hex(0x1000 + i), "selector": name} for i, name in enumerate(NAMES)]
-    req = create_session_request(CHAIN, SessionKey(SESSION_KEY), methods, 1800000000, {"projectID": "bench"})
+    key = SessionKey(SESSION_KEY) if session_key is None else session_key
+    req = create_session_request(CHAIN, key, methods, 1800000000, {"projectID": "bench"})
     session_hash = session_hash_from_onchain(compile_session(req.offchain_session), ACCOUNT, CHAIN)
     auth = [*crypto.message_signature(session_hash, OWNER_KEY), *crypto.message_signature(session_hash, GUARDIAN_KEY)]
     return create_session(ACCOUNT, auth, req, CHAIN)

@@ -173,8 +173,9 @@ _READERS = {lenient: _node_reader(lenient) for lenient in (False, True)}
 
 
 def parse_invoke_v3(tx: object, rules: NodeRules | None = None) -> InvokeV3:
-    """Parse an invoke v3 transaction: a JSON-RPC broadcast mapping or a starknet-py ``InvokeV3``,
-    into the public :class:`~xsessions_core.transactions.InvokeV3` value (not bound to a chain).
+    """Parse an invoke v3 transaction (a JSON-RPC broadcast mapping or a starknet-py ``InvokeV3``) into
+    the public :class:`~xsessions_core.transactions.InvokeV3` value, not bound to a chain; such a value
+    itself is returned as it is once the node's limits pass.
 
     Felts are read as a node reads them (see :class:`NodeRules` ``lenient_felts``); the lengths of
     ``calldata`` and ``signature`` (then of the other lists) are checked against ``rules`` before any
@@ -187,6 +188,14 @@ def parse_invoke_v3(tx: object, rules: NodeRules | None = None) -> InvokeV3:
     :raises TransactionError: missing field, value that is not a felt, unsupported version.
     """
     r = node_rules_arg(rules)
+    if isinstance(tx, InvokeV3):  # already a checked value: the node's limits and the version remain
+        check_node_length(len(tx.calldata), r.max_calldata_length, "Calldata")
+        check_node_length(len(tx.signature), r.max_signature_length, "Signature")
+        if tx.version in (1, QUERY_VERSION_OFFSET + 1):
+            raise TransactionError("only INVOKE v3 transactions are supported (got version 1)")
+        for key in _OTHER_LISTS:
+            check_node_length(len(getattr(tx, key)), r.max_calldata_length, key.replace("_", " ").capitalize())
+        return tx
     lenient = r.lenient_felts
     if isinstance(tx, (str, bytes)) or not (isinstance(tx, Mapping) or hasattr(tx, "calldata")):
         raise TransactionError(f"a transaction must be a mapping or an InvokeV3, got {type(tx).__name__}")
@@ -202,8 +211,6 @@ def parse_invoke_v3(tx: object, rules: NodeRules | None = None) -> InvokeV3:
         fields.pop("type", None)  # not read (the node routes by it)
     else:
         fields = {key: getattr(tx, key) for key in _INVOKE_KEYS if hasattr(tx, key)}
-        if isinstance(tx, InvokeV3):  # our value names the DA modes as the hash does
-            fields.update(nonce_data_availability_mode=tx.nonce_da_mode, fee_data_availability_mode=tx.fee_da_mode)
     for key in ("sender_address", "nonce", "resource_bounds"):
         if key not in fields:
             raise TransactionError(f"transaction is missing {key!r}")
